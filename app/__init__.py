@@ -1,0 +1,1 @@
+"""Digit Lens Streamlit app. Streamlit lives only in this package."""

@@ -1,0 +1,179 @@
+"""Checkpoints in safetensors with metadata, validated before a single weight is trusted.
+
+There is deliberately no pickle path: `torch.load` on a user's file can run their code. Loading
+checks the file size, the header size it declares, the metadata, then every tensor's name, dtype,
+shape, byte range and finiteness against the architecture the metadata names.
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+import json
+import math
+import struct
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import torch
+from safetensors.torch import load as st_load
+from safetensors.torch import save as st_save
+
+from model.data import MNIST_MD5
+from model.network import ARCHITECTURE, MLP, MLPConfig
+
+if TYPE_CHECKING:
+    from model.train import TrainConfig, TrainResult
+
+MAX_CHECKPOINT_BYTES = 32 * 1024 * 1024
+MAX_HEADER_BYTES = 64 * 1024
+META_KEY = "digit_lens"
+
+
+
+@dataclass(frozen=True)
+class CheckpointMeta:
+    architecture: str = ARCHITECTURE
+    hidden: tuple[int, ...] = (128, 64)
+    mean: float = 0.1307
+    std: float = 0.3081
+    seed: int | None = None
+    epochs: int | None = None
+    lr: float | None = None
+    lr_schedule: str | None = None
+    batch_size: int | None = None
+    train_size: int | None = None
+    test_accuracy: float | None = None
+    torch_version: str = field(default_factory=lambda: torch.__version__)
+    mnist_md5: dict[str, str] = field(default_factory=lambda: dict(MNIST_MD5))
+    created: str = field(default_factory=lambda: _dt.datetime.now(_dt.UTC).isoformat(timespec="seconds"))
+
+    @classmethod
+    def for_training(cls, net: MLPConfig, cfg: TrainConfig, result: TrainResult) -> CheckpointMeta:
+        return cls(
+            hidden=net.hidden, mean=net.mean, std=net.std, seed=cfg.seed,
+            epochs=result.epochs_completed, lr=cfg.lr,
+            lr_schedule="cosine" if cfg.cosine else "constant", batch_size=cfg.batch_size,
+            train_size=cfg.train_size or 60_000, test_accuracy=result.test_accuracy,
+        )
+
+    @classmethod
+    def from_dict(cls, raw: Any) -> CheckpointMeta:
+        if not isinstance(raw, dict):
+            raise ValueError("checkpoint metadata is not a JSON object")
+        known = {f for f in cls.__dataclass_fields__}
+        unknown = set(raw) - known
+        if unknown:
+            raise ValueError(f"checkpoint metadata has unknown fields {sorted(unknown)}")
+        if raw.get("architecture") != ARCHITECTURE:
+            raise ValueError(
+                f"checkpoint architecture is {raw.get('architecture')!r}; Digit Lens loads {ARCHITECTURE!r}"
+            )
+        hidden = raw.get("hidden")
+        if not isinstance(hidden, list | tuple) or not all(type(h) is int for h in hidden):
+            raise ValueError(f"checkpoint metadata 'hidden' must be a list of integers, got {hidden!r}")
+        for key in ("mean", "std"):
+            if not isinstance(raw.get(key), int | float) or not math.isfinite(raw[key]):
+                raise ValueError(f"checkpoint metadata {key!r} must be a finite number, got {raw.get(key)!r}")
+        return cls(**{**raw, "hidden": tuple(hidden)})
+
+    def network_config(self) -> MLPConfig:
+        return MLPConfig(hidden=self.hidden, mean=float(self.mean), std=float(self.std))
+
+
+def checkpoint_bytes(model: MLP, meta: CheckpointMeta) -> bytes:
+    tensors = {k: v.detach().to(torch.float32).contiguous() for k, v in model.state_dict().items()}
+    return st_save(tensors, metadata={META_KEY: json.dumps(asdict(meta))})
+
+
+def save_checkpoint(model: MLP, path: Path | str, meta: CheckpointMeta) -> None:
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_suffix(path.suffix + ".tmp")
+    tmp.write_bytes(checkpoint_bytes(model, meta))
+    tmp.replace(path)  # never leave a half-written checkpoint behind
+
+
+def _parse_header(data: bytes) -> tuple[dict[str, Any], int]:
+    if len(data) == 0:
+        raise ValueError("checkpoint file is empty")
+    if data[:1] == b"\x80" or data[:4] == b"PK\x03\x04":
+        raise ValueError(
+            "this looks like a PyTorch pickle (.pt/.pth); Digit Lens only loads .safetensors, "
+            "because unpickling a file can run arbitrary code"
+        )
+    if len(data) > MAX_CHECKPOINT_BYTES:
+        raise ValueError(f"checkpoint is {len(data):,} bytes; the limit is {MAX_CHECKPOINT_BYTES:,}")
+    if len(data) < 8:
+        raise ValueError(f"checkpoint is truncated: {len(data)} bytes, not even a safetensors header")
+    (n,) = struct.unpack("<Q", data[:8])
+    if n > MAX_HEADER_BYTES:
+        raise ValueError(f"checkpoint header declares {n:,} bytes; the limit is {MAX_HEADER_BYTES:,}")
+    if 8 + n > len(data):
+        raise ValueError(f"checkpoint is truncated: header declares {n:,} bytes, file has {len(data) - 8:,}")
+    try:
+        header = json.loads(data[8 : 8 + n].decode("utf-8"))
+    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+        raise ValueError(f"not a safetensors file: its header is not valid JSON ({exc})") from None
+    if not isinstance(header, dict):
+        raise ValueError("not a safetensors file: its header is not a JSON object")
+    return header, 8 + n
+
+
+def _check_tensors(header: dict[str, Any], expected: dict[str, tuple[int, ...]], data_len: int) -> None:
+    entries = {k: v for k, v in header.items() if k != "__metadata__"}
+    missing, extra = sorted(set(expected) - set(entries)), sorted(set(entries) - set(expected))
+    if missing or extra:
+        raise ValueError(f"checkpoint tensors do not match the architecture: missing {missing}, unexpected {extra}")
+    for name, shape in expected.items():
+        e = entries[name]
+        if not isinstance(e, dict) or e.get("dtype") != "F32":
+            raise ValueError(f"tensor {name!r} must be float32 (F32), got {e.get('dtype') if isinstance(e, dict) else e!r}")
+        if tuple(e.get("shape", ())) != shape:
+            raise ValueError(f"tensor {name!r} has shape {tuple(e.get('shape', ()))}, expected {shape}")
+        begin, end = e.get("data_offsets", (None, None))
+        if not (isinstance(begin, int) and isinstance(end, int) and 0 <= begin <= end <= data_len):
+            raise ValueError(f"tensor {name!r} points outside the file (truncated?)")
+        if end - begin != 4 * math.prod(shape):
+            raise ValueError(f"tensor {name!r} has {end - begin} bytes of data, expected {4 * math.prod(shape)}")
+
+
+def load_checkpoint_bytes(data: bytes) -> tuple[MLP, CheckpointMeta]:
+    """Validate and load a checkpoint from memory. Raises ValueError naming what is wrong."""
+    if not isinstance(data, bytes | bytearray | memoryview):
+        raise TypeError(f"checkpoint data must be bytes, got {type(data).__name__}")
+    data = bytes(data)
+    header, data_start = _parse_header(data)
+    raw_meta = header.get("__metadata__") or {}
+    if META_KEY not in raw_meta:
+        raise ValueError(f"checkpoint has no {META_KEY!r} metadata naming its architecture")
+    try:
+        meta = CheckpointMeta.from_dict(json.loads(raw_meta[META_KEY]))
+        net_config = meta.network_config()
+    except (json.JSONDecodeError, TypeError) as exc:
+        raise ValueError(f"checkpoint metadata is malformed: {exc}") from None
+    model = MLP(net_config)
+    _check_tensors(header, model.expected_shapes(), len(data) - data_start)
+    try:
+        tensors = st_load(data)
+    except Exception as exc:  # safetensors raises its own error type for corrupt files
+        raise ValueError(f"checkpoint could not be decoded: {exc}") from None
+    for name, t in tensors.items():
+        if not torch.isfinite(t).all():
+            raise ValueError(f"tensor {name!r} contains NaN or infinite values")
+    model.load_state_dict(tensors, strict=True)
+    model.eval()
+    return model, meta
+
+
+def load_checkpoint(path: Path | str) -> tuple[MLP, CheckpointMeta]:
+    path = Path(path)
+    if not path.is_file():
+        raise ValueError(f"checkpoint {path} does not exist")
+    size = path.stat().st_size
+    if size > MAX_CHECKPOINT_BYTES:
+        raise ValueError(f"checkpoint {path} is {size:,} bytes; the limit is {MAX_CHECKPOINT_BYTES:,}")
+    try:
+        return load_checkpoint_bytes(path.read_bytes())
+    except ValueError as exc:
+        raise ValueError(f"{path.name}: {exc}") from None

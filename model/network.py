@@ -1,0 +1,90 @@
+"""The MLP: 784 → hidden… → 10, with pixel-space input.
+
+Normalisation happens inside `forward`, so every caller (app, explainers, metrics) feeds pixels in
+[0, 1] and a "zero baseline" really is MNIST's black background. It is a tensor op, not a module,
+because Captum's LRP needs a rule for every leaf module and has none for normalisation or Flatten.
+Each hidden layer gets its own `nn.ReLU` module: Captum DeepLift and shap.DeepExplainer override
+gradients per module and break on a reused or functional ReLU.
+"""
+
+from __future__ import annotations
+
+from collections import OrderedDict
+from dataclasses import dataclass
+
+import torch
+from torch import nn
+
+MNIST_MEAN = 0.1307  # the one place the normalisation constants live
+MNIST_STD = 0.3081
+IMAGE_SIDE = 28
+N_PIXELS = IMAGE_SIDE * IMAGE_SIDE
+N_CLASSES = 10
+ARCHITECTURE = "mlp"
+
+
+@dataclass(frozen=True)
+class MLPConfig:
+    hidden: tuple[int, ...] = (128, 64)
+    mean: float = MNIST_MEAN
+    std: float = MNIST_STD
+
+    def __post_init__(self) -> None:
+        hidden = tuple(self.hidden)
+        if not hidden or len(hidden) > 4:
+            raise ValueError(f"hidden must have 1 to 4 layers, got {hidden!r}")
+        for h in hidden:
+            if not isinstance(h, int) or isinstance(h, bool) or not 1 <= h <= 4096:
+                raise ValueError(f"hidden sizes must be integers in 1..4096, got {hidden!r}")
+        if not self.std > 0:
+            raise ValueError(f"std must be positive, got {self.std!r}")
+        object.__setattr__(self, "hidden", hidden)
+
+    @property
+    def name(self) -> str:
+        return "-".join(str(n) for n in (N_PIXELS, *self.hidden, N_CLASSES))
+
+
+@dataclass(frozen=True)
+class LayerSpec:
+    """A readable layer: its name in the network and its width."""
+
+    name: str
+    width: int
+
+
+class MLP(nn.Module):
+    def __init__(self, config: MLPConfig | None = None) -> None:
+        super().__init__()
+        if config is None:
+            config = MLPConfig()
+        if not isinstance(config, MLPConfig):
+            raise TypeError(f"config must be an MLPConfig, got {type(config).__name__}")
+        self.config = config
+        layers: OrderedDict[str, nn.Module] = OrderedDict()
+        width = N_PIXELS
+        for i, h in enumerate(config.hidden, start=1):
+            layers[f"fc{i}"] = nn.Linear(width, h)
+            layers[f"relu{i}"] = nn.ReLU()
+            width = h
+        layers["out"] = nn.Linear(width, N_CLASSES)
+        self.net = nn.Sequential(layers)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        """Logits for pixels in [0, 1], shaped (N, 784), (N, 28, 28) or (N, 1, 28, 28)."""
+        z = (x.reshape(x.shape[0], -1) - self.config.mean) / self.config.std
+        return self.net(z)
+
+    def hidden_layers(self) -> list[LayerSpec]:
+        """The post-ReLU hidden layers, first to last."""
+        return [LayerSpec(f"relu{i}", h) for i, h in enumerate(self.config.hidden, start=1)]
+
+    def layer(self, name: str) -> nn.Module:
+        try:
+            return getattr(self.net, name)
+        except AttributeError:
+            known = [n for n, _ in self.net.named_children()]
+            raise ValueError(f"unknown layer {name!r}; this network has {known}") from None
+
+    def expected_shapes(self) -> dict[str, tuple[int, ...]]:
+        return {k: tuple(v.shape) for k, v in self.state_dict().items()}

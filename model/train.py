@@ -1,0 +1,199 @@
+"""Seeded, reproducible training from in-memory tensors (Adam, lr 1e-3, batch 64, 10 epochs).
+
+Slicing one preloaded tensor per batch is what makes this fast on 2 cores: the seed's loop spent
+most of its time in per-sample PIL → tensor transforms inside a DataLoader.
+"""
+
+from __future__ import annotations
+
+import argparse
+import copy
+import time
+from collections.abc import Callable
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+
+import torch
+from torch import nn
+
+from model.data import Split, load_mnist
+from model.evaluate import accuracy
+from model.network import MLP, MLPConfig
+
+
+@dataclass(frozen=True)
+class TrainConfig:
+    hidden: tuple[int, ...] = (128, 64)
+    epochs: int = 10
+    lr: float = 1e-3
+    batch_size: int = 64
+    seed: int = 0
+    train_size: int | None = None  # None: all 60,000 digits; else a seeded random subset
+    # Cosine decay of the learning rate to zero over the run: same start as the seed's constant
+    # 1e-3, but the last epochs settle instead of bouncing (measured: 97.6 % → see MODEL_CARD.md).
+    cosine: bool = True
+
+    def __post_init__(self) -> None:
+        MLPConfig(hidden=tuple(self.hidden))  # validates the sizes
+        object.__setattr__(self, "hidden", tuple(self.hidden))
+        if not isinstance(self.epochs, int) or not 1 <= self.epochs <= 100:
+            raise ValueError(f"epochs must be an integer in 1..100, got {self.epochs!r}")
+        if not 1e-6 <= float(self.lr) <= 1.0:
+            raise ValueError(f"lr must be in [1e-6, 1], got {self.lr!r}")
+        if not isinstance(self.batch_size, int) or not 1 <= self.batch_size <= 8192:
+            raise ValueError(f"batch_size must be an integer in 1..8192, got {self.batch_size!r}")
+        if not isinstance(self.seed, int) or self.seed < 0:
+            raise ValueError(f"seed must be a non-negative integer, got {self.seed!r}")
+        if self.train_size is not None and not 1 <= self.train_size <= 60_000:
+            raise ValueError(f"train_size must be in 1..60000 or None, got {self.train_size!r}")
+
+
+@dataclass(frozen=True)
+class Progress:
+    """What the progress callback receives: after every `report_every` steps and each epoch."""
+
+    epoch: int  # 1-based
+    epochs: int
+    step: int  # 1-based within the epoch
+    steps_per_epoch: int
+    loss: float  # mean loss since the last report
+    test_accuracy: float | None = None  # set on the last report of an epoch
+
+
+@dataclass
+class TrainResult:
+    model: MLP  # final weights; after a stop, the best completed epoch
+    config: TrainConfig
+    history: list[Progress] = field(default_factory=list)
+    test_accuracy: float = 0.0  # of `model` on the 10,000 test digits
+    epochs_completed: int = 0
+    stopped: bool = False
+    seconds: float = 0.0
+
+
+def train(
+    config: TrainConfig,
+    train_split: Split | None = None,
+    test_split: Split | None = None,
+    on_progress: Callable[[Progress], None] | None = None,
+    should_stop: Callable[[], bool] | None = None,
+    report_every: int = 100,
+) -> TrainResult:
+    """Train a fresh MLP. `should_stop` is polled every step; stopping keeps the best-so-far model."""
+    start = time.perf_counter()
+    train_split = train_split or load_mnist(train=True)
+    test_split = test_split or load_mnist(train=False)
+    gen = torch.Generator().manual_seed(config.seed)
+    x_all, y_all = train_split.images, train_split.labels
+    if config.train_size is not None and config.train_size < len(train_split):
+        keep = torch.randperm(len(train_split), generator=gen)[: config.train_size]
+        x_all, y_all = x_all[keep], y_all[keep]
+    x_all = x_all.reshape(x_all.shape[0], -1)
+
+    torch.manual_seed(config.seed)  # weight initialisation
+    model = MLP(MLPConfig(hidden=config.hidden))
+    opt = torch.optim.Adam(model.parameters(), lr=config.lr)
+    loss_fn = nn.CrossEntropyLoss()
+    n = x_all.shape[0]
+    steps = (n + config.batch_size - 1) // config.batch_size
+    sched = (
+        torch.optim.lr_scheduler.CosineAnnealingLR(opt, T_max=steps * config.epochs)
+        if config.cosine
+        else None
+    )
+    result = TrainResult(model=copy.deepcopy(model), config=config)
+    best_state: dict[str, torch.Tensor] | None = None
+    best_acc = -1.0
+
+    stopped = False
+    for epoch in range(1, config.epochs + 1):
+        model.train()
+        order = torch.randperm(n, generator=gen)
+        running, count = 0.0, 0
+        for step in range(1, steps + 1):
+            idx = order[(step - 1) * config.batch_size : step * config.batch_size]
+            opt.zero_grad(set_to_none=True)
+            loss = loss_fn(model(x_all[idx]), y_all[idx])
+            loss.backward()
+            opt.step()
+            if sched is not None:
+                sched.step()
+            running += loss.item()
+            count += 1
+            stopped = bool(should_stop and should_stop())
+            complete = step == steps
+            if complete or stopped or step % report_every == 0:
+                acc = accuracy(model, test_split) if complete or stopped else None
+                event = Progress(epoch, config.epochs, step, steps, running / count, acc)
+                result.history.append(event)
+                if on_progress:
+                    on_progress(event)
+                running, count = 0.0, 0
+                if complete and acc is not None and acc > best_acc:
+                    best_acc, best_state = acc, copy.deepcopy(model.state_dict())
+            if stopped:
+                break
+        result.epochs_completed = epoch if complete else epoch - 1
+        if stopped:
+            result.stopped = True
+            break
+
+    # A finished run keeps its final weights (choosing an epoch by test accuracy would leak the
+    # test set into the reported figure); a stopped run keeps the best epoch it completed.
+    if stopped and best_state is not None:
+        result.model.load_state_dict(best_state)
+    else:
+        result.model.load_state_dict(model.state_dict())
+    result.model.eval()
+    result.test_accuracy = accuracy(result.model, test_split)
+    result.seconds = time.perf_counter() - start
+    return result
+
+
+def main(argv: list[str] | None = None) -> None:
+    from tqdm import tqdm
+
+    from model.checkpoint import CheckpointMeta, save_checkpoint
+    from model.paths import bundled_checkpoint
+
+    p = argparse.ArgumentParser(prog="python -m model.train", description=__doc__)
+    p.add_argument("--hidden", default="128,64", help="hidden sizes, comma separated")
+    p.add_argument("--epochs", type=int, default=10)
+    p.add_argument("--lr", type=float, default=1e-3)
+    p.add_argument("--batch-size", type=int, default=64)
+    p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--train-size", type=int, default=None)
+    p.add_argument("--constant-lr", action="store_true", help="no cosine decay (the seed's loop)")
+    p.add_argument("--out", type=Path, default=bundled_checkpoint())
+    args = p.parse_args(argv)
+    try:
+        hidden = tuple(int(h) for h in args.hidden.split(","))
+        config = TrainConfig(
+            hidden, args.epochs, args.lr, args.batch_size, args.seed, args.train_size,
+            cosine=not args.constant_lr,
+        )
+    except ValueError as exc:
+        p.error(str(exc))
+
+    bar = tqdm(total=0, unit="step")
+
+    def show(ev: Progress) -> None:
+        if bar.total != ev.steps_per_epoch * ev.epochs:
+            bar.reset(total=ev.steps_per_epoch * ev.epochs)
+        bar.n = (ev.epoch - 1) * ev.steps_per_epoch + ev.step
+        post = {"epoch": ev.epoch, "loss": f"{ev.loss:.4f}"}
+        if ev.test_accuracy is not None:
+            post["test_acc"] = f"{ev.test_accuracy:.4f}"
+        bar.set_postfix(post)
+        bar.refresh()
+
+    result = train(config, on_progress=show)
+    bar.close()
+    meta = CheckpointMeta.for_training(result.model.config, config, result)
+    save_checkpoint(result.model, args.out, meta)
+    print(f"test accuracy {result.test_accuracy:.4f} in {result.seconds:.1f} s → {args.out}")
+    print(asdict(meta))
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,48 @@
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+import torch
+
+from model.checkpoint import load_checkpoint
+from model.data import load_mnist
+from model.paths import bundled_checkpoint
+
+ROOT = Path(__file__).resolve().parents[1]
+ARTIFACTS = ROOT / "test-artifacts"
+
+
+@pytest.fixture(scope="session")
+def bundled():
+    model, meta = load_checkpoint(bundled_checkpoint())
+    return model, meta
+
+
+@pytest.fixture(scope="session")
+def model(bundled):
+    return bundled[0]
+
+
+@pytest.fixture(scope="session")
+def test_split():
+    return load_mnist(train=False)
+
+
+@pytest.fixture(scope="session")
+def train_split():
+    return load_mnist(train=True)
+
+
+@pytest.fixture
+def artifacts() -> Path:
+    ARTIFACTS.mkdir(exist_ok=True)
+    return ARTIFACTS
+
+
+@pytest.fixture(autouse=True)
+def _single_thread_determinism():
+    # Tests compare values bit for bit; keep torch's thread count fixed within a test.
+    n = torch.get_num_threads()
+    yield
+    torch.set_num_threads(n)

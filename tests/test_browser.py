@@ -1,0 +1,71 @@
+"""A real browser: start the app, draw a digit with the mouse, read the prediction, visit pages."""
+
+from __future__ import annotations
+
+import os
+
+import pytest
+
+from tests.browser import CHROMIUM, CHROMIUM_ARGS, draw_stroke, streamlit_server
+
+pytestmark = [
+    pytest.mark.browser,
+    pytest.mark.skipif(not os.path.exists(CHROMIUM) and not os.environ.get("CI"),
+                       reason="Debian chromium not installed (.ci/run installs it)"),
+]
+
+PAGES = ["home", "draw"]
+
+
+@pytest.fixture(scope="module")
+def browser():
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        b = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True)
+        yield b
+        b.close()
+
+
+@pytest.fixture(scope="module")
+def server(artifacts_dir):
+    with streamlit_server() as url:
+        yield url
+
+
+@pytest.fixture(scope="module")
+def artifacts_dir():
+    from tests.conftest import ARTIFACTS
+
+    ARTIFACTS.mkdir(exist_ok=True)
+    return ARTIFACTS
+
+
+def _no_exception(page) -> None:
+    assert page.locator('[data-testid="stException"]').count() == 0, "an exception box is shown"
+
+
+def test_draw_a_one_and_read_the_prediction(browser, server, artifacts_dir):
+    page = browser.new_page(viewport={"width": 1400, "height": 1000})
+    page.goto(f"{server}/draw")
+    page.wait_for_selector("canvas.upper-canvas", timeout=60_000)
+    page.get_by_text("Draw a digit on the canvas").wait_for(timeout=30_000)
+    draw_stroke(page, [(0.5, 0.12), (0.5, 0.5), (0.51, 0.88)])
+    metric = page.locator('[data-testid="stMetric"]').filter(has_text="Prediction")
+    metric.wait_for(timeout=30_000)
+    value = metric.locator('[data-testid="stMetricValue"]').inner_text().strip()
+    page.wait_for_timeout(500)
+    page.screenshot(path=str(artifacts_dir / "draw.png"), full_page=True)
+    assert value == "1"
+    _no_exception(page)
+
+
+@pytest.mark.parametrize("path", PAGES)
+def test_every_page_opens_without_exception(browser, server, artifacts_dir, path):
+    page = browser.new_page(viewport={"width": 1400, "height": 1000})
+    page.goto(f"{server}/{path}")
+    page.locator('[data-testid="stMainBlockContainer"] h1').first.wait_for(timeout=60_000)
+    page.wait_for_timeout(1500)
+    assert page.url.rstrip("/").endswith(path) or path == "home"
+    _no_exception(page)
+    page.screenshot(path=str(artifacts_dir / f"page-{path}.png"), full_page=True)

@@ -1,0 +1,58 @@
+import numpy as np
+import pytest
+from scipy import ndimage
+
+from model.preprocess import preprocess, to_gray
+
+
+def _canvas(rgba=True):
+    img = np.zeros((280, 280, 4 if rgba else 3), np.uint8)
+    if rgba:
+        img[..., 3] = 255
+    return img
+
+
+def test_blank_canvas_is_no_input():
+    assert preprocess(_canvas()) is None
+    assert preprocess(np.zeros((280, 280, 4), np.uint8)) is None  # fully transparent
+
+
+def test_off_centre_stroke_is_centred_and_fitted():
+    img = _canvas()
+    img[10:90, 200:215, :3] = 255  # a short bar in the top-right corner
+    out = preprocess(img)
+    assert out is not None and out.centred.shape == (28, 28)
+    cy, cx = ndimage.center_of_mass(out.centred)
+    assert abs(cy - 13.5) <= 1.0 and abs(cx - 13.5) <= 1.0
+    rows = np.flatnonzero(out.centred.max(axis=1) > 0.1)
+    assert 18 <= rows[-1] - rows[0] + 1 <= 21  # longer side fitted into ~20 px
+    assert out.centred.max() <= 1.0 and out.centred.min() >= 0.0
+
+
+def test_transparent_strokes_count_by_alpha():
+    img = np.zeros((100, 100, 4), np.uint8)
+    img[20:80, 45:55] = (255, 255, 255, 255)
+    assert preprocess(img) is not None
+
+
+def test_ink_on_edge_is_kept():
+    img = _canvas()
+    img[0:280, 0:20, :3] = 255
+    out = preprocess(img)
+    assert out is not None
+    assert int((out.centred.max(axis=1) > 0.5).sum()) == 20  # the whole bar, nothing cut off
+
+
+@pytest.mark.parametrize("bad", [np.zeros((0, 3)), np.zeros((5, 5, 2)), np.full((4, 4), np.nan)])
+def test_bad_arrays_raise(bad):
+    with pytest.raises(ValueError):
+        to_gray(bad)
+
+
+def test_preprocessed_drawing_is_recognised(model):
+    import torch
+
+    img = _canvas()
+    img[40:240, 130:150, :3] = 255  # a vertical stroke: a one
+    out = preprocess(img)
+    assert int(model(torch.from_numpy(out.centred)[None]).argmax()) == 1
