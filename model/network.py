@@ -75,6 +75,16 @@ class MLP(nn.Module):
         z = (x.reshape(x.shape[0], -1) - self.config.mean) / self.config.std
         return self.net(z)
 
+    @torch.no_grad()
+    def forward_layers(self, x: torch.Tensor) -> dict[str, torch.Tensor]:
+        """Every named layer's output for pixels x, in order (no hooks: we walk the layers)."""
+        z = (x.reshape(x.shape[0], -1) - self.config.mean) / self.config.std
+        out: dict[str, torch.Tensor] = {}
+        for name, layer in self.net.named_children():
+            z = layer(z)
+            out[name] = z
+        return out
+
     def hidden_layers(self) -> list[LayerSpec]:
         """The post-ReLU hidden layers, first to last."""
         return [LayerSpec(f"relu{i}", h) for i, h in enumerate(self.config.hidden, start=1)]

@@ -1,0 +1,7 @@
+"""Adapters, one module per library family; importing a module registers its methods."""
+
+import warnings
+
+# Captum announces every hook it sets on a ReLU. Ours always land on a private copy of the model
+# (see explain/context.py), so the warning says nothing a user can act on.
+warnings.filterwarnings("ignore", message=r"Setting (forward, )?backward hooks", category=UserWarning)

@@ -1,0 +1,79 @@
+"""The method registry: name → spec. Adapters register themselves with `@register(...)`."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+from explain.params import Params
+
+if TYPE_CHECKING:
+    from explain.context import Context, Raw
+
+LIBRARIES = ("captum", "shap", "lime")
+FAMILIES = ("gradient", "path", "perturbation", "Shapley", "surrogate", "relevance")
+
+
+@dataclass(frozen=True)
+class MethodSpec:
+    name: str
+    display: str
+    library: str
+    family: str
+    stochastic: bool  # uses random numbers beyond the baseline (seeded)
+    params: type[Params]
+    run: Callable[[Context], Raw]
+    axiom: bool = False  # completeness: Σ attributions = f(x) − f(baseline)
+    fast: bool = False  # in the default set shown while drawing
+    summary: str = ""
+
+    def describe(self) -> dict:
+        return {
+            "name": self.name, "display": self.display, "library": self.library, "family": self.family,
+            "stochastic": self.stochastic, "completeness": self.axiom, "fast": self.fast,
+            "summary": self.summary, "params": self.params.describe(),
+        }
+
+
+_REGISTRY: dict[str, MethodSpec] = {}
+
+
+def register(**spec_fields) -> Callable[[Callable[[Context], Raw]], Callable[[Context], Raw]]:
+    """Decorator: register an adapter function under `name` with its metadata."""
+
+    def wrap(fn: Callable[[Context], Raw]) -> Callable[[Context], Raw]:
+        spec = MethodSpec(run=fn, **spec_fields)
+        if spec.name in _REGISTRY:
+            raise ValueError(f"method {spec.name!r} registered twice")
+        if spec.library not in LIBRARIES or spec.family not in FAMILIES:
+            raise ValueError(f"method {spec.name!r}: bad library {spec.library!r} or family {spec.family!r}")
+        _REGISTRY[spec.name] = spec
+        return fn
+
+    return wrap
+
+
+def _load_adapters() -> None:
+    # Importing the adapter modules fills the registry (once; imports are cached).
+    from explain.methods import captum_gradient, captum_perturbation, lime_methods, shap_methods  # noqa: F401
+
+
+def methods() -> list[MethodSpec]:
+    _load_adapters()
+    return list(_REGISTRY.values())
+
+
+def method_names() -> list[str]:
+    return [m.name for m in methods()]
+
+
+def get_method(name: str) -> MethodSpec:
+    _load_adapters()
+    if not isinstance(name, str) or name not in _REGISTRY:
+        raise ValueError(f"unknown method {name!r}; known methods: {', '.join(_REGISTRY)}")
+    return _REGISTRY[name]
+
+
+def fast_methods() -> list[str]:
+    return [m.name for m in methods() if m.fast]

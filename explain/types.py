@@ -1,0 +1,51 @@
+"""The result type and the target specification shared by every method."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+
+
+@dataclass(frozen=True)
+class Contrast:
+    """"Why `a` and not `b`": explain logit a − logit b."""
+
+    a: int
+    b: int
+
+    def __str__(self) -> str:
+        return f"{self.a} vs {self.b}"
+
+
+Target = int | Contrast | None  # None: the predicted class
+
+
+@dataclass(frozen=True)
+class Attribution:
+    """One method's explanation of one digit for one target."""
+
+    values: np.ndarray  # (28, 28) float64, signed, in units of the explained output
+    method: str
+    library: str
+    target: int | Contrast
+    params: dict[str, Any]
+    seed: int
+    runtime_ms: float
+    output: float  # f(x): the explained logit (or logit difference)
+    completeness_gap: float | None = None  # Σ values − (f(x) − f(baseline)); None where no axiom applies
+    baseline_output: float | None = None  # f(baseline), mean over a background set
+    notes: tuple[str, ...] = field(default_factory=tuple)
+
+    def to_dict(self, with_values: bool = True) -> dict[str, Any]:
+        out: dict[str, Any] = {
+            "method": self.method, "library": self.library,
+            "target": self.target if isinstance(self.target, int) else {"a": self.target.a, "b": self.target.b},
+            "params": self.params, "seed": self.seed, "runtime_ms": self.runtime_ms,
+            "output": self.output, "baseline_output": self.baseline_output,
+            "completeness_gap": self.completeness_gap, "sum": float(self.values.sum()),
+        }
+        if with_values:
+            out["values"] = self.values.tolist()
+        return out
