@@ -4,10 +4,11 @@ Every method is a registered adapter returning the same `Attribution`. No Stream
 """
 
 from explain.core import MethodError, as_input, explain, explain_all_classes, explain_many
+from explain.warmup import warm_up
 from explain.registry import MethodSpec, fast_methods, get_method, method_names, methods
 from explain.types import Attribution, Contrast
 
 __all__ = [
     "Attribution", "Contrast", "MethodError", "MethodSpec", "as_input", "explain", "explain_all_classes",
-    "explain_many", "fast_methods", "get_method", "method_names", "methods",
+    "explain_many", "warm_up", "fast_methods", "get_method", "method_names", "methods",
 ]

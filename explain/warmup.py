@@ -1,0 +1,29 @@
+"""Pay every method's one-off costs up front (lazy imports, numba, the training background).
+
+Captum's Lime/KernelShap import sklearn on first use (~1 s) and the background set reads the
+60,000 training digits; a user should never wait for those on a first click.
+"""
+
+from __future__ import annotations
+
+import time
+
+import torch
+from torch import nn
+
+from explain.core import MethodError, explain_many
+from explain.registry import method_names
+
+
+def warm_up(model: nn.Module, names: list[str] | None = None) -> dict[str, float]:
+    """Run each method once on a synthetic stroke; return each method's cold time in ms."""
+    x = torch.zeros(28, 28)
+    x[6:22, 12:16] = 1.0  # a thick "1": enough ink for every method to do real work
+    times: dict[str, float] = {}
+    for name in names or method_names():
+        start = time.perf_counter()
+        result = explain_many(model, x, [name])[name]
+        times[name] = (time.perf_counter() - start) * 1000.0
+        if isinstance(result, MethodError):
+            raise RuntimeError(f"warm-up of {name} failed: {result.error}")
+    return times

@@ -1,0 +1,176 @@
+"""The explainer API: registry, validation, determinism, isolation of failures and of hooks."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+import threading
+
+import numpy as np
+import pytest
+import torch
+
+from explain import Contrast, MethodError, explain, explain_all_classes, explain_many, methods, warm_up
+from explain.registry import _REGISTRY, MethodSpec
+from explain.params import NoParams
+
+
+def hook_state(model: torch.nn.Module) -> list:
+    """Every hook dict and attribute name on every module: must be unchanged by any call."""
+    return [
+        (name, len(m._forward_hooks), len(m._forward_pre_hooks), len(m._backward_hooks),
+         len(getattr(m, "_backward_pre_hooks", {})), sorted(vars(m)))
+        for name, m in model.named_modules()
+    ]
+
+
+def test_registry_has_all_libraries_and_families():
+    specs = methods()
+    assert len(specs) >= 18
+    assert {s.library for s in specs} == {"captum", "shap", "lime"}
+    assert {s.family for s in specs} == {"gradient", "path", "perturbation", "Shapley", "surrogate", "relevance"}
+    for s in specs:
+        d = s.describe()
+        assert d["params"] is not None and d["display"]
+        s.params()  # defaults validate
+
+
+def test_cli_list_json():
+    out = subprocess.run([sys.executable, "-m", "explain", "list", "--json"], capture_output=True, text=True,
+                         check=True, timeout=120)
+    rows = json.loads(out.stdout)
+    assert len(rows) >= 18 and {"name", "library", "family", "stochastic"} <= set(rows[0])
+
+
+@pytest.mark.slow
+def test_cli_run_all_methods_finite():
+    out = subprocess.run([sys.executable, "-m", "explain", "run", "--index", "0", "--method", "all", "--json"],
+                         capture_output=True, text=True, timeout=300)
+    assert out.returncode == 0, out.stderr
+    res = json.loads(out.stdout)["results"]
+    assert len(res) >= 18
+    for r in res:
+        v = np.asarray(r["values"])
+        assert v.shape == (28, 28) and np.isfinite(v).all(), r["method"]
+        assert r["target"] == 7 and r["runtime_ms"] > 0 and "completeness_gap" in r and r["library"]
+
+
+def test_every_method_returns_a_finite_map(model, test_split):
+    x = test_split.images[3]
+    results = explain_many(model, x, [m.name for m in methods()], target=0)
+    for name, r in results.items():
+        assert not isinstance(r, MethodError), r
+        assert r.values.shape == (28, 28) and np.isfinite(r.values).all()
+        assert r.target == 0 and np.abs(r.values).sum() > 0, name
+
+
+@pytest.mark.parametrize("spec", [s for s in methods() if s.stochastic], ids=lambda s: s.name)
+def test_seeded_determinism(model, test_split, spec):
+    x = test_split.images[11]
+    a = explain(model, x, spec.name, seed=1)
+    b = explain(model, x, spec.name, seed=1)
+    c = explain(model, x, spec.name, seed=2)
+    assert np.array_equal(a.values, b.values)
+    assert not np.array_equal(a.values, c.values)
+
+
+@pytest.mark.parametrize(
+    "kwargs, message",
+    [
+        (dict(method="nope"), "unknown method 'nope'"),
+        (dict(method="saliency", target=10), "target must be a class 0–9"),
+        (dict(method="saliency", target=True), "target"),
+        (dict(method="saliency", target=Contrast(3, 3)), "two different classes"),
+        (dict(method="integrated_gradients", params={"steps": 0}), r"steps must be in \[4, 1024\]"),
+        (dict(method="integrated_gradients", params={"baseline": "grey"}), "baseline must be one of"),
+        (dict(method="occlusion", params={"windw": 3}), "unknown parameter"),
+        (dict(method="saliency", seed=-1), "seed"),
+    ],
+)
+def test_bad_arguments_raise_value_error(model, test_split, kwargs, message):
+    with pytest.raises(ValueError, match=message):
+        explain(model, test_split.images[0], **kwargs)
+
+
+@pytest.mark.parametrize(
+    "x, error, message",
+    [
+        (torch.zeros(27, 28), ValueError, "28×28"),
+        (torch.zeros(2, 28, 28), ValueError, "28×28"),
+        (torch.full((28, 28), float("nan")), ValueError, "NaN"),
+        (torch.zeros(28, 28, dtype=torch.int64), TypeError, "floating point"),
+        (torch.full((28, 28), 3.0), ValueError, "raw pixels"),
+        ("a digit", TypeError, "torch.Tensor"),
+    ],
+)
+def test_bad_inputs(model, x, error, message):
+    with pytest.raises(error, match=message):
+        explain(model, x, "saliency")
+
+
+def test_failing_method_is_isolated_and_leaves_no_hooks(model, test_split, monkeypatch):
+    from captum.attr import DeepLift
+
+    def boom(ctx):
+        # Captum sets its hooks, then fails on a target the head does not have.
+        DeepLift(ctx.f).attribute(ctx.x.clone().requires_grad_(True), target=5)
+
+    monkeypatch.setitem(_REGISTRY, "boom", MethodSpec("boom", "Boom", "captum", "relevance", False, NoParams, boom))
+    before = hook_state(model)
+    out = explain_many(model, test_split.images[0], ["saliency", "boom", "deeplift"])
+    assert isinstance(out["boom"], MethodError) and "boom" == out["boom"].method
+    assert not isinstance(out["saliency"], MethodError) and not isinstance(out["deeplift"], MethodError)
+    assert hook_state(model) == before
+
+
+def test_shared_model_untouched_by_every_method(model, test_split):
+    before = hook_state(model)
+    weights = {k: v.clone() for k, v in model.state_dict().items()}
+    explain_many(model, test_split.images[5], [m.name for m in methods()])
+    assert hook_state(model) == before
+    assert all(torch.equal(v, model.state_dict()[k]) for k, v in weights.items())
+
+
+def test_eight_threads_match_serial(model, test_split):
+    names = ["saliency", "integrated_gradients", "deeplift", "guided_backprop", "lrp", "gradient_shap",
+             "smoothgrad", "shap_deep", "lime_image", "occlusion"]
+    digits = list(range(20, 28))
+    serial = {i: explain_many(model, test_split.images[i], names, seed=i) for i in digits}
+    parallel: dict[int, dict] = {}
+    errors: list[BaseException] = []
+
+    def work(i: int) -> None:
+        try:
+            parallel[i] = explain_many(model, test_split.images[i], names, seed=i)
+        except BaseException as exc:  # noqa: BLE001
+            errors.append(exc)
+
+    threads = [threading.Thread(target=work, args=(i,)) for i in digits]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(timeout=300)
+    assert not errors
+    for i in digits:
+        for n in names:
+            assert np.array_equal(serial[i][n].values, parallel[i][n].values), (i, n)
+
+
+def test_all_classes_and_contrast(model, test_split):
+    x = test_split.images[0]
+    per_class = explain_all_classes(model, x, "deeplift")
+    assert [a.target for a in per_class] == list(range(10))
+    with torch.no_grad():
+        logits = model(x[None])[0] - model(torch.zeros(1, 28, 28))[0]
+    for t, a in enumerate(per_class):
+        assert a.values.sum() == pytest.approx(float(logits[t]), rel=1e-4, abs=1e-4)
+    # DeepLift is linear in the explained output: (a vs b) = a − b.
+    c = explain(model, x, "deeplift", target=Contrast(7, 9))
+    assert c.target == Contrast(7, 9)
+    np.testing.assert_allclose(c.values, per_class[7].values - per_class[9].values, atol=1e-5)
+
+
+def test_warm_up_runs_every_method(model):
+    times = warm_up(model)
+    assert set(times) == {m.name for m in methods()} and all(t > 0 for t in times.values())
