@@ -48,3 +48,103 @@ def probability_figure(probs: np.ndarray, highlight: int | None = None) -> go.Fi
     fig.update_xaxes(title="digit", type="category")
     fig.update_layout(height=260, margin=dict(l=40, r=8, t=8, b=36), showlegend=False)
     return fig
+
+
+# Blue negative, white zero, red positive: one scale for every attribution map in the app.
+DIVERGING = [[0.0, "#053061"], [0.17, "#2166ac"], [0.33, "#92c5de"], [0.5, "#f7f7f7"],
+             [0.67, "#f4a582"], [0.83, "#b2182b"], [1.0, "#67001f"]]
+
+
+def symmetric_limit(maps: list[np.ndarray]) -> float:
+    """The largest |value| over all maps: the ± limit of a shared colour scale."""
+    peak = max((float(np.abs(m).max()) for m in maps), default=0.0)
+    return peak if peak > 0 else 1.0
+
+
+def attribution_grid(
+    panels: list[tuple[str, np.ndarray]],
+    digit: np.ndarray | None = None,
+    shared: bool = True,
+    overlay: bool = True,
+    cols: int = 4,
+    panel_px: int = 190,
+) -> go.Figure:
+    """Maps in a grid on one signed diverging scale with one colour bar.
+
+    shared=True: every map on the same ±limit, so magnitudes compare across methods.
+    shared=False: each map divided by its own max |value| (the bar then reads "relative").
+    overlay=True: the digit's outline drawn over each map; False: the digit is the first panel.
+    """
+    from plotly.subplots import make_subplots
+
+    if not panels:
+        raise ValueError("no maps to draw")
+    maps = [np.asarray(v, dtype=float) for _, v in panels]
+    if not shared:
+        maps = [m / symmetric_limit([m]) for m in maps]
+    limit = symmetric_limit(maps)
+    items: list[tuple[str, np.ndarray | None]] = list(zip([t for t, _ in panels], maps, strict=True))
+    if digit is not None and not overlay:
+        items.insert(0, ("input", None))
+    cols = max(1, min(cols, len(items)))
+    rows = -(-len(items) // cols)
+    fig = make_subplots(rows=rows, cols=cols, subplot_titles=[t for t, _ in items],
+                        horizontal_spacing=0.02, vertical_spacing=0.08 / max(rows, 1) + 0.02)
+    for i, (_title, m) in enumerate(items):
+        r, c = i // cols + 1, i % cols + 1
+        if m is None:  # the input itself, as its own panel
+            fig.add_trace(go.Heatmap(z=np.asarray(digit, float), coloraxis="coloraxis2", hoverinfo="skip"), r, c)
+            continue
+        fig.add_trace(go.Heatmap(z=m, coloraxis="coloraxis",
+                                 hovertemplate="row %{y}, col %{x}: %{z:.4g}<extra></extra>"), r, c)
+        if overlay and digit is not None:
+            # The digit's outline over the map: the map's colours stay true (no blending).
+            fig.add_trace(go.Contour(z=np.asarray(digit, float), showscale=False, hoverinfo="skip",
+                                     contours=dict(start=0.35, end=0.35, size=1, coloring="none"),
+                                     line=dict(color="rgba(30,30,30,0.55)", width=1), showlegend=False), r, c)
+    fig.update_yaxes(autorange="reversed", visible=False, scaleanchor="x", constrain="domain")
+    fig.update_xaxes(visible=False, constrain="domain")
+    for i in range(1, rows * cols + 1):
+        fig.update_yaxes(scaleanchor=f"x{'' if i == 1 else i}", row=(i - 1) // cols + 1, col=(i - 1) % cols + 1)
+    fig.update_layout(
+        coloraxis=dict(colorscale=DIVERGING, cmin=-limit, cmax=limit, cmid=0.0,
+                       colorbar=dict(title="attribution" if shared else "relative", thickness=12)),
+        coloraxis2=dict(colorscale="gray", cmin=0.0, cmax=1.0, showscale=False),
+        height=rows * (panel_px + 14) + 40, margin=dict(l=4, r=4, t=36, b=4), showlegend=False,
+    )
+    fig.update_annotations(font_size=12)
+    return fig
+
+
+def agreement_figure(matrix: np.ndarray, names: list[str], title: str, zmin: float = -1.0) -> go.Figure:
+    """A method × method heatmap of agreement scores, each cell labelled."""
+    m = np.asarray(matrix, dtype=float)
+    if m.shape != (len(names), len(names)):
+        raise ValueError(f"matrix shape {m.shape} does not match {len(names)} names")
+    fig = go.Figure(go.Heatmap(
+        z=m, x=names, y=names, zmin=zmin, zmax=1.0,
+        colorscale=DIVERGING if zmin < 0 else "Blues", text=np.round(m, 2), texttemplate="%{text}",
+        hovertemplate="%{y} vs %{x}: %{z:.3f}<extra></extra>",
+    ))
+    fig.update_yaxes(autorange="reversed")
+    fig.update_layout(title=title, height=120 + 36 * len(names), margin=dict(l=8, r=8, t=40, b=8))
+    return fig
+
+
+def thumbnails_figure(images: np.ndarray, titles: list[str], cols: int = 10) -> go.Figure:
+    """Small digits in a grid (e.g. the test digits that excite a neuron)."""
+    from plotly.subplots import make_subplots
+
+    n = len(images)
+    cols = max(1, min(cols, n))
+    rows = -(-n // cols)
+    fig = make_subplots(rows=rows, cols=cols, subplot_titles=titles, horizontal_spacing=0.01,
+                        vertical_spacing=0.06)
+    for i, img in enumerate(images):
+        fig.add_trace(go.Heatmap(z=img, colorscale="gray", zmin=0, zmax=1, showscale=False, hoverinfo="skip"),
+                      i // cols + 1, i % cols + 1)
+    fig.update_yaxes(autorange="reversed", visible=False, scaleanchor="x", constrain="domain")
+    fig.update_xaxes(visible=False, constrain="domain")
+    fig.update_layout(height=rows * 110 + 20, margin=dict(l=2, r=2, t=24, b=2))
+    fig.update_annotations(font_size=11)
+    return fig

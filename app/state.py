@@ -1,20 +1,31 @@
 """The one place that caches, and the only per-session state the pages share.
 
-Resources (the bundled model) are cached once per process and never mutated; anything a user
-changes lives in `st.session_state`, so one session never sees another's choices.
+Resources (the bundled model, the test set) are cached once per process and never mutated;
+explanations are cached by content (model digest, input digest, method, target, params, seed)
+in a bounded cache; anything a user changes lives in `st.session_state`, so one session never
+sees another's choices.
 """
 
 from __future__ import annotations
 
+import hashlib
+import json
+import threading
 from dataclasses import dataclass
+from typing import Any
 
+import numpy as np
 import streamlit as st
 import torch
 
+from explain import Attribution, Contrast, explain, warm_up
 from model.checkpoint import CheckpointMeta, load_checkpoint
+from model.data import Split, load_mnist
 from model.evaluate import EvalReport, evaluate
 from model.network import MLP
 from model.paths import bundled_checkpoint
+
+EXPLANATION_CACHE_ENTRIES = 2000  # ~6 KB each: a bound of ~12 MB per process
 
 
 @dataclass(frozen=True)
@@ -22,18 +33,40 @@ class LoadedModel:
     name: str
     model: MLP
     meta: CheckpointMeta
+    key: str  # digest of the weights: part of every cache key
+
+
+def weights_digest(model: MLP) -> str:
+    h = hashlib.sha256(model.config.name.encode())
+    for k, v in model.state_dict().items():
+        h.update(k.encode())
+        h.update(v.detach().contiguous().numpy().tobytes())
+    return h.hexdigest()[:16]
+
+
+def make_loaded(name: str, model: MLP, meta: CheckpointMeta) -> LoadedModel:
+    model.eval()
+    model.requires_grad_(False)  # shared by reruns and threads: explainers only need input gradients
+    return LoadedModel(name, model, meta, weights_digest(model))
 
 
 @st.cache_resource(show_spinner="Loading the bundled model…")
 def bundled_model() -> LoadedModel:
     model, meta = load_checkpoint(bundled_checkpoint())
-    model.requires_grad_(False)  # shared by all sessions: explainers ask for input gradients only
-    return LoadedModel("bundled", model, meta)
+    return make_loaded("bundled", model, meta)
 
 
-@st.cache_data(show_spinner="Evaluating on the 10,000 test digits…", max_entries=8)
-def bundled_report() -> EvalReport:
-    return evaluate(bundled_model().model)
+@st.cache_resource(show_spinner="Loading the MNIST test digits…")
+def test_split() -> Split:
+    return load_mnist(train=False)
+
+
+@st.cache_resource
+def start_warm_up() -> threading.Thread:
+    """Once per process, in the background: every explainer's first-call costs are paid here."""
+    thread = threading.Thread(target=warm_up, args=(bundled_model().model,), name="warm-up", daemon=True)
+    thread.start()
+    return thread
 
 
 def active_model() -> LoadedModel:
@@ -41,7 +74,40 @@ def active_model() -> LoadedModel:
     return st.session_state.get("active_model") or bundled_model()
 
 
+@st.cache_data(show_spinner="Evaluating on the 10,000 test digits…", max_entries=16)
+def model_report(model_key: str, _model: MLP) -> EvalReport:
+    return evaluate(_model, test_split())
+
+
+@st.cache_data(show_spinner="Predicting the 10,000 test digits…", max_entries=16)
+def test_probabilities(model_key: str, _model: MLP) -> np.ndarray:
+    with torch.no_grad():
+        return torch.softmax(_model(test_split().images), dim=1).numpy()
+
+
 @torch.no_grad()
-def probabilities(model: MLP, x28: torch.Tensor) -> torch.Tensor:
+def probabilities(model: MLP, x28: torch.Tensor | np.ndarray) -> np.ndarray:
     """Softmax over the 10 digits for one 28×28 pixel image."""
-    return torch.softmax(model(x28.reshape(1, 28, 28)), dim=1)[0]
+    x = torch.as_tensor(np.asarray(x28, dtype=np.float32)).reshape(1, 28, 28)
+    return torch.softmax(model(x), dim=1)[0].numpy()
+
+
+def input_digest(x: np.ndarray) -> str:
+    return hashlib.sha256(np.ascontiguousarray(x, dtype=np.float32).tobytes()).hexdigest()[:16]
+
+
+def target_key(target: int | Contrast | None) -> str:
+    return "pred" if target is None else str(target)
+
+
+@st.cache_data(show_spinner=False, max_entries=EXPLANATION_CACHE_ENTRIES)
+def _cached_explanation(model_key: str, x_key: str, method: str, t_key: str, params_json: str, seed: int,
+                        _model: MLP, _x: np.ndarray, _target: Any) -> Attribution:
+    return explain(_model, _x, method, _target, json.loads(params_json), seed)
+
+
+def explanation(loaded: LoadedModel, x: np.ndarray, method: str, target: int | Contrast | None,
+                params: dict[str, Any] | None = None, seed: int = 0) -> Attribution:
+    """`explain` through the bounded cache. Errors propagate (and are never cached)."""
+    return _cached_explanation(loaded.key, input_digest(x), method, target_key(target),
+                               json.dumps(params or {}, sort_keys=True), seed, loaded.model, x, target)

@@ -1,14 +1,19 @@
-"""Entry point: page setup and navigation. Every page gets a stable URL path."""
+"""Entry point: page setup, navigation, and the one-off background warm-up of the explainers."""
 
 from __future__ import annotations
 
 import streamlit as st
 
+from app.state import start_warm_up
+
 st.set_page_config(page_title="Digit Lens", page_icon=":material/search:", layout="wide")
+start_warm_up()
 
 PAGES = [
     st.Page("app_pages/home.py", title="Home", icon=":material/home:", url_path="home", default=True),
     st.Page("app_pages/draw.py", title="Draw", icon=":material/draw:", url_path="draw"),
+    st.Page("app_pages/explore.py", title="Explore", icon=":material/grid_view:", url_path="explore"),
+    st.Page("app_pages/compare.py", title="Compare", icon=":material/compare:", url_path="compare"),
 ]
 
 st.navigation(PAGES).run()

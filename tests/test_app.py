@@ -1,4 +1,6 @@
-"""AppTest smoke tests: every page runs without an exception and shows what it promises."""
+"""AppTest of every page: inputs injected through session state and query params."""
+
+from __future__ import annotations
 
 from pathlib import Path
 
@@ -6,44 +8,111 @@ import numpy as np
 import pytest
 from streamlit.testing.v1 import AppTest
 
+from explain import fast_methods, method_names
+
 ENTRY = str(Path(__file__).resolve().parents[1] / "app" / "streamlit_app.py")
 
 
-def _app() -> AppTest:
-    at = AppTest.from_file(ENTRY, default_timeout=120)
+def _app(page: str | None = None, query: dict | None = None, state: dict | None = None) -> AppTest:
+    at = AppTest.from_file(ENTRY, default_timeout=180)
+    for k, v in (query or {}).items():
+        at.query_params[k] = v
     at.run()
-    assert not at.exception
+    if page:
+        at.switch_page(f"app_pages/{page}.py")
+    for k, v in (state or {}).items():
+        at.session_state[k] = v
+    if page or state:
+        at.run()
+    assert not at.exception, [e.value for e in at.exception]
     return at
+
+
+def _metrics(at: AppTest) -> dict[str, str]:
+    return {m.label: m.value for m in at.metric}
+
+
+def _one() -> np.ndarray:
+    img = np.zeros((280, 280, 4), np.uint8)
+    img[..., 3] = 255
+    img[40:240, 130:152, :3] = 255
+    return img
 
 
 def test_home_shows_measured_accuracy():
     at = _app()
-    metrics = {m.label: m.value for m in at.metric}
-    assert float(metrics["Test accuracy"].rstrip("%")) >= 98.0
+    assert float(_metrics(at)["Test accuracy"].rstrip("%")) >= 98.0
 
 
 def test_draw_blank_shows_hint_not_a_guess():
-    at = _app()
-    at.switch_page("app_pages/draw.py").run()
-    assert not at.exception
-    assert not [m for m in at.metric if m.label == "Prediction"]
+    at = _app("draw")
+    assert "Prediction" not in _metrics(at)
     assert any("Draw a digit" in i.value for i in at.info)
 
 
 @pytest.mark.parametrize("digit", [1, 0])
-def test_draw_injected_pixels_predicts(digit):
-    img = np.zeros((280, 280, 4), np.uint8)
-    img[..., 3] = 255
-    if digit == 1:
-        img[40:240, 130:152, :3] = 255
-    else:
+def test_draw_injected_pixels_predicts_and_explains(digit):
+    img = _one()
+    if digit == 0:
+        img[..., :3] = 0
         yy, xx = np.mgrid[:280, :280]
         r = np.hypot((yy - 140) / 1.3, xx - 140)
         img[(r > 60) & (r < 80), :3] = 255
-    at = _app()
-    at.switch_page("app_pages/draw.py")
-    at.session_state["draw_pixels"] = img
-    at.run()
+    at = _app("draw", state={"draw_pixels": img})
+    assert _metrics(at)["Prediction"] == str(digit)
+    assert at.multiselect[0].value == fast_methods()
+    assert len(at.get("plotly_chart")) >= 2  # probabilities + the grid of maps
+    assert not at.error
+
+
+def test_draw_all_classes_and_contrast():
+    at = _app("draw", state={"draw_pixels": _one()})
+    at.radio(key="draw-mode").set_value("All 10 classes").run()
+    assert not at.exception and not at.error
+    at.radio(key="draw-mode").set_value("Why A and not B").run()
+    assert not at.exception and not at.error
+    assert any("1 vs" in c.value for c in at.caption)
+
+
+def test_explore_query_index_opens_that_digit():
+    at = _app("explore", query={"index": "8"})
+    m = _metrics(at)
+    assert m["True label"] == "5" and m["Prediction"] == "5"
+
+
+def test_explore_random_mistake_is_a_mistake():
+    at = _app("explore")
+    at.button[0].click().run()
     assert not at.exception
-    metrics = {m.label: m.value for m in at.metric}
-    assert metrics["Prediction"] == str(digit)
+    m = _metrics(at)
+    assert m["True label"] != m["Prediction"]
+
+
+def test_explore_bad_query_is_a_warning():
+    at = _app("explore", query={"index": "99999"})
+    assert any("does not exist" in w.value for w in at.warning)
+    at = _app("explore", query={"index": "x" * 5000})
+    assert any("does not exist" in w.value for w in at.warning)
+
+
+def test_compare_all_methods_on_one_digit():
+    at = _app("compare", query={"index": "0"})
+    assert len(at.multiselect[0].value) == len(method_names()) >= 18
+    assert not at.error
+    charts = at.get("plotly_chart")
+    assert len(charts) >= 3  # maps grid + two agreement matrices
+
+
+def test_compare_unknown_method_in_link_is_ignored_with_a_warning():
+    at = _app("compare", query={"index": "3", "methods": "saliency,<script>alert(1)</script>,deeplift"})
+    assert at.multiselect[0].value == ["saliency", "deeplift"]
+    assert any("unknown method" in w.value for w in at.warning)
+
+
+def test_compare_several_digits():
+    at = _app("compare", query={"methods": "saliency,deeplift"})
+    at.radio(key="cmp-layout").set_value("Several test digits × methods").run()
+    assert not at.exception and not at.error
+    at.text_input(key="cmp-indices").set_value("1, 2, 99999").run()
+    assert any("between 0 and 9999" in e.value for e in at.error)
+

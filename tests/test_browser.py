@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+from urllib.parse import urlparse
 
 import pytest
 
@@ -14,7 +15,7 @@ pytestmark = [
                        reason="Debian chromium not installed (.ci/run installs it)"),
 ]
 
-PAGES = ["home", "draw"]
+PAGES = ["home", "draw", "explore", "compare"]
 
 
 @pytest.fixture(scope="module")
@@ -62,10 +63,12 @@ def test_draw_a_one_and_read_the_prediction(browser, server, artifacts_dir):
 
 @pytest.mark.parametrize("path", PAGES)
 def test_every_page_opens_without_exception(browser, server, artifacts_dir, path):
-    page = browser.new_page(viewport={"width": 1400, "height": 1000})
+    # Streamlit scrolls inside its main block, so a tall viewport is what captures the whole page.
+    page = browser.new_page(viewport={"width": 1400, "height": 2400})
     page.goto(f"{server}/{path}")
     page.locator('[data-testid="stMainBlockContainer"] h1').first.wait_for(timeout=60_000)
-    page.wait_for_timeout(1500)
-    assert page.url.rstrip("/").endswith(path) or path == "home"
+    page.wait_for_timeout(4000 if path == "compare" else 1500)
+    landed = urlparse(page.url).path.strip("/")
+    assert landed == path or (path == "home" and landed == ""), f"landed on {page.url}"
     _no_exception(page)
     page.screenshot(path=str(artifacts_dir / f"page-{path}.png"), full_page=True)

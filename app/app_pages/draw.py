@@ -1,14 +1,14 @@
-"""Draw: a 280×280 canvas → MNIST preprocessing → prediction and probabilities."""
+"""Draw: a 280×280 canvas → MNIST preprocessing → prediction, probabilities and explanations."""
 
 from __future__ import annotations
 
 import numpy as np
 import streamlit as st
-import torch
 from streamlit_drawable_canvas import st_canvas
 
-from app.figures import digit_figure, probability_figure
-from app.state import active_model, probabilities
+from app.inputs import CurrentInput, set_current
+from app.state import active_model
+from app.views import explanation_controls, show_prediction, upscale
 from model.preprocess import preprocess
 
 CANVAS_SIDE = 280
@@ -16,13 +16,13 @@ CANVAS_SIDE = 280
 INJECT_KEY = "draw_pixels"
 
 st.title("Draw a digit")
-st.caption("Draw one digit, large and centred, with the mouse or a finger. The toolbar under "
-           "the canvas has undo, redo and reset.")
+st.caption("Draw one digit, large and centred. The toolbar over the canvas has undo, redo and reset; "
+           "the prediction and the maps update as you draw.")
 
 
 @st.fragment
-def draw_and_predict() -> None:
-    left, right = st.columns([1, 1.4], gap="large")
+def draw_and_explain() -> None:
+    left, right = st.columns([1, 1.6], gap="large")
     with left:
         stroke = st.slider("Stroke width", 8, 40, 20, key="stroke_width")
         canvas = st_canvas(
@@ -36,25 +36,15 @@ def draw_and_predict() -> None:
     steps = preprocess(np.asarray(pixels)) if pixels is not None else None
     with right:
         if steps is None:
-            st.info("Draw a digit on the canvas: the prediction appears as you draw.")
+            st.info("Draw a digit on the canvas: the prediction and its explanations appear as you draw.")
             return
         loaded = active_model()
-        probs = probabilities(loaded.model, torch.from_numpy(steps.centred)).numpy()
-        digit = int(probs.argmax())
-        a, b = st.columns([1, 2])
-        a.metric("Prediction", digit)
-        b.metric("Confidence", f"{probs[digit]:.1%}")
-        st.plotly_chart(probability_figure(probs), key="probs", config={"displayModeBar": False})
-        st.caption("What the model sees: MNIST's own preprocessing, left to right.")
-        cols = st.columns(4)
-        for col, (title, img) in zip(
-            cols,
-            [("drawing", steps.drawing), ("cropped", steps.cropped),
-             ("fit in 20 px", steps.fitted), ("centred 28×28", steps.centred)],
-            strict=True,
-        ):
-            col.plotly_chart(digit_figure(img, title, height=150), key=f"step-{title}",
-                             config={"displayModeBar": False, "staticPlot": True})
+        predicted = show_prediction(loaded, steps.centred)
+        st.caption("What the model sees, after MNIST's own preprocessing:")
+        st.image([upscale(steps.drawing, 96), upscale(steps.cropped, 96), upscale(steps.fitted, 96),
+                  upscale(steps.centred, 96)], caption=["drawing", "cropped", "fit into 20 px", "centred 28×28"])
+    set_current(CurrentInput("drawing", steps.centred, "your drawing"))
+    explanation_controls(loaded, steps.centred, "draw", predicted, {"input": "drawing"})
 
 
-draw_and_predict()
+draw_and_explain()

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import streamlit as st
 
-from app.state import active_model, bundled_report
+from app.state import active_model, model_report
 
 st.title("Digit Lens")
 st.markdown(
@@ -16,7 +16,7 @@ st.markdown(
 loaded = active_model()
 meta = loaded.meta
 st.subheader(f"Model: MLP {loaded.model.config.name} ({loaded.name})")
-report = bundled_report()
+report = model_report(loaded.key, loaded.model)
 cols = st.columns(4)
 cols[0].metric("Test accuracy", f"{report.accuracy:.2%}", help="Computed now on the 10,000 MNIST test digits")
 cols[1].metric("Parameters", f"{sum(p.numel() for p in loaded.model.parameters()):,}")

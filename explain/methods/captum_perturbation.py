@@ -27,7 +27,7 @@ def per_pixel(values: torch.Tensor, mask: torch.Tensor) -> torch.Tensor:
 
 
 @register(name="occlusion", display="Occlusion", library="captum", family="perturbation", stochastic=False,
-          params=OcclusionParams, summary="output drop when a sliding patch is replaced by the baseline")
+          params=OcclusionParams, summary="output drop when a sliding patch is replaced by the baseline, per pixel")
 def occlusion(ctx: Context) -> Raw:
     p = ctx.params
     n_windows = ((28 - p.window) // p.stride + 1) ** 2
@@ -35,7 +35,9 @@ def occlusion(ctx: Context) -> Raw:
         ctx.x, sliding_window_shapes=(1, p.window, p.window), strides=(1, p.stride, p.stride),
         baselines=ctx.baseline(), target=0, perturbations_per_eval=n_windows,
     )
-    return Raw(values)
+    # Captum gives each pixel the mean drop of the patches covering it; a patch's drop belongs to
+    # all its window² pixels, so share it out (as for superpixels) to keep per-pixel units.
+    return Raw(values / (p.window * p.window))
 
 
 @register(name="feature_ablation", display="Feature Ablation", library="captum", family="perturbation",

@@ -1,0 +1,90 @@
+"""Explore the 10,000 test digits: filter, find mistakes, open any digit's explanation."""
+
+from __future__ import annotations
+
+import base64
+import io
+
+import numpy as np
+import streamlit as st
+from PIL import Image
+
+from app.inputs import get_current, input_from_query, set_current, test_input, upload_input
+from app.state import active_model, test_probabilities, test_split
+from app.views import explanation_view
+
+MAX_ROWS = 300  # thumbnails rendered at once; the filters narrow the rest
+
+st.title("Explore the test set")
+loaded = active_model()
+split = test_split()
+probs = test_probabilities(loaded.key, loaded.model)
+pred = probs.argmax(axis=1)
+conf = probs.max(axis=1)
+labels = split.labels.numpy()
+input_from_query()
+
+
+def thumbnail(index: int) -> str:
+    img = Image.fromarray((split.images[index].numpy() * 255).astype(np.uint8)).resize((56, 56))
+    buf = io.BytesIO()
+    img.save(buf, format="PNG")
+    return "data:image/png;base64," + base64.b64encode(buf.getvalue()).decode()
+
+
+mistakes = np.flatnonzero(pred != labels)
+c1, c2, c3, c4, c5 = st.columns([1, 1, 1, 1, 1.2])
+true_cls = c1.selectbox("True class", ["any", *range(10)], key="ex-true")
+pred_cls = c2.selectbox("Predicted class", ["any", *range(10)], key="ex-pred")
+only_wrong = c3.toggle(f"Misclassified only ({len(mistakes)})", key="ex-wrong")
+order = c4.selectbox("Order", ["index", "lowest confidence"], key="ex-order")
+if c5.button("Random mistake", icon=":material/casino:", type="primary"):
+    rng = np.random.default_rng()
+    set_current(test_input(int(rng.choice(mistakes))))
+
+keep = np.ones(len(labels), dtype=bool)
+if true_cls != "any":
+    keep &= labels == true_cls
+if pred_cls != "any":
+    keep &= pred == pred_cls
+if only_wrong:
+    keep &= pred != labels
+idx = np.flatnonzero(keep)
+if order == "lowest confidence":
+    idx = idx[np.argsort(conf[idx], kind="stable")]
+st.caption(f"{len(idx):,} digits match" + (f"; showing the first {MAX_ROWS}" if len(idx) > MAX_ROWS else "")
+           + ". Click a row to explain that digit.")
+shown = idx[:MAX_ROWS]
+table = {
+    "digit": [thumbnail(int(i)) for i in shown],
+    "index": shown.tolist(),
+    "true": labels[shown].tolist(),
+    "predicted": pred[shown].tolist(),
+    "confidence": conf[shown].tolist(),
+}
+event = st.dataframe(
+    table, hide_index=True, on_select="rerun", selection_mode="single-row", height=320, key="ex-table",
+    column_config={"digit": st.column_config.ImageColumn("digit", width="small"),
+                   "confidence": st.column_config.ProgressColumn("confidence", min_value=0.0, max_value=1.0,
+                                                                 format="%.3f")},
+)
+rows = event.selection.rows if event and event.selection else []
+if rows:
+    chosen = int(shown[rows[0]])
+    current = get_current()
+    if current is None or current.index != chosen:
+        set_current(test_input(chosen))
+
+with st.expander("…or upload a picture of a digit"):
+    uploaded = upload_input("ex-upload")
+    if uploaded is not None:
+        set_current(uploaded)
+
+current = get_current()
+st.divider()
+if current is None:
+    st.info("Select a digit in the table, press **Random mistake**, or upload a picture.")
+else:
+    st.subheader(current.description.capitalize())
+    explanation_view(loaded, current.x, key="explore", true_label=current.true_label,
+                     config={"input": current.description, "index": current.index})

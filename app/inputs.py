@@ -1,0 +1,104 @@
+"""The session's current input (a drawing, a test digit or an upload), shared by every page."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import streamlit as st
+
+from app.state import test_split
+from model.image_io import FORMATS, decode_upload
+from model.preprocess import preprocess
+
+KEY = "current_input"
+MAX_QUERY_VALUE = 500  # characters of a query-string value we look at
+
+
+@dataclass(frozen=True, eq=False)  # eq on numpy arrays is ambiguous; compare by source/index
+class CurrentInput:
+    source: str  # "drawing", "test" or "upload"
+    x: np.ndarray  # 28×28 float32 pixels in [0, 1]
+    description: str
+    index: int | None = None  # test-set index
+    true_label: int | None = None
+
+
+def get_current() -> CurrentInput | None:
+    return st.session_state.get(KEY)
+
+
+def set_current(ci: CurrentInput) -> None:
+    st.session_state[KEY] = ci
+    if ci.index is not None:
+        st.query_params["index"] = str(ci.index)  # shareable: the URL reopens this digit
+    elif "index" in st.query_params:
+        del st.query_params["index"]
+
+
+def test_input(index: int) -> CurrentInput:
+    split = test_split()
+    if not 0 <= index < len(split):
+        raise ValueError(f"test index must be in 0..{len(split) - 1}, got {index}")
+    label = int(split.labels[index])
+    return CurrentInput("test", split.images[index].numpy(), f"test digit #{index} (a {label})", index, label)
+
+
+def query_value(name: str) -> str | None:
+    value = st.query_params.get(name)
+    return None if value is None else str(value)[:MAX_QUERY_VALUE]
+
+
+def input_from_query() -> None:
+    """Open the test digit named by `?index=` (once per value), or say why it cannot."""
+    raw = query_value("index")
+    if raw is None or st.session_state.get("_query_index_seen") == raw:
+        return
+    st.session_state["_query_index_seen"] = raw
+    try:
+        set_current(test_input(int(raw)))
+    except ValueError:
+        st.warning(f"The link asks for test digit {raw[:20]!r}, which does not exist (use 0–9999).")
+
+
+def upload_input(key: str) -> CurrentInput | None:
+    """A file uploader that turns a picture of a digit into MNIST's form; errors are shown, not raised."""
+    up = st.file_uploader("Upload a picture of one digit", type=[f.lower() for f in FORMATS] + ["jpg"], key=key,
+                          help="Any ink colour on any plain background; it is converted to white on black, "
+                               "cropped, fitted and centred like MNIST.")
+    if up is None:
+        return None
+    try:
+        gray = decode_upload(up.getvalue())
+    except ValueError as exc:
+        st.error(f"Could not use {up.name!r}: {exc}")
+        return None
+    steps = preprocess(gray)
+    if steps is None:
+        st.error(f"{up.name!r} has no visible ink after conversion to white-on-black.")
+        return None
+    return CurrentInput("upload", steps.centred, f"upload {up.name[:60]!r}")
+
+
+def pick_input(key: str) -> CurrentInput | None:
+    """Choose this page's input: the session's current one, a test digit, or an upload."""
+    input_from_query()
+    current = get_current()
+    options = (["current"] if current else []) + ["test", "upload"]
+    labels = {"current": f"Current: {current.description}" if current else "", "test": "A test digit",
+              "upload": "Upload a picture"}
+    choice = st.radio("Input", options, format_func=labels.get, horizontal=True, key=f"{key}-source")
+    if choice == "current":
+        return current
+    if choice == "test":
+        index = st.number_input("Test digit index", 0, len(test_split()) - 1,
+                                value=current.index if current and current.index is not None else 0,
+                                key=f"{key}-index")
+        ci = test_input(int(index))
+        if current is None or current.index != ci.index:
+            set_current(ci)
+        return ci
+    ci = upload_input(f"{key}-upload")
+    if ci is not None:
+        set_current(ci)
+    return ci

@@ -1,0 +1,159 @@
+"""Reusable page sections: the prediction, the target choice, and a grid of explanation maps."""
+
+from __future__ import annotations
+
+import numpy as np
+import streamlit as st
+
+from app.figures import attribution_grid, probability_figure
+from app.inputs import query_value
+from app.state import LoadedModel, explanation, probabilities
+from explain import Attribution, Contrast, fast_methods, get_method, method_names
+from explain.export import config_json, to_csv, to_npz, to_png
+
+ALL_CLASSES = "all"
+_MODES = ["Predicted class", "Another class", "All 10 classes", "Why A and not B"]
+
+
+def show_prediction(loaded: LoadedModel, x: np.ndarray, true_label: int | None = None) -> int:
+    probs = probabilities(loaded.model, x)
+    digit = int(probs.argmax())
+    a, b, c = st.columns(3)
+    a.metric("Prediction", digit)
+    b.metric("Confidence", f"{probs[digit]:.1%}")
+    if true_label is not None:
+        c.metric("True label", true_label, delta="correct" if true_label == digit else "mistake",
+                 delta_color="normal" if true_label == digit else "inverse")
+    st.plotly_chart(probability_figure(probs), config={"displayModeBar": False})
+    return digit
+
+
+def target_selector(key: str, predicted: int, allow_all: bool = True) -> int | Contrast | str | None:
+    modes = _MODES if allow_all else [m for m in _MODES if m != "All 10 classes"]
+    mode = st.radio("Explain", modes, horizontal=True, key=f"{key}-mode")
+    if mode == "Another class":
+        return int(st.selectbox("Class", range(10), index=predicted, key=f"{key}-class"))
+    if mode == "All 10 classes":
+        return ALL_CLASSES
+    if mode == "Why A and not B":
+        a, b = st.columns(2)
+        ca = int(a.selectbox("Why", range(10), index=predicted, key=f"{key}-a"))
+        cb = int(b.selectbox("and not", [d for d in range(10) if d != ca], key=f"{key}-b"))
+        return Contrast(ca, cb)
+    return None
+
+
+def methods_from_query(default: list[str]) -> list[str]:
+    """The `?methods=a,b` of a shared link, unknown names dropped with a warning."""
+    raw = query_value("methods")
+    if raw is None:
+        return default
+    names = method_names()
+    asked = [m.strip() for m in raw.split(",") if m.strip()]
+    unknown = [m for m in asked if m not in names]
+    if unknown:
+        st.warning("Ignoring unknown method name(s) in the link: " + ", ".join(repr(u[:40]) for u in unknown[:5]))
+    return [m for m in asked if m in names] or default
+
+
+def method_selector(key: str, default: list[str] | None = None) -> list[str]:
+    """Methods to show; starts from the link's `?methods=` and writes the choice back for sharing."""
+    chosen = st.multiselect("Methods", method_names(), default=methods_from_query(default or fast_methods()),
+                            key=f"{key}-methods", format_func=lambda n: get_method(n).display)
+    st.query_params["methods"] = ",".join(chosen)
+    return chosen
+
+
+def run_methods(loaded: LoadedModel, x: np.ndarray, methods: list[str], target, params=None, seed: int = 0
+                ) -> tuple[dict[str, Attribution], dict[str, str]]:
+    """Each method through the cache; a failing one is reported, never takes the others down."""
+    done: dict[str, Attribution] = {}
+    errors: dict[str, str] = {}
+    for name in methods:
+        try:
+            done[name] = explanation(loaded, x, name, target, (params or {}).get(name), seed)
+        except Exception as exc:  # noqa: BLE001 - shown in that method's place
+            errors[name] = f"{type(exc).__name__}: {exc}"
+    return done, errors
+
+
+def panel_title(a: Attribution) -> str:
+    return f"{get_method(a.method).display}<br><sub>{a.runtime_ms:.1f} ms</sub>"
+
+
+def show_maps(loaded: LoadedModel, x: np.ndarray, methods: list[str], target, key: str,
+              shared: bool = True, overlay: bool = True, cols: int = 4) -> dict[str, Attribution]:
+    """Compute and draw the maps (all 10 classes as one row per method when asked)."""
+    if not methods:
+        st.info("Pick at least one method.")
+        return {}
+    if target == ALL_CLASSES:
+        panels, errors, done = [], {}, {}
+        for name in methods:
+            for t in range(10):
+                got, errs = run_methods(loaded, x, [name], t)
+                errors.update(errs)
+                if name in got:
+                    panels.append((f"{get_method(name).display} · {t}", got[name].values))
+                    done[f"{name}@{t}"] = got[name]
+        if panels:
+            st.plotly_chart(attribution_grid(panels, x, shared, overlay, cols=10, panel_px=120), key=f"{key}-grid")
+    else:
+        done, errors = run_methods(loaded, x, methods, target)
+        if done:
+            st.plotly_chart(attribution_grid([(panel_title(a), a.values) for a in done.values()], x, shared,
+                                             overlay, cols), key=f"{key}-grid")
+            what = "the predicted class" if target is None else f"target {target}"
+            st.caption(f"Maps explain {what}; red pushes the score up, blue down; one colour scale for all.")
+    for name, err in errors.items():
+        st.error(f"{get_method(name).display} failed: {err}")
+    return done
+
+
+def export_buttons(done: dict[str, Attribution], x: np.ndarray, config: dict, key: str) -> None:
+    if not done:
+        return
+    with st.expander("Export"):
+        cols = st.columns(3)
+        cols[0].download_button("All maps (NPZ)", to_npz(done, x), "digit-lens-maps.npz", key=f"{key}-npz")
+        cols[1].download_button("All maps (CSV)", to_csv(done), "digit-lens-maps.csv", "text/csv", key=f"{key}-csv")
+        cols[2].download_button("Configuration (JSON)", config_json(config), "digit-lens-config.json",
+                                "application/json", key=f"{key}-json")
+        png_cols = st.columns(min(len(done), 6))
+        for i, (name, a) in enumerate(done.items()):
+            png_cols[i % len(png_cols)].download_button(f"{name}.png", to_png(a.values), f"{name}.png", "image/png",
+                                                        key=f"{key}-png-{name}")
+
+
+def explanation_controls(loaded: LoadedModel, x: np.ndarray, key: str, predicted: int,
+                         config: dict | None = None) -> None:
+    """Target choice + method choice + the maps + export, full width."""
+    a, b = st.columns([1, 1.3])
+    with a:
+        target = target_selector(key, predicted)
+    with b:
+        methods = method_selector(key)
+    done = show_maps(loaded, x, methods, target, key)
+    export_buttons(done, x, {**(config or {}), "methods": methods, "target": str(target),
+                             "model": loaded.key, "seed": 0}, key)
+
+
+def explanation_view(loaded: LoadedModel, x: np.ndarray, key: str, true_label: int | None = None,
+                     config: dict | None = None) -> None:
+    """Prediction, then the explanations: the Explore page's view of one digit."""
+    left, right = st.columns([1, 2], gap="large")
+    with left:
+        st.image(upscale(x), caption="the 28×28 input", width=168)
+    with right:
+        predicted = show_prediction(loaded, x, true_label)
+    explanation_controls(loaded, x, key, predicted, config)
+
+
+def upscale(img: np.ndarray, side: int = 168) -> np.ndarray:
+    """A small image padded to a square and enlarged with crisp pixels, for st.image."""
+    from PIL import Image
+
+    from app.figures import pad_square
+
+    sq = (np.clip(pad_square(img), 0, 1) * 255).astype(np.uint8)
+    return np.asarray(Image.fromarray(sq).resize((side, side), Image.Resampling.NEAREST))

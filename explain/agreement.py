@@ -1,0 +1,51 @@
+"""How much two explanations agree: rank correlation and overlap of their most relevant pixels."""
+
+from __future__ import annotations
+
+import numpy as np
+from scipy.stats import rankdata
+
+
+def _flat(values: np.ndarray) -> np.ndarray:
+    v = np.asarray(values, dtype=np.float64).reshape(-1)
+    if v.size == 0 or not np.isfinite(v).all():
+        raise ValueError("attribution maps must be non-empty and finite")
+    return v
+
+
+def spearman(a: np.ndarray, b: np.ndarray) -> float:
+    """Spearman rank correlation of two maps (ties averaged); 0 when either map is constant."""
+    ra, rb = rankdata(_flat(a)), rankdata(_flat(b))
+    if ra.std() == 0 or rb.std() == 0:
+        return 0.0
+    return float(np.corrcoef(ra, rb)[0, 1])
+
+
+def top_k_mask(values: np.ndarray, fraction: float) -> np.ndarray:
+    """The `fraction` of pixels with the largest attribution (by value, ties broken by position)."""
+    if not 0 < fraction <= 1:
+        raise ValueError(f"fraction must be in (0, 1], got {fraction!r}")
+    v = _flat(values)
+    k = max(1, round(fraction * v.size))
+    mask = np.zeros(v.size, dtype=bool)
+    mask[np.argsort(-v, kind="stable")[:k]] = True
+    return mask
+
+
+def top_k_overlap(a: np.ndarray, b: np.ndarray, fraction: float = 0.1) -> float:
+    """Share of the top-`fraction` pixels that two maps have in common (0–1)."""
+    ma, mb = top_k_mask(a, fraction), top_k_mask(b, fraction)
+    return float((ma & mb).sum() / ma.sum())
+
+
+def agreement_matrix(maps: dict[str, np.ndarray], kind: str = "spearman", fraction: float = 0.1) -> np.ndarray:
+    """Pairwise agreement between named maps, in the dict's order."""
+    measures = {"spearman": spearman, "top_k": lambda a, b: top_k_overlap(a, b, fraction)}
+    if kind not in measures:
+        raise ValueError(f"kind must be one of {list(measures)}, got {kind!r}")
+    names = list(maps)
+    out = np.eye(len(names))
+    for i in range(len(names)):
+        for j in range(i + 1, len(names)):
+            out[i, j] = out[j, i] = measures[kind](maps[names[i]], maps[names[j]])
+    return out

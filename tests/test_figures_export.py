@@ -1,0 +1,83 @@
+"""Figure builders (pure) and exports: the shared scale is shared, symmetric and honest."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+
+import numpy as np
+import pytest
+
+from app.figures import agreement_figure, attribution_grid, probability_figure, symmetric_limit
+from explain import explain
+from explain.agreement import agreement_matrix, spearman, top_k_overlap
+from explain.export import config_json, diverging_rgb, to_csv, to_npz, to_png
+
+
+def _maps():
+    rng = np.random.default_rng(0)
+    return [("a", rng.normal(size=(28, 28))), ("b", 5 * rng.normal(size=(28, 28)) + 1)]
+
+
+def test_shared_scale_is_shared_and_symmetric():
+    panels = _maps()
+    fig = attribution_grid(panels, digit=np.zeros((28, 28)), shared=True)
+    ca = fig.layout.coloraxis
+    peak = max(np.abs(m).max() for _, m in panels)
+    assert ca.cmin == pytest.approx(-peak) and ca.cmax == pytest.approx(peak) and ca.cmid == 0
+    heatmaps = [t for t in fig.data if t.type == "heatmap" and t.coloraxis == "coloraxis"]
+    assert len(heatmaps) == 2  # one per map, all on the one colour axis (one legend)
+    np.testing.assert_allclose(np.asarray(heatmaps[1].z), panels[1][1])  # values drawn unscaled
+
+
+def test_per_map_scale_normalises_each_map():
+    fig = attribution_grid(_maps(), shared=False)
+    heatmaps = [np.asarray(t.z) for t in fig.data if t.type == "heatmap"]
+    assert all(np.abs(z).max() == pytest.approx(1.0) for z in heatmaps)
+    assert fig.layout.coloraxis.cmin == -fig.layout.coloraxis.cmax == -1
+
+
+def test_side_by_side_adds_the_input_panel_and_overlay_adds_outlines():
+    digit = np.zeros((28, 28))
+    beside = attribution_grid(_maps(), digit=digit, overlay=False)
+    over = attribution_grid(_maps(), digit=digit, overlay=True)
+    assert len([t for t in beside.data if t.type == "heatmap"]) == 3
+    assert len([t for t in over.data if t.type == "contour"]) == 2
+
+
+def test_figure_input_errors():
+    with pytest.raises(ValueError):
+        attribution_grid([])
+    with pytest.raises(ValueError):
+        probability_figure(np.ones(9))
+    with pytest.raises(ValueError):
+        agreement_figure(np.eye(3), ["a", "b"], "t")
+    assert symmetric_limit([np.zeros((2, 2))]) == 1.0
+
+
+def test_agreement_known_answers():
+    a = np.arange(784, dtype=float).reshape(28, 28)
+    assert spearman(a, a) == pytest.approx(1.0)
+    assert spearman(a, -a) == pytest.approx(-1.0)
+    assert top_k_overlap(a, a, 0.1) == 1.0 and top_k_overlap(a, -a, 0.1) == 0.0
+    m = agreement_matrix({"x": a, "y": 2 * a + 1, "z": -a})
+    np.testing.assert_allclose(m, [[1, 1, -1], [1, 1, -1], [-1, -1, 1]])
+
+
+def test_diverging_colours_are_symmetric():
+    rgb = diverging_rgb(np.array([[-1.0, 0.0, 1.0]]))
+    assert tuple(rgb[0, 1]) == (247, 247, 247)  # white-ish zero
+    assert rgb[0, 0, 2] > rgb[0, 0, 0] and rgb[0, 2, 0] > rgb[0, 2, 2]  # blue negative, red positive
+
+
+def test_exports_round_trip(model, test_split):
+    x = test_split.images[0].numpy()
+    done = {m: explain(model, x, m) for m in ("saliency", "deeplift")}
+    npz = np.load(io.BytesIO(to_npz(done, x)))
+    np.testing.assert_array_equal(npz["deeplift"], done["deeplift"].values)
+    np.testing.assert_array_equal(npz["_input"], x)
+    rows = list(csv.DictReader(io.StringIO(to_csv(done))))
+    assert len(rows) == 2 * 784 and float(rows[0]["value"]) == done["saliency"].values[0, 0]
+    assert to_png(done["deeplift"].values)[:8] == b"\x89PNG\r\n\x1a\n"
+    assert json.loads(config_json({"methods": ["a"], "seed": 0}))["seed"] == 0

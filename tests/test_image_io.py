@@ -1,0 +1,85 @@
+"""Untrusted uploads: formats that should work do, everything else is a clear ValueError."""
+
+from __future__ import annotations
+
+import io
+
+import numpy as np
+import pytest
+from PIL import Image
+
+from model.image_io import MAX_UPLOAD_BYTES, decode_upload
+from model.preprocess import preprocess
+
+
+def _digit(size=(200, 150), dark_on_light=True) -> Image.Image:
+    arr = np.full((size[1], size[0]), 255 if dark_on_light else 0, np.uint8)
+    h, w = arr.shape
+    arr[h // 6 : 5 * h // 6, w // 2 - w // 14 : w // 2 + w // 14] = 0 if dark_on_light else 255
+    return Image.fromarray(arr)
+
+
+def _bytes(img: Image.Image, fmt: str, **kw) -> bytes:
+    buf = io.BytesIO()
+    img.save(buf, format=fmt, **kw)
+    return buf.getvalue()
+
+
+def _is_a_one(gray, model) -> bool:
+    import torch
+
+    steps = preprocess(gray)
+    return steps is not None and int(model(torch.from_numpy(steps.centred)[None]).argmax()) == 1
+
+
+@pytest.mark.parametrize(
+    "make",
+    [
+        lambda: _bytes(_digit(), "PNG"),
+        lambda: _bytes(_digit(dark_on_light=False), "PNG"),
+        lambda: _bytes(_digit().convert("RGB"), "JPEG"),
+        lambda: _bytes(_digit().convert("CMYK"), "JPEG"),
+        lambda: _bytes(Image.fromarray((np.asarray(_digit(), np.uint16) * 257)), "PNG"),  # 16-bit
+        lambda: _bytes(_digit().convert("P"), "PNG"),
+        lambda: _bytes(_digit().convert("RGBA"), "PNG"),
+        lambda: _bytes(_digit(), "GIF", save_all=True, append_images=[_digit(dark_on_light=False)]),
+        lambda: _bytes(_digit((4000, 3000)), "JPEG"),
+    ],
+    ids=["png", "png-white-on-black", "jpeg", "cmyk-jpeg", "png-16bit", "palette", "rgba", "animated-gif", "photo"],
+)
+def test_supported_pictures_become_mnist_digits(make, model):
+    gray = decode_upload(make())
+    assert gray.dtype == np.float32 and max(gray.shape) <= 280
+    assert _is_a_one(gray, model)
+
+
+def test_transparent_background_with_light_ink():
+    arr = np.zeros((100, 100, 4), np.uint8)
+    arr[15:85, 45:55] = (255, 255, 255, 255)  # white strokes on a transparent canvas
+    gray = decode_upload(_bytes(Image.fromarray(arr, "RGBA"), "PNG"))
+    assert gray[50, 50] > 0.9 and gray[5, 5] < 0.1
+
+
+@pytest.mark.parametrize(
+    "data, message",
+    [
+        (b"", "empty"),
+        (b"not an image at all" * 10, "not a supported image"),
+        (_bytes(_digit(), "PNG")[:200], "truncated|corrupt"),
+        (b"\x00" * (MAX_UPLOAD_BYTES + 1), "limit"),
+        (_bytes(_digit(), "TIFF"), "not a supported image"),
+    ],
+    ids=["empty", "text", "truncated", "too-big", "tiff"],
+)
+def test_bad_uploads(data, message):
+    with pytest.raises(ValueError, match=message):
+        decode_upload(data)
+
+
+def test_decompression_bomb_is_refused():
+    # A tiny file that declares 30000×30000 pixels.
+    img = Image.new("1", (30000, 30000))
+    data = _bytes(img, "PNG", optimize=True)
+    assert len(data) < MAX_UPLOAD_BYTES
+    with pytest.raises(ValueError, match="limit|too large"):
+        decode_upload(data)
