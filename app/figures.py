@@ -148,3 +148,37 @@ def thumbnails_figure(images: np.ndarray, titles: list[str], cols: int = 10) -> 
     fig.update_layout(height=rows * 110 + 20, margin=dict(l=2, r=2, t=24, b=2))
     fig.update_annotations(font_size=11)
     return fig
+
+
+def curves_figure(curves: dict[str, tuple[np.ndarray, np.ndarray]], title: str, y_title: str = "score") -> go.Figure:
+    """Overlaid lines, e.g. deletion curves: name → (x, y)."""
+    fig = go.Figure([go.Scatter(x=np.asarray(x), y=np.asarray(y), mode="lines", name=name)
+                     for name, (x, y) in curves.items()])
+    fig.update_layout(title=title, height=330, margin=dict(l=40, r=8, t=40, b=36), legend=dict(font_size=11))
+    fig.update_xaxes(title="fraction of pixels", range=[0, 1])
+    fig.update_yaxes(title=y_title)
+    return fig
+
+
+def leaderboard_figure(methods: list[str], means: np.ndarray, ci: np.ndarray, metric: str,
+                       higher_is_better: bool) -> go.Figure:
+    """Horizontal bars of one metric's mean with 95 % intervals, best at the top."""
+    means, ci = np.asarray(means, float), np.nan_to_num(np.asarray(ci, float))
+    order = np.argsort(-means if higher_is_better else means, kind="stable")[::-1]
+    colors = ["#9e9e9e" if methods[i].startswith("control") else "#b2182b" for i in order]
+    fig = go.Figure(go.Bar(x=means[order], y=[methods[i] for i in order], orientation="h", marker_color=colors,
+                           error_x=dict(type="data", array=ci[order], visible=True)))
+    arrow = "higher is better" if higher_is_better else "lower is better"
+    fig.update_layout(title=f"{metric} ({arrow}; grey: control maps)", height=60 + 22 * len(methods),
+                      margin=dict(l=8, r=8, t=40, b=30))
+    return fig
+
+
+def sanity_curves_figure(rows: dict[str, list[tuple[str, float]]], title: str) -> go.Figure:
+    """Per method: similarity to the original map as more layers are randomised."""
+    fig = go.Figure([go.Scatter(x=[label for label, _ in pts], y=[v for _, v in pts], mode="lines+markers",
+                                name=name) for name, pts in rows.items()])
+    fig.update_layout(title=title, height=330, margin=dict(l=40, r=8, t=40, b=36))
+    fig.update_yaxes(title="Spearman with the trained model's map", range=[-1, 1])
+    fig.update_xaxes(title="layers randomised")
+    return fig

@@ -111,3 +111,53 @@ def explanation(loaded: LoadedModel, x: np.ndarray, method: str, target: int | C
     """`explain` through the bounded cache. Errors propagate (and are never cached)."""
     return _cached_explanation(loaded.key, input_digest(x), method, target_key(target),
                                json.dumps(params or {}, sort_keys=True), seed, loaded.model, x, target)
+
+
+@st.cache_data(show_spinner=False, max_entries=EXPLANATION_CACHE_ENTRIES)
+def _cached_scores(model_key: str, x_key: str, method: str, replacement: str, _model: MLP, _x: np.ndarray
+                   ) -> dict[str, float]:
+    from explain.leaderboard import CONTROLS, control_attribution
+    from explain.metrics import Scored, default_metrics
+
+    x = torch.as_tensor(_x, dtype=torch.float32).reshape(1, 1, 28, 28)
+    if method in CONTROLS:  # scored like a method, except for re-explaining under noise
+        a = control_attribution(x, method, 0, explain(_model, _x, "saliency"))
+        metrics = default_metrics(replacement, sensitivity=False)
+    else:
+        a, metrics = explain(_model, _x, method), default_metrics(replacement)
+    s = Scored(_model, x, a)
+    return {m.name: float(m(s)) for m in metrics}
+
+
+def method_scores(loaded: LoadedModel, x: np.ndarray, method: str, replacement: str) -> dict[str, float]:
+    """Every metric for one method (or control map) on one input (default parameters), cached."""
+    return _cached_scores(loaded.key, input_digest(x), method, replacement, loaded.model, x)
+
+
+@st.cache_data(show_spinner=False, max_entries=512)
+def _cached_cascade(model_key: str, x_key: str, method: str, independent: bool, _model: MLP, _x: np.ndarray):
+    from explain.sanity import cascade
+
+    return explain(_model, _x, method).values, cascade(_model, _x, method, independent=independent)
+
+
+def sanity_cascade(loaded: LoadedModel, x: np.ndarray, method: str, independent: bool):
+    """(the trained model's map, one SanityRow per randomisation step with its map) for one method."""
+    return _cached_cascade(loaded.key, input_digest(x), method, independent, loaded.model, x)
+
+
+@st.cache_data(show_spinner=False, max_entries=4)
+def bundled_leaderboard() -> tuple[list[dict[str, str]], dict[str, Any]] | None:
+    """The leaderboard shipped in assets/leaderboard (rows, its provenance), or None if missing."""
+    import csv
+
+    from model.paths import assets_dir
+
+    path = assets_dir() / "leaderboard" / "leaderboard_n1000.csv"
+    if not path.exists():
+        return None
+    with path.open() as fh:
+        rows = list(csv.DictReader(fh))
+    meta_path = path.with_name(path.name + ".meta.json")
+    meta = json.loads(meta_path.read_text()) if meta_path.exists() else {}
+    return rows, meta

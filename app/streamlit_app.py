@@ -14,6 +14,7 @@ PAGES = [
     st.Page("app_pages/draw.py", title="Draw", icon=":material/draw:", url_path="draw"),
     st.Page("app_pages/explore.py", title="Explore", icon=":material/grid_view:", url_path="explore"),
     st.Page("app_pages/compare.py", title="Compare", icon=":material/compare:", url_path="compare"),
+    st.Page("app_pages/evaluate.py", title="Evaluate", icon=":material/fact_check:", url_path="evaluate"),
 ]
 
 st.navigation(PAGES).run()

@@ -16,6 +16,7 @@ ARTIFACTS = ROOT / "test-artifacts"
 @pytest.fixture(scope="session")
 def bundled():
     model, meta = load_checkpoint(bundled_checkpoint())
+    model.requires_grad_(False)  # as the app holds it: explainers need input gradients only
     return model, meta
 
 

@@ -116,3 +116,17 @@ def test_compare_several_digits():
     at.text_input(key="cmp-indices").set_value("1, 2, 99999").run()
     assert any("between 0 and 9999" in e.value for e in at.error)
 
+
+
+def test_evaluate_page_scores_curves_and_sanity():
+    at = _app("evaluate", query={"index": "0"})
+    assert not at.error
+    assert len(at.dataframe) >= 1, "the score card is a table"
+    card = at.dataframe[0].value
+    assert len(card) == 8 and any("deletion" in c and "↓" in c for c in card.columns)
+    charts = at.get("plotly_chart")
+    assert len(charts) >= 4  # deletion, insertion, thumbnails, sanity grid (+ curves, leaderboard)
+    at.slider(key="ev-frac").set_value(0.5).run()
+    assert not at.exception
+    at.toggle(key="sa-indep").set_value(True).run()
+    assert not at.exception and not at.error

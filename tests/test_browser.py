@@ -15,7 +15,7 @@ pytestmark = [
                        reason="Debian chromium not installed (.ci/run installs it)"),
 ]
 
-PAGES = ["home", "draw", "explore", "compare"]
+PAGES = ["home", "draw", "explore", "compare", "evaluate"]
 
 
 @pytest.fixture(scope="module")
