@@ -182,3 +182,88 @@ def sanity_curves_figure(rows: dict[str, list[tuple[str, float]]], title: str) -
     fig.update_yaxes(title="Spearman with the trained model's map", range=[-1, 1])
     fig.update_xaxes(title="layers randomised")
     return fig
+
+
+def near_square(n: int) -> tuple[int, int]:
+    """Rows × cols for n cells, as square as the divisors of n allow (128 → 8 × 16)."""
+    rows = int(np.sqrt(n))
+    while n % rows:
+        rows -= 1
+    return rows, n // rows
+
+
+def activations_figure(layers: dict[str, np.ndarray], title: str = "") -> go.Figure:
+    """Each layer as a heatmap of cells (hidden 1: 8×16, hidden 2: 8×8, logits and softmax: 1×10)."""
+    from plotly.subplots import make_subplots
+
+    names = list(layers)
+    fig = make_subplots(rows=1, cols=len(names), subplot_titles=[f"{n} ({layers[n].size})" for n in names],
+                        horizontal_spacing=0.04)
+    for i, n in enumerate(names, 1):
+        v = np.asarray(layers[n], dtype=float).reshape(-1)
+        r, c = near_square(v.size) if v.size > 10 else (1, v.size)
+        grid = v.reshape(r, c)
+        units = np.arange(v.size).reshape(r, c)
+        signed = n == "logits"
+        fig.add_trace(go.Heatmap(
+            z=grid, customdata=units, colorscale=DIVERGING if signed else "Viridis",
+            zmid=0 if signed else None, showscale=False,
+            hovertemplate=f"{n} unit %{{customdata}}: %{{z:.3f}}<extra></extra>"), 1, i)
+    fig.update_yaxes(autorange="reversed", visible=False)
+    fig.update_xaxes(visible=False)
+    fig.update_layout(title=title, height=230, margin=dict(l=4, r=4, t=50, b=4))
+    fig.update_annotations(font_size=12)
+    return fig
+
+
+def mosaic_figure(images: np.ndarray, labels: list[str], cols: int = 16, title: str = "") -> go.Figure:
+    """Many small signed images (e.g. 128 first-layer weight vectors) tiled into one heatmap.
+
+    One trace instead of 128 subplots: it renders in a blink, shares one symmetric scale, and the
+    hover names each tile.
+    """
+    imgs = np.asarray(images, dtype=float)
+    n, h, w = imgs.shape
+    if len(labels) != n:
+        raise ValueError(f"{n} images but {len(labels)} labels")
+    rows = -(-n // cols)
+    big = np.full((rows * (h + 1) - 1, cols * (w + 1) - 1), np.nan)
+    names = np.full(big.shape, "", dtype=object)
+    for i in range(n):
+        r, c = divmod(i, cols)
+        big[r * (h + 1) : r * (h + 1) + h, c * (w + 1) : c * (w + 1) + w] = imgs[i]
+        names[r * (h + 1) : r * (h + 1) + h, c * (w + 1) : c * (w + 1) + w] = labels[i]
+    limit = symmetric_limit([imgs])
+    fig = go.Figure(go.Heatmap(z=big, customdata=names, colorscale=DIVERGING, zmin=-limit, zmax=limit,
+                               hovertemplate="%{customdata}: %{z:.3f}<extra></extra>",
+                               colorbar=dict(title="weight", thickness=12)))
+    fig.update_yaxes(autorange="reversed", visible=False, scaleanchor="x")
+    fig.update_xaxes(visible=False)
+    fig.update_layout(title=title, height=int(90 + rows * 900 / cols), margin=dict(l=4, r=4, t=40, b=4))
+    return fig
+
+
+def bars_figure(values: np.ndarray, labels: list[str], title: str, x_title: str, y_title: str,
+                highlight: int | None = None) -> go.Figure:
+    """Signed bars (blue below zero, red above), one highlighted."""
+    v = np.asarray(values, dtype=float).reshape(-1)
+    colors = ["#b2182b" if x >= 0 else "#2166ac" for x in v]
+    if highlight is not None:
+        colors[highlight] = "#ff9900"
+    fig = go.Figure(go.Bar(x=labels, y=v, marker_color=colors, hovertemplate="%{x}: %{y:.4f}<extra></extra>"))
+    fig.update_layout(title=title, height=300, margin=dict(l=40, r=8, t=40, b=36))
+    fig.update_xaxes(title=x_title, type="category")
+    fig.update_yaxes(title=y_title)
+    return fig
+
+
+def confusion_figure(confusion: list[list[int]]) -> go.Figure:
+    """The 10×10 confusion matrix (rows true, columns predicted); log-ish colour so errors show."""
+    cm = np.asarray(confusion, dtype=float)
+    fig = go.Figure(go.Heatmap(z=np.log1p(cm), x=[str(d) for d in range(10)], y=[str(d) for d in range(10)],
+                               text=cm.astype(int), texttemplate="%{text}", colorscale="Blues", showscale=False,
+                               hovertemplate="true %{y}, predicted %{x}: %{text}<extra></extra>"))
+    fig.update_yaxes(autorange="reversed", title="true digit", type="category")
+    fig.update_xaxes(title="predicted digit", type="category", side="top")
+    fig.update_layout(height=420, margin=dict(l=50, r=8, t=60, b=8))
+    return fig

@@ -69,9 +69,56 @@ def start_warm_up() -> threading.Thread:
     return thread
 
 
+MODELS_KEY, ACTIVE_KEY, SWITCHER_KEY = "models", "active_model_name", "model-switcher"
+
+
+def session_models() -> dict[str, LoadedModel]:
+    """This session's models by name: always the bundled one, plus any trained or uploaded here."""
+    models = st.session_state.setdefault(MODELS_KEY, {})
+    if "bundled" not in models:
+        models["bundled"] = bundled_model()
+    return models
+
+
+def add_model(loaded: LoadedModel, activate: bool = True) -> None:
+    models = session_models()
+    models[loaded.name] = loaded
+    if len(models) > 6:  # bound per-session memory: drop the oldest non-bundled model
+        oldest = next(n for n in models if n != "bundled" and n != loaded.name)
+        del models[oldest]
+    if activate:
+        st.session_state[ACTIVE_KEY] = loaded.name
+        st.session_state.pop(SWITCHER_KEY, None)  # the sidebar switcher re-reads the active model
+
+
+def model_switcher() -> None:
+    """Sidebar: choose this session's active model among bundled / trained / uploaded ones."""
+    models = session_models()
+    names = list(models)
+    active = active_model().name
+
+    def label(name: str) -> str:
+        m = models[name]
+        return f"{name} · {model_report(m.key, m.model).accuracy:.2%}"
+
+    def switch() -> None:
+        st.session_state[ACTIVE_KEY] = st.session_state[SWITCHER_KEY]
+
+    st.sidebar.selectbox("Model (test accuracy)", names, index=names.index(active), format_func=label,
+                         key=SWITCHER_KEY, on_change=switch)
+
+
 def active_model() -> LoadedModel:
     """This session's model: the bundled one unless the user trained or uploaded another."""
-    return st.session_state.get("active_model") or bundled_model()
+    models = session_models()
+    return models.get(st.session_state.get(ACTIVE_KEY, "bundled"), models["bundled"])
+
+
+@st.cache_data(show_spinner="Reading every hidden unit on the 10,000 test digits…", max_entries=8)
+def test_activations(model_key: str, _model: MLP) -> dict[str, np.ndarray]:
+    from explain.activations import dataset_activations
+
+    return dataset_activations(_model, test_split().images)
 
 
 @st.cache_data(show_spinner="Evaluating on the 10,000 test digits…", max_entries=16)

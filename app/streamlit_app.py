@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import streamlit as st
 
-from app.state import start_warm_up
+from app.state import model_switcher, start_warm_up
 
 st.set_page_config(page_title="Digit Lens", page_icon=":material/search:", layout="wide")
 start_warm_up()
@@ -15,6 +15,10 @@ PAGES = [
     st.Page("app_pages/explore.py", title="Explore", icon=":material/grid_view:", url_path="explore"),
     st.Page("app_pages/compare.py", title="Compare", icon=":material/compare:", url_path="compare"),
     st.Page("app_pages/evaluate.py", title="Evaluate", icon=":material/fact_check:", url_path="evaluate"),
+    st.Page("app_pages/inside.py", title="Inside the network", icon=":material/hub:", url_path="inside"),
+    st.Page("app_pages/train.py", title="Train", icon=":material/model_training:", url_path="train"),
 ]
 
-st.navigation(PAGES).run()
+page = st.navigation(PAGES)
+model_switcher()
+page.run()

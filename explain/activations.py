@@ -88,3 +88,40 @@ def layer_conductance(model: MLP, x: Any, layer: int, target: Target = None, bas
     values = lc.attribute(xt.clone().requires_grad_(True), baselines=_baseline(xt, baseline), target=0,
                           n_steps=steps, method="gausslegendre", internal_batch_size=steps)
     return values.detach().reshape(-1).numpy().astype(np.float64)
+
+
+def dataset_activations(model: MLP, images: torch.Tensor, batch: int = 4096) -> dict[str, np.ndarray]:
+    """Post-ReLU activations of every hidden layer for many digits: "hidden1" → (N, units), …"""
+    model = _check_mlp(model)
+    outs: dict[str, list[torch.Tensor]] = {}
+    for i in range(0, images.shape[0], batch):
+        layers = model.forward_layers(images[i : i + batch])
+        for k, spec in enumerate(model.hidden_layers(), 1):
+            outs.setdefault(f"hidden{k}", []).append(layers[spec.name])
+    return {k: torch.cat(v).numpy() for k, v in outs.items()}
+
+
+def class_means(acts: np.ndarray, labels: np.ndarray | torch.Tensor) -> np.ndarray:
+    """Mean activation of each unit per class: (10, units)."""
+    labels = np.asarray(labels)
+    if acts.shape[0] != labels.shape[0]:
+        raise ValueError(f"{acts.shape[0]} activations but {labels.shape[0]} labels")
+    return np.stack([acts[labels == c].mean(axis=0) for c in range(10)])
+
+
+def top_exciting(acts: np.ndarray, unit: int, k: int = 12) -> np.ndarray:
+    """Indices of the k digits on which `unit` fires most, strongest first."""
+    if not 0 <= unit < acts.shape[1]:
+        raise ValueError(f"unit must be in 0..{acts.shape[1] - 1}, got {unit}")
+    return np.argsort(-acts[:, unit], kind="stable")[:k]
+
+
+def incoming_weights(model: MLP, layer: int, unit: int) -> np.ndarray:
+    """The weights into one hidden unit: 28×28 for layer 1, a vector over the previous layer otherwise."""
+    model = _check_mlp(model)
+    _hidden_layer_name(model, layer)
+    w = model.layer(f"fc{layer}").weight.detach()
+    if not 0 <= unit < w.shape[0]:
+        raise ValueError(f"unit must be in 0..{w.shape[0] - 1}, got {unit}")
+    row = w[unit].numpy().copy()
+    return row.reshape(28, 28) if layer == 1 else row

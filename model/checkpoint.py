@@ -25,7 +25,7 @@ from model.network import ARCHITECTURE, MLP, MLPConfig
 if TYPE_CHECKING:
     from model.train import TrainConfig, TrainResult
 
-MAX_CHECKPOINT_BYTES = 32 * 1024 * 1024
+MAX_CHECKPOINT_BYTES = 16 * 1024 * 1024  # float32: room for the largest MLPConfig allows
 MAX_HEADER_BYTES = 64 * 1024
 META_KEY = "digit_lens"
 
@@ -177,3 +177,20 @@ def load_checkpoint(path: Path | str) -> tuple[MLP, CheckpointMeta]:
         return load_checkpoint_bytes(path.read_bytes())
     except ValueError as exc:
         raise ValueError(f"{path.name}: {exc}") from None
+
+
+PICKLE_SUFFIXES = (".pt", ".pth", ".ckpt", ".bin", ".pkl", ".pickle")
+
+
+def load_uploaded_checkpoint(filename: str, data: bytes) -> tuple[MLP, CheckpointMeta]:
+    """A user's upload: refuse pickle by name and by content, bound the size, then validate fully."""
+    suffix = Path(str(filename)).suffix.lower()
+    if suffix in PICKLE_SUFFIXES:
+        raise ValueError(
+            f"{suffix} files are PyTorch pickles; Digit Lens only loads .safetensors, because unpickling a file "
+            "can run any code its author put in it. Convert it where you trust it with "
+            "safetensors.torch.save_file(model.state_dict(), 'model.safetensors')"
+        )
+    if suffix != ".safetensors":
+        raise ValueError(f"expected a .safetensors file, got {filename!r}")
+    return load_checkpoint_bytes(data)

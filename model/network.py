@@ -21,6 +21,7 @@ IMAGE_SIDE = 28
 N_PIXELS = IMAGE_SIDE * IMAGE_SIDE
 N_CLASSES = 10
 ARCHITECTURE = "mlp"
+MAX_PARAMETERS = 4_000_000  # 16 MB of float32: what a checkpoint upload may hold
 
 
 @dataclass(frozen=True)
@@ -36,6 +37,10 @@ class MLPConfig:
         for h in hidden:
             if not isinstance(h, int) or isinstance(h, bool) or not 1 <= h <= 4096:
                 raise ValueError(f"hidden sizes must be integers in 1..4096, got {hidden!r}")
+        sizes = (N_PIXELS, *hidden, N_CLASSES)
+        params = sum(a * b + b for a, b in zip(sizes, sizes[1:]))
+        if params > MAX_PARAMETERS:
+            raise ValueError(f"{'-'.join(map(str, sizes))} has {params:,} parameters; the limit is {MAX_PARAMETERS:,}")
         if not self.std > 0:
             raise ValueError(f"std must be positive, got {self.std!r}")
         object.__setattr__(self, "hidden", hidden)

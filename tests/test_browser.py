@@ -15,7 +15,7 @@ pytestmark = [
                        reason="Debian chromium not installed (.ci/run installs it)"),
 ]
 
-PAGES = ["home", "draw", "explore", "compare", "evaluate"]
+PAGES = ["home", "draw", "explore", "compare", "evaluate", "inside", "train"]
 
 
 @pytest.fixture(scope="module")
@@ -49,11 +49,11 @@ def _no_exception(page) -> None:
 def test_draw_a_one_and_read_the_prediction(browser, server, artifacts_dir):
     page = browser.new_page(viewport={"width": 1400, "height": 1000})
     page.goto(f"{server}/draw")
-    page.wait_for_selector("canvas.upper-canvas", timeout=60_000)
-    page.get_by_text("Draw a digit on the canvas").wait_for(timeout=30_000)
+    page.wait_for_selector("canvas.upper-canvas", timeout=120_000)
+    page.get_by_text("Draw a digit on the canvas").wait_for(timeout=90_000)
     draw_stroke(page, [(0.5, 0.12), (0.5, 0.5), (0.51, 0.88)])
     metric = page.locator('[data-testid="stMetric"]').filter(has_text="Prediction")
-    metric.wait_for(timeout=30_000)
+    metric.wait_for(timeout=90_000)
     value = metric.locator('[data-testid="stMetricValue"]').inner_text().strip()
     page.wait_for_timeout(500)
     page.screenshot(path=str(artifacts_dir / "draw.png"), full_page=True)
@@ -66,9 +66,60 @@ def test_every_page_opens_without_exception(browser, server, artifacts_dir, path
     # Streamlit scrolls inside its main block, so a tall viewport is what captures the whole page.
     page = browser.new_page(viewport={"width": 1400, "height": 2400})
     page.goto(f"{server}/{path}")
-    page.locator('[data-testid="stMainBlockContainer"] h1').first.wait_for(timeout=60_000)
+    page.locator('[data-testid="stMainBlockContainer"] h1').first.wait_for(timeout=120_000)
     page.wait_for_timeout(4000 if path == "compare" else 1500)
     landed = urlparse(page.url).path.strip("/")
     assert landed == path or (path == "home" and landed == ""), f"landed on {page.url}"
     _no_exception(page)
     page.screenshot(path=str(artifacts_dir / f"page-{path}.png"), full_page=True)
+
+
+def _upload(page, index: int, name: str, data: bytes, mime: str) -> None:
+    page.locator('[data-testid="stFileUploader"] input[type="file"]').nth(index).set_input_files(
+        files=[{"name": name, "mimeType": mime, "buffer": data}])
+
+
+def test_checkpoint_uploads_in_the_browser(browser, server, artifacts_dir, tmp_path):
+    import pickle
+
+    import torch
+
+    from model.checkpoint import CheckpointMeta, checkpoint_bytes
+    from model.network import MLP, MLPConfig
+
+    page = browser.new_page(viewport={"width": 1400, "height": 2400})
+    page.goto(f"{server}/train")
+    page.get_by_text("Upload a model").wait_for(timeout=120_000)
+    _upload(page, 0, "evil.pt", pickle.dumps({"x": 1}), "application/octet-stream")
+    page.get_by_text("only loads .safetensors").wait_for(timeout=90_000)
+    assert page.get_by_text("Active model: bundled").count() == 1  # unchanged
+    torch.manual_seed(1)
+    good = checkpoint_bytes(MLP(MLPConfig(hidden=(24,))), CheckpointMeta(hidden=(24,)))
+    page.goto(f"{server}/train")
+    page.get_by_text("Upload a model").wait_for(timeout=120_000)
+    _upload(page, 0, "tiny.safetensors", good, "application/octet-stream")
+    page.get_by_text("Active model: uploaded tiny.safetensors").wait_for(timeout=120_000)
+    page.screenshot(path=str(artifacts_dir / "train-upload.png"), full_page=True)
+    _no_exception(page)
+
+
+def test_image_upload_on_explore(browser, server, artifacts_dir):
+    import io
+
+    import numpy as np
+    from PIL import Image
+
+    arr = np.full((300, 200), 255, np.uint8)
+    arr[40:260, 90:115] = 0  # a dark "1" on white paper, as a phone photo would be
+    buf = io.BytesIO()
+    Image.fromarray(arr).save(buf, format="PNG")
+    page = browser.new_page(viewport={"width": 1400, "height": 2400})
+    page.goto(f"{server}/explore")
+    page.get_by_text("…or upload a picture of a digit").click(timeout=120_000)
+    _upload(page, 0, "one.png", buf.getvalue(), "image/png")
+    metric = page.locator('[data-testid="stMetric"]').filter(has_text="Prediction")
+    metric.wait_for(timeout=120_000)
+    assert metric.locator('[data-testid="stMetricValue"]').inner_text().strip() == "1"
+    _upload(page, 0, "fake.png", b"this is not an image", "image/png")
+    page.get_by_text("not a supported image").wait_for(timeout=90_000)
+    _no_exception(page)

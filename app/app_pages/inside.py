@@ -1,0 +1,110 @@
+"""Inside the network: every layer's activations, the first-layer weights, one neuron up close."""
+
+from __future__ import annotations
+
+import numpy as np
+import streamlit as st
+
+from app.figures import (
+    activations_figure,
+    attribution_grid,
+    bars_figure,
+    mosaic_figure,
+    thumbnails_figure,
+)
+from app.inputs import pick_input, test_input
+from app.state import active_model, test_activations, test_split
+from explain.activations import (
+    activations,
+    class_means,
+    first_layer_weights,
+    incoming_weights,
+    layer_conductance,
+    neuron_conductance,
+    top_exciting,
+)
+
+st.title("Inside the network")
+loaded = active_model()
+model = loaded.model
+st.caption(f"MLP {model.config.name}: each hidden unit is a ReLU of a weighted sum of the layer below.")
+
+current = pick_input("in")
+if current is None:
+    st.info("Choose an input: draw one on the Draw page, pick a test digit, or upload a picture.")
+    st.stop()
+acts = activations(model, current.x)
+predicted = int(np.argmax(acts.layers["softmax"]))
+
+st.subheader("Activations of every layer")
+compare = st.toggle("Compare with a second input (e.g. a 4 against a 9)", key="in-compare")
+if compare:
+    other_index = st.number_input("Second input: test digit index", 0, 9999, 9, key="in-other")
+    other = test_input(int(other_index))
+    acts_b = activations(model, other.x)
+    diff = {k: acts.layers[k] - acts_b.layers[k] for k in acts.layers}
+    for i, (title, layers) in enumerate(((current.description, acts.layers), (other.description, acts_b.layers),
+                                         ("difference (first − second)", diff))):
+        st.plotly_chart(activations_figure(layers, title), key=f"in-acts-{i}")
+else:
+    st.plotly_chart(activations_figure(acts.layers, f"{current.description}: predicted {predicted}"),
+                    key="in-acts")
+
+st.subheader("First-layer weights")
+weights = first_layer_weights(model)
+order_by = st.radio("Order", ["unit number", "how strongly each unit fires for this input"], horizontal=True,
+                    key="in-order")
+h1 = acts.layers["hidden1"]
+order = np.arange(len(weights)) if order_by == "unit number" else np.argsort(-h1, kind="stable")
+st.plotly_chart(mosaic_figure(weights[order], [f"unit {u} (fires {h1[u]:.2f})" for u in order],
+                              cols=16, title=f"{len(weights)} incoming weight images, one signed scale"),
+                key="in-weights")
+
+st.subheader("Which hidden units carry the prediction")
+layer_names = [f"hidden {i}" for i in range(1, len(model.config.hidden) + 1)]
+lc_layer = st.selectbox("Layer", range(1, len(layer_names) + 1), format_func=lambda i: layer_names[i - 1],
+                        key="in-lc-layer")
+lc = layer_conductance(model, current.x, lc_layer)
+event = st.plotly_chart(bars_figure(lc, [str(i) for i in range(lc.size)],
+                                    f"Layer conductance into class {predicted} (click a bar to drill down)",
+                                    "unit", "conductance"),
+                        key="in-lc", on_select="rerun", selection_mode="points")
+points = event.selection.points if event and event.selection else []
+if points:
+    st.session_state["in-unit-layer"] = lc_layer
+    st.session_state["in-unit"] = int(points[0]["x"])
+
+st.subheader("One neuron up close")
+c1, c2 = st.columns(2)
+layer = c1.selectbox("Layer", range(1, len(layer_names) + 1), format_func=lambda i: layer_names[i - 1],
+                     key="in-unit-layer")
+width = model.config.hidden[layer - 1]
+default_unit = int(np.argmax(acts.layers[f"hidden{layer}"]))
+if st.session_state.get("in-unit", 0) >= width:
+    st.session_state["in-unit"] = default_unit
+unit = int(c2.number_input("Unit", 0, width - 1, value=default_unit, key="in-unit"))
+value = float(acts.layers[f"hidden{layer}"][unit])
+dataset = test_activations(loaded.key, model)[f"hidden{layer}"]
+split = test_split()
+means = class_means(dataset, split.labels.numpy())[:, unit]
+top = top_exciting(dataset, unit, 12)
+
+a, b, c = st.columns([1, 1, 1.4])
+a.metric(f"Activation of unit {unit} here", f"{value:.3f}",
+         help="Post-ReLU value for the current input; the test-set maximum is "
+              f"{dataset[:, unit].max():.3f}")
+w_in = incoming_weights(model, layer, unit)
+if w_in.ndim == 2:
+    a.plotly_chart(attribution_grid([("incoming weights", w_in)], cols=1, panel_px=220), key="in-w")
+else:
+    a.plotly_chart(bars_figure(w_in, [str(i) for i in range(w_in.size)], "incoming weights from hidden 1",
+                               "unit below", "weight"), key="in-w")
+b.plotly_chart(attribution_grid([(f"neuron conductance into {predicted}",
+                                  neuron_conductance(model, current.x, layer, unit))], current.x, cols=1,
+                                panel_px=220), key="in-nc")
+c.plotly_chart(bars_figure(means, [str(d) for d in range(10)], f"Mean activation of unit {unit} per class",
+                           "true digit", "mean activation", highlight=predicted), key="in-means")
+st.plotly_chart(thumbnails_figure(split.images[top].numpy(),
+                                  [f"#{i} ({dataset[i, unit]:.2f})" for i in top], cols=12),
+                key="in-top")
+st.caption(f"The 12 test digits that excite unit {unit} of {layer_names[layer - 1]} most (index, activation).")
