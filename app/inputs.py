@@ -8,6 +8,7 @@ import numpy as np
 import streamlit as st
 
 from app.state import test_split
+from app.text import plain, safe_name
 from model.image_io import FORMATS, decode_upload
 from model.preprocess import preprocess
 
@@ -58,7 +59,7 @@ def input_from_query() -> None:
     try:
         set_current(test_input(int(raw)))
     except ValueError:
-        st.warning(f"The link asks for test digit {raw[:20]!r}, which does not exist (use 0–9999).")
+        st.warning(f"The link asks for test digit {plain(raw, 20)}, which does not exist (use 0–9999).")
 
 
 def upload_input(key: str) -> CurrentInput | None:
@@ -68,16 +69,17 @@ def upload_input(key: str) -> CurrentInput | None:
                                "cropped, fitted and centred like MNIST.")
     if up is None:
         return None
+    name = safe_name(up.name)
     try:
         gray = decode_upload(up.getvalue())
     except ValueError as exc:
-        st.error(f"Could not use {up.name!r}: {exc}")
+        st.error(f"Could not use {name}: {plain(exc)}")
         return None
     steps = preprocess(gray)
     if steps is None:
-        st.error(f"{up.name!r} has no visible ink after conversion to white-on-black.")
+        st.error(f"{name} has no visible ink after conversion to white-on-black.")
         return None
-    return CurrentInput("upload", steps.centred, f"upload {up.name[:60]!r}")
+    return CurrentInput("upload", steps.centred, f"upload {name}")
 
 
 def pick_input(key: str) -> CurrentInput | None:

@@ -7,6 +7,7 @@ import streamlit as st
 
 from app.figures import attribution_grid, probability_figure
 from app.inputs import query_value
+from app.text import plain
 from app.state import LoadedModel, explanation, probabilities
 from explain import Attribution, Contrast, fast_methods, get_method, method_names
 from explain.export import config_json, to_csv, to_npz, to_png
@@ -28,19 +29,52 @@ def show_prediction(loaded: LoadedModel, x: np.ndarray, true_label: int | None =
     return digit
 
 
+def _target_from_query(key: str, modes: list[str]) -> None:
+    """Apply a shared link's `?target=` (a class 0–9, "all", or "a,b") once; warn if it is invalid."""
+    raw = query_value("target")
+    if raw is None or st.session_state.get(f"{key}-query") == raw:
+        return
+    st.session_state[f"{key}-query"] = raw
+    parts = raw.split(",")
+    try:
+        digits = [int(p) for p in parts] if raw != "all" else []
+        if raw == "all" and "All 10 classes" in modes:
+            st.session_state[f"{key}-mode"] = "All 10 classes"
+        elif len(digits) == 1 and 0 <= digits[0] <= 9:
+            st.session_state[f"{key}-mode"], st.session_state[f"{key}-class"] = "Another class", digits[0]
+        elif len(digits) == 2 and all(0 <= d <= 9 for d in digits) and digits[0] != digits[1]:
+            st.session_state[f"{key}-mode"] = "Why A and not B"
+            st.session_state[f"{key}-a"], st.session_state[f"{key}-b"] = digits
+        else:
+            raise ValueError(raw)
+    except ValueError:
+        st.warning(f"Ignoring the link's target {plain(raw, 40)}: use a class 0–9, two different classes "
+                   "like 4,9, or all.")
+
+
 def target_selector(key: str, predicted: int, allow_all: bool = True) -> int | Contrast | str | None:
+    """Predicted class, another class, all 10, or "why A and not B"; mirrored in `?target=`."""
     modes = _MODES if allow_all else [m for m in _MODES if m != "All 10 classes"]
+    _target_from_query(key, modes)
     mode = st.radio("Explain", modes, horizontal=True, key=f"{key}-mode")
+    target: int | Contrast | str | None = None
     if mode == "Another class":
-        return int(st.selectbox("Class", range(10), index=predicted, key=f"{key}-class"))
-    if mode == "All 10 classes":
-        return ALL_CLASSES
-    if mode == "Why A and not B":
+        target = int(st.selectbox("Class", range(10), index=predicted, key=f"{key}-class"))
+    elif mode == "All 10 classes":
+        target = ALL_CLASSES
+    elif mode == "Why A and not B":
         a, b = st.columns(2)
         ca = int(a.selectbox("Why", range(10), index=predicted, key=f"{key}-a"))
         cb = int(b.selectbox("and not", [d for d in range(10) if d != ca], key=f"{key}-b"))
-        return Contrast(ca, cb)
-    return None
+        target = Contrast(ca, cb)
+    shared = {None: None, ALL_CLASSES: "all"}.get(target, f"{target.a},{target.b}" if isinstance(target, Contrast)
+                                                 else str(target))
+    if shared is None:
+        st.query_params.pop("target", None)
+    else:
+        st.query_params["target"] = shared
+    st.session_state[f"{key}-query"] = st.query_params.get("target")
+    return target
 
 
 def methods_from_query(default: list[str]) -> list[str]:
@@ -52,7 +86,7 @@ def methods_from_query(default: list[str]) -> list[str]:
     asked = [m.strip() for m in raw.split(",") if m.strip()]
     unknown = [m for m in asked if m not in names]
     if unknown:
-        st.warning("Ignoring unknown method name(s) in the link: " + ", ".join(repr(u[:40]) for u in unknown[:5]))
+        st.warning("Ignoring unknown method name(s) in the link: " + ", ".join(plain(u, 40) for u in unknown[:5]))
     return [m for m in asked if m in names] or default
 
 
@@ -75,6 +109,17 @@ def run_methods(loaded: LoadedModel, x: np.ndarray, methods: list[str], target, 
         except Exception as exc:  # noqa: BLE001 - shown in that method's place
             errors[name] = f"{type(exc).__name__}: {exc}"
     return done, errors
+
+
+def fingerprint(done: dict[str, Attribution]) -> str:
+    """A short digest of the maps' values: equal fingerprints mean identical maps (any session)."""
+    import hashlib
+
+    h = hashlib.sha256()
+    for name in sorted(done):
+        h.update(name.encode())
+        h.update(np.ascontiguousarray(done[name].values).tobytes())
+    return h.hexdigest()[:12]
 
 
 def panel_title(a: Attribution) -> str:
@@ -104,9 +149,10 @@ def show_maps(loaded: LoadedModel, x: np.ndarray, methods: list[str], target, ke
             st.plotly_chart(attribution_grid([(panel_title(a), a.values) for a in done.values()], x, shared,
                                              overlay, cols), key=f"{key}-grid")
             what = "the predicted class" if target is None else f"target {target}"
-            st.caption(f"Maps explain {what}; red pushes the score up, blue down; one colour scale for all.")
+            st.caption(f"Maps explain {what}; red pushes the score up, blue down; one colour scale for all. "
+                       f"Fingerprint of these maps: `{fingerprint(done)}`")
     for name, err in errors.items():
-        st.error(f"{get_method(name).display} failed: {err}")
+        st.error(f"{get_method(name).display} failed: {plain(err)}")
     return done
 
 

@@ -130,3 +130,45 @@ def test_evaluate_page_scores_curves_and_sanity():
     assert not at.exception
     at.toggle(key="sa-indep").set_value(True).run()
     assert not at.exception and not at.error
+
+
+@pytest.mark.parametrize("target, mode", [("3", "Another class"), ("4,9", "Why A and not B"), ("all", "All 10 classes")])
+def test_target_from_the_link(target, mode):
+    at = _app("explore", query={"index": "4", "target": target})
+    assert at.radio(key="explore-mode").value == mode
+    assert not at.error
+    assert at.query_params.get("target") in (target, [target])  # kept in the link for sharing
+
+
+@pytest.mark.parametrize("target", ["11", "4,4", "x" * 3000, "1,2,3"])
+def test_bad_target_in_the_link_is_a_warning(target):
+    at = _app("explore", query={"index": "4", "target": target})
+    assert any("Ignoring the link's target" in w.value for w in at.warning)
+    assert at.radio(key="explore-mode").value == "Predicted class"
+
+
+def test_a_method_that_raises_shows_its_error_and_the_others_render(monkeypatch):
+    from explain.params import NoParams
+    from explain.registry import _REGISTRY, MethodSpec
+
+    def boom(ctx):
+        raise RuntimeError("injected failure halfway")
+
+    monkeypatch.setitem(_REGISTRY, "boom", MethodSpec("boom", "Boom", "captum", "gradient", False, NoParams, boom))
+    at = _app("compare", query={"index": "2", "methods": "saliency,boom,deeplift"})
+    assert any("Boom failed" in e.value and "injected failure" in e.value for e in at.error)
+    assert len(at.get("plotly_chart")) >= 3  # the grid of the two good maps and the agreement matrices
+
+
+@pytest.mark.parametrize("kind", ["white", "dot", "edge"])
+def test_draw_odd_canvases_never_crash(kind):
+    img = np.zeros((280, 280, 4), np.uint8)
+    img[..., 3] = 255
+    if kind == "white":
+        img[..., :3] = 255
+    elif kind == "dot":
+        img[140:143, 140:143, :3] = 255
+    else:
+        img[:, 270:, :3] = 255
+    at = _app("draw", state={"draw_pixels": img})
+    assert "Prediction" in _metrics(at) and not at.error

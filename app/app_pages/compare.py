@@ -7,6 +7,7 @@ import streamlit as st
 
 from app.figures import agreement_figure, attribution_grid
 from app.inputs import pick_input, test_input
+from app.text import plain
 from app.state import active_model, probabilities
 from app.views import export_buttons, method_selector, panel_title, run_methods, target_selector
 from explain import get_method, method_names
@@ -84,7 +85,7 @@ if mode == "One input × many methods":
         slot.plotly_chart(attribution_grid([(panel_title(x), x.values) for x in ordered], current.x, shared,
                                            overlay, cols=6), key="cmp-grid")
     for n, err in errors.items():
-        st.error(f"{get_method(n).display} failed: {err}")
+        st.error(f"{get_method(n).display} failed: {plain(err)}")
     if len(ordered) >= 2:
         st.subheader("How much the methods agree")
         maps = {get_method(x.method).display: x.values for x in ordered}

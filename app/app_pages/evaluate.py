@@ -9,6 +9,7 @@ import torch
 
 from app.figures import attribution_grid, curves_figure, leaderboard_figure, sanity_curves_figure, thumbnails_figure
 from app.inputs import pick_input
+from app.text import plain
 from app.state import active_model, bundled_leaderboard, explanation, method_scores, sanity_cascade, test_split
 from app.views import method_selector
 from explain import get_method
@@ -48,7 +49,7 @@ with tab_input:
                 except Exception as exc:  # noqa: BLE001 - shown, the others still score
                     errors[m] = f"{type(exc).__name__}: {exc}"
         for m, e in errors.items():
-            st.error(f"{get_method(m).display} failed: {e}")
+            st.error(f"{get_method(m).display} failed: {plain(e)}")
         if rows:
             table = pd.DataFrame(rows).T.reindex(columns=[m.name for m in metrics])
             table.columns = [f"{m.name} {arrow(m)}" for m in metrics]

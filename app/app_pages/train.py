@@ -6,6 +6,7 @@ import plotly.graph_objects as go
 import streamlit as st
 
 from app.figures import confusion_figure
+from app.text import plain, safe_name
 from app.state import add_model, active_model, make_loaded, model_report, session_models, test_split
 from model.checkpoint import MAX_CHECKPOINT_BYTES, CheckpointMeta, checkpoint_bytes, load_uploaded_checkpoint
 from model.jobs import TrainJob
@@ -53,7 +54,7 @@ if start:
             config = TrainConfig(hidden=hidden, epochs=int(epochs), lr=float(lr), batch_size=int(batch),
                                  seed=int(seed), train_size=None if size == 60_000 else int(size))
         except ValueError as exc:
-            st.error(f"Cannot train with these settings: {exc}")
+            st.error(f"Cannot train with these settings: {plain(exc)}")
         else:
             job = TrainJob(config).start()
             st.session_state[JOB_KEY] = job
@@ -86,7 +87,7 @@ progress()
 job = st.session_state.get(JOB_KEY)
 if job is not None and not job.running:
     if job.error:
-        st.error(f"Training failed: {job.error}")
+        st.error(f"Training failed: {plain(job.error)}")
     elif job.result is not None:
         r = job.result
         name = f"trained {r.model.config.name} seed {job.config.seed}"
@@ -131,8 +132,8 @@ if up is not None and st.session_state.get("train-upload-done") != up.file_id:
     try:
         model, meta = load_uploaded_checkpoint(up.name, up.getvalue())
     except ValueError as exc:
-        st.error(f"{up.name[:80]!r} was not loaded; the active model is unchanged. {exc}")
+        st.error(f"{safe_name(up.name)} was not loaded; the active model is unchanged. {plain(exc)}")
     else:
-        add_model(make_loaded(f"uploaded {up.name[:40]}", model, meta))
+        add_model(make_loaded(f"uploaded {safe_name(up.name)}", model, meta))
         st.session_state["train-upload-done"] = up.file_id
         st.rerun()
