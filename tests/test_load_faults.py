@@ -1,0 +1,78 @@
+"""Many users, faults: concurrent sessions match serial ones; training never blocks explaining."""
+
+from __future__ import annotations
+
+import os
+import time
+import urllib.request
+
+import numpy as np
+import pytest
+
+from explain import explain_many
+from model.data import Split
+from model.jobs import TrainJob
+from model.train import TrainConfig
+from tests.browser import CHROMIUM, CHROMIUM_ARGS, streamlit_server
+
+browser_only = pytest.mark.skipif(not os.path.exists(CHROMIUM) and not os.environ.get("CI"),
+                                  reason="Debian chromium not installed (.ci/run installs it)")
+
+
+def test_training_does_not_block_explanations(model, train_split, test_split):
+    names = ["saliency", "integrated_gradients", "deeplift", "gradient_shap"]
+    serial = [explain_many(model, test_split.images[i], names) for i in range(12)]
+    job = TrainJob(TrainConfig(hidden=(256,), epochs=3), train_split,
+                   Split(test_split.images[:1000], test_split.labels[:1000])).start()
+    during, overlapped = [], 0
+    start = time.monotonic()
+    for i in range(12):
+        during.append(explain_many(model, test_split.images[i], names))
+        overlapped += job.running
+    elapsed = time.monotonic() - start
+    job.stop()
+    job.wait(120)
+    assert overlapped >= 6, "training finished before the explanations could overlap it"
+    assert elapsed < 30
+    for a, b in zip(serial, during, strict=True):
+        for n in names:
+            assert np.array_equal(a[n].values, b[n].values)
+
+
+@pytest.mark.browser
+@browser_only
+def test_concurrent_sessions_match_serial_ones():
+    from tests.load import SHAPES, run_sessions, serial_reference
+
+    with streamlit_server() as url:
+        reference = serial_reference(url)
+        assert {s: r.prediction for s, r in reference.items()} == {s: s for s in SHAPES}
+        report = run_sessions(url, list(SHAPES) * 2)  # 4 sessions at once (20 in `make bench`)
+    assert report.summary()["errors"] == 0, [r.error for r in report.results]
+    for r in report.results:
+        assert r.prediction == r.shape
+        assert r.fingerprint == reference[r.shape].fingerprint
+
+
+@pytest.mark.browser
+@browser_only
+def test_closing_a_session_mid_computation_does_not_wedge_the_server():
+    from playwright.sync_api import sync_playwright
+
+    with streamlit_server() as url, sync_playwright() as p:
+        b = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        ctx = b.new_context()
+        page = ctx.new_page()
+        page.goto(f"{url}/compare?index=123&methods=shapley_value_sampling,kernel_shap,lime_image,shap_kernel")
+        page.wait_for_timeout(1500)  # the slow methods are now running for this session
+        ctx.close()  # the user goes away mid-computation
+        with urllib.request.urlopen(f"{url}/_stcore/health", timeout=10) as r:
+            assert r.read() == b"ok"
+        page = b.new_page()
+        t = time.monotonic()
+        page.goto(f"{url}/explore?index=7")
+        metric = page.locator('[data-testid="stMetric"]').filter(has_text="Prediction")
+        metric.wait_for(timeout=60_000)
+        assert metric.locator('[data-testid="stMetricValue"]').inner_text().strip() == "9"
+        assert time.monotonic() - t < 60
+        b.close()
