@@ -27,9 +27,10 @@ def free_port() -> int:
 
 
 @contextlib.contextmanager
-def streamlit_server(timeout: float = 60.0) -> Iterator[str]:
-    """Start the app as `digit-lens` does; yield its base URL; stop it afterwards."""
+def streamlit_server(timeout: float = 60.0, with_process: bool = False) -> Iterator:
+    """Start the app as `digit-lens` does; yield its base URL (and the process); stop it afterwards."""
     port = free_port()
+    (ROOT / "test-artifacts").mkdir(exist_ok=True)
     log = open(ROOT / "test-artifacts" / f"server-{port}.log", "w")  # noqa: SIM115
     proc = subprocess.Popen(
         [sys.executable, "-m", "app.cli", "--server.port", str(port), "--server.address", "127.0.0.1"],
@@ -48,7 +49,7 @@ def streamlit_server(timeout: float = 60.0) -> Iterator[str]:
             if proc.poll() is not None or time.monotonic() > deadline:
                 raise RuntimeError(f"streamlit did not start (exit code {proc.poll()}); see {log.name}")
             time.sleep(0.3)
-        yield url
+        yield (url, proc) if with_process else url
     finally:
         proc.terminate()
         try:

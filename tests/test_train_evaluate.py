@@ -82,3 +82,10 @@ def test_evaluate_cli_rejects_bad_checkpoint(tmp_path):
     out = subprocess.run([sys.executable, "-m", "model.evaluate", "--checkpoint", str(bad)],
                          capture_output=True, text=True, timeout=120)
     assert out.returncode == 2 and "truncated" in out.stderr and "Traceback" not in out.stderr
+
+
+def test_model_card_is_current():
+    from model.card import render
+    from model.paths import assets_dir
+
+    assert (assets_dir() / "MODEL_CARD.md").read_text() == render(), "run `python -m model.card`"

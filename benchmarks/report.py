@@ -1,0 +1,107 @@
+"""Render benchmark results as BENCHMARKS.md: every target with its measured figure and a verdict."""
+
+from __future__ import annotations
+
+
+def _ok(flag: bool) -> str:
+    return "met" if flag else "**not met**"
+
+
+def render(r: dict) -> str:
+    m = r["machine"]
+    out = [
+        "# Benchmarks",
+        "",
+        f"Measured {m['date']} with `{r['command'].strip()}` (`make bench`) on {m['cpus']} CPU cores "
+        f"({m['machine']}), Python {m['python']}, torch {m['torch']} ({m['torch_threads']} threads), "
+        f"captum {m['captum']}, shap {m['shap']}, streamlit {m['streamlit']}. Medians after warm-up with "
+        "min–max; ratios are measured side by side in one run. The machine is shared: absolute times vary "
+        "±40 % between runs, ratios much less.",
+        "",
+        "## 1. Wrapper overhead: `explain` vs the raw library call (target ≤ 1.25)",
+        "",
+        "| method | raw ms (min–max) | explain ms (min–max) | ratio | added ms | target |",
+        "|---|---|---|---|---|---|",
+    ]
+    for row in r["overhead"]:
+        raw, ours = row["raw"], row["ours"]
+        out.append(f"| {row['method']} | {raw['median_ms']:.2f} ({raw['min_ms']:.2f}–{raw['max_ms']:.2f}) | "
+                   f"{ours['median_ms']:.2f} ({ours['min_ms']:.2f}–{ours['max_ms']:.2f}) | {row['ratio']:.2f} | "
+                   f"{row['overhead_ms']:.2f} | {_ok(row['ratio'] <= 1.25)} |")
+    added = sorted(row["overhead_ms"] for row in r["overhead"])
+    out += [
+        "",
+        f"`explain` adds a roughly fixed {added[len(added) // 2]:.2f} ms (median over methods): input checks, a "
+        "private copy of the model so no hook ever lands on the shared one (cloned weights, ~0.1 ms), one "
+        "forward pass for f(x) and, for axiom methods, one for f(baseline) to report the completeness gap. "
+        "Methods that take longer than a few milliseconds meet the target; the sub-millisecond gradient "
+        "methods cannot, since the fixed cost is larger than the whole raw call. Closing that gap would mean "
+        "dropping the isolation (unsafe with several users) or the completeness check (less honest).",
+        "",
+        "## 2. Per-digit budget, warm",
+        "",
+        "| set | median ms (min–max) | target |",
+        "|---|---|---|",
+    ]
+    b = r["budget"]
+    out.append(f"| fast set ({', '.join(['Saliency', 'IG', 'DeepLift', 'GradientShap'])}) | "
+               f"{b['fast_set']['median_ms']:.1f} ({b['fast_set']['min_ms']:.1f}–{b['fast_set']['max_ms']:.1f}) | "
+               f"< 50 ms: {_ok(b['fast_set']['median_ms'] < 50)} |")
+    out.append(f"| all {len(r['overhead'])} methods | {b['all_methods']['median_ms']:.0f} "
+               f"({b['all_methods']['min_ms']:.0f}–{b['all_methods']['max_ms']:.0f}) | "
+               f"< 1,500 ms: {_ok(b['all_methods']['median_ms'] < 1500)} |")
+    fc, br = r.get("first_calls"), r.get("browser")
+    out += ["", "## 3. Cold start", ""]
+    if br:
+        out.append(f"- Process start → `/_stcore/health` ok: **{br['health_s']:.2f} s**.")
+        out.append(f"- Process start → first prediction visible in Chromium (Explore, test digit 0): "
+                   f"**{br['first_prediction_s']:.2f} s** (that page alone: {br['first_page_s']:.2f} s).")
+    if fc:
+        out.append(f"- `warm_up()` of all methods in a fresh process: {fc['warm_up_ms'] / 1000:.1f} s "
+                   "(the app runs it in a background thread at start-up).")
+        out.append(f"- Slowest *first* call after warm-up: **{fc['slowest']} {fc['slowest_ms']:.0f} ms** "
+                   f"(target none above 1 s: {_ok(fc['slowest_ms'] < 1000)}).")
+    if br:
+        rt = br["round_trip"]
+        out += ["", "## 4. Browser round trip (Playwright draws a stroke → prediction and the four maps updated)", "",
+                f"Median of {rt['n']} strokes: **{rt['median_ms']:.0f} ms** (min {rt['min_ms']:.0f}, max "
+                f"{rt['max_ms']:.0f}); target < 300 ms: {_ok(rt['median_ms'] < 300)}. Measured from mouse-up to "
+                "the first change of the maps' fingerprint on the page, so it includes the canvas sending its "
+                "PNG, the fragment rerun, four explanations and Plotly drawing."]
+    t = r.get("training")
+    if t:
+        extrap = "" if t["reference_epochs_run"] == 10 else \
+            f" (timed over {t['reference_epochs_run']} epoch(s), scaled to 10)"
+        out += ["", "## 5. Training: 10 epochs on 60,000 digits", "",
+                "| trainer | seconds | test accuracy |", "|---|---|---|",
+                f"| Digit Lens (`model.train`, tensors in memory, fused Adam) | {t['ours_s']:.1f} | "
+                f"{t['ours_accuracy']:.2%} |",
+                f"| seed's loop (DataLoader + per-sample `ToTensor()`){extrap} | {t['reference_s']:.1f} | "
+                f"{t['reference_accuracy']:.2%} |", "",
+                f"Speed-up **{t['speedup']:.1f}×** at {t['ours_accuracy']:.2%} (target ≥ 5× at ≥ 98.0 %: "
+                f"{_ok(t['speedup'] >= 5 and t['ours_accuracy'] >= 0.98)})."]
+    lb = r["leaderboard"]
+    out += ["", "## 6. Leaderboard throughput (all metrics; max-sensitivity on every 10th digit)", "",
+            "| method | digits / s |", "|---|---|"]
+    out += [f"| {k} | {v:.1f} |" for k, v in sorted(lb["digits_per_s"].items(), key=lambda kv: -kv[1])]
+    est = lb["estimated_n1000_s"]
+    out += ["", f"Estimated N = 1,000, all methods: **{est / 60:.1f} min** (target < 10 min: {_ok(est < 600)})."]
+    mem = r["memory"]
+    out += ["", "## 7. Memory", "",
+            f"- Explanation cache (a fresh process using the app's cached `explanation`, four methods per input): "
+            f"{mem['after_warm_up_mb']:.0f} MB after warm-up → {mem['final_mb']:.0f} MB after "
+            f"{(len(mem['rss_mb_trace']) - 1) * 100} distinct inputs; growth over the second half "
+            f"{mem['growth_last_half_mb']:+.0f} MB (the cache holds at most 2,000 maps). Trace (MB): "
+            + ", ".join(f"{v:.0f}" for v in mem["rss_mb_trace"]) + "."]
+    s = r.get("sessions")
+    if s:
+        out.append(f"- Server over {s['connects']} browser sessions opened and closed: RSS (MB) "
+                   + ", ".join(f"{v:.0f}" for v in s["server_rss_mb_trace"])
+                   + f"; growth after the first ten {s['growth_mb']:+.0f} MB.")
+        ld = s["load"]
+        out += ["", "## Load: concurrent sessions (loopback)", "",
+                f"{ld['sessions']} browser contexts draw at the same time: errors {ld['errors']}, every prediction "
+                f"and map fingerprint identical to a serial run: {'yes' if ld['sessions_match_serial'] else '**no**'}; "
+                f"latency from the stroke to settled maps p50 {ld['p50_s']:.2f} s, p95 {ld['p95_s']:.2f} s "
+                "(2 cores shared by 20 sessions and 20 Chromium pages)."]
+    return "\n".join(out) + "\n"

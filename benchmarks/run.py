@@ -1,0 +1,292 @@
+"""`python -m benchmarks.run` (`make bench`): every speed figure of Digit Lens, side by side in one run.
+
+Medians after a warm-up, with min–max; ratios measured in the same run because this machine is
+shared and noisy. Writes BENCHMARKS.md (and prints JSON with --json). `--smoke` runs every section
+on tiny counts without the browser, the 20-session load test or the reference training loop, so
+the suite is exercised by `make test` and cannot rot.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import json
+import os
+import platform
+import statistics
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+import torch
+
+ROOT = Path(__file__).resolve().parents[1]
+FAST = ["saliency", "integrated_gradients", "deeplift", "gradient_shap"]
+
+
+def timed(fn, reps: int, warmup: int = 2) -> list[float]:
+    for _ in range(warmup):
+        fn()
+    out = []
+    for _ in range(reps):
+        t = time.perf_counter()
+        fn()
+        out.append((time.perf_counter() - t) * 1000)
+    return out
+
+
+def stats(ms: list[float]) -> dict:
+    return {"median_ms": statistics.median(ms), "min_ms": min(ms), "max_ms": max(ms), "n": len(ms)}
+
+
+def load():
+    from model.checkpoint import load_checkpoint
+    from model.data import load_mnist
+    from model.paths import bundled_checkpoint
+
+    model, _ = load_checkpoint(bundled_checkpoint())
+    model.requires_grad_(False)
+    return model, load_mnist(train=False)
+
+
+def bench_overhead(model, test, reps: int, methods: list[str]) -> list[dict]:
+    """1. explain() vs the raw library call, interleaved so both see the same machine state."""
+    from benchmarks.raw_calls import raw_calls
+    from explain import explain
+    from explain.context import private_head
+    from explain.core import resolve_target
+
+    x = test.images[0].reshape(1, 1, 28, 28)
+    target, w = resolve_target(model, x, None)
+    calls = raw_calls(private_head(model, w), x)
+    rows = []
+    for name in methods:
+        raw, ours = [], []
+        for fn in (calls[name], lambda n=name: explain(model, x, n, target)):  # warm both
+            fn()
+            fn()
+        for _ in range(reps):
+            for fn, sink in ((calls[name], raw), (lambda n=name: explain(model, x, n, target), ours)):
+                t = time.perf_counter()
+                fn()
+                sink.append((time.perf_counter() - t) * 1000)
+        r, o = statistics.median(raw), statistics.median(ours)
+        rows.append({"method": name, "raw": stats(raw), "ours": stats(ours), "ratio": o / r,
+                     "overhead_ms": o - r})
+    return rows
+
+
+def bench_budget(model, test, reps: int, all_methods: list[str]) -> dict:
+    """2. The fast set together and every method together on one digit, warm."""
+    from explain import explain_many
+
+    x = test.images[1]
+    return {"fast_set": stats(timed(lambda: explain_many(model, x, FAST), reps)),
+            "all_methods": stats(timed(lambda: explain_many(model, x, all_methods), max(3, reps // 5)))}
+
+
+def bench_first_calls() -> dict:
+    """3b. In a fresh process: warm_up(), then each method's first call on a new digit."""
+    code = (
+        "import json, time\n"
+        "from benchmarks.run import load\n"
+        "from explain import explain, method_names, warm_up\n"
+        "model, test = load()\n"
+        "t = time.perf_counter(); warm_up(model); w = (time.perf_counter() - t) * 1000\n"
+        "first = {}\n"
+        "for n in method_names():\n"
+        "    t = time.perf_counter(); explain(model, test.images[99], n); first[n] = (time.perf_counter() - t) * 1000\n"
+        "print(json.dumps({'warm_up_ms': w, 'first_call_ms': first}))\n"
+    )
+    out = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, timeout=600)
+    data = json.loads(out.stdout.strip().splitlines()[-1])
+    slowest = max(data["first_call_ms"], key=data["first_call_ms"].get)
+    return {**data, "slowest": slowest, "slowest_ms": data["first_call_ms"][slowest]}
+
+
+def bench_browser(strokes: int) -> dict:
+    """3a + 4. Process start → health → first prediction in Chromium; then the stroke round trip."""
+    import asyncio
+
+    from playwright.async_api import async_playwright
+
+    from tests.browser import CHROMIUM, CHROMIUM_ARGS, streamlit_server
+    from tests.load import _FP, _draw, _stable_fingerprint
+
+    t0 = time.monotonic()
+    with streamlit_server() as url:
+        health_s = time.monotonic() - t0
+
+        async def run() -> dict:
+            async with async_playwright() as p:
+                b = await p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+                page = await b.new_page(viewport={"width": 1400, "height": 1400})
+                t = time.monotonic()
+                await page.goto(f"{url}/explore?index=0")
+                await page.locator('[data-testid="stMetric"]').filter(has_text="Prediction").wait_for(timeout=120_000)
+                first_prediction_s = time.monotonic() - t0
+                first_page_s = time.monotonic() - t
+                await page.goto(f"{url}/draw")
+                await page.wait_for_selector("canvas.upper-canvas", timeout=120_000)
+                await page.get_by_text("Draw a digit on the canvas").wait_for(timeout=120_000)
+                lat = []
+                previous = None
+                for i in range(strokes):
+                    y = 0.15 + 0.7 * (i % 7) / 7
+                    await _draw(page, [[(0.3 + 0.02 * (i % 5), y), (0.7, y + 0.05)]])
+                    t = time.monotonic()
+                    while True:  # the first moment the maps' fingerprint differs from before
+                        loc = page.get_by_text("Fingerprint of these maps")
+                        m = _FP.search(await loc.first.inner_text()) if await loc.count() else None
+                        if m and m.group(1) != previous:
+                            lat.append(time.monotonic() - t)
+                            break
+                        if time.monotonic() - t > 60:
+                            raise TimeoutError("maps did not update")
+                        await asyncio.sleep(0.01)
+                    previous, _ = await _stable_fingerprint(page, settle_s=0.5)
+                await b.close()
+                return {"first_prediction_s": first_prediction_s, "first_page_s": first_page_s,
+                        "round_trip": stats([v * 1000 for v in lat])}
+
+        result = asyncio.run(run())
+    return {"health_s": health_s, **result}
+
+
+def bench_training(reference_epochs: int) -> dict:
+    """5. Ten epochs with our trainer vs the seed's DataLoader loop (same model, optimiser, batch)."""
+    from benchmarks.reference_train import reference_train
+    from model.data import load_mnist
+    from model.train import TrainConfig, train
+
+    load_mnist(True), load_mnist(False)  # data loading is not training time
+    ours = train(TrainConfig())
+    ref_s, ref_acc = reference_train(reference_epochs)
+    ref_10 = ref_s * 10 / reference_epochs
+    return {"ours_s": ours.seconds, "ours_accuracy": ours.test_accuracy, "reference_s": ref_10,
+            "reference_epochs_run": reference_epochs, "reference_accuracy": ref_acc,
+            "speedup": ref_10 / ours.seconds}
+
+
+def bench_leaderboard(model, test, n: int, all_methods: list[str]) -> dict:
+    """6. Digits per second per method for the leaderboard (all metrics), and the N=1000 estimate."""
+    from explain.leaderboard import LeaderboardConfig, run_leaderboard
+
+    rates = {}
+    for m in all_methods:
+        t = time.perf_counter()
+        run_leaderboard(model, test.images, test.labels, LeaderboardConfig((m,), n=n, controls=False))
+        rates[m] = n / (time.perf_counter() - t)
+    return {"digits_per_s": rates, "estimated_n1000_s": sum(1000 / r for r in rates.values())}
+
+
+def rss_mb(pid: int | None = None) -> float:
+    with open(f"/proc/{pid or os.getpid()}/status") as fh:
+        for line in fh:
+            if line.startswith("VmRSS:"):
+                return int(line.split()[1]) / 1024
+    return float("nan")
+
+
+def bench_memory(inputs: int) -> dict:
+    """7a. The app's explanation cache over many distinct inputs, in a fresh process: RSS over time."""
+    code = (
+        "import json, os, warnings, logging\n"
+        "logging.disable(logging.WARNING); warnings.filterwarnings('ignore')\n"
+        "import numpy as np\n"
+        "from benchmarks.run import rss_mb\n"
+        "from app.state import bundled_model, explanation\n"
+        "from explain import warm_up\n"
+        "loaded = bundled_model(); warm_up(loaded.model)\n"
+        "rng = np.random.default_rng(0); trace = [rss_mb()]\n"
+        f"for i in range({inputs}):\n"
+        "    x = rng.uniform(0, 1, (28, 28)).astype(np.float32) * (rng.uniform(size=(28, 28)) > 0.8)\n"
+        "    for m in ['saliency', 'integrated_gradients', 'deeplift', 'gradient_shap']:\n"
+        "        explanation(loaded, x, m, None)\n"
+        f"    if (i + 1) % max(1, {inputs} // 10) == 0: trace.append(rss_mb())\n"
+        "print(json.dumps(trace))\n"
+    )
+    out = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, timeout=900)
+    trace = json.loads(out.stdout.strip().splitlines()[-1])
+    return {"rss_mb_trace": trace, "after_warm_up_mb": trace[0], "final_mb": trace[-1],
+            "growth_last_half_mb": trace[-1] - trace[len(trace) // 2]}
+
+
+def bench_sessions(connects: int, load_sessions: int) -> dict:
+    """7b + load. Server RSS over many connects/disconnects; N concurrent drawing sessions vs serial."""
+    from playwright.sync_api import sync_playwright
+
+    from tests.browser import CHROMIUM, CHROMIUM_ARGS, streamlit_server
+    from tests.load import SHAPES, run_sessions, serial_reference
+
+    with streamlit_server(with_process=True) as (url, proc):
+        reference = serial_reference(url)
+        report = run_sessions(url, [list(SHAPES)[i % len(SHAPES)] for i in range(load_sessions)])
+        matches = all(r.fingerprint == reference[r.shape].fingerprint and r.prediction == r.shape
+                      for r in report.results)
+        before = rss_mb(proc.pid)
+        with sync_playwright() as p:
+            b = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+            trace = [before]
+            for i in range(connects):
+                ctx = b.new_context()
+                page = ctx.new_page()
+                page.goto(f"{url}/draw")
+                page.wait_for_selector("canvas.upper-canvas", timeout=120_000)
+                ctx.close()
+                if (i + 1) % 10 == 0:
+                    time.sleep(1.0)
+                    trace.append(rss_mb(proc.pid))
+            b.close()
+    return {"load": {**report.summary(), "sessions_match_serial": matches},
+            "connects": connects, "server_rss_mb_trace": trace, "growth_mb": trace[-1] - trace[1]}
+
+
+def machine() -> dict:
+    import captum
+    import lime  # noqa: F401
+    import shap
+    import streamlit
+
+    return {"python": platform.python_version(), "machine": platform.machine(), "cpus": os.cpu_count(),
+            "torch": torch.__version__, "torch_threads": torch.get_num_threads(), "captum": captum.__version__,
+            "shap": shap.__version__, "streamlit": streamlit.__version__,
+            "date": dt.datetime.now(dt.UTC).isoformat(timespec="seconds")}
+
+
+def main(argv: list[str] | None = None) -> int:
+    from explain import method_names
+
+    p = argparse.ArgumentParser(prog="python -m benchmarks.run", description=__doc__)
+    p.add_argument("--smoke", action="store_true", help="tiny counts, no browser, no reference loop")
+    p.add_argument("--json", action="store_true", help="print the results as JSON")
+    p.add_argument("--reference-epochs", type=int, default=10, help="epochs of the seed's loop to time")
+    p.add_argument("--out", type=Path, default=ROOT / "BENCHMARKS.md")
+    args = p.parse_args(argv)
+    smoke = args.smoke
+    model, test = load()
+    names = method_names()
+    results: dict = {"machine": machine(), "command": "python -m benchmarks.run " + " ".join(argv or sys.argv[1:])}
+    results["overhead"] = bench_overhead(model, test, 3 if smoke else 40, names[:3] if smoke else names)
+    results["budget"] = bench_budget(model, test, 3 if smoke else 30, names)
+    results["first_calls"] = bench_first_calls() if not smoke else None
+    results["training"] = None if smoke else bench_training(args.reference_epochs)
+    results["leaderboard"] = bench_leaderboard(model, test, 2 if smoke else 20, names[:2] if smoke else names)
+    results["memory"] = bench_memory(20 if smoke else 1000)
+    if not smoke:
+        results["browser"] = bench_browser(20)
+        results["sessions"] = bench_sessions(50, 20)
+    if args.json:
+        print(json.dumps(results, indent=1, default=float))
+    if not smoke:
+        from benchmarks.report import render
+
+        args.out.write_text(render(results))
+        print(f"wrote {args.out}", file=sys.stderr)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,44 @@
+"""`make bench` in miniature, so the benchmark suite runs in every `make test` and cannot rot."""
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def test_bench_smoke_runs_every_cheap_section():
+    out = subprocess.run([sys.executable, "-m", "benchmarks.run", "--smoke", "--json"], cwd=ROOT,
+                         capture_output=True, text=True, timeout=600)
+    assert out.returncode == 0, out.stderr[-3000:]
+    r = json.loads(out.stdout)
+    assert len(r["overhead"]) == 3 and all(row["ratio"] > 0 for row in r["overhead"])
+    assert r["budget"]["fast_set"]["median_ms"] > 0
+    assert r["leaderboard"]["estimated_n1000_s"] > 0
+    assert len(r["memory"]["rss_mb_trace"]) >= 2
+
+
+def test_report_renders_every_section():
+    from benchmarks.report import render
+
+    row = {"method": "saliency", "raw": {"median_ms": 1, "min_ms": 1, "max_ms": 1, "n": 1},
+           "ours": {"median_ms": 1.1, "min_ms": 1, "max_ms": 2, "n": 1}, "ratio": 1.1, "overhead_ms": 0.1}
+    s = {"median_ms": 10, "min_ms": 9, "max_ms": 11, "n": 3}
+    md = render({
+        "machine": {"date": "d", "cpus": 2, "machine": "x", "python": "3", "torch": "t", "torch_threads": 2,
+                    "captum": "c", "shap": "s", "streamlit": "st"},
+        "command": "python -m benchmarks.run", "overhead": [row], "budget": {"fast_set": s, "all_methods": s},
+        "first_calls": {"warm_up_ms": 5000, "slowest": "lime", "slowest_ms": 120},
+        "training": {"ours_s": 8, "ours_accuracy": 0.981, "reference_s": 50, "reference_epochs_run": 10,
+                     "reference_accuracy": 0.979, "speedup": 6.25},
+        "leaderboard": {"digits_per_s": {"saliency": 50.0}, "estimated_n1000_s": 20},
+        "memory": {"rss_mb_trace": [500, 510, 511], "after_warm_up_mb": 500, "final_mb": 511,
+                   "growth_last_half_mb": 1},
+        "browser": {"health_s": 1, "first_prediction_s": 4, "first_page_s": 2, "round_trip": s},
+        "sessions": {"load": {"sessions": 20, "errors": 0, "p50_s": 1, "p95_s": 2, "sessions_match_serial": True},
+                     "connects": 50, "server_rss_mb_trace": [1, 2, 3], "growth_mb": 1},
+    })
+    for heading in ("## 1.", "## 2.", "## 3.", "## 4.", "## 5.", "## 6.", "## 7.", "## Load"):
+        assert heading in md
+    assert "6.2×" in md and "not met" not in md.split("## 2.")[0]
