@@ -55,6 +55,14 @@ DIVERGING = [[0.0, "#053061"], [0.17, "#2166ac"], [0.33, "#92c5de"], [0.5, "#f7f
              [0.67, "#f4a582"], [0.83, "#b2182b"], [1.0, "#67001f"]]
 
 
+def _image_axes(fig: go.Figure, rows: int, cols: int) -> None:
+    """Every subplot shows an image: rows top-down, square pixels (each y axis tied to its own x)."""
+    fig.update_yaxes(autorange="reversed", visible=False, constrain="domain")
+    fig.update_xaxes(visible=False, constrain="domain")
+    for i in range(1, rows * cols + 1):
+        fig.update_yaxes(scaleanchor=f"x{'' if i == 1 else i}", row=(i - 1) // cols + 1, col=(i - 1) % cols + 1)
+
+
 def symmetric_limit(maps: list[np.ndarray]) -> float:
     """The largest |value| over all maps: the ± limit of a shared colour scale."""
     peak = max((float(np.abs(m).max()) for m in maps), default=0.0)
@@ -102,10 +110,7 @@ def attribution_grid(
             fig.add_trace(go.Contour(z=np.asarray(digit, float), showscale=False, hoverinfo="skip",
                                      contours=dict(start=0.35, end=0.35, size=1, coloring="none"),
                                      line=dict(color="rgba(30,30,30,0.55)", width=1), showlegend=False), r, c)
-    fig.update_yaxes(autorange="reversed", visible=False, scaleanchor="x", constrain="domain")
-    fig.update_xaxes(visible=False, constrain="domain")
-    for i in range(1, rows * cols + 1):
-        fig.update_yaxes(scaleanchor=f"x{'' if i == 1 else i}", row=(i - 1) // cols + 1, col=(i - 1) % cols + 1)
+    _image_axes(fig, rows, cols)
     fig.update_layout(
         coloraxis=dict(colorscale=DIVERGING, cmin=-limit, cmax=limit, cmid=0.0,
                        colorbar=dict(title="attribution" if shared else "relative", thickness=12)),
@@ -143,8 +148,7 @@ def thumbnails_figure(images: np.ndarray, titles: list[str], cols: int = 10) -> 
     for i, img in enumerate(images):
         fig.add_trace(go.Heatmap(z=img, colorscale="gray", zmin=0, zmax=1, showscale=False, hoverinfo="skip"),
                       i // cols + 1, i % cols + 1)
-    fig.update_yaxes(autorange="reversed", visible=False, scaleanchor="x", constrain="domain")
-    fig.update_xaxes(visible=False, constrain="domain")
+    _image_axes(fig, rows, cols)
     fig.update_layout(height=rows * 110 + 20, margin=dict(l=2, r=2, t=24, b=2))
     fig.update_annotations(font_size=11)
     return fig

@@ -57,22 +57,26 @@ def target_selector(key: str, predicted: int, allow_all: bool = True) -> int | C
     modes = _MODES if allow_all else [m for m in _MODES if m != "All 10 classes"]
     _target_from_query(key, modes)
     mode = st.radio("Explain", modes, horizontal=True, key=f"{key}-mode")
+    # A default index only when the link has not already set the widget (Streamlit warns about both).
+    def first(k: str) -> dict:
+        return {} if k in st.session_state else {"index": predicted}
+
     target: int | Contrast | str | None = None
     if mode == "Another class":
-        target = int(st.selectbox("Class", range(10), index=predicted, key=f"{key}-class"))
+        target = int(st.selectbox("Class", range(10), key=f"{key}-class", **first(f"{key}-class")))
     elif mode == "All 10 classes":
         target = ALL_CLASSES
     elif mode == "Why A and not B":
         a, b = st.columns(2)
-        ca = int(a.selectbox("Why", range(10), index=predicted, key=f"{key}-a"))
+        ca = int(a.selectbox("Why", range(10), key=f"{key}-a", **first(f"{key}-a")))
         cb = int(b.selectbox("and not", [d for d in range(10) if d != ca], key=f"{key}-b"))
         target = Contrast(ca, cb)
-    shared = {None: None, ALL_CLASSES: "all"}.get(target, f"{target.a},{target.b}" if isinstance(target, Contrast)
-                                                 else str(target))
-    if shared is None:
+    if target is None:
         st.query_params.pop("target", None)
+    elif isinstance(target, Contrast):
+        st.query_params["target"] = f"{target.a},{target.b}"
     else:
-        st.query_params["target"] = shared
+        st.query_params["target"] = str(target)
     st.session_state[f"{key}-query"] = st.query_params.get("target")
     return target
 

@@ -34,7 +34,7 @@ def _x(ctx: Context):
 
 
 @register(name="saliency", display="Saliency", library="captum", family="gradient", stochastic=False,
-          params=SaliencyParams, fast=True, summary="|∂ output / ∂ pixel| (Simonyan et al. 2014)")
+          params=SaliencyParams, fast=True, summary="absolute gradient of the output per pixel (Simonyan et al. 2014)")
 def saliency(ctx: Context) -> Raw:
     return Raw(Saliency(ctx.f).attribute(_x(ctx), target=0, abs=ctx.params.absolute))
 

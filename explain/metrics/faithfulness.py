@@ -7,6 +7,8 @@ training digit (the default, see `default_metrics`), or a blurred copy of the in
 
 from __future__ import annotations
 
+from typing import ClassVar
+
 import numpy as np
 import torch
 from captum.metrics import infidelity
@@ -18,14 +20,19 @@ REPLACEMENTS = ("zero", "mean", "blur")
 STEPS = 28  # 28 pixels per step: 29 points from 0 to all 784 pixels
 
 
+def _checked(replacement: str) -> str:
+    if replacement not in REPLACEMENTS:
+        raise ValueError(f"replacement must be one of {list(REPLACEMENTS)}, got {replacement!r}")
+    return replacement
+
+
 def path_images(s: Scored, replacement: str = "mean", insertion: bool = False,
                 fractions: np.ndarray | None = None) -> tuple[np.ndarray, torch.Tensor]:
     """The digits along a deletion (or insertion) path in map order, one per fraction of pixels.
 
     Returns (fractions, images of shape (len(fractions), 1, 28, 28)).
     """
-    if replacement not in REPLACEMENTS:
-        raise ValueError(f"replacement must be one of {list(REPLACEMENTS)}, got {replacement!r}")
+    _checked(replacement)
     fr = np.linspace(0, 1, STEPS + 1) if fractions is None else np.asarray(fractions, dtype=np.float64)
     if fr.ndim != 1 or fr.size == 0 or fr.min() < 0 or fr.max() > 1:
         raise ValueError("fractions must be a non-empty list of numbers in [0, 1]")
@@ -53,46 +60,38 @@ def auc(fractions: np.ndarray, scores: np.ndarray) -> float:
     return float(np.trapezoid(scores, fractions))
 
 
-class DeletionAUC(Metric):
-    higher_is_better = False
+class _CurveAUC(Metric):
+    """Area under a deletion or insertion curve, with its replacement value in its name."""
+
+    insertion: ClassVar[bool] = False
 
     def __init__(self, replacement: str = "mean") -> None:
-        if replacement not in REPLACEMENTS:
-            raise ValueError(f"replacement must be one of {list(REPLACEMENTS)}, got {replacement!r}")
-        self.replacement = replacement
+        self.replacement = _checked(replacement)
 
     @property
     def name(self) -> str:  # type: ignore[override]
-        return f"deletion_{self.replacement}"
+        return f"{'insertion' if self.insertion else 'deletion'}_{self.replacement}"
 
     @property
     def description(self) -> str:  # type: ignore[override]
+        if self.insertion:
+            return (f"area under the score curve as the most relevant pixels are restored into a "
+                    f"'{self.replacement}' image (higher is better)")
         return (f"area under the score curve as the most relevant pixels are replaced by "
                 f"'{self.replacement}' first (lower is better)")
 
     def __call__(self, s: Scored) -> float:
-        return auc(*curve(s, self.replacement))
+        return auc(*curve(s, self.replacement, insertion=self.insertion))
 
 
-class InsertionAUC(Metric):
+class DeletionAUC(_CurveAUC):
+    insertion = False
+    higher_is_better = False
+
+
+class InsertionAUC(_CurveAUC):
+    insertion = True
     higher_is_better = True
-
-    def __init__(self, replacement: str = "mean") -> None:
-        if replacement not in REPLACEMENTS:
-            raise ValueError(f"replacement must be one of {list(REPLACEMENTS)}, got {replacement!r}")
-        self.replacement = replacement
-
-    @property
-    def name(self) -> str:  # type: ignore[override]
-        return f"insertion_{self.replacement}"
-
-    @property
-    def description(self) -> str:  # type: ignore[override]
-        return (f"area under the score curve as the most relevant pixels are restored into a "
-                f"'{self.replacement}' image (higher is better)")
-
-    def __call__(self, s: Scored) -> float:
-        return auc(*curve(s, self.replacement, insertion=True))
 
 
 class Infidelity(Metric):
