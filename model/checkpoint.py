@@ -31,6 +31,10 @@ META_KEY = "digit_lens"
 
 
 
+def _number(v: Any) -> bool:
+    return type(v) in (int, float) and math.isfinite(v)
+
+
 @dataclass(frozen=True)
 class CheckpointMeta:
     architecture: str = ARCHITECTURE
@@ -73,8 +77,21 @@ class CheckpointMeta:
         if not isinstance(hidden, list | tuple) or not all(type(h) is int for h in hidden):
             raise ValueError(f"checkpoint metadata 'hidden' must be a list of integers, got {hidden!r}")
         for key in ("mean", "std"):
-            if not isinstance(raw.get(key), int | float) or not math.isfinite(raw[key]):
+            if not _number(raw.get(key)):
                 raise ValueError(f"checkpoint metadata {key!r} must be a finite number, got {raw.get(key)!r}")
+        # Uploaded metadata is shown in the app: every field must have the type it claims.
+        for key in ("seed", "epochs", "batch_size", "train_size"):
+            if raw.get(key) is not None and (type(raw[key]) is not int or raw[key] < 0):
+                raise ValueError(f"checkpoint metadata {key!r} must be a non-negative integer, got {raw[key]!r}")
+        for key in ("lr", "test_accuracy"):
+            if raw.get(key) is not None and not _number(raw[key]):
+                raise ValueError(f"checkpoint metadata {key!r} must be a number, got {raw[key]!r}")
+        for key in ("lr_schedule", "torch_version", "created"):
+            if raw.get(key) is not None and (not isinstance(raw[key], str) or len(raw[key]) > 64):
+                raise ValueError(f"checkpoint metadata {key!r} must be a short string")
+        md5 = raw.get("mnist_md5", {})
+        if not isinstance(md5, dict) or not all(isinstance(k, str) and isinstance(v, str) for k, v in md5.items()):
+            raise ValueError("checkpoint metadata 'mnist_md5' must map file names to strings")
         return cls(**{**raw, "hidden": tuple(hidden)})
 
     def network_config(self) -> MLPConfig:
@@ -94,14 +111,29 @@ def save_checkpoint(model: MLP, path: Path | str, meta: CheckpointMeta) -> None:
     tmp.replace(path)  # never leave a half-written checkpoint behind
 
 
+def _looks_like_pickle(data: bytes) -> bool:
+    # Raw pickle (protocol ≥ 2 starts with 0x80 and the protocol number) or torch's zip container.
+    return (data[:1] == b"\x80" and data[1:2] in (b"\x02", b"\x03", b"\x04", b"\x05")) or data[:4] == b"PK\x03\x04"
+
+
+_PICKLE_MESSAGE = ("this looks like a PyTorch pickle (.pt/.pth); Digit Lens only loads .safetensors, "
+                   "because unpickling a file can run arbitrary code")
+
+
 def _parse_header(data: bytes) -> tuple[dict[str, Any], int]:
+    """The safetensors JSON header and where the tensor bytes start. A file that fails as safetensors
+    and looks like a pickle is named a pickle (a valid header length can begin with 0x80 too)."""
     if len(data) == 0:
         raise ValueError("checkpoint file is empty")
-    if data[:1] == b"\x80" or data[:4] == b"PK\x03\x04":
-        raise ValueError(
-            "this looks like a PyTorch pickle (.pt/.pth); Digit Lens only loads .safetensors, "
-            "because unpickling a file can run arbitrary code"
-        )
+    try:
+        return _safetensors_header(data)
+    except ValueError:
+        if _looks_like_pickle(data):
+            raise ValueError(_PICKLE_MESSAGE) from None
+        raise
+
+
+def _safetensors_header(data: bytes) -> tuple[dict[str, Any], int]:
     if len(data) > MAX_CHECKPOINT_BYTES:
         raise ValueError(f"checkpoint is {len(data):,} bytes; the limit is {MAX_CHECKPOINT_BYTES:,}")
     if len(data) < 8:
@@ -113,8 +145,8 @@ def _parse_header(data: bytes) -> tuple[dict[str, Any], int]:
         raise ValueError(f"checkpoint is truncated: header declares {n:,} bytes, file has {len(data) - 8:,}")
     try:
         header = json.loads(data[8 : 8 + n].decode("utf-8"))
-    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
-        raise ValueError(f"not a safetensors file: its header is not valid JSON ({exc})") from None
+    except (UnicodeDecodeError, json.JSONDecodeError, RecursionError) as exc:
+        raise ValueError(f"not a safetensors file: its header is not valid JSON ({type(exc).__name__})") from None
     if not isinstance(header, dict):
         raise ValueError("not a safetensors file: its header is not a JSON object")
     return header, 8 + n
@@ -129,9 +161,11 @@ def _check_tensors(header: dict[str, Any], expected: dict[str, tuple[int, ...]],
         e = entries[name]
         if not isinstance(e, dict) or e.get("dtype") != "F32":
             raise ValueError(f"tensor {name!r} must be float32 (F32), got {e.get('dtype') if isinstance(e, dict) else e!r}")
-        if tuple(e.get("shape", ())) != shape:
-            raise ValueError(f"tensor {name!r} has shape {tuple(e.get('shape', ()))}, expected {shape}")
-        begin, end = e.get("data_offsets", (None, None))
+        got = e.get("shape")
+        if not isinstance(got, list) or tuple(got) != shape:
+            raise ValueError(f"tensor {name!r} has shape {got!r}, expected {list(shape)}")
+        offsets = e.get("data_offsets")
+        begin, end = offsets if isinstance(offsets, list) and len(offsets) == 2 else (None, None)
         if not (isinstance(begin, int) and isinstance(end, int) and 0 <= begin <= end <= data_len):
             raise ValueError(f"tensor {name!r} points outside the file (truncated?)")
         if end - begin != 4 * math.prod(shape):
@@ -145,12 +179,12 @@ def load_checkpoint_bytes(data: bytes) -> tuple[MLP, CheckpointMeta]:
     data = bytes(data)
     header, data_start = _parse_header(data)
     raw_meta = header.get("__metadata__") or {}
-    if META_KEY not in raw_meta:
+    if not isinstance(raw_meta, dict) or not isinstance(raw_meta.get(META_KEY), str):
         raise ValueError(f"checkpoint has no {META_KEY!r} metadata naming its architecture")
     try:
         meta = CheckpointMeta.from_dict(json.loads(raw_meta[META_KEY]))
         net_config = meta.network_config()
-    except (json.JSONDecodeError, TypeError) as exc:
+    except (json.JSONDecodeError, TypeError, RecursionError) as exc:
         raise ValueError(f"checkpoint metadata is malformed: {exc}") from None
     model = MLP(net_config)
     _check_tensors(header, model.expected_shapes(), len(data) - data_start)

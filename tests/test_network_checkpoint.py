@@ -112,3 +112,43 @@ def test_non_finite_weights(bad):
 def test_missing_file(tmp_path):
     with pytest.raises(ValueError, match="does not exist"):
         load_checkpoint(tmp_path / "nope.safetensors")
+
+
+def test_a_header_length_starting_with_0x80_is_not_mistaken_for_a_pickle():
+    net, data = _good()
+    for pad in range(300):  # some header length ≡ 128 (mod 256): the file then starts with 0x80
+        padded = _rewrite_header(data, lambda h, p=pad: h["__metadata__"].update(note="x" * p))
+        if padded[0] == 0x80:
+            break
+    assert padded[0] == 0x80
+    loaded, _ = load_checkpoint_bytes(padded)
+    assert torch.equal(loaded.net.out.bias, net.net.out.bias)
+
+
+@pytest.mark.parametrize(
+    "edit, message",
+    [
+        (lambda h: h["net.out.bias"].update(data_offsets=5), "outside"),
+        (lambda h: h["net.out.bias"].update(shape=7), "shape"),
+        (lambda h: h["__metadata__"].update(digit_lens="[" * 100_000), "malformed|JSON|limit"),
+        (lambda h: h.update(__metadata__=["x"]), "metadata"),
+    ],
+)
+def test_malformed_headers_are_value_errors(edit, message):
+    _, data = _good()
+    with pytest.raises(ValueError, match=message):
+        load_checkpoint_bytes(_rewrite_header(data, edit))
+
+
+@pytest.mark.parametrize("field, value", [("train_size", "lots"), ("seed", 1.5), ("lr_schedule", "![x](http://e)" * 9),
+                                          ("epochs", [1]), ("mnist_md5", "abc")])
+def test_metadata_fields_are_type_checked(field, value):
+    _, data = _good()
+
+    def edit(h):
+        meta = json.loads(h["__metadata__"]["digit_lens"])
+        meta[field] = value
+        h["__metadata__"]["digit_lens"] = json.dumps(meta)
+
+    with pytest.raises(ValueError, match=field):
+        load_checkpoint_bytes(_rewrite_header(data, edit))
