@@ -37,7 +37,8 @@ class LoadedModel:
 
 
 def weights_digest(model: MLP) -> str:
-    h = hashlib.sha256(model.config.name.encode())
+    """Everything that determines the model's outputs: configuration (normalisation too) and weights."""
+    h = hashlib.sha256(repr(model.config).encode())
     for k, v in model.state_dict().items():
         h.update(k.encode())
         h.update(v.detach().contiguous().numpy().tobytes())
@@ -59,6 +60,15 @@ def bundled_model() -> LoadedModel:
 @st.cache_resource(show_spinner="Loading the MNIST test digits…")
 def test_split() -> Split:
     return load_mnist(train=False)
+
+
+MAX_TRAINING_JOBS = 2  # at once, across all sessions: a 2-core server stays usable for explaining
+
+
+@st.cache_resource
+def training_slots() -> threading.BoundedSemaphore:
+    """Server-wide: how many training runs may go at once (each session may run one)."""
+    return threading.BoundedSemaphore(MAX_TRAINING_JOBS)
 
 
 @st.cache_resource

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import contextlib
 import random
-import threading
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -18,10 +17,8 @@ from explain.context import Context, private_head
 from explain.params import Params
 from explain.registry import MethodSpec, get_method
 from explain.types import Attribution, Contrast, Target
+from model.rng import GLOBAL_RNG_LOCK
 
-# Captum and shap draw from torch's and numpy's global generators. Seeding those is only
-# reproducible if no other thread draws in between, so stochastic methods take turns here.
-_GLOBAL_RNG_LOCK = threading.Lock()
 
 
 @dataclass(frozen=True)
@@ -99,7 +96,7 @@ def seeded(seed: int, stochastic: bool) -> Iterator[None]:
     if not stochastic:
         yield
         return
-    with _GLOBAL_RNG_LOCK, torch.random.fork_rng(devices=[]):
+    with GLOBAL_RNG_LOCK, torch.random.fork_rng(devices=[]):
         np_state, py_state = np.random.get_state(), random.getstate()
         torch.manual_seed(seed)
         np.random.seed(seed % 2**32)
@@ -123,8 +120,8 @@ def explain(
     spec = get_method(method)
     model = _check_model(model)
     xt = as_input(x)
-    if isinstance(seed, bool) or not isinstance(seed, int | np.integer) or not 0 <= seed < 2**63:
-        raise ValueError(f"seed must be a non-negative integer, got {seed!r}")
+    if isinstance(seed, bool) or not isinstance(seed, int | np.integer) or not 0 <= seed < 2**32:
+        raise ValueError(f"seed must be an integer in 0..2**32-1 (numpy's limit), got {seed!r}")
     seed = int(seed)
     p = _params(spec, params)
     resolved, weights = resolve_target(model, xt, target)

@@ -8,7 +8,6 @@ with a message a user can act on.
 from __future__ import annotations
 
 import io
-import warnings
 
 import numpy as np
 from PIL import Image, ImageOps, ImageSequence, UnidentifiedImageError
@@ -28,16 +27,16 @@ def decode_upload(data: bytes) -> np.ndarray:
     if len(data) > MAX_UPLOAD_BYTES:
         raise ValueError(f"the file is {len(data):,} bytes; the limit is {MAX_UPLOAD_BYTES:,}")
     try:
-        with warnings.catch_warnings():
-            warnings.simplefilter("error", Image.DecompressionBombWarning)
-            img = Image.open(io.BytesIO(bytes(data)), formats=FORMATS)
-            w, h = img.size
-            if w * h > MAX_PIXELS:
-                raise ValueError(f"the image declares {w}×{h} pixels; the limit is {MAX_PIXELS:,}")
-            frame = next(iter(ImageSequence.Iterator(img)))  # first frame of an animation
-            frame.load()
-            gray = _to_gray(frame)
-    except (UnidentifiedImageError, Image.DecompressionBombError, Image.DecompressionBombWarning) as exc:
+        # Pillow itself refuses > 179 megapixels (DecompressionBombError); our own, lower bound is
+        # checked on the declared size, before a single pixel is decoded.
+        img = Image.open(io.BytesIO(bytes(data)), formats=FORMATS)
+        w, h = img.size
+        if w * h > MAX_PIXELS:
+            raise ValueError(f"the image declares {w}×{h} pixels; the limit is {MAX_PIXELS:,}")
+        frame = next(iter(ImageSequence.Iterator(img)))  # first frame of an animation
+        frame.load()
+        gray = _to_gray(frame)
+    except (UnidentifiedImageError, Image.DecompressionBombError) as exc:
         raise ValueError(f"not a supported image ({', '.join(FORMATS)}) or too large: {exc}") from None
     except (OSError, SyntaxError, EOFError) as exc:
         raise ValueError(f"the image could not be decoded (truncated or corrupt?): {exc}") from None
@@ -46,10 +45,15 @@ def decode_upload(data: bytes) -> np.ndarray:
 
 def _to_gray(frame: Image.Image) -> np.ndarray:
     if frame.mode in ("I;16", "I;16B", "I;16L", "I"):
-        arr = np.asarray(frame, dtype=np.float64)
+        arr = np.asarray(frame, dtype=np.float32)
         peak = 65535.0 if frame.mode.startswith("I;16") or arr.max() > 255 else 255.0
         frame = Image.fromarray(np.clip(arr / peak * 255.0, 0, 255).astype(np.uint8))
     has_alpha = frame.mode in ("RGBA", "LA", "PA") or (frame.mode == "P" and "transparency" in frame.info)
+    if frame.mode not in ("L", "RGB", "RGBA", "LA"):  # palette, CMYK, …: a mode that resizes well
+        frame = frame.convert("RGBA" if has_alpha else "RGB")
+    # Shrink before any float conversion: a 25-megapixel photo is 100 MB as RGBA bytes, 4× as floats.
+    if max(frame.size) > WORK_SIDE:
+        frame.thumbnail((WORK_SIDE, WORK_SIDE), Image.Resampling.LANCZOS)
     if has_alpha:
         rgba = frame.convert("RGBA")
         # Transparent means "no ink": put it on paper that contrasts with the opaque strokes
@@ -60,11 +64,7 @@ def _to_gray(frame: Image.Image) -> np.ndarray:
         paper_value = 255 if opaque.any() and float(lum[opaque].mean()) < 0.5 else 0
         paper = Image.new("RGBA", rgba.size, (paper_value, paper_value, paper_value, 255))
         frame = Image.alpha_composite(paper, rgba)
-    elif frame.mode == "CMYK":
-        frame = frame.convert("RGB")
     frame = ImageOps.exif_transpose(frame.convert("L"))
-    if max(frame.size) > WORK_SIDE:
-        frame.thumbnail((WORK_SIDE, WORK_SIDE), Image.Resampling.LANCZOS)
     return np.asarray(frame, dtype=np.float32) / 255.0
 
 

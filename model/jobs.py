@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import threading
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from model.data import Split
@@ -23,6 +24,7 @@ class TrainJob:
     result: TrainResult | None = None
     error: str | None = None
     started: float = 0.0
+    on_done: Callable[[], None] | None = None  # e.g. release a server-wide training slot
     _stop: threading.Event = field(default_factory=threading.Event)
     _lock: threading.Lock = field(default_factory=threading.Lock)
     _thread: threading.Thread | None = None
@@ -45,6 +47,9 @@ class TrainJob:
                                 should_stop=self._stop.is_set, report_every=50)
         except Exception as exc:  # noqa: BLE001 - reported to the page that owns the job
             self.error = f"{type(exc).__name__}: {exc}"
+        finally:
+            if self.on_done is not None:
+                self.on_done()
 
     def stop(self) -> None:
         """Ask the job to end after the current step; it keeps the best completed epoch."""

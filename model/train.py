@@ -19,6 +19,7 @@ from torch import nn
 from model.data import Split, load_mnist
 from model.evaluate import accuracy
 from model.network import MLP, MLPConfig
+from model.rng import GLOBAL_RNG_LOCK
 
 
 @dataclass(frozen=True)
@@ -90,8 +91,9 @@ def train(
         x_all, y_all = x_all[keep], y_all[keep]
     x_all = x_all.reshape(x_all.shape[0], -1)
 
-    torch.manual_seed(config.seed)  # weight initialisation
-    model = MLP(MLPConfig(hidden=config.hidden))
+    with GLOBAL_RNG_LOCK, torch.random.fork_rng(devices=[]):  # other threads may be seeding too
+        torch.manual_seed(config.seed)  # weight initialisation
+        model = MLP(MLPConfig(hidden=config.hidden))
     # fused: one kernel for the whole update instead of one per tensor (measured ~15 % per step).
     opt = torch.optim.Adam(model.parameters(), lr=config.lr, fused=True)
     loss_fn = nn.CrossEntropyLoss()

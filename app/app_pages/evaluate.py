@@ -47,9 +47,9 @@ with tab_input:
                 try:
                     rows[label] = method_scores(loaded, current.x, m, replacement)
                 except Exception as exc:  # noqa: BLE001 - shown, the others still score
-                    errors[m] = f"{type(exc).__name__}: {exc}"
-        for m, e in errors.items():
-            st.error(f"{get_method(m).display} failed: {plain(e)}")
+                    errors[label] = f"{type(exc).__name__}: {exc}"
+        for label, e in errors.items():
+            st.error(f"{label} failed: {plain(e)}")
         if rows:
             table = pd.DataFrame(rows).T.reindex(columns=[m.name for m in metrics])
             table.columns = [f"{m.name} {arrow(m)}" for m in metrics]
@@ -64,7 +64,8 @@ with tab_input:
                        "not beat them on a metric is not explaining the model by that measure. "
                        + " · ".join(f"**{m.name}**: {m.description}" for m in metrics))
             x = torch.as_tensor(current.x).reshape(1, 1, 28, 28)
-            attrs = {m: explanation(loaded, current.x, m, None) for m in methods if m not in errors}
+            attrs = {m: explanation(loaded, current.x, m, None) for m in methods
+                     if get_method(m).display not in errors}
             dels = {get_method(m).display: curve(Scored(loaded.model, x, a), replacement) for m, a in attrs.items()}
             ins = {get_method(m).display: curve(Scored(loaded.model, x, a), replacement, insertion=True)
                    for m, a in attrs.items()}
@@ -121,12 +122,18 @@ with tab_sanity:
         panels, curves = [], {}
         with st.spinner("Randomising…"):
             for m in sa_methods:
-                original, rows = sanity_cascade(loaded, current_s.x, m, independent)
                 name = get_method(m).display
+                try:
+                    original, rows = sanity_cascade(loaded, current_s.x, m, independent)
+                except Exception as exc:  # noqa: BLE001 - shown in place of that method's row
+                    st.error(f"{name} failed: {plain(f'{type(exc).__name__}: {exc}')}")
+                    continue
                 panels.append((f"{name} · trained", original))
                 panels += [(f"{r.randomised}", r.values) for r in rows]
                 curves[name] = [("none", 1.0)] + [(r.randomised, r.spearman) for r in rows]
-        st.plotly_chart(attribution_grid(panels, current_s.x, shared=False, overlay=True, cols=len(rows) + 1,
-                                         panel_px=150), key="sa-grid")
+        if panels:
+            cols = len(loaded.model.config.hidden) + 2  # the trained map, then one per Linear layer
+            st.plotly_chart(attribution_grid(panels, current_s.x, shared=False, overlay=True, cols=cols,
+                                             panel_px=150), key="sa-grid")
         st.caption("Rows: methods; columns: the trained model, then more layers randomised (each map on its own scale).")
         st.plotly_chart(sanity_curves_figure(curves, "Similarity to the trained model's map"), key="sa-curves")

@@ -69,11 +69,11 @@ event = st.dataframe(
                                                                  format="%.3f")},
 )
 rows = event.selection.rows if event and event.selection else []
-if rows:
-    chosen = int(shown[rows[0]])
-    current = get_current()
-    if current is None or current.index != chosen:
-        set_current(test_input(chosen))
+# A table selection outlives filter changes and reruns: act on it once, when it changes.
+picked = int(shown[rows[0]]) if rows and rows[0] < len(shown) else None
+if picked is not None and st.session_state.get("ex-picked") != picked:
+    set_current(test_input(picked))
+st.session_state["ex-picked"] = picked
 
 with st.expander("…or upload a picture of a digit"):
     uploaded = upload_input("ex-upload")

@@ -5,6 +5,7 @@ from __future__ import annotations
 import streamlit as st
 
 from app.state import active_model, model_report
+from app.text import plain
 
 st.title("Digit Lens")
 st.markdown(
@@ -31,11 +32,11 @@ st.dataframe(
     hide_index=True,
     column_config={k: st.column_config.NumberColumn(format="%.4f") for k in ("precision", "recall", "F1")},
 )
-st.caption(
+st.caption(plain(
     f"Trained with Adam (lr {meta.lr}, {meta.lr_schedule} schedule, batch {meta.batch_size}) on "
     f"{meta.train_size:,} MNIST training digits; torch {meta.torch_version}. "
     "See assets/MODEL_CARD.md for intended use and limits."
     if meta.train_size
     else "An uploaded or trained model without training metadata."
-)
+))
 st.page_link("app_pages/draw.py", label="Draw a digit →", icon=":material/draw:")

@@ -70,9 +70,10 @@ event = st.plotly_chart(bars_figure(lc, [str(i) for i in range(lc.size)],
                                     "unit", "conductance"),
                         key="in-lc", on_select="rerun", selection_mode="points")
 points = event.selection.points if event and event.selection else []
-if points:
-    st.session_state["in-unit-layer"] = lc_layer
-    st.session_state["in-unit"] = int(points[0]["x"])
+clicked = (lc_layer, int(points[0]["x"])) if points else None
+if clicked and st.session_state.get("in-clicked") != clicked:  # a click applies once, then widgets rule
+    st.session_state["in-unit-layer"], st.session_state["in-unit"] = clicked
+st.session_state["in-clicked"] = clicked
 
 st.subheader("One neuron up close")
 c1, c2 = st.columns(2)

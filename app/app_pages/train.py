@@ -7,7 +7,14 @@ import streamlit as st
 
 from app.figures import confusion_figure
 from app.text import plain, safe_name
-from app.state import add_model, active_model, make_loaded, model_report, session_models, test_split
+from app.state import (
+    MAX_TRAINING_JOBS,
+    active_model,
+    add_model,
+    make_loaded,
+    model_report,
+    training_slots,
+)
 from model.checkpoint import MAX_CHECKPOINT_BYTES, CheckpointMeta, checkpoint_bytes, load_uploaded_checkpoint
 from model.jobs import TrainJob
 from model.train import TrainConfig
@@ -56,9 +63,14 @@ if start:
         except ValueError as exc:
             st.error(f"Cannot train with these settings: {plain(exc)}")
         else:
-            job = TrainJob(config).start()
-            st.session_state[JOB_KEY] = job
-            st.session_state.pop("train_done_for", None)
+            slots = training_slots()
+            if not slots.acquire(blocking=False):
+                st.warning(f"{MAX_TRAINING_JOBS} training runs are already going on this server; "
+                           "try again in a minute.")
+            else:
+                job = TrainJob(config, on_done=slots.release).start()
+                st.session_state[JOB_KEY] = job
+                st.session_state.pop("train_done_for", None)
 
 
 @st.fragment(run_every=0.7)
@@ -91,7 +103,8 @@ if job is not None and not job.running:
     elif job.result is not None:
         r = job.result
         name = f"trained {r.model.config.name} seed {job.config.seed}"
-        if name not in session_models() or session_models()[name].model is not r.model:
+        if st.session_state.get("train_added") is not job:  # once per job, even if later evicted
+            st.session_state["train_added"] = job
             meta = CheckpointMeta.for_training(r.model.config, job.config, r)
             add_model(make_loaded(name, r.model, meta))
             st.rerun()  # so the sidebar's model switcher shows it too

@@ -109,4 +109,6 @@ def smoothgrad(ctx: Context) -> Raw:
 @register(name="lrp", display="LRP (ε)", library="captum", family="relevance", stochastic=False,
           params=NoParams, summary="layer-wise relevance propagation, epsilon rule (Bach et al. 2015)")
 def lrp(ctx: Context) -> Raw:
+    # The normalisation is a tensor op in forward(), so this is LRP-ε on the equivalent pixel-space
+    # network (normalisation folded into fc1): relevance = pixel × modified gradient, in pixel units.
     return Raw(LRP(ctx.f).attribute(_x(ctx), target=0))
