@@ -31,12 +31,13 @@ def render(r: dict) -> str:
     added = sorted(row["overhead_ms"] for row in r["overhead"])
     out += [
         "",
-        f"`explain` adds a roughly fixed {added[len(added) // 2]:.2f} ms (median over methods): input checks, a "
-        "private copy of the model so no hook ever lands on the shared one (cloned weights, ~0.1 ms), one "
-        "forward pass for f(x) and, for axiom methods, one for f(baseline) to report the completeness gap. "
-        "Methods that take longer than a few milliseconds meet the target; the sub-millisecond gradient "
-        "methods cannot, since the fixed cost is larger than the whole raw call. Closing that gap would mean "
-        "dropping the isolation (unsafe with several users) or the completeness check (less honest).",
+        f"`explain` adds {added[0]:.2f}–{added[-1]:.2f} ms (median {added[len(added) // 2]:.2f} ms over methods): "
+        "input checks, a private copy of the model so no hook ever lands on the shared one (new module objects, "
+        "cloned weights), one forward pass for f(x) and, for axiom methods, one for f(baseline) to report the "
+        "completeness gap, and the result type. Methods that take longer than a few milliseconds meet the "
+        "target; the sub-millisecond gradient methods cannot, since the fixed cost is as large as the whole raw "
+        "call (a single-process microbenchmark puts it at ~0.5 ms: Saliency 0.26 → 0.71 ms). Closing that gap "
+        "would mean dropping the isolation (unsafe with several users) or the completeness check (less honest).",
         "",
         "## 2. Per-digit budget, warm",
         "",
@@ -67,7 +68,13 @@ def render(r: dict) -> str:
                 f"Median of {rt['n']} strokes: **{rt['median_ms']:.0f} ms** (min {rt['min_ms']:.0f}, max "
                 f"{rt['max_ms']:.0f}); target < 300 ms: {_ok(rt['median_ms'] < 300)}. Measured from mouse-up to "
                 "the first change of the maps' fingerprint on the page, so it includes the canvas sending its "
-                "PNG, the fragment rerun, four explanations and Plotly drawing."]
+                "PNG, the fragment rerun, four explanations and Plotly drawing. Where the time goes: "
+                "streamlit-drawable-canvas 0.13 holds every update on a 200 ms timer before it sends the PNG "
+                "(`Bc = 200` in its bundle); the fragment's rerun takes 70–230 ms on the server (AppTest); four "
+                "warm explanations are ~25 ms of that (section 2). Making the maps static Plotly images changed "
+                "nothing measurable (613 → 613 ms), so drawing is not the bottleneck. What would close the gap: "
+                "a canvas without the fixed timer (a fork, or a component of our own) and a lighter rerun "
+                "(the probability chart and the maps as one figure)."]
     t = r.get("training")
     if t:
         extrap = "" if t["reference_epochs_run"] == 10 else \

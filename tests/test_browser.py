@@ -67,7 +67,7 @@ def test_every_page_opens_without_exception(browser, server, artifacts_dir, path
     page = browser.new_page(viewport={"width": 1400, "height": 2400})
     page.goto(f"{server}/{path}")
     page.locator('[data-testid="stMainBlockContainer"] h1').first.wait_for(timeout=120_000)
-    page.wait_for_timeout(4000 if path == "compare" else 1500)
+    page.wait_for_timeout({"compare": 5000, "evaluate": 9000, "inside": 4000}.get(path, 1500))
     landed = urlparse(page.url).path.strip("/")
     assert landed == path or (path == "home" and landed == ""), f"landed on {page.url}"
     _no_exception(page)
@@ -123,3 +123,30 @@ def test_image_upload_on_explore(browser, server, artifacts_dir):
     _upload(page, 0, "fake.png", b"this is not an image", "image/png")
     page.get_by_text("not a supported image").wait_for(timeout=90_000)
     _no_exception(page)
+
+
+def test_train_download_and_reupload_in_a_new_session(browser, server, artifacts_dir):
+    """Train 784-256-10 for one epoch in the browser, use it, download it, upload it in a new session."""
+    page = browser.new_page(viewport={"width": 1400, "height": 2400})
+    page.goto(f"{server}/train")
+    page.get_by_label("Hidden layer sizes", exact=True).and_(page.locator("input")).fill("256")
+    page.get_by_label("Epochs", exact=True).and_(page.locator("input")).fill("1")
+    page.get_by_role("button", name="Train").click()
+    page.get_by_text("is now this session's active model").wait_for(timeout=240_000)
+    assert page.get_by_text("Active model: trained 784-256-10 seed 0").count() == 1
+    page.screenshot(path=str(artifacts_dir / "train-done.png"), full_page=True)
+    with page.expect_download(timeout=60_000) as dl:
+        page.get_by_role("button", name="Download this model (.safetensors)").click()
+    data = open(dl.value.path(), "rb").read()
+    page.goto(f"{server}/explore?index=0")  # the trained model now explains the digits of this session
+    page.locator('[data-testid="stMetric"]').filter(has_text="Prediction").wait_for(timeout=120_000)
+    _no_exception(page)
+
+    fresh = browser.new_context().new_page()
+    fresh.set_viewport_size({"width": 1400, "height": 2400})
+    fresh.goto(f"{server}/train")
+    fresh.get_by_text("Active model: bundled").wait_for(timeout=120_000)  # sessions do not share models
+    _upload(fresh, 0, "mine.safetensors", data, "application/octet-stream")
+    fresh.get_by_text("Active model: uploaded mine.safetensors").wait_for(timeout=120_000)
+    assert fresh.get_by_text("784-256-10").count() >= 1
+    _no_exception(fresh)

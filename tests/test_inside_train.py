@@ -175,3 +175,12 @@ def test_training_in_the_browser_updates_the_active_model():
     acc = float(metrics["Test accuracy"].rstrip("%"))
     assert acc == pytest.approx(job.result.test_accuracy * 100, abs=0.01) and acc < 98
     assert at.selectbox(key="model-switcher").value.startswith("trained 784-32-10")
+
+
+def test_two_training_runs_at_once_both_finish(train_split, test_split):
+    small = Split(test_split.images[:500], test_split.labels[:500])
+    jobs = [TrainJob(TrainConfig(hidden=(32,), epochs=1, train_size=3000, seed=s), train_split, small).start()
+            for s in (0, 1)]
+    assert all(j.wait(120) for j in jobs)
+    assert all(j.result is not None and j.error is None for j in jobs)
+    assert not torch.equal(jobs[0].result.model.net.fc1.weight, jobs[1].result.model.net.fc1.weight)

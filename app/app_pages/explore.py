@@ -36,7 +36,7 @@ mistakes = np.flatnonzero(pred != labels)
 c1, c2, c3, c4, c5 = st.columns([1, 1, 1, 1, 1.2])
 true_cls = c1.selectbox("True class", ["any", *range(10)], key="ex-true")
 pred_cls = c2.selectbox("Predicted class", ["any", *range(10)], key="ex-pred")
-only_wrong = c3.toggle(f"Misclassified only ({len(mistakes)})", key="ex-wrong")
+only_wrong = c3.toggle(f"Mistakes ({len(mistakes)})", key="ex-wrong", help="only the misclassified digits")
 order = c4.selectbox("Order", ["index", "lowest confidence"], key="ex-order")
 if c5.button("Random mistake", icon=":material/casino:", type="primary"):
     rng = np.random.default_rng()
