@@ -5,8 +5,8 @@ barely changes is mostly showing the input (an edge detector would do as well). 
 (random noise, a Sobel edge map) give every metric a floor to beat.
 
 Measured on this MLP (10 test digits, signed Spearman with the trained model's map): with the
-output layer randomised, Guided Backprop keeps 0.73 and Deconvolution 0.48, Saliency 0.34 and
-Integrated Gradients −0.05; randomising fc1 as well drops every method to about 0, because in an
+output layer randomised, Guided Backprop keeps 0.72 and Deconvolution 0.47, Saliency 0.33 and
+Integrated Gradients −0.03; randomising fc1 as well drops every method to about 0, because in an
 MLP the first layer is where the image structure lives. On |map| the ×input methods (IG,
 DeepLift, Input×Gradient) keep ~0.99 whatever the weights: the ink mask dominates the ranks.
 """
