@@ -8,6 +8,7 @@ sees another's choices.
 
 from __future__ import annotations
 
+import atexit
 import hashlib
 import json
 import threading
@@ -74,8 +75,13 @@ def training_slots() -> threading.BoundedSemaphore:
 @st.cache_resource
 def start_warm_up() -> threading.Thread:
     """Once per process, in the background: every explainer's first-call costs are paid here."""
-    thread = threading.Thread(target=warm_up, args=(bundled_model().model,), name="warm-up", daemon=True)
+    stop = threading.Event()
+    thread = threading.Thread(target=warm_up, args=(bundled_model().model, None, stop), name="warm-up",
+                              daemon=True)
     thread.start()
+    # A daemon thread still inside torch when the interpreter finalises aborts the process
+    # ("terminate called without an active exception"): stop it between methods and wait.
+    atexit.register(lambda: (stop.set(), thread.join(timeout=30)))
     return thread
 
 

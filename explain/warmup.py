@@ -6,6 +6,7 @@ Captum's Lime/KernelShap import sklearn on first use (~1 s) and the background s
 
 from __future__ import annotations
 
+import threading
 import time
 
 import torch
@@ -15,12 +16,18 @@ from explain.core import MethodError, explain_many
 from explain.registry import method_names
 
 
-def warm_up(model: nn.Module, names: list[str] | None = None) -> dict[str, float]:
-    """Run each method once on a synthetic stroke; return each method's cold time in ms."""
+def warm_up(model: nn.Module, names: list[str] | None = None,
+            stop: threading.Event | None = None) -> dict[str, float]:
+    """Run each method once on a synthetic stroke; return each method's cold time in ms.
+
+    `stop` (checked between methods) lets a background warm-up end early, e.g. at interpreter exit.
+    """
     x = torch.zeros(28, 28)
     x[6:22, 12:16] = 1.0  # a thick "1": enough ink for every method to do real work
     times: dict[str, float] = {}
     for name in names or method_names():
+        if stop is not None and stop.is_set():
+            break
         start = time.perf_counter()
         result = explain_many(model, x, [name])[name]
         times[name] = (time.perf_counter() - start) * 1000.0

@@ -6,6 +6,7 @@ shared between jobs. Progress is appended under a lock and read as a snapshot.
 
 from __future__ import annotations
 
+import atexit
 import threading
 import time
 from collections.abc import Callable
@@ -34,8 +35,15 @@ class TrainJob:
             raise RuntimeError("this job was already started")
         self.started = time.monotonic()
         self._thread = threading.Thread(target=self._run, name="train-job", daemon=True)
+        # At interpreter exit, end the run after its current step instead of killing it inside torch
+        # (which aborts the process).
+        atexit.register(self._at_exit)
         self._thread.start()
         return self
+
+    def _at_exit(self) -> None:
+        self.stop()
+        self.wait(timeout=60)
 
     def _record(self, event: Progress) -> None:
         with self._lock:
@@ -48,6 +56,7 @@ class TrainJob:
         except Exception as exc:  # noqa: BLE001 - reported to the page that owns the job
             self.error = f"{type(exc).__name__}: {exc}"
         finally:
+            atexit.unregister(self._at_exit)
             if self.on_done is not None:
                 self.on_done()
 

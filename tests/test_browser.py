@@ -93,13 +93,17 @@ def test_checkpoint_uploads_in_the_browser(browser, server, artifacts_dir, tmp_p
     _upload(page, 0, "evil.pt", pickle.dumps({"x": 1}), "application/octet-stream")
     page.get_by_text("only loads .safetensors").wait_for(timeout=90_000)
     assert page.get_by_text("Active model: bundled").count() == 1  # unchanged
+    page.close()
     torch.manual_seed(1)
     good = checkpoint_bytes(MLP(MLPConfig(hidden=(24,))), CheckpointMeta(hidden=(24,)))
+    page = browser.new_page(viewport={"width": 1400, "height": 2400})
     page.goto(f"{server}/train")
     page.get_by_text("Upload a model").wait_for(timeout=120_000)
     _upload(page, 0, "tiny.safetensors", good, "application/octet-stream")
-    page.get_by_text("Active model: uploaded tiny.safetensors").wait_for(timeout=120_000)
-    page.screenshot(path=str(artifacts_dir / "train-upload.png"), full_page=True)
+    try:
+        page.get_by_text("Active model: uploaded tiny.safetensors").wait_for(timeout=120_000)
+    finally:
+        page.screenshot(path=str(artifacts_dir / "train-upload.png"), full_page=True)
     _no_exception(page)
 
 
