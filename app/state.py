@@ -118,7 +118,10 @@ def model_switcher() -> None:
         return f"{name} · {model_report(m.key, m.model).accuracy:.2%}"
 
     def switch() -> None:
-        st.session_state[ACTIVE_KEY] = st.session_state[SWITCHER_KEY]
+        # The key can be gone when a new model was just activated (add_model clears it).
+        chosen = st.session_state.get(SWITCHER_KEY)
+        if chosen in models:
+            st.session_state[ACTIVE_KEY] = chosen
 
     st.sidebar.selectbox("Model (test accuracy)", names, index=names.index(active), format_func=label,
                          key=SWITCHER_KEY, on_change=switch)

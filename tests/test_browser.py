@@ -59,6 +59,7 @@ def test_draw_a_one_and_read_the_prediction(browser, server, artifacts_dir):
     page.screenshot(path=str(artifacts_dir / "draw.png"), full_page=True)
     assert value == "1"
     _no_exception(page)
+    page.close()
 
 
 @pytest.mark.parametrize("path", PAGES)
@@ -72,6 +73,7 @@ def test_every_page_opens_without_exception(browser, server, artifacts_dir, path
     assert landed == path or (path == "home" and landed == ""), f"landed on {page.url}"
     _no_exception(page)
     page.screenshot(path=str(artifacts_dir / f"page-{path}.png"), full_page=True)
+    page.close()
 
 
 def _upload(page, index: int, name: str, data: bytes, mime: str) -> None:
@@ -133,10 +135,15 @@ def test_train_download_and_reupload_in_a_new_session(browser, server, artifacts
     """Train 784-256-10 for one epoch in the browser, use it, download it, upload it in a new session."""
     page = browser.new_page(viewport={"width": 1400, "height": 2400})
     page.goto(f"{server}/train")
-    page.get_by_label("Hidden layer sizes", exact=True).and_(page.locator("input")).fill("256")
-    page.get_by_label("Epochs", exact=True).and_(page.locator("input")).fill("1")
-    page.get_by_role("button", name="Train").click()
-    page.get_by_text("is now this session's active model").wait_for(timeout=240_000)
+    hidden = page.get_by_label("Hidden layer sizes", exact=True).and_(page.locator("input"))
+    try:
+        hidden.wait_for(timeout=120_000)
+        hidden.fill("256")
+        page.get_by_label("Epochs", exact=True).and_(page.locator("input")).fill("1")
+        page.get_by_role("button", name="Train").click()
+        page.get_by_text("active model on every page").wait_for(timeout=240_000)  # (markdown curls apostrophes)
+    finally:
+        page.screenshot(path=str(artifacts_dir / "train-e2e.png"), full_page=True)
     assert page.get_by_text("Active model: trained 784-256-10 seed 0").count() == 1
     page.screenshot(path=str(artifacts_dir / "train-done.png"), full_page=True)
     with page.expect_download(timeout=60_000) as dl:
