@@ -20,6 +20,7 @@ import streamlit as st
 import torch
 
 from explain import Attribution, Contrast, explain, warm_up
+from explain.warmup import preload_imports
 from model.checkpoint import CheckpointMeta, load_checkpoint
 from model.data import Split, load_mnist
 from model.evaluate import EvalReport, evaluate
@@ -75,6 +76,7 @@ def training_slots() -> threading.BoundedSemaphore:
 @st.cache_resource
 def start_warm_up() -> threading.Thread:
     """Once per process, in the background: every explainer's first-call costs are paid here."""
+    preload_imports()
     stop = threading.Event()
     thread = threading.Thread(target=warm_up, args=(bundled_model().model, None, stop), name="warm-up",
                               daemon=True)

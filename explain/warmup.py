@@ -16,6 +16,19 @@ from explain.core import MethodError, explain_many
 from explain.registry import method_names
 
 
+def preload_imports() -> None:
+    """Import every library the adapters use, in the calling thread.
+
+    Two threads importing pandas (via shap) or sklearn at the same moment can see a partially
+    initialised module ("has no attribute 'Series'"): the app calls this before it starts the
+    background warm-up, so the warm-up thread never imports anything new.
+    """
+    import pandas  # noqa: F401
+    import sklearn.linear_model  # noqa: F401  (Captum's Lime/KernelShap import it lazily)
+
+    method_names()  # imports captum.attr, shap and lime through the adapter modules
+
+
 def warm_up(model: nn.Module, names: list[str] | None = None,
             stop: threading.Event | None = None) -> dict[str, float]:
     """Run each method once on a synthetic stroke; return each method's cold time in ms.

@@ -28,15 +28,21 @@ st.caption("Training runs in the background of your session only: other people's
 
 
 def training_curves(job: TrainJob) -> go.Figure:
+    """Loss per report and test accuracy per epoch, on two y axes."""
+    from plotly.subplots import make_subplots
+
     events = job.snapshot()
-    steps = [(e.epoch - 1) + e.step / e.steps_per_epoch for e in events]
-    fig = go.Figure(go.Scatter(x=steps, y=[e.loss for e in events], name="training loss", mode="lines"))
-    ends = [(e.epoch - 1) + e.step / e.steps_per_epoch for e in events if e.test_accuracy is not None]
-    accs = [e.test_accuracy for e in events if e.test_accuracy is not None]
-    fig.add_trace(go.Scatter(x=ends, y=accs, name="test accuracy", mode="lines+markers", yaxis="y2"))
-    fig.update_layout(height=320, margin=dict(l=40, r=40, t=20, b=36), xaxis_title="epoch",
-                      yaxis=dict(title="loss"), yaxis2=dict(title="test accuracy", overlaying="y", side="right",
-                                                            range=[0, 1]))
+    at = [(e.epoch - 1) + e.step / e.steps_per_epoch for e in events]
+    fig = make_subplots(specs=[[{"secondary_y": True}]])
+    fig.add_trace(go.Scatter(x=at, y=[e.loss for e in events], name="training loss", mode="lines"),
+                  secondary_y=False)
+    ends = [(x, e.test_accuracy) for x, e in zip(at, events, strict=True) if e.test_accuracy is not None]
+    fig.add_trace(go.Scatter(x=[x for x, _ in ends], y=[a for _, a in ends], name="test accuracy",
+                             mode="lines+markers"), secondary_y=True)
+    fig.update_yaxes(title_text="loss", secondary_y=False)
+    fig.update_yaxes(title_text="test accuracy", range=[0, 1], tickformat=".0%", secondary_y=True)
+    fig.update_xaxes(title_text="epoch")
+    fig.update_layout(height=320, margin=dict(l=40, r=40, t=20, b=36))
     return fig
 
 
