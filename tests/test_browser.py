@@ -144,7 +144,7 @@ def test_train_download_and_reupload_in_a_new_session(browser, server, artifacts
         page.get_by_text("active model on every page").wait_for(timeout=240_000)  # (markdown curls apostrophes)
     finally:
         page.screenshot(path=str(artifacts_dir / "train-e2e.png"), full_page=True)
-    assert page.get_by_text("Active model: trained 784-256-10 seed 0").count() == 1
+    page.get_by_text("Active model: trained 784-256-10 seed 0").wait_for(timeout=60_000)
     page.screenshot(path=str(artifacts_dir / "train-done.png"), full_page=True)
     with page.expect_download(timeout=60_000) as dl:
         page.get_by_role("button", name="Download this model (.safetensors)").click()
@@ -159,5 +159,5 @@ def test_train_download_and_reupload_in_a_new_session(browser, server, artifacts
     fresh.get_by_text("Active model: bundled").wait_for(timeout=120_000)  # sessions do not share models
     _upload(fresh, 0, "mine.safetensors", data, "application/octet-stream")
     fresh.get_by_text("Active model: uploaded mine.safetensors").wait_for(timeout=120_000)
-    assert fresh.get_by_text("784-256-10").count() >= 1
+    fresh.locator('[data-testid="stMetric"]').filter(has_text="784-256-10").wait_for(timeout=120_000)
     _no_exception(fresh)
