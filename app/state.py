@@ -87,7 +87,7 @@ def start_warm_up() -> threading.Thread:
     return thread
 
 
-MODELS_KEY, ACTIVE_KEY, SWITCHER_KEY = "models", "active_model_name", "model-switcher"
+MODELS_KEY, ACTIVE_KEY = "models", "active_model_name"
 
 
 def session_models() -> dict[str, LoadedModel]:
@@ -106,11 +106,15 @@ def add_model(loaded: LoadedModel, activate: bool = True) -> None:
         del models[oldest]
     if activate:
         st.session_state[ACTIVE_KEY] = loaded.name
-        st.session_state.pop(SWITCHER_KEY, None)  # the sidebar switcher re-reads the active model
 
 
 def model_switcher() -> None:
-    """Sidebar: choose this session's active model among bundled / trained / uploaded ones."""
+    """Sidebar: choose this session's active model among bundled / trained / uploaded ones.
+
+    Deliberately without a widget key: its identity then follows the options and the active model,
+    so when a page activates a new model the old widget (and any stale value the browser still
+    holds for it) is simply gone, instead of being sent back and switching the model again.
+    """
     models = session_models()
     names = list(models)
     active = active_model().name
@@ -119,14 +123,10 @@ def model_switcher() -> None:
         m = models[name]
         return f"{name} · {model_report(m.key, m.model).accuracy:.2%}"
 
-    def switch() -> None:
-        # The key can be gone when a new model was just activated (add_model clears it).
-        chosen = st.session_state.get(SWITCHER_KEY)
-        if chosen in models:
-            st.session_state[ACTIVE_KEY] = chosen
-
-    st.sidebar.selectbox("Model (test accuracy)", names, index=names.index(active), format_func=label,
-                         key=SWITCHER_KEY, on_change=switch)
+    chosen = st.sidebar.selectbox("Model (test accuracy)", names, index=names.index(active), format_func=label)
+    if chosen != active:
+        st.session_state[ACTIVE_KEY] = chosen
+        st.rerun()
 
 
 def active_model() -> LoadedModel:

@@ -174,7 +174,10 @@ def test_training_in_the_browser_updates_the_active_model():
     assert metrics["Architecture"] == "784-32-10"
     acc = float(metrics["Test accuracy"].rstrip("%"))
     assert acc == pytest.approx(job.result.test_accuracy * 100, abs=0.01) and acc < 98
-    assert at.selectbox(key="model-switcher").value.startswith("trained 784-32-10")
+    switcher = next(s for s in at.sidebar.selectbox if s.label == "Model (test accuracy)")
+    assert switcher.value.startswith("trained 784-32-10")
+    switcher.set_value("bundled").run()  # switching back works and changes every page's model
+    assert {m.label: m.value for m in at.metric}["Architecture"] == "784-128-64-10"
 
 
 def test_two_training_runs_at_once_both_finish(train_split, test_split):

@@ -81,6 +81,7 @@ if start:
 
 @st.fragment(run_every=0.7)
 def progress() -> None:
+    """Polls the running job; only on the page while one runs, so idle sessions send no reruns."""
     job: TrainJob | None = st.session_state.get(JOB_KEY)
     if job is None:
         return
@@ -100,9 +101,12 @@ def progress() -> None:
         st.rerun()  # the whole page: show the finished model's report below
 
 
-progress()
-
 job = st.session_state.get(JOB_KEY)
+if job is not None and (job.running or st.session_state.get("train_done_for") is not job):
+    progress()
+elif job is not None and job.snapshot():
+    st.plotly_chart(training_curves(job), key="train-curves-final")
+
 if job is not None and not job.running:
     if job.error:
         st.error(f"Training failed: {plain(job.error)}")
