@@ -5,8 +5,6 @@ from __future__ import annotations
 import numpy as np
 import plotly.graph_objects as go
 
-_MARGIN = dict(l=4, r=4, t=28, b=4)
-
 
 def pad_square(image: np.ndarray) -> np.ndarray:
     """Pad a thin image with black to a square so it displays at a readable size."""
@@ -17,19 +15,6 @@ def pad_square(image: np.ndarray) -> np.ndarray:
     top, left = (side - h) // 2, (side - w) // 2
     out[top : top + h, left : left + w] = img
     return out
-
-
-def digit_figure(image: np.ndarray, title: str = "", height: int = 220) -> go.Figure:
-    """A grayscale image in [0, 1], white ink on black, square pixels, no axes."""
-    img = pad_square(image)
-    fig = go.Figure(
-        go.Heatmap(z=img, colorscale="gray", zmin=0.0, zmax=1.0, showscale=False,
-                   hovertemplate="row %{y}, col %{x}: %{z:.2f}<extra></extra>")
-    )
-    fig.update_yaxes(autorange="reversed", visible=False, scaleanchor="x", constrain="domain")
-    fig.update_xaxes(visible=False, constrain="domain")
-    fig.update_layout(title=dict(text=title, font=dict(size=13)), height=height, margin=_MARGIN)
-    return fig
 
 
 def probability_figure(probs: np.ndarray, highlight: int | None = None) -> go.Figure:
