@@ -83,3 +83,17 @@ class BatchAttribution:
 
     def __iter__(self):
         return (self[i] for i in range(len(self)))
+
+    @classmethod
+    def of(cls, attributions: list[Attribution]) -> BatchAttribution:
+        """Per-digit results of one method (same params and seed) as one batch."""
+        a0 = attributions[0]
+        gaps = [a.completeness_gap for a in attributions]
+        bases = [a.baseline_output for a in attributions]
+        return cls(
+            values=np.stack([a.values for a in attributions]), method=a0.method, library=a0.library,
+            targets=tuple(a.target for a in attributions), params=a0.params, seed=a0.seed,
+            runtime_ms=sum(a.runtime_ms for a in attributions), outputs=np.array([a.output for a in attributions]),
+            completeness_gaps=None if None in gaps else np.array(gaps, dtype=np.float64),
+            baseline_outputs=None if None in bases else np.array(bases, dtype=np.float64), notes=a0.notes,
+        )
