@@ -39,21 +39,22 @@ def _rank(means: np.ndarray, higher: bool) -> np.ndarray:
     return np.where(np.isnan(means), np.nan, r)
 
 
-@warnings.catch_warnings(action="ignore", category=RuntimeWarning)  # all-NaN rows: metrics that do not apply
 def bootstrap_ranks(scores: np.ndarray, higher: bool, seed: int = 0, resamples: int = BOOTSTRAP) -> Ranks:
     """scores (methods, n digits) → ranks with 95 % intervals from resampling the digits (the same
     resampled digits for every method, so paired differences count)."""
     valid = ~np.isnan(scores)
-    means = np.where(valid.any(axis=1), np.nanmean(np.where(valid, scores, np.nan), axis=1), np.nan) \
-        if scores.size else np.zeros(0)
+    with warnings.catch_warnings(action="ignore", category=RuntimeWarning):  # all-NaN: metric does not apply
+        means = np.nanmean(scores, axis=1)
     rng = np.random.default_rng(seed)
     cols = np.flatnonzero(valid.any(axis=0))
     boot = np.empty((resamples, scores.shape[0]))
     for b in range(resamples):
         pick = cols[rng.integers(0, cols.size, cols.size)]
-        boot[b] = np.nanmean(scores[:, pick], axis=1)
+        with warnings.catch_warnings(action="ignore", category=RuntimeWarning):
+            boot[b] = np.nanmean(scores[:, pick], axis=1)
     r = _rank(boot, higher)
-    return Ranks(_rank(means, higher), np.nanpercentile(r, 2.5, axis=0), np.nanpercentile(r, 97.5, axis=0))
+    with warnings.catch_warnings(action="ignore", category=RuntimeWarning):  # all-NaN: metric does not apply
+        return Ranks(_rank(means, higher), np.nanpercentile(r, 2.5, axis=0), np.nanpercentile(r, 97.5, axis=0))
 
 
 def summarise(methods: list[str], scores: dict[str, dict[str, np.ndarray]], seed: int = 0) -> list[dict[str, object]]:

@@ -55,11 +55,11 @@ def coalition_outputs(ctx: Context, mask: torch.Tensor, z: torch.Tensor, refs: t
 def fit_linear(z: torch.Tensor, y: torch.Tensor, w: torch.Tensor, alpha: float) -> torch.Tensor:
     """Weighted ridge regression with an intercept, as scikit-learn fits it, for every column of
     y at once: (S, m), (S, N), (S,) → coefficients (m, N)."""
-    w = w / w.sum()
-    zc = z - w @ z
-    yc = y - w @ y
-    gram = zc.T @ (w[:, None] * zc) * w.numel()
-    rhs = zc.T @ (w[:, None] * yc) * w.numel()
+    share = w / w.sum()
+    zc = z - share @ z  # weighted centring: the intercept is fitted, not penalised
+    yc = y - share @ y
+    gram = zc.T @ (w[:, None] * zc)
+    rhs = zc.T @ (w[:, None] * yc)
     if alpha > 0:
         return torch.linalg.solve(gram + alpha * torch.eye(z.shape[1], dtype=z.dtype), rhs)
     return torch.linalg.lstsq(gram, rhs).solution
