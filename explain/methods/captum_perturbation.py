@@ -16,6 +16,7 @@ from explain.baselines import grid_mask
 from explain.context import Context, Raw
 from explain.params import GridParams, OcclusionParams, SampledGridParams, ShapleySamplingParams
 from explain.registry import register
+from explain.warmup import ensure_imported
 
 LIME_KERNEL_WIDTH = 0.25  # lime_image's default, so the two LIMEs are the same estimator
 
@@ -68,6 +69,7 @@ def shapley_value_sampling(ctx: Context) -> Raw:
           stochastic=True, params=SampledGridParams, axiom=True,
           summary="Shapley values of superpixels by weighted regression (approximately complete)")
 def kernel_shap(ctx: Context) -> Raw:
+    ensure_imported("sklearn")  # Captum imports it lazily inside attribute(): not in a second thread
     mask, b = grid_mask(ctx.params.cell), ctx.baseline()
     values = KernelShap(ctx.f).attribute(
         ctx.x, baselines=b, target=0, feature_mask=mask, n_samples=ctx.params.n_samples,
@@ -86,6 +88,7 @@ def _lime_similarity(original, perturbed, interpretable, **kwargs) -> torch.Tens
 @register(name="lime", display="LIME (Captum)", library="captum", family="surrogate", stochastic=True,
           params=SampledGridParams, summary="ridge surrogate on superpixel on/off samples (LIME's kernel)")
 def lime(ctx: Context) -> Raw:
+    ensure_imported("sklearn")
     mask = grid_mask(ctx.params.cell)
     explainer = Lime(ctx.f, interpretable_model=SkLearnRidge(alpha=1.0), similarity_func=_lime_similarity)
     values = explainer.attribute(

@@ -8,13 +8,13 @@ from __future__ import annotations
 
 import numpy as np
 import torch
-from lime import lime_image
 
 from explain.baselines import grid_mask
 from explain.context import Context, Raw
 from explain.methods.captum_perturbation import per_pixel
 from explain.params import LimeImageParams
 from explain.registry import register
+from explain.warmup import ensure_imported
 
 
 class _Quiet:
@@ -24,7 +24,13 @@ class _Quiet:
         return iterable
 
 
-lime_image.tqdm = _Quiet
+def _lime_image():
+    """lime_image, imported on first use through the one importer, with its progress bar silenced."""
+    ensure_imported("lime")
+    from lime import lime_image
+
+    lime_image.tqdm = _Quiet
+    return lime_image
 
 
 @register(name="lime_image", display="LIME (lime)", library="lime", family="surrogate", stochastic=True,
@@ -39,7 +45,7 @@ def lime_image_method(ctx: Context) -> Raw:
         return ctx.output(gray).numpy()[:, None]
 
     # A new explainer per call: lime fixes its random state when the explainer is made.
-    explainer = lime_image.LimeImageExplainer(random_state=ctx.seed)
+    explainer = _lime_image().LimeImageExplainer(random_state=ctx.seed)
     exp = explainer.explain_instance(
         image, classify, labels=(0,), top_labels=None, hide_color=0, num_features=int(segments.max()) + 1,
         num_samples=ctx.params.n_samples, batch_size=ctx.params.n_samples,
