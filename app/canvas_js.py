@@ -148,7 +148,7 @@ function setup(root, args) {
   view.addEventListener("pointerdown", (e) => {
     if (e.button !== 0 && e.pointerType === "mouse") return;
     e.preventDefault(); pad.focus({ preventScroll: true });
-    view.setPointerCapture(e.pointerId);
+    try { view.setPointerCapture(e.pointerId); } catch (_) { /* synthetic events have no live pointer */ }
     S.current = { w: Number(brush.value), pts: point(e) };
     S.lastSend = performance.now();  // the first update waits THROTTLE_MS into the stroke
     paintStroke(vctx, S.current); paintStroke(mctx, S.current);
