@@ -191,6 +191,8 @@ def test_every_page_state_screenshot_and_no_other_host(browser, server, artifact
     # Streamlit scrolls inside its main block: stretch the viewport to the content for the whole page.
     height = page.evaluate("() => document.querySelector('[data-testid=\"stMain\"]').scrollHeight")
     page.set_viewport_size({"width": viewport["width"], "height": max(viewport["height"], min(height, 6000))})
+    page.wait_for_function("""() => [...document.querySelectorAll('[data-testid="stPlotlyChart"]')]
+        .every(c => c.querySelector('.main-svg'))""", timeout=60_000)  # every chart drawn at the new size
     page.screenshot(path=str(artifacts_dir / f"{state}-{size}.png"))
     assert hosts == {urlparse(server).netloc}, f"{state} requested other hosts: {hosts}"
     ctx.close()
