@@ -196,7 +196,8 @@ def show_maps(loaded: LoadedModel, x: np.ndarray, methods: list[str], target, ke
             panels = [(f"class {t}{' (predicted)' if t == predicted else ''}", a.values) for t, a in enumerate(row)]
             st.plotly_chart(attribution_mosaic(panels, digit, shared, cols=5, panel_px=110),
                             key=f"{key}-grid-{name}", config={"displayModeBar": False})
-        st.caption(f"Each row of maps explains one class's score; {sign_note(done)}; {scale}. "
+        per = "one colour scale per method, shared by its 10 classes" if shared else scale
+        st.caption(f"Each map explains one class's score; {sign_note(done)}; {per}. "
                    f"Fingerprint of these maps: `{fingerprint(done)}`")
     elif done:
         st.plotly_chart(attribution_mosaic([(panel_title(a), a.values) for a in done.values()], digit, shared, cols),
