@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import numpy as np
 import torch
-from lime import lime_image
 
 from explain.baselines import grid_mask
 from explain.context import Context, Raw
@@ -16,6 +15,7 @@ from explain.methods.captum_perturbation import per_pixel
 from explain.methods.surrogates import coalition_outputs
 from explain.params import LimeImageParams
 from explain.registry import register
+from explain.warmup import ensure_imported
 
 
 class _Quiet:
@@ -25,7 +25,13 @@ class _Quiet:
         return iterable
 
 
-lime_image.tqdm = _Quiet
+def _lime_image():
+    """lime_image, imported on first use through the one importer, with its progress bar silenced."""
+    ensure_imported("lime")
+    from lime import lime_image
+
+    lime_image.tqdm = _Quiet
+    return lime_image
 
 
 @register(name="lime_image", display="LIME (lime)", library="lime", family="surrogate", stochastic=True,
@@ -46,7 +52,7 @@ def lime_image_method(ctx: Context) -> Raw:
         return coalition_outputs(ctx, mask, z, zero).numpy()
 
     # A new explainer per call: lime fixes its random state when the explainer is made.
-    explainer = lime_image.LimeImageExplainer(random_state=ctx.seed)
+    explainer = _lime_image().LimeImageExplainer(random_state=ctx.seed)
     exp = explainer.explain_instance(
         (segments + 1).astype(np.float64), classify, labels=tuple(range(ctx.n)), top_labels=None, hide_color=0,
         num_features=n_seg, num_samples=ctx.params.n_samples, batch_size=ctx.params.n_samples,

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import numpy as np
-import shap
 import torch
 
 from explain.baselines import grid_mask
@@ -12,6 +11,15 @@ from explain.methods.captum_perturbation import per_pixel
 from explain.methods.surrogates import coalition_outputs
 from explain.params import ShapDeepParams, ShapGradientParams, ShapKernelParams
 from explain.registry import register
+from explain.warmup import ensure_imported
+
+
+def _shap():
+    """shap, imported on first use through the one importer (it takes seconds and pulls in pandas)."""
+    ensure_imported("shap")
+    import shap
+
+    return shap
 
 
 def _single_output(values) -> np.ndarray:
@@ -28,7 +36,7 @@ def _single_output(values) -> np.ndarray:
           summary="shap.DeepExplainer: DeepLift rules averaged over a background of training digits")
 def shap_deep(ctx: Context) -> Raw:
     refs = ctx.references()
-    explainer = shap.DeepExplainer(ctx.f, refs)
+    explainer = _shap().DeepExplainer(ctx.f, refs)
     # The head already selects one output; shap's own additivity check is redone (with a stated
     # tolerance) by `explain` as the completeness gap.
     values = explainer.shap_values(ctx.x.clone(), check_additivity=False)
@@ -40,7 +48,7 @@ def shap_deep(ctx: Context) -> Raw:
           summary="shap.GradientExplainer: expected gradients over a background (complete in expectation)")
 def shap_gradient(ctx: Context) -> Raw:
     refs = ctx.references()
-    explainer = shap.GradientExplainer(ctx.f, refs, batch_size=ctx.params.n_samples)
+    explainer = _shap().GradientExplainer(ctx.f, refs, batch_size=ctx.params.n_samples)
     values = explainer.shap_values(ctx.x.clone(), nsamples=ctx.params.n_samples, rseed=ctx.seed)
     return Raw(_single_output(values), references=refs, shared=True)
 
@@ -58,7 +66,7 @@ def shap_kernel(ctx: Context) -> Raw:
     def f(z: np.ndarray) -> np.ndarray:
         return coalition_outputs(ctx, mask, torch.from_numpy(z.astype(np.float64)), b).numpy()
 
-    explainer = shap.KernelExplainer(f, np.zeros((1, n)))
+    explainer = _shap().KernelExplainer(f, np.zeros((1, n)))
     # No L1 feature selection: it zeroes real contributions (measured on a linear model).
     values = explainer.shap_values(np.ones((1, n)), nsamples=ctx.params.n_samples, silent=True, l1_reg=False)
     seg = torch.from_numpy(np.asarray(values, dtype=np.float64).reshape(n, ctx.n).T.copy())  # (N, n)
