@@ -155,6 +155,6 @@ def test_leaderboard_cli_writes_reproducible_csv(tmp_path):
             if k != "seconds":
                 assert ra[k] == rb[k], k
     assert float(a[1]["deletion_mean"]) < float(a[3]["deletion_mean"])  # DeepLift beats noise
-    assert a[0]["max_sensitivity_n"] == "4" and a[2]["seed_stability_n"] == "4" and a[1]["seed_stability"] == ""
+    assert a[0]["max_sensitivity_n"] == "4" and a[2]["seed_stability_n"] == "4" and a[1]["seed_stability"] == "nan"
     meta = json.loads((tmp_path / "a.csv.meta.json").read_text())
     assert meta["n"] == 10 and "explain.evaluate" in meta["command"]
