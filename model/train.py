@@ -6,7 +6,6 @@ most of its time in per-sample PIL → tensor transforms inside a DataLoader.
 
 from __future__ import annotations
 
-import argparse
 import copy
 import time
 from collections.abc import Callable
@@ -43,8 +42,8 @@ class TrainConfig:
             raise ValueError(f"lr must be in [1e-6, 1], got {self.lr!r}")
         if not isinstance(self.batch_size, int) or not 1 <= self.batch_size <= 8192:
             raise ValueError(f"batch_size must be an integer in 1..8192, got {self.batch_size!r}")
-        if not isinstance(self.seed, int) or self.seed < 0:
-            raise ValueError(f"seed must be a non-negative integer, got {self.seed!r}")
+        if not isinstance(self.seed, int) or not 0 <= self.seed <= 2**32 - 1:
+            raise ValueError(f"seed must be an integer in 0..{2**32 - 1}, got {self.seed!r}")
         if self.train_size is not None and not 1 <= self.train_size <= 60_000:
             raise ValueError(f"train_size must be in 1..60000 or None, got {self.train_size!r}")
 
@@ -153,30 +152,40 @@ def train(
     return result
 
 
-def main(argv: list[str] | None = None) -> None:
-    from tqdm import tqdm
+def run_name(config: TrainConfig) -> str:
+    """A file name that says what was trained, e.g. `mlp-784-128-64-10-e10-seed0`."""
+    return f"mlp-{MLPConfig(hidden=config.hidden).name}-e{config.epochs}-seed{config.seed}"
 
+
+def main(argv: list[str] | None = None) -> int:
+    from model import cli
     from model.checkpoint import CheckpointMeta, save_checkpoint
-    from model.paths import bundled_checkpoint
+    from model.paths import user_models_dir
 
-    p = argparse.ArgumentParser(prog="python -m model.train", description=__doc__)
+    p = cli.OneLineParser(prog="python -m model.train", description=__doc__)
     p.add_argument("--hidden", default="128,64", help="hidden sizes, comma separated")
     p.add_argument("--epochs", type=int, default=10)
     p.add_argument("--lr", type=float, default=1e-3)
     p.add_argument("--batch-size", type=int, default=64)
-    p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--seed", type=cli.seed, default=0)
     p.add_argument("--train-size", type=int, default=None)
     p.add_argument("--constant-lr", action="store_true", help="no cosine decay (the seed's loop)")
-    p.add_argument("--out", type=Path, default=bundled_checkpoint())
+    p.add_argument("--out", type=Path, default=None,
+                   help="default: ~/.cache/digit-lens/models/<run name>.safetensors "
+                        "(`make bundled-model` rewrites the shipped assets/mnist_mlp.safetensors)")
     args = p.parse_args(argv)
+    # Every argument is checked here, before a single step: a bad --out used to surface after the run.
     try:
         hidden = tuple(int(h) for h in args.hidden.split(","))
         config = TrainConfig(
             hidden, args.epochs, args.lr, args.batch_size, args.seed, args.train_size,
             cosine=not args.constant_lr,
         )
+        out = cli.check_output_file(args.out or user_models_dir() / f"{run_name(config)}.safetensors")
     except ValueError as exc:
-        p.error(str(exc))
+        cli.fail(str(exc))
+
+    from tqdm import tqdm
 
     bar = tqdm(total=0, unit="step")
 
@@ -193,10 +202,14 @@ def main(argv: list[str] | None = None) -> None:
     result = train(config, on_progress=show)
     bar.close()
     meta = CheckpointMeta.for_training(result.model.config, config, result)
-    save_checkpoint(result.model, args.out, meta)
-    print(f"test accuracy {result.test_accuracy:.4f} in {result.seconds:.1f} s → {args.out}")
+    try:
+        save_checkpoint(result.model, out, meta)
+    except (ValueError, OSError) as exc:
+        cli.fail(f"could not write {out}: {exc}")
+    print(f"test accuracy {result.test_accuracy:.4f} in {result.seconds:.1f} s → {out}")
     print(asdict(meta))
+    return 0
 
 
 if __name__ == "__main__":
-    main()
+    raise SystemExit(main())
