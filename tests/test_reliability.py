@@ -145,3 +145,22 @@ def test_check_model_names_the_problem():
     with pytest.raises(TypeError, match="Module"):
         check_model("model.safetensors")
     assert check_model(nn.Sequential(nn.Flatten(), nn.Linear(784, 10))) is not None
+
+
+def test_the_largest_model_the_train_page_allows_downloads_and_uploads_again():
+    import tomllib
+
+    from model.checkpoint import MAX_CHECKPOINT_BYTES
+    from model.network import MAX_PARAMETERS
+    from model.jobs import MAX_HIDDEN
+
+    # the widest first layer the Train page accepts, then the widest second one under the parameter bound
+    second = (MAX_PARAMETERS - (784 * MAX_HIDDEN + MAX_HIDDEN) - 10) // (MAX_HIDDEN + 1 + 10)
+    net = MLP(MLPConfig(hidden=(MAX_HIDDEN, second)))
+    data = checkpoint_bytes(net, CheckpointMeta(hidden=(MAX_HIDDEN, second)))
+    server_mb = tomllib.loads((ROOT / ".streamlit" / "config.toml").read_text())["server"]["maxUploadSize"]
+    assert len(data) <= MAX_CHECKPOINT_BYTES <= server_mb * 2**20, (len(data), server_mb)
+    assert len(data) > 5 * 2**20  # the case the old 5 MB server limit refused with HTTP 413
+    loaded, meta = load_uploaded_checkpoint("digit-lens-trained.safetensors", data)
+    assert meta.hidden == (MAX_HIDDEN, second)
+    assert torch.equal(loaded.net.out.weight, net.net.out.weight)
