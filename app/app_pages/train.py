@@ -39,7 +39,7 @@ def minutes(seconds: float) -> str:
     return f"{m} min {s:02d} s" if m else f"{s} s"
 
 
-def display_name(file_name: str, limit: int = 60) -> str:
+def display_name(file_name: str, limit: int = 120) -> str:
     """An uploaded file's name for labels: whole when it fits, else shortened in the middle."""
     name = safe_name(file_name, limit=1000)
     return name if len(name) <= limit else f"{name[: limit // 2 - 1]}…{name[-(limit // 2):]}"
