@@ -36,13 +36,15 @@ def training_curves(events: Sequence[Progress], epochs: int, accuracy_label: str
             for x, e in zip(at, events, strict=True)]
     ends = [(x, a) for x, a in ends if a is not None]
     fig = make_subplots(specs=[[{"secondary_y": True}]])
-    fig.add_trace(go.Scatter(x=at, y=[e.loss for e in events], name="training loss", mode="lines",
+    fig.add_trace(go.Scatter(x=at, y=[e.loss for e in events], name="training loss",
+                             mode="lines" if len(events) > 2 else "lines+markers",  # one report: still a dot
                              hovertemplate="epoch %{x:.2f}: loss %{y:.4f}<extra></extra>"), secondary_y=False)
     fig.add_trace(go.Scatter(x=[x for x, _ in ends], y=[a for _, a in ends], name=accuracy_label,
                              mode="lines+markers", hovertemplate="after epoch %{x:.0f}: %{y:.2%}<extra></extra>"),
                   secondary_y=True)
     rng, step = accuracy_axis([a for _, a in ends])
-    fig.update_yaxes(title_text="training loss (cross-entropy)", rangemode="tozero", secondary_y=False)
+    top = max((e.loss for e in events), default=1.0)
+    fig.update_yaxes(title_text="training loss (cross-entropy)", range=[0, top * 1.08], secondary_y=False)
     fig.update_yaxes(title_text=accuracy_label, range=rng, tickmode="linear", tick0=0.0, dtick=step,
                      tickformat=".1%" if step < 0.01 else ".0%", showgrid=False, secondary_y=True)
     fig.update_xaxes(title_text="epoch", range=[0, max(epochs, 1)], tickmode="linear", tick0=0,
