@@ -12,6 +12,7 @@ import atexit
 import hashlib
 import json
 import threading
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -24,6 +25,7 @@ from explain.warmup import ensure_imported, import_and_warm_up, imported
 from model.checkpoint import CheckpointMeta, load_checkpoint
 from model.data import Split, load_mnist
 from model.evaluate import EvalReport, evaluate
+from model.jobs import TrainingSlots
 from model.network import MLP
 from model.paths import bundled_checkpoint
 
@@ -68,9 +70,25 @@ MAX_TRAINING_JOBS = 2  # at once, across all sessions: a 2-core server stays usa
 
 
 @st.cache_resource
-def training_slots() -> threading.BoundedSemaphore:
-    """Server-wide: how many training runs may go at once (each session may run one)."""
-    return threading.BoundedSemaphore(MAX_TRAINING_JOBS)
+def training_slots() -> TrainingSlots:
+    """Server-wide: how many training jobs may go at once (each session may run one)."""
+    return TrainingSlots(MAX_TRAINING_JOBS)
+
+
+def session_alive_check() -> Callable[[], bool]:
+    """For a background job: is the browser session that started it still connected?
+
+    Asks Streamlit's runtime (thread-safe) by session id; outside a running server (AppTest, a
+    notebook) there is nothing to ask and the answer is always yes.
+    """
+    from streamlit import runtime
+    from streamlit.runtime.scriptrunner import get_script_run_ctx
+
+    ctx = get_script_run_ctx()
+    if ctx is None or not runtime.exists():
+        return lambda: True
+    rt, session_id = runtime.get_instance(), ctx.session_id
+    return lambda: rt.is_active_session(session_id)
 
 
 @st.cache_resource
