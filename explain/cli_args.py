@@ -4,32 +4,12 @@ before any work starts, and a misuse ends in exit code 2 with one line on stderr
 from __future__ import annotations
 
 import argparse
-import os
-import sys
 from pathlib import Path
-from typing import NoReturn
 
 from torch import nn
 
-MAX_SEED = 2**32 - 1
-
-
-class OneLineParser(argparse.ArgumentParser):
-    """argparse, but a usage error is one line (`prog: error: …`) and exit code 2."""
-
-    def error(self, message: str) -> NoReturn:
-        print(f"{self.prog}: error: {message}", file=sys.stderr)
-        raise SystemExit(2)
-
-
-def seed(text: str) -> int:
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"seed must be an integer, got {text!r}") from None
-    if not 0 <= value <= MAX_SEED:
-        raise argparse.ArgumentTypeError(f"seed must be in 0..{MAX_SEED}, got {text}")
-    return value
+# One-line errors, seeds and file checks are shared with the model/ commands.
+from model.cli import OneLineParser, check_input_file, check_output_file, seed  # noqa: F401
 
 
 def positive_int(text: str) -> int:
@@ -42,35 +22,20 @@ def positive_int(text: str) -> int:
     return value
 
 
-def _name_lengths(path: Path) -> None:
-    limit = os.pathconf("/", "PC_NAME_MAX") if hasattr(os, "pathconf") else 255
-    for part in path.parts:
-        if len(part.encode()) > limit:
-            raise argparse.ArgumentTypeError(f"file name too long ({len(part)} characters; the limit is {limit})")
+def _as_type(check):
+    """A model.cli check (raises ValueError) as an argparse `type=`."""
+
+    def convert(text: str) -> Path:
+        try:
+            return check(text)
+        except ValueError as exc:
+            raise argparse.ArgumentTypeError(str(exc)) from None
+
+    return convert
 
 
-def existing_file(text: str) -> Path:
-    path = Path(text)
-    _name_lengths(path)
-    if not path.is_file():
-        raise argparse.ArgumentTypeError(f"{text} does not exist or is not a file")
-    return path
-
-
-def output_file(text: str) -> Path:
-    """A path a result can be written to: not a directory, its folder a folder (made if missing)."""
-    path = Path(text)
-    _name_lengths(path)
-    if path.is_dir():
-        raise argparse.ArgumentTypeError(f"{text} is a directory; give a file name")
-    for parent in path.parents:
-        if parent.exists():
-            if not parent.is_dir():
-                raise argparse.ArgumentTypeError(f"{text}: {parent} is a file, not a folder")
-            if not os.access(parent, os.W_OK):
-                raise argparse.ArgumentTypeError(f"{text}: {parent} is not writable")
-            break
-    return path
+existing_file = _as_type(check_input_file)
+output_file = _as_type(check_output_file)
 
 
 def load_model(checkpoint: Path | None) -> nn.Module:
