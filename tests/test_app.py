@@ -123,7 +123,11 @@ def test_evaluate_page_scores_curves_and_sanity():
     assert not at.error
     assert len(at.dataframe) >= 1, "the score card is a table"
     card = at.dataframe[0].value
-    assert len(card) == 8 and any("deletion" in c and "↓" in c for c in card.columns)
+    assert len(card) == 8 and "Deletion AUC (mean fill) ↓" in card.columns
+    assert "Integrated Gradients" in card.index and "control: random map" in card.index  # display names
+    deletion = card["Deletion AUC (mean fill) ↓"]
+    assert deletion["Integrated Gradients"] < deletion["control: random map"]  # a real map beats noise
+    assert np.isnan(card["Completeness gap ↓"]["Saliency"]) and card["Completeness gap ↓"]["DeepLift"] < 1e-3
     charts = at.get("plotly_chart")
     assert len(charts) >= 4  # deletion, insertion, thumbnails, sanity grid (+ curves, leaderboard)
     at.slider(key="ev-frac").set_value(0.5).run()
