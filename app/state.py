@@ -223,6 +223,20 @@ def all_classes_explanation(loaded: LoadedModel, x: np.ndarray, method: str, par
                                loaded.model, x)
 
 
+@st.cache_data(show_spinner=False, max_entries=64)
+def _cached_batch(model_key: str, x_key: str, method: str, params_json: str, seed: int, _model: MLP, _x: np.ndarray):
+    from explain import explain_batch
+
+    return explain_batch(_model, _x, method, None, json.loads(params_json), seed)
+
+
+def batch_explanation(loaded: LoadedModel, x: np.ndarray, method: str, params: dict[str, Any] | None = None,
+                      seed: int = 0):
+    """`explain_batch` of N digits (each for its predicted class) through a bounded cache."""
+    return _cached_batch(loaded.key, input_digest(x), method, json.dumps(params or {}, sort_keys=True), seed,
+                         loaded.model, x)
+
+
 @st.cache_data(show_spinner=False, max_entries=256)
 def _cached_card(model_key: str, x_key: str, methods: tuple[str, ...], replacement: str, sensitivity: bool,
                  _model: MLP, _x: np.ndarray):

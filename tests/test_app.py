@@ -113,8 +113,12 @@ def test_compare_several_digits():
     at = _app("compare", query={"methods": "saliency,deeplift"})
     at.radio(key="cmp-layout").set_value("Several test digits × methods").run()
     assert not at.exception and not at.error
+    charts = at.get("plotly_chart")
+    assert len(charts) == 4, "one mosaic per default digit (0, 1, 2, 3)"
+    at.text_input(key="cmp-indices").set_value("1, 2, 3, 4, 5, 6, 7, 8, 9").run()
+    assert any("first 8 of the 9" in w.value for w in at.warning)
     at.text_input(key="cmp-indices").set_value("1, 2, 99999").run()
-    assert any("between 0 and 9999" in e.value for e in at.error)
+    assert any("99999" in e.value and "0–9999" in e.value for e in at.error)
 
 
 
