@@ -34,7 +34,14 @@ from lime import lime_image
 
 from explain.baselines import background, grid_mask
 from explain.context import TargetHead
-from explain.methods.captum_perturbation import _lime_similarity
+from explain.methods.surrogates import LIME_KERNEL_WIDTH
+
+
+def _lime_similarity(original, perturbed, interpretable, **kwargs) -> torch.Tensor:
+    # lime_image's kernel on the on/off vector, as Captum's Lime takes it (one sample at a time).
+    z = interpretable.to(torch.float64).reshape(-1)
+    d = 1.0 - z.sum() / (z.norm() * z.numel() ** 0.5 + 1e-12)
+    return torch.sqrt(torch.exp(-(d**2) / LIME_KERNEL_WIDTH**2))
 
 
 def raw_calls(f: TargetHead, x: torch.Tensor) -> dict[str, Callable[[], object]]:

@@ -1,6 +1,8 @@
 """`make bench` in miniature, so the benchmark suite runs in every `make test` and cannot rot."""
 
 import json
+
+import pytest
 import subprocess
 import sys
 from pathlib import Path
@@ -15,7 +17,9 @@ def test_bench_smoke_runs_every_cheap_section():
     r = json.loads(out.stdout)
     assert len(r["overhead"]) == 3 and all(row["ratio"] > 0 for row in r["overhead"])
     assert r["budget"]["fast_set"]["median_ms"] > 0
-    assert r["leaderboard"]["estimated_n1000_s"] > 0
+    assert [row["method"] for row in r["throughput"]] == ["saliency", "input_x_gradient", "integrated_gradients"]
+    for row in r["throughput"]:  # both sides explained the same 16 digits; the ratio is theirs
+        assert row["ratio"] == pytest.approx(row["raw_digits_per_s"] / row["ours_digits_per_s"], rel=1e-6)
     assert len(r["memory"]["rss_mb_trace"]) >= 2
 
 
@@ -32,7 +36,11 @@ def test_report_renders_every_section():
         "first_calls": {"warm_up_ms": 5000, "slowest": "lime", "slowest_ms": 120},
         "training": {"ours_s": 8, "ours_accuracy": 0.981, "reference_s": 50, "reference_epochs_run": 10,
                      "reference_accuracy": 0.979, "speedup": 6.25},
-        "leaderboard": {"digits_per_s": {"saliency": 50.0}, "estimated_n1000_s": 20},
+        "throughput": [{"method": "saliency", "n": 1024, "ours_digits_per_s": 9000.0, "raw_digits_per_s": 10000.0,
+                        "ratio": 1.11}, {"method": "lime_image", "n": 1024, "ours_digits_per_s": 30.0}],
+        "leaderboard": {"n": 10000, "command": "python -m explain.evaluate --n 10000", "seconds": 500.0,
+                        "date": "2026-11-29T00:00", "subsample": {"max_sensitivity": 1000},
+                        "seconds_per_method": {"saliency": 3.0}},
         "memory": {"rss_mb_trace": [500, 510, 511], "after_warm_up_mb": 500, "final_mb": 511,
                    "growth_last_half_mb": 1},
         "browser": {"health_s": 1, "first_prediction_s": 3, "first_maps_s": 4, "stroke_to_prediction": s,
@@ -45,3 +53,17 @@ def test_report_renders_every_section():
     for heading in ("## 1.", "## 2.", "## 3.", "## 4.", "## 5.", "## 6.", "## 7.", "## Load"):
         assert heading in md
     assert "6.2×" in md and "not met" not in md.split("## 2.")[0]
+    assert "| saliency | 9,000 | 10,000 | 1.11 | met |" in md and "took **500 s**" in md
+
+
+def test_every_registered_method_has_a_raw_call():
+    """Adding a method must come with its raw library call, or `make bench` would fail on it."""
+    import torch
+
+    from benchmarks.raw_calls import raw_calls
+    from explain import method_names
+    from explain.context import private_head
+
+    calls = raw_calls(private_head(torch.nn.Sequential(torch.nn.Flatten(), torch.nn.Linear(784, 10)), torch.eye(10)[:1]),
+                      torch.zeros(1, 1, 28, 28))
+    assert sorted(calls) == sorted(method_names())
