@@ -31,6 +31,8 @@ class MethodSpec:
     batched: bool = True
     # What a map is over: (28, 28) pixels, or a layer's units for a method over a layer.
     map_shape: tuple[int, ...] = (28, 28)
+    # Digits per library call: bounds memory where a method expands each digit (perturbations, samples).
+    chunk: int = 4096
 
     def describe(self) -> dict:
         return {

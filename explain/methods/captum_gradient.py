@@ -79,7 +79,7 @@ def deeplift(ctx: Context) -> Raw:
     return Raw(DeepLift(ctx.f).attribute(_x(ctx), baselines=b, target=ctx.target), references=b)
 
 
-@register(name="deeplift_shap", display="DeepLiftShap", library="captum", family="Shapley", stochastic=True,
+@register(name="deeplift_shap", chunk=1024, display="DeepLiftShap", library="captum", family="Shapley", stochastic=True,
           params=BackgroundParams, completeness=True, summary="DeepLift averaged over training digits as baselines")
 def deeplift_shap(ctx: Context) -> Raw:
     refs = ctx.references()
@@ -91,7 +91,7 @@ def deeplift_shap(ctx: Context) -> Raw:
                shared=True)
 
 
-@register(name="gradient_shap", display="GradientShap", library="captum", family="Shapley", stochastic=True,
+@register(name="gradient_shap", chunk=1024, display="GradientShap", library="captum", family="Shapley", stochastic=True,
           params=GradientShapParams, completeness=True, fast=True,
           summary="expected gradients on random baseline→input points (complete in expectation)")
 def gradient_shap(ctx: Context) -> Raw:
@@ -126,7 +126,7 @@ def deconvolution(ctx: Context) -> Raw:
     return Raw(Deconvolution(ctx.f).attribute(_x(ctx), target=ctx.target))
 
 
-@register(name="smoothgrad", display="SmoothGrad", library="captum", family="gradient", stochastic=True,
+@register(name="smoothgrad", chunk=1024, display="SmoothGrad", library="captum", family="gradient", stochastic=True,
           params=SmoothGradParams, summary="saliency averaged over noisy copies (NoiseTunnel)")
 def smoothgrad(ctx: Context) -> Raw:
     # NoiseTunnel's smoothgrad (mean saliency over Gaussian-noised copies), noise drawn per digit.

@@ -24,7 +24,7 @@ def per_pixel(values: torch.Tensor, mask: torch.Tensor) -> torch.Tensor:
     return values / sizes[mask]
 
 
-@register(name="occlusion", display="Occlusion", library="captum", family="perturbation", stochastic=False,
+@register(name="occlusion", chunk=256, display="Occlusion", library="captum", family="perturbation", stochastic=False,
           params=OcclusionParams, summary="output drop when a sliding patch is replaced by the baseline, per pixel")
 def occlusion(ctx: Context) -> Raw:
     p = ctx.params
@@ -38,7 +38,7 @@ def occlusion(ctx: Context) -> Raw:
     return Raw(values / (p.window * p.window))
 
 
-@register(name="feature_ablation", display="Feature Ablation", library="captum", family="perturbation",
+@register(name="feature_ablation", chunk=1024, display="Feature Ablation", library="captum", family="perturbation",
           stochastic=False, params=GridParams, summary="output drop when one superpixel is replaced")
 def feature_ablation(ctx: Context) -> Raw:
     mask = grid_mask(ctx.params.cell)
@@ -49,7 +49,7 @@ def feature_ablation(ctx: Context) -> Raw:
     return Raw(per_pixel(values, mask))
 
 
-@register(name="shapley_value_sampling", display="Shapley Value Sampling", library="captum",
+@register(name="shapley_value_sampling", chunk=1024, display="Shapley Value Sampling", library="captum",
           family="Shapley", stochastic=True, params=ShapleySamplingParams, completeness=True,
           summary="Shapley values of superpixels from random permutations (exactly complete)")
 def shapley_value_sampling(ctx: Context) -> Raw:
@@ -70,14 +70,14 @@ def _surrogate(ctx: Context, sample, alpha: float) -> Raw:
                references=b)
 
 
-@register(name="kernel_shap", display="Kernel SHAP (Captum)", library="captum", family="Shapley",
+@register(name="kernel_shap", chunk=512, display="Kernel SHAP (Captum)", library="captum", family="Shapley",
           stochastic=True, params=SampledGridParams, completeness=True,
           summary="Captum's Kernel SHAP estimator over superpixels, batched (approximately complete)")
 def kernel_shap(ctx: Context) -> Raw:
     return _surrogate(ctx, kernel_shap_coalitions, alpha=0.0)
 
 
-@register(name="lime", display="LIME (Captum)", library="captum", family="surrogate", stochastic=True,
+@register(name="lime", chunk=512, display="LIME (Captum)", library="captum", family="surrogate", stochastic=True,
           params=SampledGridParams,
           summary="Captum's LIME estimator (ridge on superpixel on/off samples, lime_image's kernel), batched")
 def lime(ctx: Context) -> Raw:

@@ -53,7 +53,7 @@ def shap_gradient(ctx: Context) -> Raw:
     return Raw(_single_output(values), references=refs, shared=True)
 
 
-@register(name="shap_kernel", display="Kernel SHAP (shap)", library="shap", family="Shapley",
+@register(name="shap_kernel", chunk=512, display="Kernel SHAP (shap)", library="shap", family="Shapley",
           stochastic=True, params=ShapKernelParams, completeness=True,
           summary="shap.KernelExplainer over superpixels; absent ones take the baseline")
 def shap_kernel(ctx: Context) -> Raw:
