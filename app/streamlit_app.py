@@ -6,7 +6,7 @@ import streamlit as st
 
 from app.state import model_switcher, start_warm_up
 
-st.set_page_config(page_title="Digit Lens", page_icon=":material/search:", layout="wide")
+st.set_page_config(page_title="Digit Lens", page_icon="🔍", layout="wide")
 start_warm_up()
 
 PAGES = [

@@ -28,13 +28,14 @@ from explain.map_stability import StabilityConfig
 def pixel_editor(current: CurrentInput) -> tuple[np.ndarray, bool]:
     """Paint or erase pixels (click one, or drag a box / lasso); returns the working input."""
     x, edited = working_input(current)
-    a, b = st.columns(2)
-    brush = a.radio("Brush", ["Paint", "Erase"], horizontal=True, key="wi-brush",
-                    help="Click a pixel, or drag a box (or lasso, from the chart's toolbar) over several.")
-    ink = b.slider("Ink", 0.1, 1.0, 1.0, 0.1, key="wi-ink", disabled=brush == "Erase")
+    a, b, c = st.columns([1, 1.3, 1])
+    brush = a.radio("Brush", ["Paint", "Erase"], horizontal=True, key="wi-brush")
+    tool = b.radio("Select", ["click", "box", "lasso"], horizontal=True, key="wi-tool",
+                   help="click: one pixel per click; box or lasso: drag over several pixels.")
+    ink = c.slider("Ink", 0.1, 1.0, 1.0, 0.1, key="wi-ink", disabled=brush == "Erase")
     n = st.session_state.get(EDITS_KEY, 0)
-    event = st.plotly_chart(pixel_editor_figure(x), on_select="rerun", selection_mode=("points", "box", "lasso"),
-                            key=f"wi-editor-{n}", config={"displaylogo": False})
+    event = st.plotly_chart(pixel_editor_figure(x, tool=tool), on_select="rerun", selection_mode=("points", "box", "lasso"),
+                            key=f"wi-editor-{n}", config={"displaylogo": False}, width="content")
     picked = list(event.selection.point_indices) if event and event.selection else []
     if picked:
         new = x.reshape(-1).copy()
@@ -111,7 +112,7 @@ def counterfactual_section(loaded: LoadedModel, x: np.ndarray, predicted: int, p
                                    (f"nearest real {target} (train #{near.index})", near.image, "image")]),
                     key="wi-cf-images")
     m = st.columns(6)
-    m[0].metric(f"p({target}) before → after", f"{cf.probs_before[target]:.1%} → {cf.probability:.1%}")
+    m[0].metric(f"p({target}) after", f"{cf.probability:.1%}", f"from {cf.probs_before[target]:.1%}")
     m[1].metric("L2 change", f"{cf.l2:.2f}")
     m[2].metric("L1 change", f"{cf.l1:.1f}")
     m[3].metric("Pixels changed (> 0.05)", cf.changed_pixels)

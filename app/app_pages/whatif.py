@@ -28,7 +28,7 @@ if current is None:
     current = test_input(0)
     st.caption("No digit chosen yet: using test digit #0.")
 
-left, right = st.columns([1, 1.25], gap="large")
+left, right = st.columns([1.1, 1], gap="large")
 with left:
     x, edited = pixel_editor(current)
 probs = probabilities(loaded.model, x)
