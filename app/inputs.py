@@ -9,7 +9,7 @@ import streamlit as st
 
 from app.state import test_split
 from app.text import plain, safe_name
-from model.image_io import FORMATS, decode_upload
+from model.image_io import FORMATS, MAX_UPLOAD_BYTES, decode_upload
 from model.preprocess import preprocess
 
 KEY = "current_input"
@@ -65,11 +65,16 @@ def input_from_query() -> None:
 def upload_input(key: str) -> CurrentInput | None:
     """A file uploader that turns a picture of a digit into MNIST's form; errors are shown, not raised."""
     up = st.file_uploader("Upload a picture of one digit", type=[f.lower() for f in FORMATS] + ["jpg"], key=key,
+                          max_upload_size=MAX_UPLOAD_BYTES // 2**20,  # the server allows more (model uploads)
                           help="Any ink colour on any plain background; it is converted to white on black, "
                                "cropped, fitted and centred like MNIST.")
     if up is None:
         return None
     name = safe_name(up.name)
+    if up.size > MAX_UPLOAD_BYTES:  # checked here too: the browser's check can be bypassed
+        st.error(f"Could not use {name}: it is {up.size / 2**20:.1f} MB; pictures may be at most "
+                 f"{MAX_UPLOAD_BYTES // 2**20} MB.")
+        return None
     try:
         gray = decode_upload(up.getvalue())
     except ValueError as exc:

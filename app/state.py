@@ -12,6 +12,7 @@ import atexit
 import hashlib
 import json
 import threading
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -19,11 +20,12 @@ import numpy as np
 import streamlit as st
 import torch
 
-from explain import Attribution, Contrast, explain, warm_up
-from explain.warmup import preload_imports
+from explain import Attribution, Contrast, explain
+from explain.warmup import ensure_imported, import_and_warm_up, imported
 from model.checkpoint import CheckpointMeta, load_checkpoint
 from model.data import Split, load_mnist
 from model.evaluate import EvalReport, evaluate
+from model.jobs import TrainingSlots
 from model.network import MLP
 from model.paths import bundled_checkpoint
 
@@ -68,23 +70,47 @@ MAX_TRAINING_JOBS = 2  # at once, across all sessions: a 2-core server stays usa
 
 
 @st.cache_resource
-def training_slots() -> threading.BoundedSemaphore:
-    """Server-wide: how many training runs may go at once (each session may run one)."""
-    return threading.BoundedSemaphore(MAX_TRAINING_JOBS)
+def training_slots() -> TrainingSlots:
+    """Server-wide: how many training jobs may go at once (each session may run one)."""
+    return TrainingSlots(MAX_TRAINING_JOBS)
+
+
+def session_alive_check() -> Callable[[], bool]:
+    """For a background job: is the browser session that started it still connected?
+
+    Asks Streamlit's runtime (thread-safe) by session id; outside a running server (AppTest, a
+    notebook) there is nothing to ask and the answer is always yes.
+    """
+    from streamlit import runtime
+    from streamlit.runtime.scriptrunner import get_script_run_ctx
+
+    ctx = get_script_run_ctx()
+    if ctx is None or not runtime.exists():
+        return lambda: True
+    rt, session_id = runtime.get_instance(), ctx.session_id
+    return lambda: rt.is_active_session(session_id)
 
 
 @st.cache_resource
 def start_warm_up() -> threading.Thread:
-    """Once per process, in the background: every explainer's first-call costs are paid here."""
-    preload_imports()
+    """Once per process, in the background: the heavy imports (one importer thread, see
+    explain.warmup), then every explainer's first-call costs. Pages wait only for what they use."""
     stop = threading.Event()
-    thread = threading.Thread(target=warm_up, args=(bundled_model().model, None, stop), name="warm-up",
+    thread = threading.Thread(target=import_and_warm_up, args=(bundled_model().model, stop), name="warm-up",
                               daemon=True)
     thread.start()
     # A daemon thread still inside torch when the interpreter finalises aborts the process
     # ("terminate called without an active exception"): stop it between methods and wait.
     atexit.register(lambda: (stop.set(), thread.join(timeout=30)))
     return thread
+
+
+def wait_for_imports(*groups: str) -> None:
+    """Block until these library groups (all when none are named) are imported, with a spinner if not yet."""
+    if imported(*groups):
+        return
+    with st.spinner("Loading the explainer libraries (once per server start)…"):
+        ensure_imported(*groups)
 
 
 MODELS_KEY, ACTIVE_KEY = "models", "active_model_name"
@@ -179,6 +205,21 @@ def explanation(loaded: LoadedModel, x: np.ndarray, method: str, target: int | C
     """`explain` through the bounded cache. Errors propagate (and are never cached)."""
     return _cached_explanation(loaded.key, input_digest(x), method, target_key(target),
                                json.dumps(params or {}, sort_keys=True), seed, loaded.model, x, target)
+
+
+@st.cache_data(show_spinner=False, max_entries=EXPLANATION_CACHE_ENTRIES // 10)
+def _cached_all_classes(model_key: str, x_key: str, method: str, params_json: str, seed: int, _model: MLP,
+                        _x: np.ndarray) -> list[Attribution]:
+    from explain import explain_all_classes
+
+    return explain_all_classes(_model, _x, method, json.loads(params_json), seed)
+
+
+def all_classes_explanation(loaded: LoadedModel, x: np.ndarray, method: str, params: dict[str, Any] | None = None,
+                            seed: int = 0) -> list[Attribution]:
+    """One method's maps for each of the 10 classes (in class order), through the bounded cache."""
+    return _cached_all_classes(loaded.key, input_digest(x), method, json.dumps(params or {}, sort_keys=True), seed,
+                               loaded.model, x)
 
 
 @st.cache_data(show_spinner=False, max_entries=EXPLANATION_CACHE_ENTRIES)

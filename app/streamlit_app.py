@@ -1,16 +1,22 @@
-"""Entry point: page setup, navigation, and the one-off background warm-up of the explainers."""
+"""Entry point: page setup, navigation, and the one-off background importer and warm-up."""
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import streamlit as st
 
-from app.state import model_switcher, start_warm_up
+from app.state import model_switcher, start_warm_up, wait_for_imports
 
-st.set_page_config(page_title="Digit Lens", page_icon="🔍", layout="wide")
+# A shipped file, not ":material/…:": that would make every page fetch its icon from fonts.gstatic.com.
+st.set_page_config(page_title="Digit Lens", page_icon=str(Path(__file__).with_name("icon.png")), layout="wide")
 start_warm_up()
 
+HOME = "app_pages/home.py"
 PAGES = [
-    st.Page("app_pages/home.py", title="Home", icon=":material/home:", url_path="home", default=True),
+    # The default page is served at "/"; "/home" (the README's link) opens it too, through a hidden alias.
+    st.Page(HOME, title="Home", icon=":material/home:", url_path="index", default=True),
+    st.Page(HOME, title="Home", icon=":material/home:", url_path="home", visibility="hidden"),
     st.Page("app_pages/draw.py", title="Draw", icon=":material/draw:", url_path="draw"),
     st.Page("app_pages/explore.py", title="Explore", icon=":material/grid_view:", url_path="explore"),
     st.Page("app_pages/compare.py", title="Compare", icon=":material/compare:", url_path="compare"),
@@ -19,7 +25,13 @@ PAGES = [
     st.Page("app_pages/inside.py", title="Inside the network", icon=":material/hub:", url_path="inside"),
     st.Page("app_pages/train.py", title="Train", icon=":material/model_training:", url_path="train"),
 ]
+# What each page imports before it can run (its own explainers wait inside explain/ as needed):
+# Draw and Explore show a prediction first and pull in captum when they reach the maps.
+NEEDS: dict[str, tuple[str, ...]] = {"index": ("pandas",), "home": ("pandas",), "draw": (), "explore": ()}
 
 page = st.navigation(PAGES)
 model_switcher()
+needs = NEEDS.get(page.url_path, ("captum", "pandas", "sklearn", "shap", "lime"))
+if needs:
+    wait_for_imports(*needs)
 page.run()

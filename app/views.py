@@ -5,10 +5,11 @@ from __future__ import annotations
 import numpy as np
 import streamlit as st
 
-from app.figures import attribution_grid, probability_figure
+from app.figures import probability_figure
+from app.mosaic import attribution_mosaic
 from app.inputs import query_value
 from app.text import plain
-from app.state import LoadedModel, explanation, probabilities
+from app.state import LoadedModel, all_classes_explanation, explanation, probabilities
 from explain import Attribution, Contrast, fast_methods, get_method, method_names
 from explain.export import config_json, to_csv, to_npz, to_png
 
@@ -127,34 +128,83 @@ def fingerprint(done: dict[str, Attribution]) -> str:
 
 
 def panel_title(a: Attribution) -> str:
-    return f"{get_method(a.method).display}<br><sub>{a.runtime_ms:.1f} ms</sub>"
+    # The runtime on its own line at the title's size (a <sub> came out ~7 px).
+    return f"{get_method(a.method).display}<br>{a.runtime_ms:.1f} ms"
+
+
+def is_unsigned(a: Attribution) -> bool:
+    """Maps of |gradient| (Saliency, SmoothGrad with absolute=True) say how much, never which way."""
+    return bool(a.params.get("absolute"))
+
+
+def sign_note(done: dict[str, Attribution]) -> str:
+    """What the colours mean, per map: signed maps have a direction, unsigned ones only a strength."""
+    names = {}
+    for a in done.values():
+        names.setdefault(is_unsigned(a), []).append(get_method(a.method).display)
+    parts = []
+    if names.get(False):
+        parts.append(f"{', '.join(dict.fromkeys(names[False]))}: red pushes the score up, blue pushes it down")
+    if names.get(True):
+        parts.append(f"{', '.join(dict.fromkeys(names[True]))}: unsigned (how strongly each pixel matters, "
+                     "not in which direction), so only red")
+    return "; ".join(parts)
+
+
+SCALES = {"One scale for all maps": True, "Each map its own scale": False}
+
+
+def scale_selector(key: str) -> bool:
+    """Shared colour scale (magnitudes compare across maps) or one per map (every map's pattern shows)."""
+    choice = st.radio("Colour scale", list(SCALES), horizontal=True, key=f"{key}-scale",
+                      help="One scale compares magnitudes across methods, but a method with large values "
+                           "(e.g. LRP) washes the others out; per-map scales show each map's own pattern.")
+    return SCALES[choice]
+
+
+def _all_classes(loaded: LoadedModel, x: np.ndarray, methods: list[str]
+                 ) -> tuple[dict[str, list[Attribution]], dict[str, str]]:
+    rows: dict[str, list[Attribution]] = {}
+    errors: dict[str, str] = {}
+    for name in methods:
+        try:
+            rows[name] = all_classes_explanation(loaded, x, name)
+        except Exception as exc:  # noqa: BLE001 - shown in that method's place
+            errors[name] = f"{type(exc).__name__}: {exc}"
+    return rows, errors
 
 
 def show_maps(loaded: LoadedModel, x: np.ndarray, methods: list[str], target, key: str,
               shared: bool = True, overlay: bool = True, cols: int = 4) -> dict[str, Attribution]:
-    """Compute and draw the maps (all 10 classes as one row per method when asked)."""
+    """Compute and draw the maps: one mosaic, or for all 10 classes one mosaic per method."""
     if not methods:
         st.info("Pick at least one method.")
         return {}
-    if target == ALL_CLASSES:
-        panels, errors, done = [], {}, {}
-        for name in methods:
-            for t in range(10):
-                got, errs = run_methods(loaded, x, [name], t)
-                errors.update(errs)
-                if name in got:
-                    panels.append((f"{get_method(name).display} · {t}", got[name].values))
-                    done[f"{name}@{t}"] = got[name]
-        if panels:
-            st.plotly_chart(attribution_grid(panels, x, shared, overlay, cols=10, panel_px=120), key=f"{key}-grid")
-    else:
-        done, errors = run_methods(loaded, x, methods, target)
-        if done:
-            st.plotly_chart(attribution_grid([(panel_title(a), a.values) for a in done.values()], x, shared,
-                                             overlay, cols), key=f"{key}-grid")
-            what = "the predicted class" if target is None else f"target {target}"
-            st.caption(f"Maps explain {what}; red pushes the score up, blue down; one colour scale for all. "
-                       f"Fingerprint of these maps: `{fingerprint(done)}`")
+    digit = x if overlay else None
+    scale = "one colour scale for all maps" if shared else "each map on its own colour scale (÷ its max |value|)"
+    with st.spinner(f"Explaining with {len(methods)} method{'s' * (len(methods) > 1)}…", show_time=True):
+        if target == ALL_CLASSES:
+            rows, errors = _all_classes(loaded, x, methods)
+            done = {f"{name}@{t}": a for name, row in rows.items() for t, a in enumerate(row)}
+        else:
+            done, errors = run_methods(loaded, x, methods, target)
+    if target == ALL_CLASSES and done:
+        predicted = int(probabilities(loaded.model, x).argmax())
+        for name, row in rows.items():
+            total = sum(a.runtime_ms for a in row)
+            st.markdown(f"**{get_method(name).display}** · all 10 classes in {total:.0f} ms")
+            panels = [(f"class {t}{' (predicted)' if t == predicted else ''}", a.values) for t, a in enumerate(row)]
+            st.plotly_chart(attribution_mosaic(panels, digit, shared, cols=5, panel_px=110),
+                            key=f"{key}-grid-{name}", config={"displayModeBar": False})
+        per = "one colour scale per method, shared by its 10 classes" if shared else scale
+        st.caption(f"Each map explains one class's score; {sign_note(done)}; {per}. "
+                   f"Fingerprint of these maps: `{fingerprint(done)}`")
+    elif done:
+        st.plotly_chart(attribution_mosaic([(panel_title(a), a.values) for a in done.values()], digit, shared, cols),
+                        key=f"{key}-grid", config={"displayModeBar": False})
+        what = "the predicted class" if target is None else f"target {target}"
+        st.caption(f"Maps explain {what}. {sign_note(done)}; {scale}. "
+                   f"Fingerprint of these maps: `{fingerprint(done)}`")
     for name, err in errors.items():
         st.error(f"{get_method(name).display} failed: {plain(err)}")
     return done
@@ -177,13 +227,14 @@ def export_buttons(done: dict[str, Attribution], x: np.ndarray, config: dict, ke
 
 def explanation_controls(loaded: LoadedModel, x: np.ndarray, key: str, predicted: int,
                          config: dict | None = None) -> None:
-    """Target choice + method choice + the maps + export, full width."""
-    a, b = st.columns([1, 1.3])
+    """Target choice, colour scale, method choice (full width: chips are never cut) + the maps + export."""
+    a, b = st.columns([1.4, 1])
     with a:
         target = target_selector(key, predicted)
     with b:
-        methods = method_selector(key)
-    done = show_maps(loaded, x, methods, target, key)
+        shared = scale_selector(key)
+    methods = method_selector(key)
+    done = show_maps(loaded, x, methods, target, key, shared=shared)
     export_buttons(done, x, {**(config or {}), "methods": methods, "target": str(target),
                              "model": loaded.key, "seed": 0}, key)
 

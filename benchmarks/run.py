@@ -107,52 +107,30 @@ def bench_first_calls() -> dict:
 
 
 def bench_browser(strokes: int) -> dict:
-    """3a + 4. Process start → health → first prediction in Chromium; then the stroke round trip."""
-    import asyncio
+    """3a + 4. Start-up, the drawing loop and page opens in Chromium (benchmarks/browser.py)."""
+    from benchmarks.browser import bench_browser as run
 
-    from playwright.async_api import async_playwright
+    return run(strokes)
 
-    from tests.browser import CHROMIUM, CHROMIUM_ARGS, streamlit_server
-    from tests.load import _FP, _draw, _stable_fingerprint
 
-    t0 = time.monotonic()
-    with streamlit_server() as url:
-        health_s = time.monotonic() - t0
+BEFORE_REF = "88571f3"  # the last commit with streamlit-drawable-canvas
 
-        async def run() -> dict:
-            async with async_playwright() as p:
-                b = await p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-                page = await b.new_page(viewport={"width": 1400, "height": 1400})
-                t = time.monotonic()
-                await page.goto(f"{url}/explore?index=0")
-                await page.locator('[data-testid="stMetric"]').filter(has_text="Prediction").wait_for(timeout=120_000)
-                first_prediction_s = time.monotonic() - t0
-                first_page_s = time.monotonic() - t
-                await page.goto(f"{url}/draw")
-                await page.wait_for_selector("canvas.upper-canvas", timeout=120_000)
-                await page.get_by_text("Draw a digit on the canvas").wait_for(timeout=120_000)
-                lat = []
-                previous = None
-                for i in range(strokes):
-                    y = 0.15 + 0.7 * (i % 7) / 7
-                    await _draw(page, [[(0.3 + 0.02 * (i % 5), y), (0.7, y + 0.05)]])
-                    t = time.monotonic()
-                    while True:  # the first moment the maps' fingerprint differs from before
-                        loc = page.get_by_text("Fingerprint of these maps")
-                        m = _FP.search(await loc.first.inner_text()) if await loc.count() else None
-                        if m and m.group(1) != previous:
-                            lat.append(time.monotonic() - t)
-                            break
-                        if time.monotonic() - t > 60:
-                            raise TimeoutError("maps did not update")
-                        await asyncio.sleep(0.01)
-                    previous, _ = await _stable_fingerprint(page, settle_s=0.5)
-                await b.close()
-                return {"first_prediction_s": first_prediction_s, "first_page_s": first_page_s,
-                        "round_trip": stats([v * 1000 for v in lat])}
 
-        result = asyncio.run(run())
-    return {"health_s": health_s, **result}
+def before(ref: str = BEFORE_REF) -> dict | None:
+    """The drawing-loop figures `make bench` wrote into BENCHMARKS.md at `ref`, read back (never retyped)."""
+    import re
+
+    try:
+        old = subprocess.run(["git", "show", f"{ref}:BENCHMARKS.md"], cwd=ROOT, capture_output=True, text=True,
+                             check=True).stdout
+    except (OSError, subprocess.CalledProcessError):
+        return None
+    rt = re.search(r"Median of \d+ strokes: \*\*(\d+) ms", old)
+    fp = re.search(r"first prediction visible in Chromium[^*]*\*\*([\d.]+) s", old)
+    if not (rt and fp):
+        return None
+    return {"round_trip_ms": float(rt.group(1)), "first_prediction_s": float(fp.group(1)),
+            "source": f"BENCHMARKS.md at {ref}, written by make bench"}
 
 
 def bench_training(reference_epochs: int) -> dict:
@@ -234,7 +212,7 @@ def bench_sessions(connects: int, load_sessions: int) -> dict:
                 ctx = b.new_context()
                 page = ctx.new_page()
                 page.goto(f"{url}/draw")
-                page.wait_for_selector("canvas.upper-canvas", timeout=120_000)
+                page.wait_for_selector("canvas.dl-view", timeout=120_000)
                 ctx.close()
                 if (i + 1) % 10 == 0:
                     time.sleep(1.0)
@@ -264,8 +242,13 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--json", action="store_true", help="print the results as JSON")
     p.add_argument("--reference-epochs", type=int, default=10, help="epochs of the seed's loop to time")
     p.add_argument("--out", type=Path, default=ROOT / "BENCHMARKS.md")
+    p.add_argument("--browser-only", action="store_true",
+                   help="only the Chromium measurements (start-up, drawing loop, page opens), printed as JSON")
     args = p.parse_args(argv)
     smoke = args.smoke
+    if args.browser_only:
+        print(json.dumps(bench_browser(20), indent=1))
+        return 0
     model, test = load()
     names = method_names()
     results: dict = {"machine": machine(), "command": "python -m benchmarks.run " + " ".join(argv or sys.argv[1:])}
@@ -277,6 +260,7 @@ def main(argv: list[str] | None = None) -> int:
     results["memory"] = bench_memory(20 if smoke else 1000)
     if not smoke:
         results["browser"] = bench_browser(20)
+        results["before"] = before()
         results["sessions"] = bench_sessions(50, 20)
     if args.json:
         print(json.dumps(results, indent=1, default=float))

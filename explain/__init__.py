@@ -1,14 +1,15 @@
-"""One explainer API over Captum, SHAP and LIME: `explain(model, x, method, target, params, seed)`.
+"""One explainer API over Captum, SHAP and LIME: `explain_batch(model, X, method, targets, params, seed)`
+for N digits, and `explain(model, x, method, target, params, seed)`, its N = 1 case.
 
-Every method is a registered adapter returning the same `Attribution`. No Streamlit here.
+Every method is a registered adapter returning the same result types. No Streamlit here.
 """
 
-from explain.core import MethodError, as_input, explain, explain_all_classes, explain_many
+from explain.core import MethodError, as_batch, as_input, explain, explain_all_classes, explain_batch, explain_many
 from explain.warmup import warm_up
 from explain.registry import MethodSpec, fast_methods, get_method, method_names, methods
-from explain.types import Attribution, Contrast
+from explain.types import Attribution, BatchAttribution, Contrast
 
 __all__ = [
-    "Attribution", "Contrast", "MethodError", "MethodSpec", "as_input", "explain", "explain_all_classes",
-    "explain_many", "warm_up", "fast_methods", "get_method", "method_names", "methods",
+    "Attribution", "BatchAttribution", "Contrast", "MethodError", "MethodSpec", "as_batch", "as_input", "explain",
+    "explain_all_classes", "explain_batch", "explain_many", "warm_up", "fast_methods", "get_method", "method_names", "methods",
 ]

@@ -1,4 +1,7 @@
-"""`python -m explain list|run`: the registry, and every method on a test digit, as JSON or a table."""
+"""`python -m explain list|run`: the registry, and methods on test digits, as JSON, a table or an NPZ.
+
+Every argument is checked before any work starts; a misuse exits with code 2 and one line.
+"""
 
 from __future__ import annotations
 
@@ -7,18 +10,29 @@ import json
 import sys
 from pathlib import Path
 
-from explain.core import MethodError, explain_many
-from explain.registry import get_method, method_names, methods
+import numpy as np
+
+from explain import cli_args
+from explain.core import MethodError, explain_batch
+from explain.registry import get_method, method_names, methods, methods_taking
 from explain.types import Contrast
 
 
-def _target(text: str | None):
-    if text is None or text == "predicted":
+def target_arg(text: str):
+    """'predicted', a class 0–9, or 'A,B' for "A and not B"."""
+    if text == "predicted":
         return None
-    if "," in text:
-        a, b = text.split(",", 1)
-        return Contrast(int(a), int(b))
-    return int(text)
+    try:
+        parts = [int(t) for t in text.split(",")]
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"target must be 0-9, 'predicted' or A,B; got {text!r}") from None
+    if len(parts) > 2 or not all(0 <= t <= 9 for t in parts):
+        raise argparse.ArgumentTypeError(f"target must be 0-9, 'predicted' or A,B with classes 0-9; got {text!r}")
+    if len(parts) == 2:
+        if parts[0] == parts[1]:
+            raise argparse.ArgumentTypeError(f"a contrast needs two different classes, got {text!r}")
+        return Contrast(*parts)
+    return parts[0]
 
 
 def cmd_list(args: argparse.Namespace) -> int:
@@ -31,59 +45,101 @@ def cmd_list(args: argparse.Namespace) -> int:
     return 0
 
 
-def cmd_run(args: argparse.Namespace) -> int:
-    from model.checkpoint import load_checkpoint
-    from model.data import load_mnist
-    from model.paths import bundled_checkpoint
+def reference_params(names: list[str], baseline: str | None) -> tuple[dict[str, dict], list[str]]:
+    """--baseline for the methods that take one; (params per method, methods that ignore it).
+    One named method that takes no reference is an error naming those that do."""
+    if baseline is None:
+        return {}, []
 
-    try:
-        names = method_names() if args.method == "all" else [get_method(n).name for n in args.method.split(",")]
-        target = _target(args.target)
-        model, _ = load_checkpoint(args.checkpoint or bundled_checkpoint())
-    except ValueError as exc:
-        print(f"error: {exc}", file=sys.stderr)
-        return 2
+    def takes(name: str) -> bool:
+        field = [c for c in get_method(name).params.describe() if c["name"] == "baseline"]
+        return bool(field) and baseline in field[0]["choices"]
+
+    taking = [n for n in names if takes(n)]
+    ignoring = [n for n in names if n not in taking]
+    if len(names) == 1 and ignoring:
+        able = [m for m in methods_taking("baseline") if takes(m)]
+        raise ValueError(f"{names[0]} takes no --baseline {baseline}; methods that do: {', '.join(able)}")
+    return {n: {"baseline": baseline} for n in taking}, ignoring
+
+
+def cmd_run(args: argparse.Namespace) -> int:
+    from model.data import load_mnist
+
+    names = method_names() if args.method == "all" else [get_method(n.strip()).name for n in args.method.split(",")]
+    params, ignoring = reference_params(names, args.baseline)
+    model = cli_args.load_model(args.checkpoint)
     test = load_mnist(train=False)
-    if not 0 <= args.index < len(test):
-        print(f"error: --index must be in 0..{len(test) - 1}, got {args.index}", file=sys.stderr)
-        return 2
-    model.requires_grad_(False)
-    x = test.images[args.index]
-    params = {n: {"baseline": args.baseline} for n in names
-              if args.baseline and any(p["name"] == "baseline" for p in get_method(n).params.describe())}
-    results = explain_many(model, x, names, target, params, args.seed)
+    idx = args.indices if args.indices is not None else [args.index]
+    x = test.images[idx]
+    results: dict[str, object] = {}
+    for name in names:
+        try:
+            results[name] = explain_batch(model, x, name, args.target, params.get(name), args.seed)
+        except Exception as exc:  # noqa: BLE001 - one failing method must not hide the others
+            results[name] = MethodError(name, f"{type(exc).__name__}: {exc}")
+    if ignoring:
+        print(f"note: --baseline does not apply to {', '.join(ignoring)}", file=sys.stderr)
+    if args.out:
+        arrays = {"indices": np.array(idx), "labels": test.labels[idx].numpy()}
+        for name, r in results.items():
+            if isinstance(r, MethodError):
+                continue
+            arrays[f"{name}/values"] = r.values.astype(np.float32)
+            arrays[f"{name}/outputs"] = r.outputs
+            arrays[f"{name}/targets"] = np.array([str(t) for t in r.targets])
+            if r.completeness_gaps is not None:
+                arrays[f"{name}/completeness_gaps"] = r.completeness_gaps
+        np.savez_compressed(args.out, **arrays)
     rows = []
     for name, r in results.items():
         if isinstance(r, MethodError):
             rows.append({"method": name, "library": get_method(name).library, "error": r.error})
+        elif args.indices is None:
+            rows.append(r[0].to_dict(with_values=args.json))
         else:
-            rows.append(r.to_dict(with_values=args.json))
+            rows.append({"method": name, "library": r.library, "digits": len(r), "runtime_ms": r.runtime_ms})
     if args.json:
-        print(json.dumps({"index": args.index, "label": int(test.labels[args.index]), "results": rows}))
+        out = {"results": rows}
+        if args.indices is None:
+            out.update(index=args.index, label=int(test.labels[args.index]))
+        print(json.dumps(out))
     else:
         for r in rows:
             if "error" in r:
                 print(f"{r['method']:24s} ERROR {r['error']}")
+            elif "digits" in r:
+                print(f"{r['method']:24s} {r['runtime_ms']:9.1f} ms for {r['digits']} digits")
             else:
                 gap = "" if r["completeness_gap"] is None else f"gap {r['completeness_gap']:+.4f}"
                 print(f"{r['method']:24s} {r['runtime_ms']:8.1f} ms  target {r['target']}  sum {r['sum']:9.3f}  {gap}")
+        if args.out:
+            print(f"maps → {args.out}")
     return 1 if any("error" in r for r in rows) else 0
 
 
 def main(argv: list[str] | None = None) -> int:
-    p = argparse.ArgumentParser(prog="python -m explain", description=__doc__)
-    sub = p.add_subparsers(dest="cmd", required=True)
+    p = cli_args.OneLineParser(prog="python -m explain", description=__doc__)
+    sub = p.add_subparsers(dest="cmd", required=True, parser_class=cli_args.OneLineParser)
     lp = sub.add_parser("list", help="the registered methods")
     lp.add_argument("--json", action="store_true")
-    rp = sub.add_parser("run", help="explain test digit --index with one, several or all methods")
-    rp.add_argument("--index", type=int, required=True)
+    rp = sub.add_parser("run", help="explain test digits with one, several or all methods")
+    where = rp.add_mutually_exclusive_group(required=True)
+    where.add_argument("--index", type=cli_args.indices, help="one test digit 0-9999")
+    where.add_argument("--indices", type=cli_args.indices, help="test digits: 0-999, 3,17,42 or a mix")
     rp.add_argument("--method", default="all", help="a name, comma-separated names, or all")
-    rp.add_argument("--target", default=None, help="0-9, 'predicted' (default), or A,B for 'A and not B'")
-    rp.add_argument("--baseline", choices=["zero", "mean", "blur", "noise"], default=None)
-    rp.add_argument("--seed", type=int, default=0)
-    rp.add_argument("--checkpoint", type=Path, default=None)
+    rp.add_argument("--target", type=target_arg, default=None, help="0-9, 'predicted' (default), or A,B for 'A and not B'")
+    rp.add_argument("--baseline", choices=["background", "zero", "mean", "blur", "noise"], default=None,
+                    help="reference for the methods that take one")
+    rp.add_argument("--seed", type=cli_args.seed, default=0)
+    rp.add_argument("--checkpoint", type=cli_args.existing_file, default=None)
+    rp.add_argument("--out", type=cli_args.output_file, default=None, help="write every map, target and output to FILE.npz")
     rp.add_argument("--json", action="store_true")
     args = p.parse_args(argv)
+    if args.cmd == "run" and args.index is not None:
+        if len(args.index) != 1:
+            p.error("--index takes one digit; use --indices for several")
+        args.index = args.index[0]
     try:
         return cmd_list(args) if args.cmd == "list" else cmd_run(args)
     except ValueError as exc:

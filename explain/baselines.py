@@ -9,21 +9,37 @@ import torch
 from scipy import ndimage
 
 from model.data import load_mnist, mean_digit
+from model.network import IMAGE_SIDE
+
+
+def _zero(x: torch.Tensor, seed: int, sigma: float) -> torch.Tensor:
+    return torch.zeros_like(x)
+
+
+def _mean(x: torch.Tensor, seed: int, sigma: float) -> torch.Tensor:
+    return mean_digit().reshape(1, 1, IMAGE_SIDE, IMAGE_SIDE).to(x.dtype).expand_as(x).clone()
+
+
+def _blur(x: torch.Tensor, seed: int, sigma: float) -> torch.Tensor:
+    blurred = ndimage.gaussian_filter(x.detach().numpy(), sigma=(0, 0, sigma, sigma))
+    return torch.from_numpy(blurred.astype(np.float32))
+
+
+def _noise(x: torch.Tensor, seed: int, sigma: float) -> torch.Tensor:
+    # One noise image from the seed, the same for every digit: a digit's reference never depends
+    # on its batch-mates.
+    gen = torch.Generator().manual_seed(seed)
+    return torch.rand((1, 1, IMAGE_SIDE, IMAGE_SIDE), generator=gen, dtype=x.dtype).expand_as(x).clone()
+
+
+_BASELINES = {"zero": _zero, "mean": _mean, "blur": _blur, "noise": _noise}
 
 
 def make_baseline(kind: str, x: torch.Tensor, seed: int, blur_sigma: float = 3.0) -> torch.Tensor:
-    """A baseline shaped like x (1, 1, 28, 28): zero, mean digit, blurred x, or uniform noise."""
-    if kind == "zero":
-        return torch.zeros_like(x)
-    if kind == "mean":
-        return mean_digit().reshape(x.shape).to(x.dtype)
-    if kind == "blur":
-        blurred = ndimage.gaussian_filter(x.detach().numpy().reshape(28, 28), sigma=blur_sigma)
-        return torch.from_numpy(blurred.astype(np.float32)).reshape(x.shape)
-    if kind == "noise":
-        gen = torch.Generator().manual_seed(seed)
-        return torch.rand(x.shape, generator=gen, dtype=x.dtype)
-    raise ValueError(f"unknown baseline {kind!r}; use zero, mean, blur or noise")
+    """One reference per digit, shaped like x (N, 1, 28, 28): zero, mean digit, blurred x, or noise."""
+    if kind not in _BASELINES:
+        raise ValueError(f"unknown baseline {kind!r}; use one of {list(_BASELINES)}")
+    return _BASELINES[kind](x.reshape(-1, 1, IMAGE_SIDE, IMAGE_SIDE), seed, blur_sigma).reshape(x.shape)
 
 
 def background(size: int, seed: int) -> torch.Tensor:

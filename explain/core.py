@@ -1,11 +1,12 @@
-"""`explain`: the one verb. Validates everything, runs one registered method, measures it."""
+"""`explain_batch`: the one verb. Validates everything, runs one registered method over N digits,
+measures it. `explain` is its N = 1 case: one code path for one digit and for ten thousand."""
 
 from __future__ import annotations
 
 import contextlib
 import random
 import time
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -13,12 +14,15 @@ import numpy as np
 import torch
 from torch import nn
 
-from explain.context import Context, private_head
+from explain.context import Context, Raw, head_on, private_model
 from explain.params import Params
 from explain.registry import MethodSpec, get_method
-from explain.types import Attribution, Contrast, Target
+from explain.types import Attribution, BatchAttribution, Contrast, Target
+from model.network import IMAGE_SIDE, N_CLASSES, N_PIXELS
 from model.rng import GLOBAL_RNG_LOCK
 
+Targets = Target | Sequence[int | Contrast]
+CHUNK = 256  # digits per library call: bounds memory (IG, Occlusion, coalitions) without losing speed
 
 
 @dataclass(frozen=True)
@@ -29,8 +33,8 @@ class MethodError:
     error: str
 
 
-def as_input(x: Any) -> torch.Tensor:
-    """Check and convert one digit to (1, 1, 28, 28) float32 pixels in [0, 1]."""
+def as_batch(x: Any) -> torch.Tensor:
+    """Check and convert N digits, (N, 1, 28, 28) or (N, 28, 28), to float32 pixels in [0, 1]."""
     if isinstance(x, np.ndarray):
         if x.dtype.kind not in "fiu":
             raise TypeError(f"input dtype must be numeric, got {x.dtype}")
@@ -39,9 +43,10 @@ def as_input(x: Any) -> torch.Tensor:
         raise TypeError(f"input must be a torch.Tensor or numpy array, got {type(x).__name__}")
     if x.dtype not in (torch.float32, torch.float64, torch.float16):
         raise TypeError(f"input must be floating point pixels in [0, 1], got dtype {x.dtype}")
-    if x.numel() != 784 or x.shape[-2:] != (28, 28):
-        raise ValueError(f"input must be one 28×28 digit, got shape {tuple(x.shape)}")
-    x = x.detach().to(torch.float32).reshape(1, 1, 28, 28).clone()
+    side = (IMAGE_SIDE, IMAGE_SIDE)
+    if x.ndim not in (3, 4) or x.shape[-2:] != side or (x.ndim == 4 and x.shape[1] != 1) or x.shape[0] == 0:
+        raise ValueError(f"input must be N digits of shape (N, 1, 28, 28) or (N, 28, 28), got {tuple(x.shape)}")
+    x = x.detach().to(torch.float32).reshape(-1, 1, *side).clone()
     if not torch.isfinite(x).all():
         raise ValueError("input contains NaN or infinite values")
     lo, hi = float(x.min()), float(x.max())
@@ -53,18 +58,24 @@ def as_input(x: Any) -> torch.Tensor:
     return x.clamp_(0.0, 1.0)
 
 
+def as_input(x: Any) -> torch.Tensor:
+    """Check and convert one digit to (1, 1, 28, 28) float32 pixels in [0, 1]."""
+    if isinstance(x, np.ndarray | torch.Tensor) and (x.size if isinstance(x, np.ndarray) else x.numel()) != N_PIXELS:
+        raise ValueError(f"input must be one 28×28 digit, got shape {tuple(x.shape)}")
+    return as_batch(x.reshape(1, IMAGE_SIDE, IMAGE_SIDE) if isinstance(x, np.ndarray | torch.Tensor) else x)
+
+
 def _check_class(c: Any, what: str) -> int:
-    if isinstance(c, bool) or not isinstance(c, int | np.integer) or not 0 <= int(c) <= 9:
+    if isinstance(c, bool) or not isinstance(c, int | np.integer) or not 0 <= int(c) < N_CLASSES:
         raise ValueError(f"{what} must be a class 0–9, got {c!r}")
     return int(c)
 
 
-def resolve_target(model: nn.Module, x: torch.Tensor, target: Target) -> tuple[int | Contrast, torch.Tensor]:
-    """The concrete target and its head weights (one-hot, or e_a − e_b)."""
+def _one_target(target: int | Contrast, predicted: int) -> tuple[int | Contrast, torch.Tensor]:
+    """The concrete target and its head row (one-hot, or e_a − e_b)."""
+    w = torch.zeros(N_CLASSES)
     if target is None:
-        with torch.no_grad():
-            target = int(model(x).argmax(dim=1))
-    w = torch.zeros(10)
+        target = predicted
     if isinstance(target, Contrast):
         a, b = _check_class(target.a, "contrast class a"), _check_class(target.b, "contrast class b")
         if a == b:
@@ -76,10 +87,58 @@ def resolve_target(model: nn.Module, x: torch.Tensor, target: Target) -> tuple[i
     return t, w
 
 
-def _check_model(model: Any) -> nn.Module:
+def resolve_targets(logits: torch.Tensor, targets: Targets) -> tuple[list[int | Contrast], torch.Tensor]:
+    """Each digit's concrete target and head row (N, 10), from the logits of the model explained."""
+    n = logits.shape[0]
+    predicted = logits.argmax(dim=1).tolist()
+    if targets is None or isinstance(targets, int | np.integer | Contrast) and not isinstance(targets, bool):
+        per_digit: Sequence = [targets] * n
+    elif isinstance(targets, Sequence | np.ndarray | torch.Tensor) and not isinstance(targets, str):
+        per_digit = list(targets.tolist() if isinstance(targets, np.ndarray | torch.Tensor) else targets)
+        if len(per_digit) != n:
+            raise ValueError(f"targets must name one target per digit: got {len(per_digit)} for {n} digits")
+    else:
+        raise ValueError(f"target must be None, a class 0–9, a Contrast, or one of those per digit; got {targets!r}")
+    resolved = [_one_target(t, p) for t, p in zip(per_digit, predicted, strict=True)]
+    return [r[0] for r in resolved], torch.stack([r[1] for r in resolved])
+
+
+def resolve_target(model: nn.Module, x: torch.Tensor, target: Target) -> tuple[int | Contrast, torch.Tensor]:
+    """One digit's concrete target and head row, predicted by `model` when `target` is None."""
+    with torch.no_grad():
+        logits = model(x)
+    names, rows = resolve_targets(logits, target)
+    return names[0], rows[0]
+
+
+def check_model(model: Any) -> nn.Module:
+    """A float32 module that maps (N, 1, 28, 28) pixels to (N, 10) logits, or a clean error."""
     if not isinstance(model, nn.Module):
         raise TypeError(f"model must be a torch.nn.Module, got {type(model).__name__}")
+    for name, p in model.named_parameters():
+        if p.dtype != torch.float32:
+            raise TypeError(f"model weights must be float32; parameter {name!r} is {p.dtype} (call model.float())")
     return model
+
+
+def _logits(replica: nn.Module, x: torch.Tensor) -> torch.Tensor:
+    with torch.no_grad():
+        try:
+            out = replica(x)
+        except RuntimeError as exc:
+            raise ValueError(f"the model cannot take (N, 1, 28, 28) digits: {exc}") from None
+    if not isinstance(out, torch.Tensor) or out.shape != (x.shape[0], N_CLASSES):
+        shape = tuple(out.shape) if isinstance(out, torch.Tensor) else type(out).__name__
+        raise ValueError(f"the model must output {N_CLASSES} class logits per digit, got {shape}")
+    if not torch.isfinite(out).all():
+        raise ValueError("the model's outputs are NaN or infinite on these digits")
+    return out
+
+
+def check_seed(seed: Any) -> int:
+    if isinstance(seed, bool) or not isinstance(seed, int | np.integer) or not 0 <= seed < 2**32:
+        raise ValueError(f"seed must be an integer in 0..2**32-1 (numpy's limit), got {seed!r}")
+    return int(seed)
 
 
 def _params(spec: MethodSpec, params: Params | dict | None) -> Params:
@@ -108,49 +167,76 @@ def seeded(seed: int, stochastic: bool) -> Iterator[None]:
             random.setstate(py_state)
 
 
-def explain(
-    model: nn.Module,
-    x: Any,
-    method: str,
-    target: Target = None,
-    params: Params | dict | None = None,
-    seed: int = 0,
-) -> Attribution:
-    """Explain one digit with one method. Raises ValueError/TypeError naming any bad argument."""
+def _reference_outputs(ctx: Context, raw: Raw) -> torch.Tensor:
+    """f(reference) per digit: the mean over a shared set, or each digit's own reference."""
+    refs = raw.references
+    if raw.shared:
+        return ctx.f(refs).mean(dim=0)[ctx.target].detach()
+    return ctx.output(refs.reshape(ctx.n, 1, IMAGE_SIDE, IMAGE_SIDE))
+
+
+def _run(spec: MethodSpec, ctx: Context) -> tuple[torch.Tensor, torch.Tensor | None, tuple[str, ...]]:
+    """(maps (N, …), reference outputs (N,) or None, notes). Libraries that explain one example at
+    a time get one digit at a time, each seeded alike, so a map never depends on its batch-mates."""
+    if spec.batched:
+        parts = [ctx.chunk(i, i + CHUNK) for i in range(0, ctx.n, CHUNK)] if ctx.n > CHUNK else [ctx]
+    else:
+        parts = [ctx.digit(i) for i in range(ctx.n)]
+    maps, refs, notes = [], [], ()
+    for part in parts:
+        with seeded(ctx.seed, spec.stochastic), torch.enable_grad():
+            raw = spec.run(part)
+        maps.append(torch.as_tensor(raw.values).detach().to(torch.float64).reshape(part.n, -1))
+        notes = raw.notes
+        if spec.completeness and raw.references is not None:
+            refs.append(_reference_outputs(part, raw).to(torch.float64))
+    return torch.cat(maps), (torch.cat(refs) if refs else None), notes
+
+
+def explain_batch(model: nn.Module, x: Any, method: str, targets: Targets = None,
+                  params: Params | dict | None = None, seed: int = 0) -> BatchAttribution:
+    """Explain N digits with one method: one private replica, batched through the library where
+    it can batch. Raises ValueError/TypeError naming any bad argument; the caller's own hooks on
+    `model` are ignored (targets and maps both come from a hook-free replica)."""
     spec = get_method(method)
-    model = _check_model(model)
-    xt = as_input(x)
-    if isinstance(seed, bool) or not isinstance(seed, int | np.integer) or not 0 <= seed < 2**32:
-        raise ValueError(f"seed must be an integer in 0..2**32-1 (numpy's limit), got {seed!r}")
-    seed = int(seed)
+    xt = as_batch(x)
+    seed = check_seed(seed)
     p = _params(spec, params)
-    resolved, weights = resolve_target(model, xt, target)
-    ctx = Context(f=private_head(model, weights), x=xt, params=p, seed=seed)
+    replica = private_model(check_model(model))
+    resolved, rows = resolve_targets(_logits(replica, xt), targets)
+    heads, column = torch.unique(rows, dim=0, return_inverse=True)
+    ctx = Context(f=head_on(replica, heads), x=xt, target=column, params=p, seed=seed)
 
     start = time.perf_counter()
-    with seeded(seed, spec.stochastic), torch.enable_grad():
-        raw = spec.run(ctx)
+    maps, ref_out, notes = _run(spec, ctx)
     runtime_ms = (time.perf_counter() - start) * 1000.0
 
-    values = torch.as_tensor(raw.values).detach().to(torch.float64).reshape(28, 28).numpy().copy()
+    values = maps.reshape(ctx.n, *spec.map_shape).numpy()
     if not np.isfinite(values).all():
         raise RuntimeError(f"{method} produced non-finite attributions")
-    output = float(ctx.output(xt)[0])
-    gap = base_out = None
-    if spec.axiom and raw.baselines is not None:
-        base_out = float(ctx.output(raw.baselines).mean())
-        gap = float(values.sum() - (output - base_out))
-    return Attribution(
-        values=values, method=spec.name, library=spec.library, target=resolved,
-        params=p.to_dict(), seed=seed, runtime_ms=runtime_ms, output=output,
-        completeness_gap=gap, baseline_output=base_out, notes=raw.notes,
+    outputs = ctx.output(xt).to(torch.float64).numpy()
+    gaps = None
+    if ref_out is not None:
+        ref_np = ref_out.numpy()
+        gaps = values.reshape(ctx.n, -1).sum(axis=1) - (outputs - ref_np)
+    return BatchAttribution(
+        values=values, method=spec.name, library=spec.library, targets=tuple(resolved), params=p.to_dict(),
+        seed=seed, runtime_ms=runtime_ms, outputs=outputs, completeness_gaps=gaps,
+        baseline_outputs=None if ref_out is None else ref_out.numpy(), notes=notes,
     )
+
+
+def explain(model: nn.Module, x: Any, method: str, target: Target = None,
+            params: Params | dict | None = None, seed: int = 0) -> Attribution:
+    """Explain one digit with one method: `explain_batch` with N = 1."""
+    return explain_batch(model, as_input(x), method, [target], params, seed)[0]
 
 
 def explain_all_classes(model: nn.Module, x: Any, method: str, params: Params | dict | None = None,
                         seed: int = 0) -> list[Attribution]:
-    """The same method for each of the 10 classes, in class order."""
-    return [explain(model, x, method, t, params, seed) for t in range(10)]
+    """The same method for each of the 10 classes, in class order: one batch of ten heads."""
+    xt = as_input(x).expand(N_CLASSES, 1, IMAGE_SIDE, IMAGE_SIDE)
+    return list(explain_batch(model, xt, method, list(range(N_CLASSES)), params, seed))
 
 
 def explain_many(model: nn.Module, x: Any, methods: list[str], target: Target = None,

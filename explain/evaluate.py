@@ -1,23 +1,29 @@
-"""`python -m explain.evaluate`: score methods over N stratified test digits → a leaderboard CSV.
+"""`python -m explain.evaluate`: score methods over N stratified test digits → a leaderboard.
 
-Writes FILE.csv (one row per method: mean and 95 % CI of each metric, median runtime) and
-FILE.csv.meta.json (the command, date, versions and settings that produced it).
+Writes FILE.csv (one row per method: for each metric the mean, 95 % CI half-width, digits scored,
+and its rank with a bootstrap 95 % interval), FILE.csv.meta.json (command, date, versions, seconds
+per method, subsample sizes, and how far rankings agree across replacements) and FILE.scores.npz
+(every per-digit score the intervals come from, compressed).
 """
 
 from __future__ import annotations
 
-import argparse
 import csv
 import datetime as dt
 import json
+import platform
 import shlex
 import sys
 import time
 from pathlib import Path
 
+import numpy as np
 import torch
 
-from explain.leaderboard import LeaderboardConfig, run_leaderboard
+from explain import cli_args
+from explain.leaderboard import LeaderboardConfig, MethodScores, run_leaderboard
+from explain.metrics import REPLACEMENTS
+from explain.ranking import replacement_agreement, summarise, winners
 from explain.registry import get_method, method_names
 
 
@@ -33,47 +39,90 @@ def write_csv(rows: list[dict[str, object]], path: Path) -> None:
             w.writerow({k: (f"{v:.6g}" if isinstance(v, float) else v) for k, v in r.items()})
 
 
+def write_scores(path: Path, indices: list[int], results: list[MethodScores]) -> None:
+    arrays = {f"{r.method}/{metric}": v.astype(np.float32) for r in results for metric, v in r.scores.items()}
+    np.savez_compressed(path, indices=np.array(indices, dtype=np.int32), **arrays)
+
+
+def read_scores(path: Path) -> tuple[np.ndarray, dict[str, dict[str, np.ndarray]]]:
+    """(indices, method → metric → per-digit scores) from a FILE.scores.npz."""
+    with np.load(path) as z:
+        out: dict[str, dict[str, np.ndarray]] = {}
+        for key in z.files:
+            if "/" in key:
+                method, metric = key.split("/", 1)
+                out.setdefault(method, {})[metric] = z[key].astype(np.float64)
+        return z["indices"], out
+
+
+def versions() -> dict[str, str]:
+    import captum
+    import lime
+    import shap
+
+    return {"python": platform.python_version(), "torch": torch.__version__, "captum": captum.__version__,
+            "shap": shap.__version__, "lime": getattr(lime, "__version__", "0.2.0.1"), "numpy": np.__version__}
+
+
 def main(argv: list[str] | None = None) -> int:
     from tqdm import tqdm
 
-    from model.checkpoint import load_checkpoint
     from model.data import load_mnist
-    from model.paths import bundled_checkpoint
 
-    p = argparse.ArgumentParser(prog="python -m explain.evaluate", description=__doc__)
-    p.add_argument("--n", type=int, default=100, help="test digits, stratified by class")
+    p = cli_args.OneLineParser(prog="python -m explain.evaluate", description=__doc__)
+    p.add_argument("--n", type=cli_args.positive_int, default=100, help="test digits, stratified by class (≤ 10000)")
     p.add_argument("--methods", default="all", help="all, or comma-separated names")
-    p.add_argument("--seed", type=int, default=0)
-    p.add_argument("--replacement", choices=["zero", "mean", "blur"], default="mean",
-                   help="what a deleted pixel becomes in the deletion/insertion curves")
-    p.add_argument("--sensitivity-every", type=int, default=10, help="max-sensitivity on every k-th digit")
-    p.add_argument("--checkpoint", type=Path, default=None)
-    p.add_argument("--out", type=Path, required=True)
+    p.add_argument("--seed", type=cli_args.seed, default=0)
+    p.add_argument("--replacements", default=",".join(REPLACEMENTS),
+                   help="what deleted pixels become in the deletion/insertion curves (comma-separated)")
+    p.add_argument("--extras-n", type=int, default=None,
+                   help="digits for max-sensitivity and seed stability (default min(n, 1000))")
+    p.add_argument("--checkpoint", type=cli_args.existing_file, default=None)
+    p.add_argument("--out", type=cli_args.output_file, required=True, help="FILE.csv")
     args = p.parse_args(argv)
     try:
         names = method_names() if args.methods == "all" else [get_method(m.strip()).name for m in args.methods.split(",")]
-        config = LeaderboardConfig(tuple(names), args.n, args.seed, args.replacement, args.sensitivity_every)
-        model, _ = load_checkpoint(args.checkpoint or bundled_checkpoint())
+        extras = min(args.n, 1000) if args.extras_n is None else args.extras_n
+        config = LeaderboardConfig(tuple(names), args.n, args.seed, tuple(r.strip() for r in args.replacements.split(",")),
+                                   extras_n=extras)
+        model = cli_args.load_model(args.checkpoint)
     except ValueError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
-    model.requires_grad_(False)
     test = load_mnist(train=False)
-    bar = tqdm(total=config.n, unit="digit")
+    bars: dict[str, tqdm] = {}
+
+    def progress(method: str, done: int, total: int) -> None:
+        bar = bars.setdefault(method, tqdm(total=total, unit="digit", desc=get_method(method).display, leave=True))
+        bar.update(done - bar.n)
+
     start = time.perf_counter()
-    rows = run_leaderboard(model, test.images, test.labels, config, lambda k, n: bar.update(1))
-    bar.close()
+    indices, results = run_leaderboard(model, test.images, test.labels, config, progress)
+    for bar in bars.values():
+        bar.close()
+    seconds = time.perf_counter() - start
+    rows = summarise([r.method for r in results], {r.method: r.scores for r in results}, config.seed)
+    for row, r in zip(rows, results, strict=True):
+        row["display"] = r.method if r.method.startswith("control") else get_method(r.method).display
+        row["seconds"] = round(r.seconds, 2)
+        row["error"] = r.error or ""
     write_csv(rows, args.out)
+    write_scores(args.out.with_suffix(".scores.npz"), indices, results)
     meta = {
         "command": "python -m explain.evaluate " + shlex.join(argv if argv is not None else sys.argv[1:]),
         "date": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
-        "seconds": round(time.perf_counter() - start, 1), "n": config.n, "seed": config.seed,
-        "replacement": config.replacement, "sensitivity_every": config.sensitivity_every,
-        "checkpoint": str(args.checkpoint or "bundled"), "torch": torch.__version__,
-        "threads": torch.get_num_threads(),
+        "n": config.n, "seconds": round(seconds, 1), "seed": config.seed,
+        "seconds_per_method": {r.method: round(r.seconds, 2) for r in results},
+        "replacements": list(config.replacements),
+        "subsample": {"max_sensitivity": config.extras_n, "seed_stability": config.extras_n,
+                      "seed_stability_seeds": 5},
+        "kendall_tau_between_replacements": {c: replacement_agreement(rows, c) for c in ("deletion", "insertion")},
+        "winners": {c: winners(rows, c) for c in ("deletion", "insertion")},
+        "checkpoint": str(args.checkpoint or "bundled"), "threads": torch.get_num_threads(), "versions": versions(),
     }
     Path(str(args.out) + ".meta.json").write_text(json.dumps(meta, indent=2))
-    print(f"{len(rows)} rows → {args.out} in {meta['seconds']} s")
+    failed = [r.method for r in results if r.error]
+    print(f"{len(rows)} rows → {args.out} in {meta['seconds']} s" + (f"; failed: {', '.join(failed)}" if failed else ""))
     return 0
 
 

@@ -1,22 +1,25 @@
-"""Score every method over many test digits: the dataset leaderboard behind the CLI and the app."""
+"""Score every method over many test digits in batches: the dataset leaderboard behind the CLI and
+the app. Per method, one `explain_batch` per chunk of digits and one batched call per metric;
+the per-digit scores are kept, so intervals and ranks can be recomputed from them."""
 
 from __future__ import annotations
 
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field
 
 import numpy as np
 import torch
+from scipy import ndimage
 from torch import nn
 
-from explain.core import MethodError, as_input, explain
-from explain.metrics import Metric, Scored, default_metrics
+from explain.core import as_batch, explain_batch
+from explain.metrics import REPLACEMENTS, Explained, Metric, MaxSensitivity, core_metrics
 from explain.registry import get_method
-from explain.types import Attribution
-from explain.sanity import random_map, sobel_map
+from explain.types import BatchAttribution
 
 CONTROLS = ("control_random", "control_sobel")
+SEEDS_FOR_STABILITY = 5
 
 
 @dataclass(frozen=True)
@@ -24,17 +27,31 @@ class LeaderboardConfig:
     methods: tuple[str, ...]
     n: int = 100
     seed: int = 0
-    replacement: str = "mean"
-    sensitivity_every: int = 10  # max-sensitivity re-explains the digit 4×: score every k-th digit
+    replacements: tuple[str, ...] = REPLACEMENTS
+    extras_n: int = 100  # stratified subsample for the extras that re-explain (max-sensitivity, seed stability)
     controls: bool = True
+    chunk: int = 500  # digits per batch
 
     def __post_init__(self) -> None:
         for m in self.methods:
             get_method(m)
         if not 1 <= self.n <= 10_000:
             raise ValueError(f"n must be in 1..10000, got {self.n}")
-        if self.sensitivity_every < 1:
-            raise ValueError(f"sensitivity_every must be ≥ 1, got {self.sensitivity_every}")
+        if not 0 <= self.extras_n <= self.n:
+            raise ValueError(f"extras_n must be in 0..n ({self.n}), got {self.extras_n}")
+        for r in self.replacements:
+            if r not in REPLACEMENTS:
+                raise ValueError(f"replacement must be one of {list(REPLACEMENTS)}, got {r!r}")
+
+
+@dataclass
+class MethodScores:
+    """One method's per-digit scores: metric name → (n,) array (NaN where not computed)."""
+
+    method: str
+    scores: dict[str, np.ndarray] = field(default_factory=dict)
+    seconds: float = 0.0
+    error: str | None = None
 
 
 def stratified_indices(labels: torch.Tensor, n: int, seed: int) -> list[int]:
@@ -49,73 +66,93 @@ def stratified_indices(labels: torch.Tensor, n: int, seed: int) -> list[int]:
     return sorted(out)
 
 
-def score(model: nn.Module, x: torch.Tensor, attribution, metrics: list[Metric]) -> dict[str, float]:
-    s = Scored(model, x, attribution)
-    return {m.name: float(m(s)) for m in metrics}
-
-
-def control_attribution(x: torch.Tensor, name: str, seed: int, like: Attribution) -> Attribution:
-    """A control map (uniform noise, or the input's Sobel edges) dressed as `like`'s result."""
+def control_maps(x: torch.Tensor, indices: list[int], name: str, seed: int) -> np.ndarray:
+    """Control maps for digits `indices`: uniform noise drawn afresh per digit (from the seed and the
+    digit's index), or each input's Sobel edges."""
     if name not in CONTROLS:
         raise ValueError(f"unknown control {name!r}; use one of {list(CONTROLS)}")
-    values = random_map(seed) if name == "control_random" else sobel_map(x)
-    return replace(like, values=values, method=name, completeness_gap=None, baseline_output=None, runtime_ms=0.0)
+    if name == "control_random":
+        return np.stack([np.random.default_rng([seed, i]).uniform(-1, 1, size=(28, 28)) for i in indices])
+    img = x.reshape(-1, 28, 28).numpy().astype(np.float64)
+    return np.hypot(ndimage.sobel(img, axis=1), ndimage.sobel(img, axis=2))
 
 
-def digit_scores(model: nn.Module, x, config: LeaderboardConfig, with_sensitivity: bool
-                 ) -> dict[str, dict[str, float] | MethodError]:
-    """Every configured method (and control) on one digit: metric name → value, plus runtime_ms."""
-    xt = as_input(x)
-    metrics = default_metrics(config.replacement, sensitivity=with_sensitivity)
-    plain = default_metrics(config.replacement, sensitivity=False)
-    out: dict[str, dict[str, float] | MethodError] = {}
-    reference = None
-    for name in config.methods:
-        try:
-            start = time.perf_counter()
-            a = explain(model, xt, name, seed=config.seed)
-            runtime = (time.perf_counter() - start) * 1000
-            out[name] = {**score(model, xt, a, metrics), "runtime_ms": runtime}
-            reference = reference or a
-        except Exception as exc:  # noqa: BLE001 - one failing method must not end a long run
-            out[name] = MethodError(name, f"{type(exc).__name__}: {exc}")
-    if config.controls:
-        like = reference or explain(model, xt, "saliency")
-        for name in CONTROLS:
-            out[name] = score(model, xt, control_attribution(xt, name, config.seed, like), plain)
-    return out
+def control_batch(like: BatchAttribution, values: np.ndarray, name: str) -> BatchAttribution:
+    """Control maps dressed as `like`'s results (same targets and outputs, no completeness)."""
+    return BatchAttribution(values=values, method=name, library="control", targets=like.targets, params={},
+                            seed=like.seed, runtime_ms=0.0, outputs=like.outputs)
 
 
-def aggregate(per_digit: list[dict[str, dict[str, float] | MethodError]]) -> list[dict[str, object]]:
-    """Mean and 95 % confidence half-width of each metric per method; median runtime; error count."""
-    rows = []
-    names = list(per_digit[0]) if per_digit else []
-    for name in names:
-        ok = [d[name] for d in per_digit if isinstance(d.get(name), dict)]
-        errors = sum(isinstance(d.get(name), MethodError) for d in per_digit)
-        spec = None if name in CONTROLS else get_method(name)
-        row: dict[str, object] = {
-            "method": name, "library": spec.library if spec else "control", "family": spec.family if spec else "control",
-            "n": len(ok), "errors": errors,
-        }
-        keys = sorted({k for d in ok for k in d if k != "runtime_ms"})
-        for k in keys:
-            v = np.array([d.get(k, np.nan) for d in ok], dtype=float)
-            v = v[~np.isnan(v)]
-            row[f"{k}_mean"] = float(v.mean()) if v.size else float("nan")
-            row[f"{k}_ci95"] = float(1.96 * v.std(ddof=1) / np.sqrt(v.size)) if v.size > 1 else float("nan")
-        times = [d["runtime_ms"] for d in ok if "runtime_ms" in d]
-        row["runtime_ms_median"] = float(np.median(times)) if times else float("nan")
-        rows.append(row)
-    return rows
+def score_batch(model: nn.Module, x: torch.Tensor, batch: BatchAttribution, metrics: list[Metric]) -> dict[str, np.ndarray]:
+    e = Explained(model, x, batch)
+    return {m.name: m.scores(e) for m in metrics}
+
+
+def seed_stability(model: nn.Module, x: torch.Tensor, method: str, targets: list, seeds: int = SEEDS_FOR_STABILITY
+                   ) -> np.ndarray:
+    """Per digit: the mean pairwise Spearman correlation of the method's maps over `seeds` seeds."""
+    from scipy.stats import rankdata
+
+    ranks = np.stack([rankdata(explain_batch(model, x, method, targets, seed=s).values.reshape(len(x), -1), axis=1)
+                      for s in range(seeds)])  # (S, N, P)
+    ranks -= ranks.mean(axis=2, keepdims=True)
+    ranks /= np.maximum(np.linalg.norm(ranks, axis=2, keepdims=True), 1e-12)
+    pairs = [(a, b) for a in range(seeds) for b in range(a + 1, seeds)]
+    return np.mean([(ranks[a] * ranks[b]).sum(axis=1) for a, b in pairs], axis=0)
 
 
 def run_leaderboard(model: nn.Module, images: torch.Tensor, labels: torch.Tensor, config: LeaderboardConfig,
-                    progress: Callable[[int, int], None] | None = None) -> list[dict[str, object]]:
+                    progress: Callable[[str, int, int], None] | None = None) -> tuple[list[int], list[MethodScores]]:
+    """Every method (and control) on `config.n` stratified test digits: per-digit scores.
+
+    The core metrics run on all n digits; max-sensitivity and seed stability (they explain again)
+    on the first `extras_n` of a second stratified draw, marked NaN elsewhere.
+    """
     indices = stratified_indices(labels, config.n, config.seed)
-    per_digit = []
-    for k, i in enumerate(indices):
-        per_digit.append(digit_scores(model, images[i], config, with_sensitivity=k % config.sensitivity_every == 0))
-        if progress:
-            progress(k + 1, len(indices))
-    return aggregate(per_digit)
+    extras = set(stratified_indices(labels[indices], config.extras_n, config.seed + 1)) if config.extras_n else set()
+    extra_pos = np.array(sorted(extras), dtype=int)
+    x_all = as_batch(images[indices])
+    metrics = core_metrics(config.replacements)
+    results: list[MethodScores] = []
+    reference: BatchAttribution | None = None
+    for name in config.methods:
+        res = MethodScores(name)
+        start = time.perf_counter()
+        try:
+            parts = []
+            for lo in range(0, config.n, config.chunk):
+                x = x_all[lo : lo + config.chunk]
+                batch = explain_batch(model, x, name, seed=config.seed)
+                parts.append(score_batch(model, x, batch, metrics))
+                if progress:
+                    progress(name, min(lo + config.chunk, config.n), config.n)
+            res.scores = {k: np.concatenate([p[k] for p in parts]) for k in parts[0]}
+            if len(extra_pos):
+                xe = x_all[extra_pos]
+                batch_e = explain_batch(model, xe, name, seed=config.seed)
+                res.scores["max_sensitivity"] = _spread(MaxSensitivity().scores(Explained(model, xe, batch_e)),
+                                                        extra_pos, config.n)
+                if get_method(name).stochastic:
+                    res.scores["seed_stability"] = _spread(
+                        seed_stability(model, xe, name, list(batch_e.targets)), extra_pos, config.n)
+            if reference is None:
+                reference = explain_batch(model, x_all, "saliency")
+        except Exception as exc:  # noqa: BLE001 - one failing method must not end a long run
+            res.error = f"{type(exc).__name__}: {exc}"
+        res.seconds = time.perf_counter() - start
+        results.append(res)
+    if config.controls:
+        like = reference or explain_batch(model, x_all, "saliency")
+        for name in CONTROLS:
+            start = time.perf_counter()
+            batch = control_batch(like, control_maps(x_all, indices, name, config.seed), name)
+            res = MethodScores(name, score_batch(model, x_all, batch, metrics))
+            res.seconds = time.perf_counter() - start
+            results.append(res)
+    return indices, results
+
+
+def _spread(values: np.ndarray, positions: np.ndarray, n: int) -> np.ndarray:
+    out = np.full(n, np.nan)
+    out[positions] = values
+    return out

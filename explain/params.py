@@ -10,7 +10,9 @@ import dataclasses
 from dataclasses import dataclass, field
 from typing import Any, ClassVar, TypeVar
 
-BASELINES = ("zero", "mean", "blur", "noise")
+BASELINES = ("zero", "mean", "blur", "noise")  # one reference per digit
+BACKGROUND = "background"  # K training digits as references (Shapley-style methods)
+REFERENCES = (BACKGROUND, *BASELINES)
 
 P = TypeVar("P", bound="Params")
 
@@ -105,7 +107,10 @@ class IGParams(BaselineParams):
 
 @dataclass(frozen=True)
 class BackgroundParams(Params):
-    background_size: int = bounded(20, 1, 1000, help="training digits used as baselines")
+    baseline: str = bounded(BACKGROUND, choices=REFERENCES,
+                            help="reference: K training digits, or one reference per digit (a background of one)")
+    blur_sigma: float = bounded(3.0, 0.5, 10.0, help="Gaussian sigma of the blurred baseline (px)")
+    background_size: int = bounded(20, 1, 1000, help="training digits used as references (baseline=background)")
 
 
 @dataclass(frozen=True)
@@ -139,7 +144,8 @@ class SampledGridParams(GridParams):
 
 @dataclass(frozen=True)
 class ShapleySamplingParams(GridParams):
-    n_samples: int = bounded(25, 1, 500, help="random feature permutations")
+    # 50 permutations of 784 one-pixel cells is ~40k forward passes: the most one request may cost (~3 s).
+    n_samples: int = bounded(25, 1, 50, help="random feature permutations")
 
 
 @dataclass(frozen=True)

@@ -24,14 +24,19 @@ class MethodSpec:
     stochastic: bool  # uses random numbers beyond the baseline (seeded)
     params: type[Params]
     run: Callable[[Context], Raw]
-    axiom: bool = False  # completeness: Σ attributions = f(x) − f(baseline)
+    completeness: bool = False  # Σ attributions = f(x) − f(reference) (exactly or in expectation)
     fast: bool = False  # in the default set shown while drawing
     summary: str = ""
+    # False: the library explains one example at a time; `explain_batch` calls it per digit.
+    batched: bool = True
+    # What a map is over: (28, 28) pixels, or a layer's units for a method over a layer.
+    map_shape: tuple[int, ...] = (28, 28)
 
     def describe(self) -> dict:
         return {
             "name": self.name, "display": self.display, "library": self.library, "family": self.family,
-            "stochastic": self.stochastic, "completeness": self.axiom, "fast": self.fast,
+            "stochastic": self.stochastic, "completeness": self.completeness, "fast": self.fast,
+            "batched": self.batched, "map_shape": list(self.map_shape),
             "summary": self.summary, "params": self.params.describe(),
         }
 
@@ -55,8 +60,13 @@ def register(**spec_fields) -> Callable[[Callable[[Context], Raw]], Callable[[Co
 
 
 def _load_adapters() -> None:
-    # Importing the adapter modules fills the registry (once; imports are cached).
-    from explain.methods import captum_gradient, captum_perturbation, lime_methods, shap_methods  # noqa: F401
+    # Importing the adapter modules fills the registry (once; imports are cached). Only captum is
+    # imported here, under the one import lock; shap and lime load when a method of theirs first runs.
+    from explain.warmup import IMPORT_LOCK, ensure_imported
+
+    ensure_imported("captum")
+    with IMPORT_LOCK:
+        from explain.methods import captum_gradient, captum_perturbation, lime_methods, shap_methods  # noqa: F401
 
 
 def methods() -> list[MethodSpec]:
@@ -77,3 +87,8 @@ def get_method(name: str) -> MethodSpec:
 
 def fast_methods() -> list[str]:
     return [m.name for m in methods() if m.fast]
+
+
+def methods_taking(param: str) -> list[str]:
+    """The methods with a parameter called `param` (e.g. "baseline")."""
+    return [m.name for m in methods() if param in m.params.__dataclass_fields__]

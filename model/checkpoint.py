@@ -35,6 +35,33 @@ def _number(v: Any) -> bool:
     return type(v) in (int, float) and math.isfinite(v)
 
 
+# Allowed ranges of the numeric metadata: (kind, low, high, low is exclusive). Pixels are in [0, 1],
+# so the normalisation mean lies there too and std cannot be tiny; the rest bounds what Home shows.
+META_RANGES: dict[str, tuple[type, float, float, bool]] = {
+    "mean": (float, 0.0, 1.0, False),
+    "std": (float, 1e-6, 1.0, True),
+    "seed": (int, 0, 2**32 - 1, False),
+    "epochs": (int, 0, 10_000, False),
+    "batch_size": (int, 1, 60_000, False),
+    "train_size": (int, 1, 60_000, False),
+    "lr": (float, 0.0, 10.0, True),
+    "test_accuracy": (float, 0.0, 1.0, False),
+}
+
+
+def _check_range(key: str, v: Any, required: bool) -> None:
+    if v is None and not required:
+        return
+    kind, low, high, exclusive = META_RANGES[key]
+    ok_type = type(v) is int if kind is int else _number(v)
+    if not ok_type:
+        noun = "an integer" if kind is int else "a finite number"
+        raise ValueError(f"checkpoint metadata {key!r} must be {noun}, got {v!r}")
+    if not ((low < v) if exclusive else (low <= v)) or v > high:
+        bracket = "(" if exclusive else "["
+        raise ValueError(f"checkpoint metadata {key!r} is {v!r}; it must be in {bracket}{low:g}, {high:g}]")
+
+
 @dataclass(frozen=True)
 class CheckpointMeta:
     architecture: str = ARCHITECTURE
@@ -76,16 +103,10 @@ class CheckpointMeta:
         hidden = raw.get("hidden")
         if not isinstance(hidden, list | tuple) or not all(type(h) is int for h in hidden):
             raise ValueError(f"checkpoint metadata 'hidden' must be a list of integers, got {hidden!r}")
-        for key in ("mean", "std"):
-            if not _number(raw.get(key)):
-                raise ValueError(f"checkpoint metadata {key!r} must be a finite number, got {raw.get(key)!r}")
-        # Uploaded metadata is shown in the app: every field must have the type it claims.
-        for key in ("seed", "epochs", "batch_size", "train_size"):
-            if raw.get(key) is not None and (type(raw[key]) is not int or raw[key] < 0):
-                raise ValueError(f"checkpoint metadata {key!r} must be a non-negative integer, got {raw[key]!r}")
-        for key in ("lr", "test_accuracy"):
-            if raw.get(key) is not None and not _number(raw[key]):
-                raise ValueError(f"checkpoint metadata {key!r} must be a number, got {raw[key]!r}")
+        # Uploaded metadata is shown in the app and used for normalisation: every field must have the
+        # type it claims and a value in a sane range (std 1e-300 or mean 1e308 overflow every output).
+        for key in ("mean", "std", "seed", "epochs", "batch_size", "train_size", "lr", "test_accuracy"):
+            _check_range(key, raw.get(key), required=key in ("mean", "std"))
         for key in ("lr_schedule", "torch_version", "created"):
             if raw.get(key) is not None and (not isinstance(raw[key], str) or len(raw[key]) > 64):
                 raise ValueError(f"checkpoint metadata {key!r} must be a short string")
@@ -105,10 +126,16 @@ def checkpoint_bytes(model: MLP, meta: CheckpointMeta) -> bytes:
 
 def save_checkpoint(model: MLP, path: Path | str, meta: CheckpointMeta) -> None:
     path = Path(path)
+    if path.is_dir():
+        raise ValueError(f"{path} is a directory, not a checkpoint file name")
     path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_suffix(path.suffix + ".tmp")
-    tmp.write_bytes(checkpoint_bytes(model, meta))
-    tmp.replace(path)  # never leave a half-written checkpoint behind
+    tmp = path.with_name(path.name + ".tmp")
+    try:
+        tmp.write_bytes(checkpoint_bytes(model, meta))
+        tmp.replace(path)  # never leave a half-written checkpoint behind…
+    except BaseException:
+        tmp.unlink(missing_ok=True)  # …nor the temporary file when the rename fails
+        raise
 
 
 def _looks_like_pickle(data: bytes) -> bool:
@@ -139,8 +166,14 @@ def _safetensors_header(data: bytes) -> tuple[dict[str, Any], int]:
     if len(data) < 8:
         raise ValueError(f"checkpoint is truncated: {len(data)} bytes, not even a safetensors header")
     (n,) = struct.unpack("<Q", data[:8])
+    # A safetensors file is an 8-byte length, then a JSON object: anything else is another kind of
+    # file (a text file renamed, say), and the user should hear that before any byte count.
+    if len(data) > 8 and data[8:9] != b"{":
+        raise ValueError(f"this is not a safetensors file (it does not start with a safetensors header; "
+                         f"read as one, its header would be {n:,} bytes)")
     if n > MAX_HEADER_BYTES:
-        raise ValueError(f"checkpoint header declares {n:,} bytes; the limit is {MAX_HEADER_BYTES:,}")
+        raise ValueError(f"this is not a safetensors file, or a corrupt one: its header declares {n:,} bytes; "
+                         f"the limit is {MAX_HEADER_BYTES:,}")
     if 8 + n > len(data):
         raise ValueError(f"checkpoint is truncated: header declares {n:,} bytes, file has {len(data) - 8:,}")
     try:
@@ -197,7 +230,29 @@ def load_checkpoint_bytes(data: bytes) -> tuple[MLP, CheckpointMeta]:
             raise ValueError(f"tensor {name!r} contains NaN or infinite values")
     model.load_state_dict(tensors, strict=True)
     model.eval()
+    _check_outputs(model)
     return model, meta
+
+
+def _probe_images() -> torch.Tensor:
+    """Inputs every model must map to finite logits: a black and a white image and a few test digits."""
+    from model.data import load_mnist
+
+    extremes = torch.stack([torch.zeros(28, 28), torch.ones(28, 28)])
+    try:
+        digits = load_mnist(train=False).images[:8]
+    except (OSError, RuntimeError):  # no MNIST files (a bare install): the extremes still catch overflow
+        return extremes
+    return torch.cat([extremes, digits])
+
+
+@torch.no_grad()
+def _check_outputs(model: MLP) -> None:
+    """Finite weights can still overflow (weights 3e38, std 1e-300): refuse what computes NaN or ±inf."""
+    logits = model(_probe_images())
+    if not torch.isfinite(logits).all():
+        raise ValueError("this model computes NaN or infinite outputs on ordinary digits "
+                         "(overflowing weights or normalisation); it was not loaded")
 
 
 def load_checkpoint(path: Path | str) -> tuple[MLP, CheckpointMeta]:

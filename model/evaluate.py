@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import argparse
 import json
 import sys
 from dataclasses import asdict, dataclass
@@ -81,18 +80,19 @@ def evaluate(model: nn.Module, split: Split | None = None) -> EvalReport:
 
 
 def main(argv: list[str] | None = None) -> int:
+    from model import cli
     from model.checkpoint import load_checkpoint
     from model.paths import bundled_checkpoint
 
-    p = argparse.ArgumentParser(prog="python -m model.evaluate", description=__doc__)
+    p = cli.OneLineParser(prog="python -m model.evaluate", description=__doc__)
     p.add_argument("--checkpoint", type=Path, default=None, help="default: the bundled model")
     p.add_argument("--json", action="store_true", help="print one JSON object")
     args = p.parse_args(argv)
     try:
-        model, _meta = load_checkpoint(args.checkpoint or bundled_checkpoint())
+        path = cli.check_input_file(args.checkpoint or bundled_checkpoint(), "checkpoint")
+        model, _meta = load_checkpoint(path)
     except (ValueError, OSError) as exc:
-        print(f"error: {exc}", file=sys.stderr)
-        return 2
+        cli.fail(str(exc))
     report = evaluate(model)
     if args.json:
         print(json.dumps(report.to_dict()))

@@ -8,18 +8,28 @@ with a message a user can act on.
 from __future__ import annotations
 
 import io
+import re
 
 import numpy as np
-from PIL import Image, ImageOps, ImageSequence, UnidentifiedImageError
+from PIL import Image, ImageSequence, UnidentifiedImageError
 
 MAX_UPLOAD_BYTES = 5 * 1024 * 1024
 MAX_PIXELS = 25_000_000  # declared width × height; bombs claim far more
 WORK_SIDE = 280  # larger pictures are downscaled to this longer side before preprocessing
 FORMATS = ("PNG", "JPEG", "GIF", "BMP", "WEBP")
+# WebP decodes to RGBA through an extra full-size buffer (measured: ~16 bytes per pixel at peak), so
+# its bound is lower to keep every accepted upload under ~150 MB while decoding.
+MAX_PIXELS_BY_FORMAT = {"WEBP": 6_000_000}
+EXIF_ORIENTATION = 0x0112
+# EXIF orientation → the array operation that makes the picture upright (as ImageOps.exif_transpose).
+ORIENT = {
+    2: np.fliplr, 3: lambda a: np.rot90(a, 2), 4: np.flipud, 5: lambda a: np.rot90(np.flipud(a), -1),
+    6: lambda a: np.rot90(a, -1), 7: lambda a: np.rot90(np.flipud(a), 1), 8: lambda a: np.rot90(a, 1),
+}
 
 
 def decode_upload(data: bytes) -> np.ndarray:
-    """Bytes of a PNG/JPEG/GIF/BMP/WebP → H×W float32 in [0, 1], ink bright, background dark."""
+    """Bytes of a PNG/JPEG/GIF/BMP/WebP → H×W float32 in [0, 1], ink bright, background black."""
     if not isinstance(data, bytes | bytearray):
         raise TypeError(f"upload must be bytes, got {type(data).__name__}")
     if len(data) == 0:
@@ -31,27 +41,63 @@ def decode_upload(data: bytes) -> np.ndarray:
         # checked on the declared size, before a single pixel is decoded.
         img = Image.open(io.BytesIO(bytes(data)), formats=FORMATS)
         w, h = img.size
-        if w * h > MAX_PIXELS:
-            raise ValueError(f"the image declares {w}×{h} pixels; the limit is {MAX_PIXELS:,}")
+        limit = MAX_PIXELS_BY_FORMAT.get(img.format or "", MAX_PIXELS)
+        if w * h > limit:
+            raise ValueError(f"the image declares {w}×{h} pixels; the limit for {img.format} is {limit:,}")
         frame = next(iter(ImageSequence.Iterator(img)))  # first frame of an animation
+        # JPEG can decode at 1/2, 1/4 or 1/8 scale: a 25-megapixel photo never exists at full size.
+        frame.draft(frame.mode, (2 * WORK_SIDE, 2 * WORK_SIDE))
         frame.load()
+        orientation = frame.getexif().get(EXIF_ORIENTATION, 1)  # read before shrinking drops the EXIF
         gray = _to_gray(frame)
+        if orientation in ORIENT:  # a phone photo taken sideways stands upright
+            gray = np.ascontiguousarray(ORIENT[orientation](gray))
     except (UnidentifiedImageError, Image.DecompressionBombError) as exc:
-        raise ValueError(f"not a supported image ({', '.join(FORMATS)}) or too large: {exc}") from None
-    except (OSError, SyntaxError, EOFError) as exc:
-        raise ValueError(f"the image could not be decoded (truncated or corrupt?): {exc}") from None
+        raise ValueError(f"not a supported image ({', '.join(FORMATS)}) or too large{_detail(exc)}") from None
+    except (OSError, SyntaxError, EOFError, ValueError) as exc:
+        if isinstance(exc, ValueError) and str(exc).startswith("the image declares"):
+            raise
+        raise ValueError(f"the image could not be decoded (truncated or corrupt?){_detail(exc)}") from None
     return _mnist_polarity(gray)
 
 
-def _to_gray(frame: Image.Image) -> np.ndarray:
-    if frame.mode in ("I;16", "I;16B", "I;16L", "I"):
-        arr = np.asarray(frame, dtype=np.float32)
-        peak = 65535.0 if frame.mode.startswith("I;16") or arr.max() > 255 else 255.0
-        frame = Image.fromarray(np.clip(arr / peak * 255.0, 0, 255).astype(np.uint8))
+def _detail(exc: BaseException) -> str:
+    """Pillow's message without the in-memory file's repr (`<_io.BytesIO object at 0x…>`)."""
+    text = re.sub(r"\s*<_io\.BytesIO object at 0x[0-9a-fA-F]+>", "", str(exc)).strip()
+    return f": {text}" if text and "cannot identify image file" not in text else ""
+
+
+def _shrink(frame: Image.Image) -> Image.Image:
+    """Box-average the frame to at most 2×WORK_SIDE, one band of rows at a time, converting only bands.
+
+    Converting first (16-bit → float, palette → RGBA) multiplies a 25-megapixel picture's memory by up
+    to 8; band by band, the only full-size copy is the decoded frame itself.
+    """
+    w, h = frame.size
+    k = max(1, -(-max(w, h) // (2 * WORK_SIDE)))  # ceil: reduction factor
+    wide = frame.mode in ("I;16", "I;16B", "I;16L", "I")
     has_alpha = frame.mode in ("RGBA", "LA", "PA") or (frame.mode == "P" and "transparency" in frame.info)
-    if frame.mode not in ("L", "RGB", "RGBA", "LA"):  # palette, CMYK, …: a mode that resizes well
-        frame = frame.convert("RGBA" if has_alpha else "RGB")
-    # Shrink before any float conversion: a 25-megapixel photo is 100 MB as RGBA bytes, 4× as floats.
+    if k == 1 and not wide:
+        return frame if frame.mode in ("L", "RGB", "RGBA", "LA") else frame.convert("RGBA" if has_alpha else "RGB")
+    if wide:
+        peak = 65535.0 if frame.mode.startswith("I;16") else float(max(255, frame.getextrema()[1]))
+    bands = []
+    for top in range(0, h - h % k if h >= k else h, k):
+        band = frame.crop((0, top, w - w % k if w >= k else w, min(top + k, h)))
+        if wide:  # 16-bit: average the small band in numpy, scale to 8 bits
+            arr = np.asarray(band, dtype=np.float32)
+            bh, bw = arr.shape
+            arr = arr[:, : bw - bw % k].reshape(bh, -1, k).mean(axis=(0, 2)) if bw >= k else arr.mean(axis=0)
+            bands.append(np.clip(arr / peak * 255.0, 0, 255).astype(np.uint8)[None])
+            continue
+        band = band.convert("RGBA" if has_alpha else ("L" if frame.mode in ("1", "L", "I", "F") else "RGB"))
+        bands.append(np.asarray(band.reduce(k)))
+    return Image.fromarray(np.concatenate(bands, axis=0))
+
+
+def _to_gray(frame: Image.Image) -> np.ndarray:
+    frame = _shrink(frame)
+    has_alpha = frame.mode in ("RGBA", "LA")
     if max(frame.size) > WORK_SIDE:
         frame.thumbnail((WORK_SIDE, WORK_SIDE), Image.Resampling.LANCZOS)
     if has_alpha:
@@ -64,11 +110,19 @@ def _to_gray(frame: Image.Image) -> np.ndarray:
         paper_value = 255 if opaque.any() and float(lum[opaque].mean()) < 0.5 else 0
         paper = Image.new("RGBA", rgba.size, (paper_value, paper_value, paper_value, 255))
         frame = Image.alpha_composite(paper, rgba)
-    frame = ImageOps.exif_transpose(frame.convert("L"))
+    frame = frame.convert("L")
     return np.asarray(frame, dtype=np.float32) / 255.0
 
 
 def _mnist_polarity(gray: np.ndarray) -> np.ndarray:
-    """Invert dark-on-light pictures: MNIST digits are white ink on black."""
+    """White ink on a black background, as in MNIST: invert dark-on-light pictures, then take the
+    paper's own level (the border's median) as black, so grey paper leaves no grey box around the digit."""
     border = np.concatenate([gray[0], gray[-1], gray[:, 0], gray[:, -1]])
-    return 1.0 - gray if float(np.median(border)) > 0.5 else gray
+    if float(np.median(border)) > 0.5:
+        gray = 1.0 - gray
+        border = 1.0 - border
+    background = float(np.median(border))
+    peak = float(gray.max(initial=0.0))
+    if peak - background < 0.05:  # no contrast to speak of: leave it (preprocess finds no ink)
+        return np.clip(gray - background, 0.0, 1.0).astype(np.float32)
+    return np.clip((gray - background) / (peak - background), 0.0, 1.0).astype(np.float32)

@@ -103,3 +103,37 @@ class MLP(nn.Module):
 
     def expected_shapes(self) -> dict[str, tuple[int, ...]]:
         return {k: tuple(v.shape) for k, v in self.state_dict().items()}
+
+
+def check_model(model: object) -> nn.Module:
+    """Raise TypeError / ValueError naming what makes `model` unusable as a 28×28 → 10 digit classifier.
+
+    Without this, a float64 or 5-output model fails deep inside an explainer with torch's
+    "mat1 and mat2 …" RuntimeError. Checked: it is a Module; every floating parameter and buffer is
+    float32; it maps one (1, 1, 28, 28) image to (1, 10) logits. A Digit Lens MLP is checked from its
+    layers; any other module is probed with one forward pass of a black image (its hooks see that call).
+    """
+    if not isinstance(model, nn.Module):
+        raise TypeError(f"model must be a torch.nn.Module, got {type(model).__name__}")
+    for name, t in (*model.named_parameters(), *model.named_buffers()):
+        if t.is_floating_point() and t.dtype != torch.float32:
+            raise TypeError(f"model weight {name!r} is {t.dtype}; Digit Lens needs float32 "
+                            "(convert with model.float())")
+    if isinstance(model, MLP):
+        linears = [m for m in model.net if isinstance(m, nn.Linear)]
+        if linears and linears[0].in_features == N_PIXELS and linears[-1].out_features == N_CLASSES:
+            return model
+        outputs = linears[-1].out_features if linears else 0
+        inputs = linears[0].in_features if linears else 0
+        raise ValueError(f"model takes {inputs} inputs and gives {outputs} outputs; "
+                         f"Digit Lens needs {N_PIXELS} inputs (28×28 pixels) and {N_CLASSES} outputs (digits 0–9)")
+    try:
+        with torch.no_grad():
+            out = model(torch.zeros(1, 1, IMAGE_SIDE, IMAGE_SIDE))
+    except (RuntimeError, ValueError, TypeError) as exc:
+        raise ValueError(f"model cannot take one 1×28×28 image: {exc}") from None
+    if not isinstance(out, torch.Tensor) or tuple(out.shape) != (1, N_CLASSES):
+        shape = tuple(out.shape) if isinstance(out, torch.Tensor) else type(out).__name__
+        raise ValueError(f"model gives {shape} for one image; Digit Lens needs (1, {N_CLASSES}) logits, "
+                         f"one per digit 0–9")
+    return model

@@ -37,3 +37,9 @@ def data_cache_dir() -> Path:
     if env:
         return Path(env)
     return Path(os.environ.get("XDG_CACHE_HOME", Path.home() / ".cache")) / "digit-lens"
+
+
+def user_models_dir() -> Path:
+    """Where `python -m model.train` writes by default: the user's cache, never the shipped assets."""
+    base = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache")
+    return base / "digit-lens" / "models"

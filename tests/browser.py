@@ -59,14 +59,51 @@ def streamlit_server(timeout: float = 60.0, with_process: bool = False) -> Itera
         log.close()
 
 
-def draw_stroke(page, points: list[tuple[float, float]]) -> None:
-    """Draw one stroke on the drawable canvas; points are fractions (0–1) of its size."""
-    canvas = page.locator("canvas.upper-canvas").first
+PAD = "canvas.dl-view"  # our drawing pad (Playwright's CSS locators pierce its shadow root)
+
+
+def pad_box(page) -> dict:
+    canvas = page.locator(PAD).first
+    canvas.wait_for(timeout=120_000)
     box = canvas.bounding_box()
-    assert box is not None, "canvas not visible"
+    assert box is not None, "drawing pad not visible"
+    return box
+
+
+def draw_stroke(page, points: list[tuple[float, float]], steps: int = 8) -> None:
+    """Draw one stroke with the mouse on the pad; points are fractions (0–1) of its size."""
+    box = pad_box(page)
     xs = [(box["x"] + fx * box["width"], box["y"] + fy * box["height"]) for fx, fy in points]
     page.mouse.move(*xs[0])
     page.mouse.down()
     for x, y in xs[1:]:
-        page.mouse.move(x, y, steps=8)
+        page.mouse.move(x, y, steps=steps)
     page.mouse.up()
+
+
+TOUCH_STROKE_JS = """([sel, pts]) => {
+  const el = document.querySelector('[data-testid="stBidiComponentIsolated"]').shadowRoot.querySelector(sel);
+  const r = el.getBoundingClientRect();
+  const at = ([fx, fy]) => ({clientX: r.left + fx * r.width, clientY: r.top + fy * r.height});
+  const base = {pointerId: 7, pointerType: "touch", isPrimary: true, bubbles: true, cancelable: true, composed: true};
+  el.dispatchEvent(new PointerEvent("pointerdown", {...base, ...at(pts[0]), buttons: 1}));
+  for (let i = 1; i < pts.length; i++) {
+    const [ax, ay] = pts[i - 1], [bx, by] = pts[i];
+    for (let k = 1; k <= 8; k++) el.dispatchEvent(new PointerEvent("pointermove",
+      {...base, ...at([ax + (bx - ax) * k / 8, ay + (by - ay) * k / 8]), buttons: 1}));
+  }
+  el.dispatchEvent(new PointerEvent("pointerup", {...base, ...at(pts[pts.length - 1])}));
+}"""
+
+
+def touch_stroke(page, points: list[tuple[float, float]]) -> None:
+    """Draw one stroke as a finger would: touch pointer events on the pad (what a phone sends)."""
+    pad_box(page)
+    page.evaluate(TOUCH_STROKE_JS, [PAD, [list(p) for p in points]])
+
+
+def prediction(page, timeout: float = 90_000) -> str:
+    """Wait for the Prediction metric and return its value."""
+    metric = page.locator('[data-testid="stMetric"]').filter(has_text="Prediction")
+    metric.wait_for(timeout=timeout)
+    return metric.locator('[data-testid="stMetricValue"]').inner_text().strip()

@@ -45,7 +45,8 @@ class LoadReport:
 
 
 async def _draw(page, strokes) -> None:
-    canvas = page.locator("canvas.upper-canvas").first
+    canvas = page.locator("canvas.dl-view").first
+    await canvas.wait_for(timeout=120_000)
     box = await canvas.bounding_box()
     for stroke in strokes:
         pts = [(box["x"] + fx * box["width"], box["y"] + fy * box["height"]) for fx, fy in stroke]
@@ -79,8 +80,7 @@ async def one_session(browser, url: str, shape: str) -> SessionResult:
     try:
         page = await context.new_page()
         await page.goto(f"{url}/draw")
-        await page.wait_for_selector("canvas.upper-canvas", timeout=120_000)
-        await page.get_by_text("Draw a digit on the canvas").wait_for(timeout=120_000)
+        await page.wait_for_selector("canvas.dl-view", timeout=120_000)
         start = time.monotonic()
         await _draw(page, SHAPES[shape])
         res.fingerprint, appeared = await _stable_fingerprint(page)

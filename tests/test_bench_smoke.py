@@ -35,7 +35,10 @@ def test_report_renders_every_section():
         "leaderboard": {"digits_per_s": {"saliency": 50.0}, "estimated_n1000_s": 20},
         "memory": {"rss_mb_trace": [500, 510, 511], "after_warm_up_mb": 500, "final_mb": 511,
                    "growth_last_half_mb": 1},
-        "browser": {"health_s": 1, "first_prediction_s": 4, "first_page_s": 2, "round_trip": s},
+        "browser": {"health_s": 1, "first_prediction_s": 3, "first_maps_s": 4, "stroke_to_prediction": s,
+                    "stroke_to_maps": s, "updates_per_s": 6.0, "answers": 18, "stroke_s": 3.0,
+                    "first_open_s": {"home": 1.0}, "revisit_s": {"home": 0.5}},
+        "before": {"round_trip_ms": 613, "first_prediction_s": 8.7, "source": "test"},
         "sessions": {"load": {"sessions": 20, "errors": 0, "p50_s": 1, "p95_s": 2, "sessions_match_serial": True},
                      "connects": 50, "server_rss_mb_trace": [1, 2, 3], "growth_mb": 1},
     })

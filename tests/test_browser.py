@@ -7,7 +7,9 @@ from urllib.parse import urlparse
 
 import pytest
 
-from tests.browser import CHROMIUM, CHROMIUM_ARGS, draw_stroke, streamlit_server
+from tests.browser import (
+    CHROMIUM, CHROMIUM_ARGS, PAD, draw_stroke, pad_box, prediction, streamlit_server, touch_stroke,
+)
 
 pytestmark = [
     pytest.mark.browser,
@@ -16,6 +18,9 @@ pytestmark = [
 ]
 
 PAGES = ["home", "draw", "explore", "compare", "evaluate", "inside", "train"]
+DESKTOP, PHONE = {"width": 1400, "height": 1000}, {"width": 390, "height": 844}
+ONE = [(0.5, 0.12), (0.5, 0.5), (0.51, 0.88)]
+SEVEN = [(0.2, 0.15), (0.8, 0.15), (0.45, 0.9)]
 
 
 @pytest.fixture(scope="module")
@@ -46,34 +51,151 @@ def _no_exception(page) -> None:
     assert page.locator('[data-testid="stException"]').count() == 0, "an exception box is shown"
 
 
-def test_draw_a_one_and_read_the_prediction(browser, server, artifacts_dir):
-    page = browser.new_page(viewport={"width": 1400, "height": 1000})
+def _settled(page, timeout: float = 120_000) -> None:
+    """Wait (on a condition, not a clock) until the app is idle: no script running, no spinner."""
+    page.wait_for_function(
+        """() => !document.querySelector('[data-testid="stStatusWidget"]')
+                 && !document.querySelector('[data-testid="stSpinner"]')""", timeout=timeout)
+
+
+def _answered(page, count: int, timeout: float = 90_000) -> None:
+    """Wait until the pad has had `count` strokes answered (prediction and maps on the page)."""
+    page.wait_for_function(
+        """n => Number(document.querySelector('[data-testid="stBidiComponentIsolated"]').dataset.answered || 0) >= n""",
+        arg=count, timeout=timeout)
+
+
+def _watch_hosts(page) -> set[str]:
+    hosts: set[str] = set()
+    page.on("request", lambda r: hosts.add(urlparse(r.url).netloc) if urlparse(r.url).scheme in ("http", "https", "ws", "wss") else None)
+    return hosts
+
+
+def _model_input_png(page) -> bytes:
+    """The pad's 280×280 rendering at 1×: what the old component would have sent as its PNG."""
+    import base64
+
+    url = page.evaluate("""() => document.querySelector('[data-testid="stBidiComponentIsolated"]')
+                               .shadowRoot.querySelector('canvas.dl-model').toDataURL('image/png')""")
+    return base64.b64decode(url.split(",", 1)[1])
+
+
+def _expected(png: bytes) -> tuple[str, str]:
+    """Prediction and confidence the bundled model gives for that PNG through the old path."""
+    import io
+
+    import numpy as np
+    import torch
+    from PIL import Image
+
+    from model.checkpoint import load_checkpoint
+    from model.paths import bundled_checkpoint
+    from model.preprocess import preprocess
+
+    steps = preprocess(np.asarray(Image.open(io.BytesIO(png)).convert("RGBA")))
+    model, _ = load_checkpoint(bundled_checkpoint())
+    with torch.no_grad():
+        p = torch.softmax(model(torch.as_tensor(steps.centred).reshape(1, 28, 28)), 1)[0]
+    return str(int(p.argmax())), f"{float(p.max()):.1%}"
+
+
+def test_draw_with_the_mouse_reads_the_same_prediction_as_the_old_png_path(browser, server, artifacts_dir):
+    page = browser.new_page(viewport=DESKTOP)
+    hosts = _watch_hosts(page)
     page.goto(f"{server}/draw")
-    page.wait_for_selector("canvas.upper-canvas", timeout=120_000)
-    page.get_by_text("Draw a digit on the canvas").wait_for(timeout=90_000)
-    draw_stroke(page, [(0.5, 0.12), (0.5, 0.5), (0.51, 0.88)])
-    metric = page.locator('[data-testid="stMetric"]').filter(has_text="Prediction")
-    metric.wait_for(timeout=90_000)
-    value = metric.locator('[data-testid="stMetricValue"]').inner_text().strip()
-    page.wait_for_timeout(500)
-    page.screenshot(path=str(artifacts_dir / "draw.png"), full_page=True)
-    assert value == "1"
+    page.get_by_text("Draw a digit on the pad").wait_for(timeout=120_000)
+    pad_box(page)
+    assert page.locator(PAD).count() == 1  # exactly one drawing canvas
+    draw_stroke(page, ONE)
+    _answered(page, 1)
+    assert prediction(page) == "1"
+    page.get_by_text("Fingerprint of these maps").wait_for(timeout=60_000)
+    digit, confidence = _expected(_model_input_png(page))
+    shown = page.locator('[data-testid="stMetric"]').filter(has_text="Confidence")
+    assert (digit, shown.locator('[data-testid="stMetricValue"]').inner_text().strip()) == ("1", confidence)
+    page.keyboard.press("Delete")  # clear from the keyboard
+    page.get_by_text("Draw a digit on the pad").wait_for(timeout=60_000)
+    page.keyboard.press("Control+z")  # undo the clear: the "1" and its answer come back
+    assert prediction(page) == "1"
     _no_exception(page)
+    assert hosts == {urlparse(server).netloc}, f"requests left the machine: {hosts}"
     page.close()
 
 
-@pytest.mark.parametrize("path", PAGES)
-def test_every_page_opens_without_exception(browser, server, artifacts_dir, path):
-    # Streamlit scrolls inside its main block, so a tall viewport is what captures the whole page.
-    page = browser.new_page(viewport={"width": 1400, "height": 2400})
+def test_draw_by_touch_on_a_phone(browser, server, artifacts_dir):
+    ctx = browser.new_context(viewport=PHONE, has_touch=True, is_mobile=True, device_scale_factor=2)
+    page = ctx.new_page()
+    page.goto(f"{server}/draw")
+    page.get_by_text("Draw a digit on the pad").wait_for(timeout=120_000)
+    box = pad_box(page)
+    assert box["x"] >= 0 and box["x"] + box["width"] <= PHONE["width"], f"pad does not fit: {box}"
+    touch_stroke(page, SEVEN)
+    _answered(page, 1)
+    assert prediction(page) == "7"
+    _settled(page)
+    # Nothing in the page scrolls sideways (the collapsed sidebar, off-screen, does not count).
+    overflow = page.evaluate("""() => [...document.querySelectorAll('[data-testid="stMain"] *')].some(e =>
+        e.scrollWidth > e.clientWidth + 1 && ['auto', 'scroll'].includes(getComputedStyle(e).overflowX))""")
+    wide = page.evaluate("() => document.documentElement.scrollWidth")
+    page.screenshot(path=str(artifacts_dir / "draw-phone-touch.png"))
+    assert wide <= PHONE["width"] and not overflow, "the Draw page scrolls sideways at 390 px"
+    _no_exception(page)
+    ctx.close()
+
+
+def test_home_is_served_at_root_and_at_slash_home(browser, server):
+    page = browser.new_page(viewport=DESKTOP)
+    for path in ("", "home"):
+        page.goto(f"{server}/{path}")
+        page.locator('[data-testid="stMainBlockContainer"] h1').first.wait_for(timeout=120_000)
+        assert page.locator("h1").first.inner_text().strip() == "Digit Lens"
+        _settled(page)
+        assert page.get_by_text("Page not found").count() == 0, f"/{path} says Page not found"
+        assert urlparse(page.url).path.strip("/") == path
+    page.close()
+
+
+def _open(page, server: str, path: str) -> None:
     page.goto(f"{server}/{path}")
     page.locator('[data-testid="stMainBlockContainer"] h1').first.wait_for(timeout=120_000)
-    page.wait_for_timeout({"compare": 5000, "evaluate": 9000, "inside": 4000}.get(path, 1500))
+    _settled(page)
+
+
+# Every page in its main states (the ones a first visit shows, plus Draw drawn and Draw's all-10 view).
+STATES = {
+    "home": None, "explore": None, "compare": None, "evaluate": None, "inside": None, "train": None,
+    "draw-empty": None,
+    "draw-drawn": lambda page: (draw_stroke(page, SEVEN) if page.viewport_size["width"] > 500 else touch_stroke(page, SEVEN),
+                                _answered(page, 1)),
+    "draw-all-classes": lambda page: (STATES["draw-drawn"](page), page.get_by_text("All 10 classes").click(),
+                                      page.get_by_text("all 10 classes in").first.wait_for(timeout=120_000)),
+}
+
+
+@pytest.mark.parametrize("size", ["desktop", "phone"])
+@pytest.mark.parametrize("state", list(STATES))
+def test_every_page_state_screenshot_and_no_other_host(browser, server, artifacts_dir, state, size):
+    """Screenshots into test-artifacts/ at 1400×1000 and 390×844; no request to any host but the app's."""
+    viewport = DESKTOP if size == "desktop" else PHONE
+    ctx = browser.new_context(viewport=viewport, has_touch=size == "phone")
+    page = ctx.new_page()
+    hosts = _watch_hosts(page)
+    path = state.split("-")[0]
+    _open(page, server, path)
     landed = urlparse(page.url).path.strip("/")
     assert landed == path or (path == "home" and landed == ""), f"landed on {page.url}"
+    if STATES[state]:
+        STATES[state](page)
+        _settled(page)
     _no_exception(page)
-    page.screenshot(path=str(artifacts_dir / f"page-{path}.png"), full_page=True)
-    page.close()
+    # Streamlit scrolls inside its main block: stretch the viewport to the content for the whole page.
+    height = page.evaluate("() => document.querySelector('[data-testid=\"stMain\"]').scrollHeight")
+    page.set_viewport_size({"width": viewport["width"], "height": max(viewport["height"], min(height, 6000))})
+    page.wait_for_function("""() => [...document.querySelectorAll('[data-testid="stPlotlyChart"]')]
+        .every(c => c.querySelector('.main-svg'))""", timeout=60_000)  # every chart drawn at the new size
+    page.screenshot(path=str(artifacts_dir / f"{state}-{size}.png"))
+    assert hosts == {urlparse(server).netloc}, f"{state} requested other hosts: {hosts}"
+    ctx.close()
 
 
 def _upload(page, index: int, name: str, data: bytes, mime: str) -> None:

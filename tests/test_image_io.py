@@ -83,3 +83,20 @@ def test_decompression_bomb_is_refused():
     assert len(data) < MAX_UPLOAD_BYTES
     with pytest.raises(ValueError, match="limit|too large"):
         decode_upload(data)
+
+
+def test_dark_digit_on_grey_paper_leaves_no_grey_box(model):
+    arr = np.full((200, 150), 225, np.uint8)  # photographed paper: light grey, not white
+    arr[30:170, 68:82] = 40  # pencil, not black
+    gray = decode_upload(_bytes(Image.fromarray(arr), "PNG"))
+    assert float(np.median(gray[:20])) < 0.01  # the paper becomes MNIST's black background
+    assert gray[100, 75] > 0.95  # the stroke full-bright ink
+    steps = preprocess(gray)
+    assert steps is not None and float(steps.centred[0].max()) < 0.01 and _is_a_one(gray, model)
+
+
+@pytest.mark.parametrize("data", [b"GIF89a" + b"\x00" * 40, b"\x89PNG\r\n\x1a\n" + b"\x00" * 40, b"hello"])
+def test_error_messages_do_not_show_python_object_reprs(data):
+    with pytest.raises(ValueError) as err:
+        decode_upload(data)
+    assert "BytesIO" not in str(err.value) and "0x" not in str(err.value), str(err.value)

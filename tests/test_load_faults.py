@@ -21,7 +21,9 @@ browser_only = pytest.mark.skipif(not os.path.exists(CHROMIUM) and not os.enviro
 
 def test_training_does_not_block_explanations(model, train_split, test_split):
     names = ["saliency", "integrated_gradients", "deeplift", "gradient_shap"]
+    start = time.monotonic()
     serial = [explain_many(model, test_split.images[i], names) for i in range(12)]
+    serial_s = time.monotonic() - start
     job = TrainJob(TrainConfig(hidden=(256,), epochs=3), train_split,
                    Split(test_split.images[:1000], test_split.labels[:1000])).start()
     during, overlapped = [], 0
@@ -33,7 +35,9 @@ def test_training_does_not_block_explanations(model, train_split, test_split):
     job.stop()
     job.wait(120)
     assert overlapped >= 6, "training finished before the explanations could overlap it"
-    assert elapsed < 30
+    # A ratio, not a wall-clock bound: sharing the cores with training may slow explaining a few
+    # times over; waiting for the training (3 epochs, hundreds of times the serial cost) may not.
+    assert elapsed < 10 * max(serial_s, 0.2), (elapsed, serial_s)
     for a, b in zip(serial, during, strict=True):
         for n in names:
             assert np.array_equal(a[n].values, b[n].values)
@@ -64,15 +68,14 @@ def test_closing_a_session_mid_computation_does_not_wedge_the_server():
         ctx = b.new_context()
         page = ctx.new_page()
         page.goto(f"{url}/compare?index=123&methods=shapley_value_sampling,kernel_shap,lime_image,shap_kernel")
-        page.wait_for_timeout(1500)  # the slow methods are now running for this session
+        # The slow methods are running for this session once their progress bar shows.
+        page.locator('[data-testid="stProgress"]').first.wait_for(state="visible", timeout=120_000)
         ctx.close()  # the user goes away mid-computation
         with urllib.request.urlopen(f"{url}/_stcore/health", timeout=10) as r:
             assert r.read() == b"ok"
         page = b.new_page()
-        t = time.monotonic()
         page.goto(f"{url}/explore?index=7")
         metric = page.locator('[data-testid="stMetric"]').filter(has_text="Prediction")
         metric.wait_for(timeout=60_000)
         assert metric.locator('[data-testid="stMetricValue"]').inner_text().strip() == "9"
-        assert time.monotonic() - t < 60
         b.close()

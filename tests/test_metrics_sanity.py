@@ -142,7 +142,7 @@ def test_random_logit_and_controls(model, test_split):
 def test_leaderboard_cli_writes_reproducible_csv(tmp_path):
     def run(out):
         subprocess.run([sys.executable, "-m", "explain.evaluate", "--n", "10", "--methods",
-                        "saliency,deeplift,gradient_shap", "--seed", "3", "--out", str(out)],
+                        "saliency,deeplift,gradient_shap", "--seed", "3", "--extras-n", "4", "--out", str(out)],
                        check=True, capture_output=True, timeout=300)
         with out.open() as fh:
             return list(csv.DictReader(fh))
@@ -150,10 +150,11 @@ def test_leaderboard_cli_writes_reproducible_csv(tmp_path):
     a, b = run(tmp_path / "a.csv"), run(tmp_path / "b.csv")
     assert [r["method"] for r in a] == ["saliency", "deeplift", "gradient_shap", "control_random", "control_sobel"]
     for ra, rb in zip(a, b, strict=True):
-        assert ra["n"] == "10" and ra["errors"] == "0"
+        assert ra["deletion_mean_n"] == "10" and ra["error"] == ""
         for k in ra:
-            if "runtime" not in k:
+            if k != "seconds":
                 assert ra[k] == rb[k], k
-    assert float(a[1]["deletion_mean_mean"]) < float(a[3]["deletion_mean_mean"])  # DeepLift beats noise
+    assert float(a[1]["deletion_mean"]) < float(a[3]["deletion_mean"])  # DeepLift beats noise
+    assert a[0]["max_sensitivity_n"] == "4" and a[2]["seed_stability_n"] == "4" and a[1]["seed_stability"] == "nan"
     meta = json.loads((tmp_path / "a.csv.meta.json").read_text())
     assert meta["n"] == 10 and "explain.evaluate" in meta["command"]

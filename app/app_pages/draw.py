@@ -1,50 +1,53 @@
-"""Draw: a 280×280 canvas → MNIST preprocessing → prediction, probabilities and explanations."""
+"""Draw: our drawing pad → MNIST preprocessing → prediction, probabilities and explanations, as you draw."""
 
 from __future__ import annotations
 
 import numpy as np
 import streamlit as st
-from streamlit_drawable_canvas import st_canvas
 
+from app.canvas import drawing_pad, read_drawing
 from app.inputs import CurrentInput, set_current
 from app.state import active_model
+from app.text import plain
 from app.views import explanation_controls, show_prediction, upscale
 from model.preprocess import preprocess
 
-CANVAS_SIDE = 280
-# Tests inject canvas pixels (H×W×4 uint8) under this key: AppTest cannot draw on a component.
+# Tests inject canvas pixels (H×W×4 or H×W uint8) under this key: AppTest cannot draw on a component.
 INJECT_KEY = "draw_pixels"
 
 st.title("Draw a digit")
-st.caption("Draw one digit, large and centred. The toolbar over the canvas has undo, redo and reset; "
-           "the prediction and the maps update as you draw.")
+st.caption("Draw one digit, large and centred, with the mouse, a pen or a finger. Undo, redo and clear are "
+           "under the pad (Ctrl+Z, Ctrl+Shift+Z, Delete); the prediction and the maps follow the pen.")
 
 
 @st.fragment
 def draw_and_explain() -> None:
+    """Only this fragment reruns per stroke; the pad is mounted last so its acknowledgement reaches the
+    browser once the answer is on the page (the pad sends its next update only then)."""
     left, right = st.columns([1, 1.6], gap="large")
-    with left:
-        stroke = st.slider("Stroke width", 8, 40, 20, key="stroke_width")
-        canvas = st_canvas(
-            stroke_width=stroke, stroke_color="#FFFFFF", background_color="#000000",
-            width=CANVAS_SIDE, height=CANVAS_SIDE, drawing_mode="freedraw",
-            return_image_data=True, key="canvas",
-        )
-    pixels = st.session_state.get(INJECT_KEY)
-    if pixels is None:
-        pixels = canvas.image_data
-    steps = preprocess(np.asarray(pixels)) if pixels is not None else None
-    with right:
-        if steps is None:
-            st.info("Draw a digit on the canvas: the prediction and its explanations appear as you draw.")
-            return
-        loaded = active_model()
-        predicted = show_prediction(loaded, steps.centred)
-        st.caption("What the model sees, after MNIST's own preprocessing:")
-        st.image([upscale(steps.drawing, 96), upscale(steps.cropped, 96), upscale(steps.fitted, 96),
-                  upscale(steps.centred, 96)], caption=["drawing", "cropped", "fit into 20 px", "centred 28×28"])
-    set_current(CurrentInput("drawing", steps.centred, "your drawing"))
-    explanation_controls(loaded, steps.centred, "draw", predicted, {"input": "drawing"})
+    try:
+        drawing, error = read_drawing()
+        pixels = st.session_state.get(INJECT_KEY)
+        image = np.asarray(pixels) if pixels is not None else (drawing.image if drawing else None)
+        steps = preprocess(image) if image is not None else None
+        with right:
+            if error:
+                st.error(f"Could not read the drawing: {plain(error)}")
+            if steps is None:
+                st.info("Draw a digit on the pad: the prediction and its explanations appear as you draw.")
+            else:
+                loaded = active_model()
+                predicted = show_prediction(loaded, steps.centred)
+                st.caption("What the model sees, after MNIST's own preprocessing:")
+                st.image([upscale(steps.drawing, 96), upscale(steps.cropped, 96), upscale(steps.fitted, 96),
+                          upscale(steps.centred, 96)],
+                         caption=["drawing", "cropped", "fit into 20 px", "centred 28×28"])
+        if steps is not None:
+            set_current(CurrentInput("drawing", steps.centred, "your drawing"))
+            explanation_controls(loaded, steps.centred, "draw", predicted, {"input": "drawing"})
+    finally:  # the pad stays on the page whatever happens above
+        with left:
+            drawing_pad()
 
 
 draw_and_explain()

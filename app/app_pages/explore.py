@@ -33,9 +33,20 @@ def thumbnail(index: int) -> str:
 
 
 mistakes = np.flatnonzero(pred != labels)
+# Filters arrive in the link (the Train page's confusion matrix opens ?true=A&pred=B): read once,
+# then the widgets own them and write them back, so the share link keeps the filter.
+for key, param in (("ex-true", "true"), ("ex-pred", "pred")):
+    value = st.query_params.get(param)
+    if key not in st.session_state and value in {str(c) for c in range(10)}:
+        st.session_state[key] = int(value)
 c1, c2, c3, c4, c5 = st.columns([1, 1, 1, 1, 1.2])
 true_cls = c1.selectbox("True class", ["any", *range(10)], key="ex-true")
 pred_cls = c2.selectbox("Predicted class", ["any", *range(10)], key="ex-pred")
+for param, value in (("true", true_cls), ("pred", pred_cls)):
+    if value == "any":
+        st.query_params.pop(param, None)
+    else:
+        st.query_params[param] = str(value)
 only_wrong = c3.toggle(f"Mistakes ({len(mistakes)})", key="ex-wrong", help="only the misclassified digits")
 order = c4.selectbox("Order", ["index", "lowest confidence"], key="ex-order")
 if c5.button("Random mistake", icon=":material/casino:", type="primary"):

@@ -2,81 +2,101 @@
 
 from __future__ import annotations
 
-import plotly.graph_objects as go
 import streamlit as st
 
-from app.figures import confusion_figure
-from app.text import plain, safe_name
+from app.figures_train import cell_from_selection, clickable_confusion, training_curves
 from app.state import (
     MAX_TRAINING_JOBS,
     active_model,
     add_model,
     make_loaded,
     model_report,
+    session_alive_check,
     training_slots,
 )
+from app.text import plain, safe_name
 from model.checkpoint import MAX_CHECKPOINT_BYTES, CheckpointMeta, checkpoint_bytes, load_uploaded_checkpoint
-from model.jobs import TrainJob
+from model.jobs import JobLimits, TrainJob
 from model.train import TrainConfig
 
 JOB_KEY = "train_job"
-TRAIN_SIZES = [60_000, 20_000, 5_000, 1_000]
+LIMITS = JobLimits()
+VALIDATION = 5_000  # training digits held out for the curves and the best-epoch choice
+TRAIN_SIZES = [60_000 - VALIDATION, 20_000, 5_000, 1_000]
+END_WORDS = {"finished": "finished", "stopped": "was stopped", "budget": "reached its time budget",
+             "owner gone": "ended when its session closed"}
 
 st.title("Train a model")
-st.caption("Training runs in the background of your session only: other people's sessions and models "
-           "are not affected, and you can keep using the other pages meanwhile.")
+st.caption(f"Training runs in the background of your session only: other people's sessions and models are not "
+           f"affected, and you can keep using the other pages meanwhile. Each job may run for "
+           f"{LIMITS.budget_s / 60:.0f} minutes and ends when you close this tab. {VALIDATION:,} of the 60,000 "
+           "training digits are held out as a validation split for the curves and for choosing the best epoch; "
+           "the 10,000 test digits are used only for the final report.")
 
 
-def training_curves(job: TrainJob) -> go.Figure:
-    """Loss per report and test accuracy per epoch, on two y axes."""
-    from plotly.subplots import make_subplots
-
-    events = job.snapshot()
-    at = [(e.epoch - 1) + e.step / e.steps_per_epoch for e in events]
-    fig = make_subplots(specs=[[{"secondary_y": True}]])
-    fig.add_trace(go.Scatter(x=at, y=[e.loss for e in events], name="training loss", mode="lines"),
-                  secondary_y=False)
-    ends = [(x, e.test_accuracy) for x, e in zip(at, events, strict=True) if e.test_accuracy is not None]
-    fig.add_trace(go.Scatter(x=[x for x, _ in ends], y=[a for _, a in ends], name="test accuracy",
-                             mode="lines+markers"), secondary_y=True)
-    fig.update_yaxes(title_text="loss", secondary_y=False)
-    fig.update_yaxes(title_text="test accuracy", range=[0, 1], tickformat=".0%", secondary_y=True)
-    fig.update_xaxes(title_text="epoch")
-    fig.update_layout(height=320, margin=dict(l=40, r=40, t=20, b=36))
-    return fig
+def minutes(seconds: float) -> str:
+    m, s = divmod(int(round(seconds)), 60)
+    return f"{m} min {s:02d} s" if m else f"{s} s"
 
 
-with st.form("train-form"):
-    c1, c2, c3 = st.columns(3)
-    hidden_text = c1.text_input("Hidden layer sizes", "128,64", help="comma separated, e.g. 256 or 128,64")
-    epochs = c2.number_input("Epochs", 1, 30, 3)
-    lr = c3.number_input("Learning rate", 1e-5, 1.0, 1e-3, format="%.5f")
-    c4, c5, c6 = st.columns(3)
-    batch = c4.number_input("Batch size", 8, 4096, 64)
-    seed = c5.number_input("Seed", 0, 2**31 - 1, 0)
-    size = c6.selectbox("Training digits", TRAIN_SIZES, format_func=lambda n: f"{n:,}")
-    start = st.form_submit_button("Train", type="primary")
+def display_name(file_name: str, limit: int = 120) -> str:
+    """An uploaded file's name for labels: whole when it fits, else shortened in the middle."""
+    name = safe_name(file_name, limit=1000)
+    return name if len(name) <= limit else f"{name[: limit // 2 - 1]}…{name[-(limit // 2):]}"
+
 
 job: TrainJob | None = st.session_state.get(JOB_KEY)
+# The form shows the settings of this session's job (running or last), so returning to the page
+# during a run shows what is actually training.
+shown = job.config if job is not None else TrainConfig(epochs=3, validation_size=VALIDATION)
+with st.form("train-form"):
+    c1, c2, c3 = st.columns(3)
+    hidden_text = c1.text_input("Hidden layer sizes", ",".join(map(str, shown.hidden)),
+                                help=f"comma separated, e.g. 256 or 128,64; at most {LIMITS.max_hidden} units each")
+    epochs = c2.number_input("Epochs", 1, LIMITS.max_epochs, shown.epochs)
+    lr = c3.number_input("Learning rate", 1e-5, 1.0, shown.lr, format="%.5f")
+    c4, c5, c6, c7 = st.columns(4)
+    batch = c4.number_input("Batch size", LIMITS.min_batch, 4096, shown.batch_size)
+    seed = c5.number_input("Seed", 0, 2**32 - 1, shown.seed)
+    runs = c6.number_input("Runs (seeds)", 1, LIMITS.max_runs, 1 + len(job.more) if job else 1,
+                           help="Several runs with seeds seed, seed+1, … one after another, as one job.")
+    sizes = TRAIN_SIZES if shown.train_size in (None, *TRAIN_SIZES) else [*TRAIN_SIZES, shown.train_size]
+    size = c7.selectbox("Training digits", sizes, index=sizes.index(shown.train_size or TRAIN_SIZES[0]),
+                        format_func=lambda n: f"{n:,}")
+    start = st.form_submit_button("Train", type="primary")
+
 if start:
     if job is not None and job.running:
         st.warning("A training run is already going in this session; stop it first.")
     else:
         try:
             hidden = tuple(int(h) for h in hidden_text.replace(" ", "").split(",") if h)
-            config = TrainConfig(hidden=hidden, epochs=int(epochs), lr=float(lr), batch_size=int(batch),
-                                 seed=int(seed), train_size=None if size == 60_000 else int(size))
+            configs = [TrainConfig(hidden=hidden, epochs=int(epochs), lr=float(lr), batch_size=int(batch),
+                                   seed=int(seed) + i, train_size=int(size), validation_size=VALIDATION)
+                       for i in range(int(runs))]
+            LIMITS.check(configs)
         except ValueError as exc:
             st.error(f"Cannot train with these settings: {plain(exc)}")
         else:
+            new = TrainJob(configs[0], more=tuple(configs[1:]), budget_s=LIMITS.budget_s,
+                           alive=session_alive_check())
             slots = training_slots()
-            if not slots.acquire(blocking=False):
-                st.warning(f"{MAX_TRAINING_JOBS} training runs are already going on this server; "
-                           "try again in a minute.")
+            if not slots.try_start(new):
+                st.warning(f"{MAX_TRAINING_JOBS} training jobs are already running on this server. A slot frees "
+                           f"within {minutes(slots.next_free_in_s())} at the latest (every job stops at its "
+                           f"{LIMITS.budget_s / 60:.0f}-minute budget); try again then.")
             else:
-                job = TrainJob(config, on_done=slots.release).start()
-                st.session_state[JOB_KEY] = job
+                job = st.session_state[JOB_KEY] = new
                 st.session_state.pop("train_done_for", None)
+                st.rerun()  # the form now shows the running job's settings
+
+
+def curves(job: TrainJob, key: str) -> None:
+    events = job.snapshot()
+    if events:
+        label = (f"validation accuracy ({job.config.validation_size:,} held-out digits)"
+                 if job.config.validation_size else "test accuracy")
+        st.plotly_chart(training_curves(events, job.config.epochs, label), key=key)
 
 
 @st.fragment(run_every=0.7)
@@ -85,44 +105,57 @@ def progress() -> None:
     job: TrainJob | None = st.session_state.get(JOB_KEY)
     if job is None:
         return
-    events = job.snapshot()
     if job.running:
+        events = job.snapshot()
         last = events[-1] if events else None
         frac = 0.0 if last is None else ((last.epoch - 1) * last.steps_per_epoch + last.step) / (
             last.epochs * last.steps_per_epoch)
-        st.progress(frac, text="Stopping after this step…" if job.stopping else
-                    f"Epoch {last.epoch if last else 1} of {job.config.epochs}")
+        run = f"run {job.run_index + 1} of {len(job.configs)} (seed {job.configs[job.run_index].seed}) · " \
+            if len(job.configs) > 1 else ""
+        st.progress(min(frac, 1.0), text="Stopping after this step…" if job.stopping else
+                    f"{run}Epoch {last.epoch if last else 1} of {job.config.epochs} · "
+                    f"{minutes(job.remaining_s())} left of the {LIMITS.budget_s / 60:.0f}-minute budget")
         if st.button("Stop", icon=":material/stop:", key="train-stop"):
             job.stop()
-    if events:
-        st.plotly_chart(training_curves(job), key="train-curves")
+    curves(job, "train-curves")
     if not job.running and st.session_state.get("train_done_for") is not job:
         st.session_state["train_done_for"] = job
         st.rerun()  # the whole page: show the finished model's report below
 
 
-job = st.session_state.get(JOB_KEY)
 if job is not None and (job.running or st.session_state.get("train_done_for") is not job):
     progress()
-elif job is not None and job.snapshot():
-    st.plotly_chart(training_curves(job), key="train-curves-final")
+elif job is not None:
+    curves(job, "train-curves-final")
 
 if job is not None and not job.running:
     if job.error:
         st.error(f"Training failed: {plain(job.error)}")
-    elif job.result is not None:
-        r = job.result
-        name = f"trained {r.model.config.name} seed {job.config.seed}"
+    elif job.results:
         if st.session_state.get("train_added") is not job:  # once per job, even if later evicted
             st.session_state["train_added"] = job
-            meta = CheckpointMeta.for_training(r.model.config, job.config, r)
-            add_model(make_loaded(name, r.model, meta))
-            st.rerun()  # so the sidebar's model switcher shows it too
-        verb = "stopped early, kept the best completed epoch" if r.stopped else "finished"
-        st.success(f"Training {verb}: {r.epochs_completed} epoch(s) in {r.seconds:.1f} s. "
-                   f"**{name}** is now this session's active model on every page.")
+            for r in job.results:
+                add_model(make_loaded(f"trained {r.model.config.name} seed {r.config.seed}", r.model,
+                                      CheckpointMeta.for_training(r.model.config, r.config, r)))
+            st.rerun()  # so the sidebar's model switcher shows them too
+        r = job.result
+        name = f"trained {r.model.config.name} seed {r.config.seed}"
+        kept = (f"kept epoch {r.best_epoch}, the completed epoch with the best validation accuracy "
+                f"(on {r.config.validation_size:,} held-out training digits)" if r.best_epoch else "kept the final weights")
+        done = f"Training {END_WORDS.get(job.end_reason or '', 'ended')}: {r.epochs_completed} epoch(s) in " \
+               f"{r.seconds:.1f} s; {kept}."
+        if len(job.results) > 1:
+            done += f" {len(job.results)} runs (seeds {job.results[0].config.seed}–{r.config.seed}) are in the sidebar."
+        # Only while the trained model is the active one: after switching models this would be stale.
+        if active_model().name == name:
+            st.success(f"{done} **{name}** is now this session's active model on every page.")
+        else:
+            st.info(done)
 
 loaded = active_model()
+upload_note = st.session_state.get("train-upload-note")
+if upload_note and upload_note == loaded.name:
+    st.success(f"Loaded **{plain(loaded.name, 120)}**: it is now this session's active model on every page.")
 st.subheader(f"Active model: {loaded.name}")
 report = model_report(loaded.key, loaded.model)
 m1, m2, m3 = st.columns(3)
@@ -131,14 +164,12 @@ m2.metric("Architecture", loaded.model.config.name)
 m3.metric("Epochs", loaded.meta.epochs if loaded.meta.epochs is not None else "–")
 left, right = st.columns([1.2, 1])
 with left:
-    event = st.plotly_chart(confusion_figure(report.confusion), key="train-cm", on_select="rerun",
+    event = st.plotly_chart(clickable_confusion(report.confusion), key="train-cm", on_select="rerun",
                             selection_mode="points")
-    st.caption("Click a cell to open those test digits in the explorer.")
-    points = event.selection.points if event and event.selection else []
-    if points:
-        st.session_state["ex-true"] = int(points[0]["y"])
-        st.session_state["ex-pred"] = int(points[0]["x"])
-        st.switch_page("app_pages/explore.py")
+    st.caption("Click a cell to open those test digits in Explore (rows: true digit, columns: predicted).")
+    cell = cell_from_selection(event.selection.points if event and event.selection else [])
+    if cell is not None:
+        st.switch_page("app_pages/explore.py", query_params={"true": str(cell[0]), "pred": str(cell[1])})
 with right:
     st.dataframe([{"digit": c.digit, "precision": round(c.precision, 4), "recall": round(c.recall, 4),
                    "F1": round(c.f1, 4)} for c in report.per_class], hide_index=True)
@@ -147,16 +178,22 @@ with right:
                        f"digit-lens-{safe}.safetensors", "application/octet-stream", key="train-download")
 
 st.subheader("Upload a model")
-st.caption(f"`.safetensors` files saved by Digit Lens (up to {MAX_CHECKPOINT_BYTES // 2**20} MB). Pickle files "
+limit_mb = MAX_CHECKPOINT_BYTES // 2**20
+st.caption(f"`.safetensors` files saved by Digit Lens (up to {limit_mb} MB). Pickle files "
            "(`.pt`, `.pth`, `.ckpt`, `.bin`) are refused: loading one can run any code its author put in it.")
 up = st.file_uploader("Checkpoint", type=["safetensors", "pt", "pth", "ckpt", "bin"], key="train-upload",
-                      max_upload_size=MAX_CHECKPOINT_BYTES // 2**20)
+                      max_upload_size=limit_mb)
 if up is not None and st.session_state.get("train-upload-done") != up.file_id:
+    label = display_name(up.name)
     try:
+        if up.size > MAX_CHECKPOINT_BYTES:  # the browser checks too, but a client can skip that
+            raise ValueError(f"it is {up.size / 2**20:.1f} MB; models may be at most {limit_mb} MB")
         model, meta = load_uploaded_checkpoint(up.name, up.getvalue())
     except ValueError as exc:
-        st.error(f"{safe_name(up.name)} was not loaded; the active model is unchanged. {plain(exc)}")
+        st.error(f"{label} was not loaded; the active model is unchanged. {plain(exc)}")
     else:
-        add_model(make_loaded(f"uploaded {safe_name(up.name)}", model, meta))
+        name = f"uploaded {label}"
+        add_model(make_loaded(name, model, meta))
         st.session_state["train-upload-done"] = up.file_id
+        st.session_state["train-upload-note"] = name
         st.rerun()

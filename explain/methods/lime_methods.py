@@ -8,13 +8,14 @@ from __future__ import annotations
 
 import numpy as np
 import torch
-from lime import lime_image
 
 from explain.baselines import grid_mask
 from explain.context import Context, Raw
 from explain.methods.captum_perturbation import per_pixel
+from explain.methods.surrogates import coalition_outputs
 from explain.params import LimeImageParams
 from explain.registry import register
+from explain.warmup import ensure_imported
 
 
 class _Quiet:
@@ -24,28 +25,41 @@ class _Quiet:
         return iterable
 
 
-lime_image.tqdm = _Quiet
+def _lime_image():
+    """lime_image, imported on first use through the one importer, with its progress bar silenced."""
+    ensure_imported("lime")
+    from lime import lime_image
+
+    lime_image.tqdm = _Quiet
+    return lime_image
 
 
 @register(name="lime_image", display="LIME (lime)", library="lime", family="surrogate", stochastic=True,
           params=LimeImageParams, summary="lime_image.LimeImageExplainer on a superpixel grid, black fill")
 def lime_image_method(ctx: Context) -> Raw:
+    # lime samples on/off vectors from its random state alone and fits one surrogate per label, so
+    # a whole batch is one call: the image lime perturbs is the segment map itself (segment s has
+    # value s + 1, hidden segments become 0), which tells `classify` each sample's coalition, and
+    # label n is digit n's output under that coalition (black where a segment is off).
     mask = grid_mask(ctx.params.cell)
     segments = mask.reshape(28, 28).numpy()
-    image = ctx.x.reshape(28, 28).numpy().astype(np.float64)
+    n_seg = int(segments.max()) + 1
+    first_pixel = np.array([np.flatnonzero(segments.reshape(-1) == s)[0] for s in range(n_seg)])
+    zero = torch.zeros_like(ctx.x)
 
     def classify(batch: np.ndarray) -> np.ndarray:
-        gray = torch.from_numpy(batch[..., 0].astype(np.float32))  # lime passes gray2rgb copies
-        return ctx.output(gray).numpy()[:, None]
+        z = torch.from_numpy((batch[..., 0].reshape(len(batch), -1)[:, first_pixel] > 0).astype(np.float64))
+        return coalition_outputs(ctx, mask, z, zero).numpy()
 
     # A new explainer per call: lime fixes its random state when the explainer is made.
-    explainer = lime_image.LimeImageExplainer(random_state=ctx.seed)
+    explainer = _lime_image().LimeImageExplainer(random_state=ctx.seed)
     exp = explainer.explain_instance(
-        image, classify, labels=(0,), top_labels=None, hide_color=0, num_features=int(segments.max()) + 1,
-        num_samples=ctx.params.n_samples, batch_size=ctx.params.n_samples,
+        (segments + 1).astype(np.float64), classify, labels=tuple(range(ctx.n)), top_labels=None, hide_color=0,
+        num_features=n_seg, num_samples=ctx.params.n_samples, batch_size=ctx.params.n_samples,
         segmentation_fn=lambda img: segments,
     )
-    seg = torch.zeros(int(segments.max()) + 1, dtype=torch.float64)
-    for s, w in exp.local_exp[0]:
-        seg[s] = w
-    return Raw(per_pixel(seg[mask], mask))
+    seg = torch.zeros((ctx.n, n_seg), dtype=torch.float64)
+    for label in range(ctx.n):
+        for s, w in exp.local_exp[label]:
+            seg[label, s] = w
+    return Raw(per_pixel(seg[:, mask.reshape(-1)].reshape(ctx.x.shape), mask))

@@ -1,30 +1,40 @@
-"""Complexity (how concentrated a map is) and the completeness axiom."""
+"""Complexity (how concentrated a map is) and the completeness axiom, per digit of a batch."""
 
 from __future__ import annotations
 
 import numpy as np
 
-from explain.metrics.base import Metric, Scored
+from explain.metrics.base import Explained, Metric
+
+
+def gini_rows(values: np.ndarray) -> np.ndarray:
+    """Gini index of |map| per row of (N, P): 0 for a constant map, → 1 when one pixel holds everything."""
+    a = np.sort(np.abs(np.asarray(values, dtype=np.float64).reshape(len(values), -1)), axis=1)
+    n = a.shape[1]
+    total = a.sum(axis=1)
+    idx = np.arange(1, n + 1)
+    g = ((2 * idx - n - 1) * a).sum(axis=1) / (n * np.where(total == 0, 1, total))
+    return np.where(total == 0, 0.0, g)
+
+
+def entropy_rows(values: np.ndarray) -> np.ndarray:
+    """Shannon entropy (nats) of |map| per row as a distribution; log(P) for a constant or empty map."""
+    a = np.abs(np.asarray(values, dtype=np.float64).reshape(len(values), -1))
+    total = a.sum(axis=1, keepdims=True)
+    p = a / np.where(total == 0, 1, total)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        h = -np.where(p > 0, p * np.log(p), 0.0).sum(axis=1)
+    return np.where(total[:, 0] == 0, np.log(a.shape[1]), h)
 
 
 def gini(values: np.ndarray) -> float:
-    """Gini index of |values|: 0 for a constant map, → 1 when one pixel holds everything."""
-    a = np.sort(np.abs(np.asarray(values, dtype=np.float64).reshape(-1)))
-    n = a.size
-    if a.sum() == 0:
-        return 0.0
-    idx = np.arange(1, n + 1)
-    return float(np.sum((2 * idx - n - 1) * a) / (n * a.sum()))
+    """Gini index of one map."""
+    return float(gini_rows(np.asarray(values).reshape(1, -1))[0])
 
 
 def entropy(values: np.ndarray) -> float:
-    """Shannon entropy (nats) of |values| normalised to a distribution; log(784) for a constant map."""
-    a = np.abs(np.asarray(values, dtype=np.float64).reshape(-1))
-    total = a.sum()
-    if total == 0:
-        return float(np.log(a.size))
-    p = a[a > 0] / total
-    return float(-(p * np.log(p)).sum())
+    """Entropy of one map."""
+    return float(entropy_rows(np.asarray(values).reshape(1, -1))[0])
 
 
 class Sparseness(Metric):
@@ -32,8 +42,8 @@ class Sparseness(Metric):
     higher_is_better = True
     description = "Gini index of |map| (Chalasani et al. 2020): higher means fewer pixels carry the map"
 
-    def __call__(self, s: Scored) -> float:
-        return gini(s.attribution.values)
+    def scores(self, e: Explained) -> np.ndarray:
+        return gini_rows(e.maps)
 
 
 class Entropy(Metric):
@@ -41,17 +51,17 @@ class Entropy(Metric):
     higher_is_better = False
     description = "entropy of |map| as a distribution (Bhatt et al. 2020): lower means more concentrated"
 
-    def __call__(self, s: Scored) -> float:
-        return entropy(s.attribution.values)
+    def scores(self, e: Explained) -> np.ndarray:
+        return entropy_rows(e.maps)
 
 
 class CompletenessGap(Metric):
     name = "completeness_gap"
     higher_is_better = False
-    description = "|Σ map − (f(x) − f(baseline))| / |f(x) − f(baseline)|, where the axiom applies (else NaN)"
+    description = "|Σ map − (f(x) − f(reference))| / |f(x) − f(reference)|, where the axiom applies (else NaN)"
 
-    def __call__(self, s: Scored) -> float:
-        a = s.attribution
-        if a.completeness_gap is None or a.baseline_output is None:
-            return float("nan")
-        return abs(a.completeness_gap) / max(abs(a.output - a.baseline_output), 1e-9)
+    def scores(self, e: Explained) -> np.ndarray:
+        b = e.batch
+        if b.completeness_gaps is None or b.baseline_outputs is None:
+            return np.full(len(b), np.nan)
+        return np.abs(b.completeness_gaps) / np.maximum(np.abs(b.outputs - b.baseline_outputs), 1e-9)

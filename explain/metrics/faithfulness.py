@@ -14,59 +14,91 @@ import torch
 from captum.metrics import infidelity
 
 from explain.baselines import make_baseline
-from explain.metrics.base import Metric, Scored, score_function
+from explain.context import private_head
+from explain.core import resolve_targets
+from explain.metrics.base import Explained, Metric, Scored, target_probabilities
+from model.network import IMAGE_SIDE, N_CLASSES, N_PIXELS
 
-REPLACEMENTS = ("zero", "mean", "blur")
+REPLACEMENTS = ("zero", "mean", "blur")  # what a deleted pixel becomes (fixed fills)
 STEPS = 28  # 28 pixels per step: 29 points from 0 to all 784 pixels
 
 
-def _checked(replacement: str) -> str:
+def checked_replacement(replacement: str) -> str:
     if replacement not in REPLACEMENTS:
         raise ValueError(f"replacement must be one of {list(REPLACEMENTS)}, got {replacement!r}")
     return replacement
 
 
-def path_images(s: Scored, replacement: str = "mean", insertion: bool = False,
-                fractions: np.ndarray | None = None) -> tuple[np.ndarray, torch.Tensor]:
-    """The digits along a deletion (or insertion) path in map order, one per fraction of pixels.
-
-    Returns (fractions, images of shape (len(fractions), 1, 28, 28)).
-    """
-    _checked(replacement)
+def _fractions(fractions: np.ndarray | None) -> np.ndarray:
     fr = np.linspace(0, 1, STEPS + 1) if fractions is None else np.asarray(fractions, dtype=np.float64)
     if fr.ndim != 1 or fr.size == 0 or fr.min() < 0 or fr.max() > 1:
         raise ValueError("fractions must be a non-empty list of numbers in [0, 1]")
-    x = s.x.reshape(1, 784)
-    fill = make_baseline(replacement, s.x, seed=0).reshape(1, 784)
-    values = torch.as_tensor(s.attribution.values, dtype=torch.float64).reshape(784)
-    order = torch.argsort(values, descending=True, stable=True)
-    counts = torch.from_numpy(np.round(fr * 784)).long()
-    # changed[k, p] = 1 when pixel p is among the first counts[k] in the order.
-    rank = torch.empty(784, dtype=torch.long)
-    rank[order] = torch.arange(784)
-    changed = (rank[None, :] < counts[:, None]).float()
+    return fr
+
+
+def changed_masks(maps: np.ndarray, fractions: np.ndarray, most_first: bool = True) -> torch.Tensor:
+    """(N, F, 784) 0/1: pixel p is among the first round(f·784) in each map's order."""
+    values = torch.as_tensor(maps, dtype=torch.float64).reshape(-1, N_PIXELS)
+    order = torch.argsort(values, dim=1, descending=most_first, stable=True)
+    rank = torch.empty_like(order)
+    rank.scatter_(1, order, torch.arange(N_PIXELS).expand_as(order).contiguous())
+    counts = torch.from_numpy(np.round(fractions * N_PIXELS)).long()
+    return (rank[:, None, :] < counts[None, :, None]).float()
+
+
+def path_batch(e: Explained, replacement: str = "mean", insertion: bool = False,
+               fractions: np.ndarray | None = None) -> tuple[np.ndarray, torch.Tensor]:
+    """The digits along each deletion (or insertion) path in map order: (fractions, (N, F, 1, 28, 28))."""
+    checked_replacement(replacement)
+    fr = _fractions(fractions)
+    x = e.x.reshape(-1, 1, N_PIXELS)
+    fill = make_baseline(replacement, e.x, seed=0).reshape(-1, 1, N_PIXELS)
+    changed = changed_masks(e.maps, fr)
     start, end = (fill, x) if insertion else (x, fill)
-    return counts.double().numpy() / 784, (start * (1 - changed) + end * changed).reshape(-1, 1, 28, 28)
+    images = start * (1 - changed) + end * changed
+    counts = changed[0].sum(dim=1).double().numpy() / N_PIXELS
+    return counts, images.reshape(x.shape[0], len(fr), 1, IMAGE_SIDE, IMAGE_SIDE)
+
+
+def path_images(s: Scored, replacement: str = "mean", insertion: bool = False,
+                fractions: np.ndarray | None = None) -> tuple[np.ndarray, torch.Tensor]:
+    """One digit's path: (fractions, images (F, 1, 28, 28))."""
+    fr, images = path_batch(s.as_batch(), replacement, insertion, fractions)
+    return fr, images[0]
+
+
+@torch.no_grad()
+def path_scores(e: Explained, images: torch.Tensor) -> np.ndarray:
+    """(N, F, 1, 28, 28) path images → (N, F) confidence in each digit's explained target."""
+    n, f = images.shape[:2]
+    logits = e.model(images.reshape(n * f, 1, IMAGE_SIDE, IMAGE_SIDE))
+    targets = [t for t in e.batch.targets for _ in range(f)]
+    return target_probabilities(logits, targets).double().reshape(n, f).numpy()
+
+
+def curves(e: Explained, replacement: str = "mean", insertion: bool = False) -> tuple[np.ndarray, np.ndarray]:
+    """(fractions, scores (N, F)) as the most relevant pixels are deleted (or inserted) first,
+    28 pixels a step; every step of every digit goes through the model as one batch."""
+    fractions, images = path_batch(e, replacement, insertion)
+    return fractions, path_scores(e, images)
 
 
 def curve(s: Scored, replacement: str = "mean", insertion: bool = False) -> tuple[np.ndarray, np.ndarray]:
-    """(fractions of pixels changed, model score) as the most relevant pixels are deleted (or
-    inserted) first, 28 pixels a step; all steps go through the model as one batch."""
-    fractions, batch = path_images(s, replacement, insertion)
-    return fractions, score_function(s.model, s.attribution.target)(batch).double().numpy()
+    fractions, scores = curves(s.as_batch(), replacement, insertion)
+    return fractions, scores[0]
 
 
-def auc(fractions: np.ndarray, scores: np.ndarray) -> float:
-    return float(np.trapezoid(scores, fractions))
+def auc(fractions: np.ndarray, scores: np.ndarray) -> np.ndarray | float:
+    return np.trapezoid(scores, fractions, axis=-1)
 
 
-class _CurveAUC(Metric):
+class CurveAUC(Metric):
     """Area under a deletion or insertion curve, with its replacement value in its name."""
 
     insertion: ClassVar[bool] = False
 
     def __init__(self, replacement: str = "mean") -> None:
-        self.replacement = _checked(replacement)
+        self.replacement = checked_replacement(replacement)
 
     @property
     def name(self) -> str:  # type: ignore[override]
@@ -80,16 +112,16 @@ class _CurveAUC(Metric):
         return (f"area under the score curve as the most relevant pixels are replaced by "
                 f"'{self.replacement}' first (lower is better)")
 
-    def __call__(self, s: Scored) -> float:
-        return auc(*curve(s, self.replacement, insertion=self.insertion))
+    def scores(self, e: Explained) -> np.ndarray:
+        return auc(*curves(e, self.replacement, insertion=self.insertion))
 
 
-class DeletionAUC(_CurveAUC):
+class DeletionAUC(CurveAUC):
     insertion = False
     higher_is_better = False
 
 
-class InsertionAUC(_CurveAUC):
+class InsertionAUC(CurveAUC):
     insertion = True
     higher_is_better = True
 
@@ -104,23 +136,22 @@ class Infidelity(Metric):
     def __init__(self, noise: float = 0.1, samples: int = 16, seed: int = 0) -> None:
         self.noise, self.samples, self.seed = noise, samples, seed
 
-    def __call__(self, s: Scored) -> float:
-        from explain.context import private_head
-        from explain.core import resolve_target
-
-        _, w = resolve_target(s.model, s.x, s.attribution.target)
-        f = private_head(s.model, w)
+    def scores(self, e: Explained) -> np.ndarray:
+        _, rows = resolve_targets(torch.zeros(len(e.batch), N_CLASSES), list(e.batch.targets))
+        heads, column = torch.unique(rows, dim=0, return_inverse=True)
+        f = private_head(e.model, heads)
         gen = torch.Generator().manual_seed(self.seed)
-        noise = torch.randn((self.samples, 1, 28, 28), generator=gen) * self.noise
-        it = iter(noise)
+        # The same seeded noise for every digit: a digit's score never depends on its batch-mates.
+        noise = torch.randn((self.samples, 1, IMAGE_SIDE, IMAGE_SIDE), generator=gen) * self.noise
 
         def perturb(inputs: torch.Tensor):
-            # Captum asks for one batch of `samples` perturbations; we hand out our seeded noise.
-            n = torch.stack([next(it) for _ in range(inputs.shape[0])])
+            # One call (max_examples_per_batch below): Captum repeats each digit `samples` times,
+            # digit-major, and asks for their perturbations.
+            n = noise.repeat(len(e.batch), 1, 1, 1)
             return n, inputs - n
 
-        attr = torch.as_tensor(s.attribution.values, dtype=torch.float32).reshape(1, 1, 28, 28)
+        attr = torch.as_tensor(e.maps, dtype=torch.float32).reshape(e.x.shape)
         with torch.no_grad():
-            value = infidelity(f, perturb, s.x, attr, target=0, n_perturb_samples=self.samples,
-                               max_examples_per_batch=self.samples, normalize=True)
-        return float(value[0])
+            value = infidelity(f, perturb, e.x, attr, target=column, n_perturb_samples=self.samples,
+                               max_examples_per_batch=len(e.batch) * self.samples, normalize=True)
+        return value.double().numpy()

@@ -1,0 +1,198 @@
+"""The drawing pad's HTML, CSS and JavaScript (Streamlit Custom Components v2: inline, no build step).
+
+The pad keeps its strokes in the browser and sends `drawing` = {seq, final, size, brush, strokes,
+crop}, where `crop` is the ink's bounding box of a 280×280 greyscale rendering at 1× (deflated,
+base64): what the server preprocesses exactly as it did the old component's PNG. It sends at once
+on pointer-up and at most every 100 ms while a stroke is in progress, and never while an earlier
+update is still unanswered (the server echoes the last `seq` it processed as `data.ack`): otherwise
+reruns queue up and the page lags the pen by seconds.
+"""
+
+HTML = """
+<div class="dl-pad" tabindex="0" aria-label="Drawing pad: draw one digit">
+  <canvas class="dl-view" width="280" height="280" aria-label="Drawing canvas" role="img"></canvas>
+  <canvas class="dl-model" width="280" height="280" hidden></canvas>
+  <div class="dl-tools">
+    <button type="button" data-act="undo" title="Undo (Ctrl+Z)">Undo</button>
+    <button type="button" data-act="redo" title="Redo (Ctrl+Shift+Z or Ctrl+Y)">Redo</button>
+    <button type="button" data-act="clear" title="Clear (Delete)">Clear</button>
+    <label>Brush <input type="range" class="dl-brush" min="8" max="40" step="1" value="20"
+      aria-label="Brush width"></label>
+  </div>
+</div>
+"""
+
+CSS = """
+.dl-pad { display: inline-flex; flex-direction: column; gap: 0.5rem; outline: none; max-width: 100%;
+  font-family: var(--st-font); color: var(--st-text-color); }
+.dl-view { width: 280px; height: 280px; max-width: 100%; aspect-ratio: 1; background: #000;
+  border: 1px solid var(--st-border-color, #888); border-radius: var(--st-base-radius, 0.5rem);
+  touch-action: none; cursor: crosshair; display: block; }
+.dl-pad:focus-visible .dl-view { outline: 2px solid var(--st-primary-color); outline-offset: 2px; }
+.dl-tools { display: flex; flex-wrap: wrap; align-items: center; gap: 0.4rem; font-size: 14px; }
+.dl-tools button { font: inherit; color: var(--st-text-color);
+  background: var(--st-secondary-background-color); border: 1px solid var(--st-border-color, #888);
+  border-radius: var(--st-button-radius, 0.5rem); padding: 0.25rem 0.7rem; cursor: pointer; }
+.dl-tools button:hover { border-color: var(--st-primary-color); color: var(--st-primary-color); }
+.dl-tools button:disabled { opacity: 0.45; cursor: default; }
+.dl-tools label { display: inline-flex; align-items: center; gap: 0.3rem; }
+.dl-brush { width: 90px; accent-color: var(--st-primary-color); }
+"""
+
+JS = r"""
+const SIZE = 280, THROTTLE_MS = 100, ACK_TIMEOUT_MS = 10000;
+const PADS = new WeakMap();  // one state per mounted pad (the module is shared by all instances)
+
+function b64(bytes) {
+  let s = "";
+  for (let i = 0; i < bytes.length; i += 0x8000) s += String.fromCharCode.apply(null, bytes.subarray(i, i + 0x8000));
+  return btoa(s);
+}
+
+async function pack(bytes) {
+  if (typeof CompressionStream === "undefined") return { enc: "raw", data: b64(bytes) };
+  const stream = new Blob([bytes]).stream().pipeThrough(new CompressionStream("deflate"));
+  return { enc: "deflate", data: b64(new Uint8Array(await new Response(stream).arrayBuffer())) };
+}
+
+function paintStroke(ctx, s) {
+  const p = s.pts;
+  ctx.lineWidth = s.w; ctx.lineCap = "round"; ctx.lineJoin = "round";
+  ctx.strokeStyle = "#fff"; ctx.fillStyle = "#fff";
+  if (p.length === 2) { ctx.beginPath(); ctx.arc(p[0], p[1], s.w / 2, 0, 2 * Math.PI); ctx.fill(); return; }
+  ctx.beginPath(); ctx.moveTo(p[0], p[1]);
+  for (let i = 2; i < p.length; i += 2) ctx.lineTo(p[i], p[i + 1]);
+  ctx.stroke();
+}
+
+function setup(root, args) {
+  const view = root.querySelector(".dl-view"), model = root.querySelector(".dl-model");
+  const pad = root.querySelector(".dl-pad"), brush = root.querySelector(".dl-brush");
+  const host = root.host || root;  // where the page (and tests) can read the pad's counters
+  const vctx = view.getContext("2d"), mctx = model.getContext("2d", { willReadFrequently: true });
+  const data = args.data || {};
+  const S = {
+    strokes: Array.isArray(data.strokes) ? data.strokes : [], past: [], future: [], current: null,
+    seq: Number(data.ack) || 0, lastAck: Number(data.ack) || 0, inflight: null, pending: false, pendingFinal: false, lastSend: 0,
+    timer: null, strokeEnd: 0, finalSeq: null, sends: 0, acks: 0, setStateValue: args.setStateValue,
+  };
+  if (data.brush) brush.value = data.brush;
+
+  function resize() {  // sharp on high-DPI screens: the backing store follows devicePixelRatio
+    const dpr = window.devicePixelRatio || 1;
+    view.width = Math.round(SIZE * dpr); view.height = Math.round(SIZE * dpr);
+    vctx.setTransform(dpr, 0, 0, dpr, 0, 0);
+    repaint();
+  }
+  function clearTo(ctx) { ctx.save(); ctx.setTransform(1, 0, 0, 1, 0, 0); ctx.fillStyle = "#000";
+    ctx.fillRect(0, 0, ctx.canvas.width, ctx.canvas.height); ctx.restore(); }
+  function repaint() {
+    for (const ctx of [vctx, mctx]) { clearTo(ctx); for (const s of S.strokes) paintStroke(ctx, s); }
+    for (const b of root.querySelectorAll("button")) {
+      const act = b.dataset.act;
+      b.disabled = act === "undo" ? !S.past.length : act === "redo" ? !S.future.length : !S.strokes.length;
+    }
+  }
+  function point(e) {
+    const r = view.getBoundingClientRect();
+    return [Math.round((e.clientX - r.left) * SIZE / r.width * 2) / 2,
+            Math.round((e.clientY - r.top) * SIZE / r.height * 2) / 2];
+  }
+  function commit(next) { S.past.push(S.strokes); S.future = []; S.strokes = next; repaint(); request(true); }
+
+  function cropBytes() {
+    const px = mctx.getImageData(0, 0, SIZE, SIZE).data;
+    let x0 = SIZE, y0 = SIZE, x1 = -1, y1 = -1;
+    for (let y = 0; y < SIZE; y++) for (let x = 0; x < SIZE; x++) {
+      if (px[(y * SIZE + x) * 4] > 0) { if (x < x0) x0 = x; if (x > x1) x1 = x; if (y < y0) y0 = y; if (y > y1) y1 = y; }
+    }
+    if (x1 < 0) return null;
+    const w = x1 - x0 + 1, h = y1 - y0 + 1, out = new Uint8Array(w * h);
+    for (let y = 0; y < h; y++) for (let x = 0; x < w; x++) out[y * w + x] = px[((y + y0) * SIZE + x + x0) * 4];
+    return { x: x0, y: y0, w, h, bytes: out };
+  }
+  async function send(final) {
+    const seq = ++S.seq;
+    S.inflight = seq; S.lastSend = performance.now(); S.sends++;
+    if (final && S.strokeEnd) S.finalSeq = seq;
+    const strokes = S.strokes.concat(S.current ? [S.current] : []), c = cropBytes();
+    const crop = c && { x: c.x, y: c.y, w: c.w, h: c.h, ...(await pack(c.bytes)) };
+    S.setStateValue("drawing", { seq, final, size: SIZE, brush: Number(brush.value), strokes, crop });
+    host.dataset.sends = S.sends;
+    clearTimeout(S.timer);  // an answer that never comes (the run was replaced) must not block the pad
+    S.timer = setTimeout(() => { if (S.inflight === seq) { S.inflight = null; flush(); } }, ACK_TIMEOUT_MS);
+  }
+  function request(final) {
+    S.pendingFinal = S.pendingFinal || final;
+    if (S.inflight !== null) { S.pending = true; return; }
+    flush(true);
+  }
+  function flush(force) {
+    if (!force && !S.pending) return;
+    const final = S.pendingFinal;
+    S.pending = false; S.pendingFinal = false;
+    send(final);
+  }
+  S.onAck = (ack) => {
+    if (ack > S.lastAck) {
+      S.lastAck = ack; S.acks++; host.dataset.acks = S.acks;
+      if (S.finalSeq !== null && ack >= S.finalSeq) {  // the answer to the drawing as it was on pointer-up
+        host.dataset.latencyMs = (performance.now() - S.strokeEnd).toFixed(1);
+        host.dataset.answered = (Number(host.dataset.answered) || 0) + 1;
+        S.finalSeq = null;
+      }
+    }
+    if (S.inflight !== null && ack >= S.inflight) { S.inflight = null; clearTimeout(S.timer); flush(false); }
+  };
+
+  view.addEventListener("pointerdown", (e) => {
+    if (e.button !== 0 && e.pointerType === "mouse") return;
+    e.preventDefault(); pad.focus({ preventScroll: true });
+    try { view.setPointerCapture(e.pointerId); } catch (_) { /* synthetic events have no live pointer */ }
+    S.current = { w: Number(brush.value), pts: point(e) };
+    S.lastSend = performance.now();  // the first update waits THROTTLE_MS into the stroke
+    paintStroke(vctx, S.current); paintStroke(mctx, S.current);
+  });
+  view.addEventListener("pointermove", (e) => {
+    if (!S.current) return;
+    const evs = e.getCoalescedEvents ? e.getCoalescedEvents() : [e];
+    for (const ev of evs.length ? evs : [e]) {
+      const p = point(ev), q = S.current.pts, n = q.length;
+      if (p[0] === q[n - 2] && p[1] === q[n - 1]) continue;
+      const seg = { w: S.current.w, pts: [q[n - 2], q[n - 1], p[0], p[1]] };
+      q.push(p[0], p[1]); paintStroke(vctx, seg); paintStroke(mctx, seg);
+    }
+    if (performance.now() - S.lastSend >= THROTTLE_MS) request(false);
+  });
+  function end() {
+    if (!S.current) return;
+    const s = S.current; S.current = null; S.strokeEnd = performance.now();
+    host.dataset.strokeEnd = S.strokeEnd.toFixed(1);
+    commit(S.strokes.concat([s]));
+  }
+  view.addEventListener("pointerup", end);
+  view.addEventListener("pointercancel", end);
+  const actions = {
+    undo: () => { if (S.past.length) { S.future.push(S.strokes); S.strokes = S.past.pop(); repaint(); request(true); } },
+    redo: () => { if (S.future.length) { S.past.push(S.strokes); S.strokes = S.future.pop(); repaint(); request(true); } },
+    clear: () => { if (S.strokes.length) commit([]); },
+  };
+  for (const b of root.querySelectorAll("button")) b.addEventListener("click", () => actions[b.dataset.act]());
+  pad.addEventListener("keydown", (e) => {
+    const k = e.key.toLowerCase(), mod = e.ctrlKey || e.metaKey;
+    const act = mod && k === "z" ? (e.shiftKey ? "redo" : "undo") : mod && k === "y" ? "redo"
+      : k === "delete" || k === "backspace" ? "clear" : null;
+    if (act) { e.preventDefault(); actions[act](); }
+  });
+  window.matchMedia(`(resolution: ${window.devicePixelRatio || 1}dppx)`).addEventListener?.("change", resize);
+  resize();
+  return S;
+}
+
+export default function (args) {
+  let S = PADS.get(args.parentElement);
+  if (!S) { S = setup(args.parentElement, args); PADS.set(args.parentElement, S); }
+  S.setStateValue = args.setStateValue;
+  if (args.data && args.data.ack !== undefined) S.onAck(Number(args.data.ack));
+}
+"""

@@ -1,0 +1,124 @@
+"""Chromium measurements of the drawing loop and of start-up and page opens (`make bench`, section 3–4).
+
+All timings are taken inside the page (performance.now()) where they can be: the pad records when a
+stroke ended and when the server's answer for that stroke arrived (its `data-latency-ms`), so no
+Playwright round trip is counted.
+"""
+
+from __future__ import annotations
+
+import statistics
+import time
+
+from tests.browser import CHROMIUM, CHROMIUM_ARGS, PAD, draw_stroke, streamlit_server
+
+PAGES = ["home", "draw", "explore", "compare", "evaluate", "inside", "train"]
+HOST = '[data-testid="stBidiComponentIsolated"]'
+ONE = [(0.5, 0.12), (0.5, 0.5), (0.51, 0.88)]
+SEVEN = [(0.2, 0.15), (0.8, 0.15), (0.45, 0.9)]
+# Records when the Prediction metric appears (after a clear, the page has none).
+WATCH_PREDICTION = """() => { window.__pred = null; new MutationObserver(() => {
+  if (window.__pred === null && [...document.querySelectorAll('[data-testid="stMetric"]')]
+      .some(m => m.innerText.includes('Prediction'))) window.__pred = performance.now(); })
+  .observe(document.body, {subtree: true, childList: true, characterData: true}); }"""
+
+
+def _stats(ms: list[float]) -> dict:
+    return {"median_ms": statistics.median(ms), "min_ms": min(ms), "max_ms": max(ms), "n": len(ms)}
+
+
+def _ready(page, timeout: float = 120_000) -> None:
+    page.locator('[data-testid="stMainBlockContainer"] h1').first.wait_for(timeout=timeout)
+    page.wait_for_function("() => !document.querySelector('[data-testid=\"stSpinner\"]')", timeout=timeout)
+
+
+def _answered(page, n: int) -> None:
+    page.wait_for_function(f"n => Number(document.querySelector('{HOST}').dataset.answered || 0) >= n", arg=n,
+                           timeout=120_000)
+
+
+def strokes(page, url: str, n: int) -> dict:
+    """n strokes, each on a cleared pad: stroke end → prediction shown, → prediction and four maps."""
+    page.goto(f"{url}/draw")
+    page.locator(PAD).first.wait_for(timeout=120_000)
+    pred, full = [], []
+    for i in range(n):
+        page.evaluate(WATCH_PREDICTION)
+        draw_stroke(page, ONE if i % 2 else SEVEN, steps=4)
+        _answered(page, 2 * i + 1)
+        data = page.locator(HOST).evaluate("e => ({...e.dataset})")
+        pred_at = page.evaluate("() => window.__pred")
+        full.append(float(data["latencyMs"]))
+        if pred_at is not None:
+            pred.append(max(0.0, pred_at - float(data["strokeEnd"])))
+        page.keyboard.press("Delete")
+        _answered(page, 2 * i + 2)
+    return {"stroke_to_prediction": _stats(pred), "stroke_to_maps": _stats(full)}
+
+
+def updates_while_drawing(page, url: str, seconds: float = 3.0) -> dict:
+    """A slow stroke of `seconds`: how many answers (prediction + maps) reach the page per second."""
+    page.goto(f"{url}/draw")
+    box = page.locator(PAD).first.bounding_box()
+    before = int(page.locator(HOST).evaluate("e => Number(e.dataset.acks || 0)"))
+    page.mouse.move(box["x"] + 0.3 * box["width"], box["y"] + 0.2 * box["height"])
+    page.mouse.down()
+    start, k = time.monotonic(), 0
+    while time.monotonic() - start < seconds:  # a zig-zag at ~60 moves per second
+        k += 1
+        fx = 0.3 + 0.4 * ((k // 30) % 2 == 0 and (k % 30) / 30 or 1 - (k % 30) / 30)
+        page.mouse.move(box["x"] + fx * box["width"], box["y"] + (0.2 + 0.6 * k / (seconds * 60)) * box["height"])
+        page.wait_for_timeout(16)
+    during = int(page.locator(HOST).evaluate("e => Number(e.dataset.acks || 0)")) - before
+    elapsed = time.monotonic() - start
+    page.mouse.up()
+    return {"updates_per_s": during / elapsed, "answers": during, "stroke_s": elapsed}
+
+
+def page_opens(browser, url: str) -> dict:
+    """Each page in a new browser session (first open), then again in the same session (revisit)."""
+    first, second = {}, {}
+    for name in PAGES:
+        ctx = browser.new_context(viewport={"width": 1400, "height": 1000})
+        page = ctx.new_page()
+        for sink in (first, second):
+            t = time.monotonic()
+            page.goto(f"{url}/{name}")
+            _ready(page)
+            sink[name] = time.monotonic() - t
+        ctx.close()
+    return {"first_open_s": first, "revisit_s": second}
+
+
+def bench_browser(n_strokes: int = 20) -> dict:
+    """Process start → first prediction (Draw, a stroke as soon as the pad is there), then the rest warm."""
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)  # launched before the clock
+        t0 = time.monotonic()
+        with streamlit_server() as url:
+            health_s = time.monotonic() - t0
+            page = browser.new_page(viewport={"width": 1400, "height": 1000})
+            page.goto(f"{url}/draw")
+            page.locator(PAD).first.wait_for(timeout=120_000)
+            draw_stroke(page, ONE, steps=4)
+            page.locator('[data-testid="stMetric"]').filter(has_text="Prediction").wait_for(timeout=120_000)
+            first_prediction_s = time.monotonic() - t0
+            page.get_by_text("Fingerprint of these maps").wait_for(timeout=120_000)
+            first_maps_s = time.monotonic() - t0
+            # Warm: wait for the background importer/warm-up to finish, as a running server would have.
+            page.goto(f"{url}/evaluate")
+            _ready(page)
+            result = {"health_s": health_s, "first_prediction_s": first_prediction_s, "first_maps_s": first_maps_s,
+                      **strokes(page, url, n_strokes), **updates_while_drawing(page, url),
+                      **page_opens(browser, url)}
+            page.close()
+        browser.close()
+    return result
+
+
+if __name__ == "__main__":
+    import json
+
+    print(json.dumps(bench_browser(), indent=1))
