@@ -2,8 +2,8 @@
 
 Mounted into `python -m explain` by `add_subcommands`; also runnable alone
 (`python -m explain.whatif_cli counterfactual --index 0 --to 9`). Every bad value is reported as
-one `error: ...` line on stderr with exit status 2: numbers are parsed here, not by argparse,
-whose own errors print a usage block as well.
+one `error: ...` line on stderr with exit status 2 (explain.cli_args.OneLineParser for argparse's
+own errors; the numbers are checked here, with messages that name the option).
 """
 
 from __future__ import annotations
@@ -13,9 +13,9 @@ import json
 import math
 import sys
 import warnings
-from pathlib import Path
 from typing import Any
 
+from explain import cli_args
 from explain.attacks import AttackConfig, accuracy_curve
 from explain.counterfactual import CounterfactualConfig, check_class, counterfactual, nearest_of_class
 
@@ -28,14 +28,6 @@ def _number(text: str, kind: type, what: str) -> Any:
     if kind is float and not math.isfinite(value):
         raise ValueError(f"{what} must be finite, got {text!r}")
     return value
-
-
-def _model(checkpoint: Path | None):
-    from model.checkpoint import load_checkpoint
-    from model.paths import bundled_checkpoint
-
-    model, _ = load_checkpoint(checkpoint or bundled_checkpoint())
-    return model.requires_grad_(False)
 
 
 def _test_split():
@@ -53,8 +45,8 @@ def cmd_counterfactual(args: argparse.Namespace) -> int:
         raise ValueError(f"--index must be in 0..{len(test) - 1}, got {index}")
     target = check_class(_number(args.to, int, "--to"), "--to")
     config = CounterfactualConfig(target, _number(args.min_prob, float, "--min-prob"), args.norm,
-                                  args.near_strokes, _number(args.seed, int, "--seed"))
-    model = _model(args.checkpoint)
+                                  args.near_strokes, args.seed)
+    model = cli_args.load_model(args.checkpoint)
     cf = counterfactual(model, test.images[index], config)
     train = load_mnist(train=True)
     near = nearest_of_class(test.images[index], target, train.images, train.labels)
@@ -79,8 +71,8 @@ def cmd_attack(args: argparse.Namespace) -> int:
         raise ValueError(f"--n must be in 1..{len(test)}, got {n}")
     eps = [_number(t.strip(), float, "--eps") for t in args.eps.split(",") if t.strip()]
     config = AttackConfig(args.attack, args.norm, _number(args.steps, int, "--steps"),
-                          seed=_number(args.seed, int, "--seed"))
-    curve = accuracy_curve(_model(args.checkpoint), test.images[:n], test.labels[:n], eps, config)
+                          seed=args.seed)
+    curve = accuracy_curve(cli_args.load_model(args.checkpoint), test.images[:n], test.labels[:n], eps, config)
     if args.json:
         print(json.dumps(curve.to_dict()))
     else:
@@ -98,8 +90,8 @@ def add_subcommands(sub: argparse._SubParsersAction) -> None:
     cp.add_argument("--norm", default="l2", help="l2 (spread-out change) or l1 (sparse change)")
     cp.add_argument("--min-prob", default="0.5", help="probability of --to to reach, 0.1-0.99")
     cp.add_argument("--near-strokes", action="store_true", help="change only pixels within 2 px of the ink")
-    cp.add_argument("--seed", default="0")
-    cp.add_argument("--checkpoint", type=Path, default=None)
+    cp.add_argument("--seed", type=cli_args.seed, default=0)
+    cp.add_argument("--checkpoint", type=cli_args.existing_file, default=None)
     cp.add_argument("--json", action="store_true")
     cp.set_defaults(handler=cmd_counterfactual)
     ap = sub.add_parser("attack", help="test-set accuracy under FGSM or PGD at several eps")
@@ -108,8 +100,8 @@ def add_subcommands(sub: argparse._SubParsersAction) -> None:
     ap.add_argument("--n", default="1000", help="how many test digits (the first n)")
     ap.add_argument("--norm", default="linf", help="linf, or l2 (PGD only)")
     ap.add_argument("--steps", default="40", help="PGD steps")
-    ap.add_argument("--seed", default="0")
-    ap.add_argument("--checkpoint", type=Path, default=None)
+    ap.add_argument("--seed", type=cli_args.seed, default=0)
+    ap.add_argument("--checkpoint", type=cli_args.existing_file, default=None)
     ap.add_argument("--json", action="store_true")
     ap.set_defaults(handler=cmd_attack)
 
@@ -126,8 +118,8 @@ def run_handler(args: argparse.Namespace) -> int:
 
 
 def main(argv: list[str] | None = None) -> int:
-    p = argparse.ArgumentParser(prog="python -m explain.whatif_cli", description=__doc__)
-    add_subcommands(p.add_subparsers(dest="cmd", required=True))
+    p = cli_args.OneLineParser(prog="python -m explain.whatif_cli", description=__doc__)
+    add_subcommands(p.add_subparsers(dest="cmd", required=True, parser_class=cli_args.OneLineParser))
     return run_handler(p.parse_args(argv))
 
 
