@@ -151,15 +151,33 @@ def curves_figure(curves: dict[str, tuple[np.ndarray, np.ndarray]], title: str, 
 
 def leaderboard_figure(methods: list[str], means: np.ndarray, ci: np.ndarray, metric: str,
                        higher_is_better: bool) -> go.Figure:
-    """Horizontal bars of one metric's mean with 95 % intervals, best at the top."""
+    """Horizontal bars of one metric's mean with 95 % confidence intervals, best at the top."""
     means, ci = np.asarray(means, float), np.nan_to_num(np.asarray(ci, float))
     order = np.argsort(-means if higher_is_better else means, kind="stable")[::-1]
     colors = ["#9e9e9e" if methods[i].startswith("control") else "#b2182b" for i in order]
     fig = go.Figure(go.Bar(x=means[order], y=[methods[i] for i in order], orientation="h", marker_color=colors,
-                           error_x=dict(type="data", array=ci[order], visible=True)))
+                           error_x=dict(type="data", array=ci[order], visible=True), name="mean",
+                           hovertemplate="%{y}: %{x:.4f} ± %{error_x.array:.4f} (95 % CI)<extra></extra>"))
     arrow = "higher is better" if higher_is_better else "lower is better"
-    fig.update_layout(title=f"{metric} ({arrow}; grey: control maps)", height=60 + 22 * len(methods),
-                      margin=dict(l=8, r=8, t=40, b=30))
+    fig.update_layout(title=f"{metric}: mean over digits, whiskers = 95 % confidence interval ({arrow}; grey: controls)",
+                      height=80 + 24 * len(methods), margin=dict(l=8, r=8, t=40, b=40), font_size=12)
+    fig.update_xaxes(title=f"{metric} (mean)")
+    fig.update_yaxes(title="method")
+    return fig
+
+
+def rank_figure(methods: list[str], rank: np.ndarray, lo: np.ndarray, hi: np.ndarray, title: str) -> go.Figure:
+    """Each method's rank (1 = best) with its bootstrap 95 % interval, best at the top."""
+    rank, lo, hi = (np.asarray(v, float) for v in (rank, lo, hi))
+    order = np.argsort(rank, kind="stable")[::-1]
+    fig = go.Figure(go.Scatter(
+        x=rank[order], y=[methods[i] for i in order], mode="markers", marker=dict(size=9, color="#b2182b"),
+        error_x=dict(type="data", symmetric=False, array=(hi - rank)[order], arrayminus=(rank - lo)[order]),
+        hovertemplate="%{y}: rank %{x} (95 % interval %{customdata})<extra></extra>",
+        customdata=[f"{lo[i]:.0f}–{hi[i]:.0f}" for i in order]))
+    fig.update_layout(title=title, height=80 + 24 * len(methods), margin=dict(l=8, r=8, t=40, b=40), font_size=12)
+    fig.update_xaxes(title="rank (1 = best); whiskers: bootstrap 95 % interval", dtick=1, rangemode="tozero")
+    fig.update_yaxes(title="method")
     return fig
 
 

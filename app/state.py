@@ -29,6 +29,7 @@ from model.jobs import TrainingSlots
 from model.network import MLP
 from model.paths import bundled_checkpoint
 
+LEADERBOARD_FILE = "leaderboard_n10000.csv"  # written by `make assets` (python -m explain.evaluate)
 EXPLANATION_CACHE_ENTRIES = 2000  # ~6 KB each: a bound of ~12 MB per process
 
 
@@ -222,25 +223,31 @@ def all_classes_explanation(loaded: LoadedModel, x: np.ndarray, method: str, par
                                loaded.model, x)
 
 
-@st.cache_data(show_spinner=False, max_entries=EXPLANATION_CACHE_ENTRIES)
-def _cached_scores(model_key: str, x_key: str, method: str, replacement: str, _model: MLP, _x: np.ndarray
-                   ) -> dict[str, float]:
-    from explain.leaderboard import CONTROLS, control_attribution
-    from explain.metrics import Scored, default_metrics
+@st.cache_data(show_spinner=False, max_entries=64)
+def _cached_batch(model_key: str, x_key: str, method: str, params_json: str, seed: int, _model: MLP, _x: np.ndarray):
+    from explain import explain_batch
 
-    x = torch.as_tensor(_x, dtype=torch.float32).reshape(1, 1, 28, 28)
-    if method in CONTROLS:  # scored like a method, except for re-explaining under noise
-        a = control_attribution(x, method, 0, explain(_model, _x, "saliency"))
-        metrics = default_metrics(replacement, sensitivity=False)
-    else:
-        a, metrics = explain(_model, _x, method), default_metrics(replacement)
-    s = Scored(_model, x, a)
-    return {m.name: float(m(s)) for m in metrics}
+    return explain_batch(_model, _x, method, None, json.loads(params_json), seed)
 
 
-def method_scores(loaded: LoadedModel, x: np.ndarray, method: str, replacement: str) -> dict[str, float]:
-    """Every metric for one method (or control map) on one input (default parameters), cached."""
-    return _cached_scores(loaded.key, input_digest(x), method, replacement, loaded.model, x)
+def batch_explanation(loaded: LoadedModel, x: np.ndarray, method: str, params: dict[str, Any] | None = None,
+                      seed: int = 0):
+    """`explain_batch` of N digits (each for its predicted class) through a bounded cache."""
+    return _cached_batch(loaded.key, input_digest(x), method, json.dumps(params or {}, sort_keys=True), seed,
+                         loaded.model, x)
+
+
+@st.cache_data(show_spinner=False, max_entries=256)
+def _cached_card(model_key: str, x_key: str, methods: tuple[str, ...], replacement: str, sensitivity: bool,
+                 _model: MLP, _x: np.ndarray):
+    from explain.scorecard import score_card
+
+    return score_card(_model, _x, list(methods), replacement, sensitivity)
+
+
+def score_card(loaded: LoadedModel, x: np.ndarray, methods: list[str], replacement: str, sensitivity: bool = False):
+    """Every chosen method and the controls scored on one input (default parameters), cached."""
+    return _cached_card(loaded.key, input_digest(x), tuple(methods), replacement, sensitivity, loaded.model, x)
 
 
 @st.cache_data(show_spinner=False, max_entries=512)
@@ -262,7 +269,7 @@ def bundled_leaderboard() -> tuple[list[dict[str, str]], dict[str, Any]] | None:
 
     from model.paths import assets_dir
 
-    path = assets_dir() / "leaderboard" / "leaderboard_n1000.csv"
+    path = assets_dir() / "leaderboard" / LEADERBOARD_FILE
     if not path.exists():
         return None
     with path.open() as fh:

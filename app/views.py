@@ -82,9 +82,9 @@ def target_selector(key: str, predicted: int, allow_all: bool = True) -> int | C
     return target
 
 
-def methods_from_query(default: list[str]) -> list[str]:
-    """The `?methods=a,b` of a shared link, unknown names dropped with a warning."""
-    raw = query_value("methods")
+def methods_from_query(default: list[str], param: str = "methods") -> list[str]:
+    """The `?methods=a,b` (or another `param`) of a shared link, unknown names dropped with a warning."""
+    raw = query_value(param)
     if raw is None:
         return default
     names = method_names()
@@ -95,11 +95,12 @@ def methods_from_query(default: list[str]) -> list[str]:
     return [m for m in asked if m in names] or default
 
 
-def method_selector(key: str, default: list[str] | None = None) -> list[str]:
-    """Methods to show; starts from the link's `?methods=` and writes the choice back for sharing."""
-    chosen = st.multiselect("Methods", method_names(), default=methods_from_query(default or fast_methods()),
+def method_selector(key: str, default: list[str] | None = None, param: str = "methods") -> list[str]:
+    """Methods to show; starts from the link's `?{param}=` and writes the choice back for sharing.
+    Each picker on a page owns its own `param`."""
+    chosen = st.multiselect("Methods", method_names(), default=methods_from_query(default or fast_methods(), param),
                             key=f"{key}-methods", format_func=lambda n: get_method(n).display)
-    st.query_params["methods"] = ",".join(chosen)
+    st.query_params[param] = ",".join(chosen)
     return chosen
 
 

@@ -21,7 +21,7 @@ import numpy as np
 import torch
 
 from explain import cli_args
-from explain.leaderboard import LeaderboardConfig, MethodScores, run_leaderboard
+from explain.leaderboard import LeaderboardConfig, MethodScores, run_leaderboard, variant_display
 from explain.metrics import REPLACEMENTS
 from explain.ranking import replacement_agreement, summarise, winners
 from explain.registry import get_method, method_names
@@ -72,6 +72,8 @@ def main(argv: list[str] | None = None) -> int:
     p = cli_args.OneLineParser(prog="python -m explain.evaluate", description=__doc__)
     p.add_argument("--n", type=cli_args.positive_int, default=100, help="test digits, stratified by class (≤ 10000)")
     p.add_argument("--methods", default="all", help="all, or comma-separated names")
+    p.add_argument("--variants", default="", help="extra rows with other parameters, e.g. 'deeplift[baseline=mean]' "
+                   "(separated by ';')")
     p.add_argument("--seed", type=cli_args.seed, default=0)
     p.add_argument("--replacements", default=",".join(REPLACEMENTS),
                    help="what deleted pixels become in the deletion/insertion curves (comma-separated)")
@@ -82,6 +84,7 @@ def main(argv: list[str] | None = None) -> int:
     args = p.parse_args(argv)
     try:
         names = method_names() if args.methods == "all" else [get_method(m.strip()).name for m in args.methods.split(",")]
+        names += [v.strip() for v in args.variants.split(";") if v.strip()]
         extras = min(args.n, 1000) if args.extras_n is None else args.extras_n
         config = LeaderboardConfig(tuple(names), args.n, args.seed, tuple(r.strip() for r in args.replacements.split(",")),
                                    extras_n=extras)
@@ -93,7 +96,7 @@ def main(argv: list[str] | None = None) -> int:
     bars: dict[str, tqdm] = {}
 
     def progress(method: str, done: int, total: int) -> None:
-        bar = bars.setdefault(method, tqdm(total=total, unit="digit", desc=get_method(method).display, leave=True))
+        bar = bars.setdefault(method, tqdm(total=total, unit="digit", desc=variant_display(method), leave=True))
         bar.update(done - bar.n)
 
     start = time.perf_counter()
@@ -103,7 +106,7 @@ def main(argv: list[str] | None = None) -> int:
     seconds = time.perf_counter() - start
     rows = summarise([r.method for r in results], {r.method: r.scores for r in results}, config.seed)
     for row, r in zip(rows, results, strict=True):
-        row["display"] = r.method if r.method.startswith("control") else get_method(r.method).display
+        row["display"] = r.method if r.method.startswith("control") else variant_display(r.method)
         row["seconds"] = round(r.seconds, 2)
         row["error"] = r.error or ""
     write_csv(rows, args.out)

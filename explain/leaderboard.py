@@ -34,7 +34,7 @@ class LeaderboardConfig:
 
     def __post_init__(self) -> None:
         for m in self.methods:
-            get_method(m)
+            parse_variant(m)
         if not 1 <= self.n <= 10_000:
             raise ValueError(f"n must be in 1..10000, got {self.n}")
         if not 0 <= self.extras_n <= self.n:
@@ -52,6 +52,31 @@ class MethodScores:
     scores: dict[str, np.ndarray] = field(default_factory=dict)
     seconds: float = 0.0
     error: str | None = None
+
+
+def parse_variant(text: str) -> tuple[str, dict[str, str]]:
+    """'deeplift_shap' or a variant with other parameters, 'deeplift_shap[baseline=zero]' →
+    (method name, params); the params are checked against the method's declared bounds."""
+    name, _, rest = text.partition("[")
+    params = {}
+    if rest:
+        if not rest.endswith("]"):
+            raise ValueError(f"a method variant looks like name[key=value,…], got {text!r}")
+        for pair in rest[:-1].split(","):
+            key, eq, value = pair.partition("=")
+            if not eq:
+                raise ValueError(f"a method variant looks like name[key=value,…], got {text!r}")
+            params[key.strip()] = value.strip()
+    spec = get_method(name.strip())
+    spec.params.from_dict(params)
+    return spec.name, params
+
+
+def variant_display(text: str) -> str:
+    """'Integrated Gradients (baseline mean)' for 'integrated_gradients[baseline=mean]'."""
+    name, params = parse_variant(text)
+    extra = ", ".join(f"{k} {v}" for k, v in params.items())
+    return get_method(name).display + (f" ({extra})" if extra else "")
 
 
 def stratified_indices(labels: torch.Tensor, n: int, seed: int) -> list[int]:
@@ -88,12 +113,12 @@ def score_batch(model: nn.Module, x: torch.Tensor, batch: BatchAttribution, metr
     return {m.name: m.scores(e) for m in metrics}
 
 
-def seed_stability(model: nn.Module, x: torch.Tensor, method: str, targets: list, seeds: int = SEEDS_FOR_STABILITY
-                   ) -> np.ndarray:
+def seed_stability(model: nn.Module, x: torch.Tensor, method: str, targets: list, params: dict | None = None,
+                   seeds: int = SEEDS_FOR_STABILITY) -> np.ndarray:
     """Per digit: the mean pairwise Spearman correlation of the method's maps over `seeds` seeds."""
     from scipy.stats import rankdata
 
-    ranks = np.stack([rankdata(explain_batch(model, x, method, targets, seed=s).values.reshape(len(x), -1), axis=1)
+    ranks = np.stack([rankdata(explain_batch(model, x, method, targets, params, s).values.reshape(len(x), -1), axis=1)
                       for s in range(seeds)])  # (S, N, P)
     ranks -= ranks.mean(axis=2, keepdims=True)
     ranks /= np.maximum(np.linalg.norm(ranks, axis=2, keepdims=True), 1e-12)
@@ -115,26 +140,27 @@ def run_leaderboard(model: nn.Module, images: torch.Tensor, labels: torch.Tensor
     metrics = core_metrics(config.replacements)
     results: list[MethodScores] = []
     reference: BatchAttribution | None = None
-    for name in config.methods:
-        res = MethodScores(name)
+    for variant in config.methods:
+        name, params = parse_variant(variant)
+        res = MethodScores(variant)
         start = time.perf_counter()
         try:
             parts = []
             for lo in range(0, config.n, config.chunk):
                 x = x_all[lo : lo + config.chunk]
-                batch = explain_batch(model, x, name, seed=config.seed)
+                batch = explain_batch(model, x, name, params=params, seed=config.seed)
                 parts.append(score_batch(model, x, batch, metrics))
                 if progress:
-                    progress(name, min(lo + config.chunk, config.n), config.n)
+                    progress(variant, min(lo + config.chunk, config.n), config.n)
             res.scores = {k: np.concatenate([p[k] for p in parts]) for k in parts[0]}
             if len(extra_pos):
                 xe = x_all[extra_pos]
-                batch_e = explain_batch(model, xe, name, seed=config.seed)
+                batch_e = explain_batch(model, xe, name, params=params, seed=config.seed)
                 res.scores["max_sensitivity"] = _spread(MaxSensitivity().scores(Explained(model, xe, batch_e)),
                                                         extra_pos, config.n)
                 if get_method(name).stochastic:
                     res.scores["seed_stability"] = _spread(
-                        seed_stability(model, xe, name, list(batch_e.targets)), extra_pos, config.n)
+                        seed_stability(model, xe, name, list(batch_e.targets), params), extra_pos, config.n)
             if reference is None:
                 reference = explain_batch(model, x_all, "saliency")
         except Exception as exc:  # noqa: BLE001 - one failing method must not end a long run

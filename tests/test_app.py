@@ -113,8 +113,12 @@ def test_compare_several_digits():
     at = _app("compare", query={"methods": "saliency,deeplift"})
     at.radio(key="cmp-layout").set_value("Several test digits × methods").run()
     assert not at.exception and not at.error
+    charts = at.get("plotly_chart")
+    assert len(charts) == 4, "one mosaic per default digit (0, 1, 2, 3)"
+    at.text_input(key="cmp-indices").set_value("1, 2, 3, 4, 5, 6, 7, 8, 9").run()
+    assert any("first 8 of the 9" in w.value for w in at.warning)
     at.text_input(key="cmp-indices").set_value("1, 2, 99999").run()
-    assert any("between 0 and 9999" in e.value for e in at.error)
+    assert any("99999" in e.value and "0–9999" in e.value for e in at.error)
 
 
 
@@ -123,7 +127,11 @@ def test_evaluate_page_scores_curves_and_sanity():
     assert not at.error
     assert len(at.dataframe) >= 1, "the score card is a table"
     card = at.dataframe[0].value
-    assert len(card) == 8 and any("deletion" in c and "↓" in c for c in card.columns)
+    assert len(card) == 8 and "Deletion AUC (mean fill) ↓" in card.columns
+    assert "Integrated Gradients" in card.index and "control: random map" in card.index  # display names
+    deletion = card["Deletion AUC (mean fill) ↓"]
+    assert deletion["Integrated Gradients"] < deletion["control: random map"]  # a real map beats noise
+    assert np.isnan(card["Completeness gap ↓"]["Saliency"]) and card["Completeness gap ↓"]["DeepLift"] < 1e-3
     charts = at.get("plotly_chart")
     assert len(charts) >= 4  # deletion, insertion, thumbnails, sanity grid (+ curves, leaderboard)
     at.slider(key="ev-frac").set_value(0.5).run()

@@ -8,10 +8,15 @@ import streamlit as st
 from app.figures import agreement_figure, attribution_grid
 from app.inputs import pick_input, test_input
 from app.text import plain
-from app.state import active_model, probabilities
-from app.views import export_buttons, method_selector, panel_title, run_methods, target_selector
+from app.state import active_model, batch_explanation, probabilities
+from app.mosaic import attribution_mosaic
+from app.views import export_buttons, method_selector, panel_title, run_methods, target_selector, upscale
 from explain import get_method, method_names
 from explain.agreement import agreement_matrix
+from explain.grid import explain_grid
+
+MAX_DIGITS = 8
+REQUEST_BUDGET_S = 30.0  # one press of the page: stop between methods after this, and say what was cut
 
 st.title("Compare methods")
 loaded = active_model()
@@ -98,24 +103,40 @@ if mode == "One input × many methods":
                    {"input": current.description, "index": current.index, "methods": selected,
                     "params": params, "target": str(target), "seed": seed, "model": loaded.key}, "cmp")
 else:
-    raw = st.text_input("Test digit indices (comma separated, up to 8)", "0,1,2,3", key="cmp-indices")
-    try:
-        indices = [int(t) for t in raw.split(",") if t.strip()][:8]
-        inputs = [test_input(i) for i in indices]
-    except ValueError:
-        st.error("Give test indices between 0 and 9999, separated by commas.")
+    raw = st.text_input(f"Test digit indices (comma separated, up to {MAX_DIGITS})", "0,1,2,3", key="cmp-indices")
+    tokens = [t.strip() for t in raw.split(",") if t.strip()]
+    bad = [t for t in tokens if not t.isdigit() or not 0 <= int(t) <= 9999]
+    if bad:
+        st.error(f"Not a test index (0–9999): {plain(bad[0], 20)}")
         st.stop()
+    if len(tokens) > MAX_DIGITS:
+        st.warning(f"Showing the first {MAX_DIGITS} of the {len(tokens)} digits given.")
+    inputs = [test_input(int(t)) for t in tokens[:MAX_DIGITS]]
     if not selected or not inputs:
         st.info("Pick at least one method and one digit.")
         st.stop()
-    panels = []
-    with st.spinner("Explaining…"):
-        for ci in inputs:
-            got, errs = run_methods(loaded, ci.x, selected, None, params, seed)
-            for n in selected:
-                values = got[n].values if n in got else np.zeros((28, 28))
-                title = f"#{ci.index} · {get_method(n).display}" + ("" if n in got else " (failed)")
-                panels.append((title, values))
-    st.plotly_chart(attribution_grid(panels, None, shared, overlay, cols=len(selected), panel_px=150),
-                    key="cmp-multi")
-    st.caption("Rows: digits (each explained for its predicted class); columns: methods.")
+    # A click stops the script that is running (Streamlit interrupts it at its next progress update).
+    if st.button("Cancel", key="cmp-cancel", help="Stop computing the grid"):
+        st.info("Cancelled. Change a setting to compute the grid again.")
+        st.stop()
+    bar = st.progress(0.0, text="Explaining…")
+    result = explain_grid(loaded.model, np.stack([ci.x for ci in inputs]), selected, params, seed, REQUEST_BUDGET_S,
+                          lambda name, k, n: bar.progress(k / n, text=f"{get_method(name).display} on "
+                                                          f"{len(inputs)} digits ({k + 1}/{n})…"),
+                          run=lambda m, x, name, t, p, s: batch_explanation(loaded, x, name, p, s))
+    bar.empty()
+    if result.cut:
+        st.warning(f"Stopped after {result.seconds:.0f} s (the budget per request is {REQUEST_BUDGET_S:.0f} s): "
+                   "not computed: " + ", ".join(get_method(n).display for n in result.cut))
+    for n, err in result.errors.items():
+        st.error(f"{get_method(n).display} failed: {plain(err)}")
+    shown = [n for n in selected if n in result.done]
+    for i, ci in enumerate(inputs):
+        left, right = st.columns([1, 7])
+        left.image(upscale(ci.x, 112), caption=f"#{ci.index}: {ci.description}")
+        if shown:
+            panels = [(get_method(n).display, result.done[n].values[i]) for n in shown]
+            right.plotly_chart(attribution_mosaic(panels, ci.x if overlay else None, shared, cols=6, panel_px=120),
+                               key=f"cmp-multi-{i}")
+    st.caption("Each digit explained for its predicted class; one batch per method for all digits. "
+               + ("One colour scale per digit row." if shared else "Each map on its own scale."))

@@ -5,135 +5,202 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 import streamlit as st
-import torch
 
-from app.figures import attribution_grid, curves_figure, leaderboard_figure, sanity_curves_figure, thumbnails_figure
+from app.figures import (
+    attribution_grid,
+    curves_figure,
+    leaderboard_figure,
+    rank_figure,
+    sanity_curves_figure,
+    thumbnails_figure,
+)
 from app.inputs import pick_input
+from app.state import active_model, bundled_leaderboard, explanation, sanity_cascade, score_card, test_split
 from app.text import plain
-from app.state import active_model, bundled_leaderboard, explanation, method_scores, sanity_cascade, test_split
 from app.views import method_selector
-from explain import get_method
-from explain.leaderboard import CONTROLS, LeaderboardConfig, run_leaderboard
-from explain.metrics import Scored, curve, default_metrics
-from explain.metrics.faithfulness import path_images
+from explain.leaderboard import LeaderboardConfig, run_leaderboard, variant_display
+from explain.metrics import REPLACEMENTS, MaxSensitivity, core_metrics
+from explain.ranking import directions, summarise
+from explain.scorecard import best, deleted_images, stack
 
-st.title("Evaluate the explanations")
-st.caption("Maps are easy to draw and hard to trust. Here each method is *measured*: faithfulness "
-           "(deletion / insertion), infidelity, robustness, complexity and completeness, against two control maps.")
-loaded = active_model()
 DEFAULT = ["saliency", "integrated_gradients", "deeplift", "guided_backprop", "shap_deep", "lime_image"]
+LABELS = {m.name: m.label for m in [*core_metrics(REPLACEMENTS), MaxSensitivity()]} | {"seed_stability": "Seed stability"}
+HIGHLIGHT = "background-color: #c7e9c0; font-weight: bold"
 
 
-def arrow(metric) -> str:
-    return "↑" if metric.higher_is_better else "↓"
+def display(name: str) -> str:
+    return {"control_random": "control: random map", "control_sobel": "control: input edges"}.get(name) \
+        or variant_display(name)
 
 
-tab_input, tab_board, tab_sanity = st.tabs(["This input", "Leaderboard", "Sanity checks"])
+def arrow(higher: bool) -> str:
+    return "↑" if higher else "↓"
 
-with tab_input:
+
+def score_table(card) -> None:
+    winners = best(card)
+    cols = {m.name: f"{m.label} {arrow(m.higher_is_better)}" for m in card.metrics}
+    table = pd.DataFrame({display(k): v for k, v in card.scores.items()}).T.reindex(columns=list(cols))
+    marks = pd.DataFrame("", index=table.index, columns=table.columns)
+    for metric, names in winners.items():
+        for n in names:
+            marks.loc[display(n), metric] = HIGHLIGHT
+    table, marks = table.rename(columns=cols), marks.rename(columns=cols)
+    st.dataframe(table.style.format("{:.4f}", na_rep="n/a").apply(lambda _: marks, axis=None))
+    st.caption("Best per column highlighted (ties to 4 decimals alike); ↑ higher is better, ↓ lower is better; n/a: "
+               "the metric does not apply (completeness needs a method with the axiom). The two control maps know "
+               "nothing about the model: a method that does not beat them on a metric is not explaining the model "
+               "by that measure. " + " · ".join(f"**{m.label}**: {m.description}" for m in card.metrics))
+
+
+def this_input() -> None:
+    loaded = active_model()
     current = pick_input("ev")
     methods = method_selector("ev", default=DEFAULT)
-    replacement = st.radio("Deleted pixels become", ["mean", "zero", "blur"], horizontal=True, key="ev-repl",
+    replacement = st.radio("Deleted pixels become", list(REPLACEMENTS), index=1, horizontal=True, key="ev-repl",
                            help="On MNIST, deleting a black background pixel by setting it to zero changes "
                                 "nothing; the mean training digit is the default replacement.")
     if current is None or not methods:
         st.info("Choose an input and at least one method.")
-    else:
-        metrics = default_metrics(replacement)
-        rows, errors = {}, {}
-        with st.spinner("Scoring…"):
-            for m in [*methods, *CONTROLS]:
-                label = m.replace("control_", "control: ") if m in CONTROLS else get_method(m).display
-                try:
-                    rows[label] = method_scores(loaded, current.x, m, replacement)
-                except Exception as exc:  # noqa: BLE001 - shown, the others still score
-                    errors[label] = f"{type(exc).__name__}: {exc}"
-        for label, e in errors.items():
-            st.error(f"{label} failed: {plain(e)}")
-        if rows:
-            table = pd.DataFrame(rows).T.reindex(columns=[m.name for m in metrics])
-            table.columns = [f"{m.name} {arrow(m)}" for m in metrics]
-            best = {f"{m.name} {arrow(m)}": (table[f"{m.name} {arrow(m)}"].max() if m.higher_is_better
-                                             else table[f"{m.name} {arrow(m)}"].min()) for m in metrics}
-            styled = table.style.format("{:.4f}", na_rep="–").apply(
-                lambda col: ["background-color: #c7e9c0; font-weight: bold" if v == best[col.name] else ""
-                             for v in col], axis=0)
-            st.dataframe(styled)
-            st.caption("Best per column highlighted; ↑ higher is better, ↓ lower is better. The two control maps "
-                       "(uniform noise, the input's edges) know nothing about the model: a method that does "
-                       "not beat them on a metric is not explaining the model by that measure. "
-                       + " · ".join(f"**{m.name}**: {m.description}" for m in metrics))
-            x = torch.as_tensor(current.x).reshape(1, 1, 28, 28)
-            attrs = {m: explanation(loaded, current.x, m, None) for m in methods
-                     if get_method(m).display not in errors}
-            dels = {get_method(m).display: curve(Scored(loaded.model, x, a), replacement) for m, a in attrs.items()}
-            ins = {get_method(m).display: curve(Scored(loaded.model, x, a), replacement, insertion=True)
-                   for m, a in attrs.items()}
-            c1, c2 = st.columns(2)
-            c1.plotly_chart(curves_figure(dels, "Deletion: most relevant first (lower is better)",
-                                          "model confidence"), key="ev-del")
-            c2.plotly_chart(curves_figure(ins, "Insertion: most relevant first (higher is better)",
-                                          "model confidence"), key="ev-ins")
-            frac = st.slider("Pixels deleted, in each method's order", 0.0, 1.0, 0.1, 1 / 28, format="%.2f",
-                             key="ev-frac")
-            imgs = [path_images(Scored(loaded.model, x, a), replacement, fractions=[frac])[1][0, 0].numpy()
-                    for a in attrs.values()]
-            st.plotly_chart(thumbnails_figure(np.stack(imgs), [get_method(m).display for m in attrs], cols=6),
-                            key="ev-thumbs")
+        return
+    with st.spinner(f"Scoring {len(methods)} methods and two controls…"):
+        card = score_card(loaded, current.x, methods, replacement)
+    for name, e in card.errors.items():
+        st.error(f"{display(name)} failed: {plain(e)}")
+    if st.toggle("Add max-sensitivity (explains every method four more times)", key="ev-sens"):
+        with st.spinner("Re-explaining each method under small input noise…"):
+            card = score_card(loaded, current.x, methods, replacement, sensitivity=True)
+    score_table(card)
+    c1, c2 = st.columns(2)
+    for col, kind, better in ((c1, "deletion", "lower"), (c2, "insertion", "higher")):
+        lines = {display(k): v for k, v in card.curves[kind].items()}
+        col.plotly_chart(curves_figure(lines, f"{kind.title()}: most relevant first ({better} is better)",
+                                       "model confidence in the target"), key=f"ev-{kind}")
+    frac = st.slider("Pixels deleted, in each method's order", 0.0, 1.0, 0.1, 1 / 28, format="%.2f", key="ev-frac")
+    ok = [m for m in methods if m not in card.errors]
+    if ok:
+        batch = stack([explanation(loaded, current.x, m, None) for m in ok])
+        imgs = deleted_images(loaded.model, current.x, batch, replacement, frac)
+        st.plotly_chart(thumbnails_figure(imgs, [display(m) for m in ok], cols=6), key="ev-thumbs")
 
-with tab_board:
+
+def replacement_words(meta: dict) -> str:
+    """Where the winner depends on the replacement, say so, from the leaderboard's own meta."""
+    parts = []
+    for curve, taus in meta.get("kendall_tau_between_replacements", {}).items():
+        wins = meta.get("winners", {}).get(curve, {})
+        if not wins:
+            continue
+        named = ", ".join(f"{r} → **{display(m)}**" for r, m in wins.items())
+        same = len(set(wins.values())) == 1
+        tau = ", ".join(f"{k}: {v:.2f}" for k, v in taus.items())
+        parts.append(f"{curve.title()} winner by replacement: {named}. "
+                     + ("The same method wins under every replacement. " if same
+                        else "**The winner depends on what a deleted pixel becomes.** ")
+                     + f"Kendall τ between the rankings: {tau}.")
+    return " ".join(parts)
+
+
+def leaderboard_view(rows: list[dict], key: str) -> None:
+    df = pd.DataFrame(rows).set_index("method")
+    for col in df.columns.difference(["library", "family", "display", "error"]):
+        df[col] = pd.to_numeric(df[col], errors="coerce")
+    metrics = [m for m in LABELS if m in df]
+    name = st.selectbox("Metric", metrics, format_func=LABELS.get, key=f"{key}-metric")
+    higher = directions()[name]
+    names = [display(m) for m in df.index]
+    c1, c2 = st.columns(2)
+    c1.plotly_chart(leaderboard_figure(names, df[name].to_numpy(float), df[f"{name}_ci95"].to_numpy(float),
+                                       LABELS[name], higher), key=f"{key}-chart")
+    c2.plotly_chart(rank_figure(names, df[f"{name}_rank"], df[f"{name}_rank_lo"], df[f"{name}_rank_hi"],
+                                f"{LABELS[name]}: rank with bootstrap 95 % interval"), key=f"{key}-ranks")
+    table = pd.DataFrame({
+        "method": names,
+        f"{LABELS[name]} {arrow(higher)}": [f"{v:.4f} ± {c:.4f}" if not np.isnan(v) else "n/a"
+                                            for v, c in zip(df[name], df[f"{name}_ci95"], strict=True)],
+        "rank (95 % interval)": [f"{r:.0f} ({lo:.0f}–{hi:.0f})" if not np.isnan(r) else "n/a"
+                                 for r, lo, hi in zip(df[f"{name}_rank"], df[f"{name}_rank_lo"],
+                                                      df[f"{name}_rank_hi"], strict=True)],
+        "digits": df[f"{name}_n"].astype("Int64"),
+    }).sort_values("rank (95 % interval)", key=lambda s: s.str.split().str[0].replace("n/a", "999").astype(float))
+    st.dataframe(table, hide_index=True)
+
+
+def leaderboard() -> None:
     bundled = bundled_leaderboard()
     if bundled is None:
-        st.warning("No bundled leaderboard found in assets/leaderboard/.")
+        st.warning("No bundled leaderboard found in assets/leaderboard/ (make assets writes it).")
     else:
         rows, meta = bundled
-        st.caption(f"Bundled: {meta.get('n', '?')} stratified test digits, computed {meta.get('date', '?')} "
+        sub = meta.get("subsample", {})
+        st.caption(f"Bundled: all {meta.get('n', '?')} test digits for the core metrics; max-sensitivity and seed "
+                   f"stability on a stratified {sub.get('max_sensitivity', '?')}. Computed {meta.get('date', '?')} "
                    f"with `{meta.get('command', '?')}` in {meta.get('seconds', '?')} s.")
-        df = pd.DataFrame(rows).set_index("method")
-        for col in df.columns.difference(["library", "family"]):
-            df[col] = pd.to_numeric(df[col], errors="coerce")
-        st.dataframe(df, height=420)
-        metric_objs = {m.name: m for m in default_metrics(str(meta.get("replacement", "mean")))}
-        name = st.selectbox("Chart", list(metric_objs), key="lb-metric")
-        if f"{name}_mean" in df:
-            st.plotly_chart(leaderboard_figure(list(df.index), df[f"{name}_mean"].to_numpy(float),
-                                               df[f"{name}_ci95"].to_numpy(float), name,
-                                               metric_objs[name].higher_is_better), key="lb-chart")
-    with st.expander("Recompute on fewer digits"):
-        n = st.slider("Digits (stratified by class)", 10, 200, 20, 10, key="lb-n")
-        chosen = method_selector("lb", default=["saliency", "integrated_gradients", "deeplift", "gradient_shap"])
+        st.markdown(replacement_words(meta))
+        leaderboard_view(rows, "lb")
+    with st.expander("Recompute for the active model on fewer digits"):
+        n = st.slider("Digits (stratified by class)", 10, 500, 50, 10, key="lb-n")
+        chosen = method_selector("lb", default=["saliency", "integrated_gradients", "deeplift", "gradient_shap"],
+                                 param="leaderboard_methods")
         if st.button("Run", key="lb-run") and chosen:
             bar = st.progress(0.0, text="Scoring…")
             split = test_split()
-            result = run_leaderboard(loaded.model, split.images, split.labels,
-                                     LeaderboardConfig(tuple(chosen), n=n, sensitivity_every=10),
-                                     lambda k, total: bar.progress(k / total, text=f"{k}/{total} digits"))
-            bar.empty()
-            st.dataframe(pd.DataFrame(result).set_index("method"))
+            config = LeaderboardConfig(tuple(chosen), n=n, extras_n=min(n, 20))
+            order = list(chosen)
 
-with tab_sanity:
-    st.caption("Model-parameter randomisation (Adebayo et al. 2018): layers are re-initialised from the top "
-               "down; a map that barely changes is not explaining the model.")
-    current_s = pick_input("sa")
-    sa_methods = method_selector("sa", default=["saliency", "integrated_gradients", "guided_backprop",
-                                                "deconvolution"])
+            def progress(method: str, done: int, total: int) -> None:
+                k = order.index(method)
+                bar.progress((k + done / total) / len(order), text=f"{display(method)}: {done}/{total} digits")
+
+            _, results = run_leaderboard(active_model().model, split.images, split.labels, config, progress)
+            bar.empty()
+            # Kept in the session: the result survives every other interaction on the page.
+            st.session_state["lb-result"] = (n, summarise([r.method for r in results], {r.method: r.scores for r in results}))
+        if "lb-result" in st.session_state:
+            n_done, rows = st.session_state["lb-result"]
+            st.caption(f"Recomputed on {n_done} digits for the active model.")
+            leaderboard_view(rows, "lb-own")
+
+
+def sanity() -> None:
+    loaded = active_model()
     independent = st.toggle("One layer at a time (instead of cascading)", key="sa-indep")
-    if current_s is not None and sa_methods:
-        panels, curves = [], {}
-        with st.spinner("Randomising…"):
-            for m in sa_methods:
-                name = get_method(m).display
-                try:
-                    original, rows = sanity_cascade(loaded, current_s.x, m, independent)
-                except Exception as exc:  # noqa: BLE001 - shown in place of that method's row
-                    st.error(f"{name} failed: {plain(f'{type(exc).__name__}: {exc}')}")
-                    continue
-                panels.append((f"{name} · trained", original))
-                panels += [(f"{r.randomised}", r.values) for r in rows]
-                curves[name] = [("none", 1.0)] + [(r.randomised, r.spearman) for r in rows]
-        if panels:
-            cols = len(loaded.model.config.hidden) + 2  # the trained map, then one per Linear layer
-            st.plotly_chart(attribution_grid(panels, current_s.x, shared=False, overlay=True, cols=cols,
-                                             panel_px=150), key="sa-grid")
-        st.caption("Rows: methods; columns: the trained model, then more layers randomised (each map on its own scale).")
-        st.plotly_chart(sanity_curves_figure(curves, "Similarity to the trained model's map"), key="sa-curves")
+    how = ("each Linear layer re-initialised on its own, the others trained" if independent
+           else "layers re-initialised from the output down, cumulatively")
+    st.caption(f"Model-parameter randomisation (Adebayo et al. 2018): {how}; a map that barely changes is not "
+               "explaining the model.")
+    current = pick_input("sa")
+    methods = method_selector("sa", default=["saliency", "integrated_gradients", "guided_backprop", "deconvolution"],
+                              param="sanity_methods")
+    if current is None or not methods:
+        return
+    panels, lines = [], {}
+    with st.spinner("Randomising the layers and explaining again…"):
+        for m in methods:
+            try:
+                original, rows = sanity_cascade(loaded, current.x, m, independent)
+            except Exception as exc:  # noqa: BLE001 - shown in place of that method's row
+                st.error(f"{display(m)} failed: {plain(f'{type(exc).__name__}: {exc}')}")
+                continue
+            panels.append((f"{display(m)} · trained", original))
+            panels += [(f"{r.randomised} randomised", r.values) for r in rows]
+            lines[display(m)] = [("none", 1.0)] + [(r.randomised, r.spearman) for r in rows]
+    if panels:
+        cols = len(loaded.model.config.hidden) + 2  # the trained map, then one per Linear layer
+        st.plotly_chart(attribution_grid(panels, current.x, shared=False, overlay=True, cols=cols, panel_px=150),
+                        key="sa-grid")
+    st.caption("Rows: methods; columns: the trained model, then " + ("one layer randomised at a time" if independent
+               else "more layers randomised") + " (each map on its own scale).")
+    st.plotly_chart(sanity_curves_figure(lines, "Similarity to the trained model's map"), key="sa-curves")
+
+
+st.title("Evaluate the explanations")
+st.caption("Maps are easy to draw and hard to trust. Here each method is *measured*: faithfulness "
+           "(deletion / insertion), infidelity, robustness, complexity and completeness, against two control maps.")
+tab_input, tab_board, tab_sanity = st.tabs(["This input", "Leaderboard", "Sanity checks"])
+with tab_input:
+    this_input()
+with tab_board:
+    leaderboard()
+with tab_sanity:
+    sanity()

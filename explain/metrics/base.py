@@ -81,6 +81,7 @@ class Metric(ABC):
     """A metric: a name, a direction, and a score per explained digit."""
 
     name: ClassVar[str] = "metric"
+    label: ClassVar[str] = "Metric"  # what a person reads in tables and charts
     higher_is_better: ClassVar[bool] = True
     description: ClassVar[str] = ""
     re_explains: ClassVar[bool] = False  # calls the explainer again (costly: run on a subsample)

@@ -39,6 +39,7 @@ def entropy(values: np.ndarray) -> float:
 
 class Sparseness(Metric):
     name = "sparseness"
+    label = "Sparseness (Gini)"
     higher_is_better = True
     description = "Gini index of |map| (Chalasani et al. 2020): higher means fewer pixels carry the map"
 
@@ -48,6 +49,7 @@ class Sparseness(Metric):
 
 class Entropy(Metric):
     name = "entropy"
+    label = "Entropy"
     higher_is_better = False
     description = "entropy of |map| as a distribution (Bhatt et al. 2020): lower means more concentrated"
 
@@ -57,6 +59,7 @@ class Entropy(Metric):
 
 class CompletenessGap(Metric):
     name = "completeness_gap"
+    label = "Completeness gap"
     higher_is_better = False
     description = "|Σ map − (f(x) − f(reference))| / |f(x) − f(reference)|, where the axiom applies (else NaN)"
 

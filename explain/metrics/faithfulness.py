@@ -105,6 +105,10 @@ class CurveAUC(Metric):
         return f"{'insertion' if self.insertion else 'deletion'}_{self.replacement}"
 
     @property
+    def label(self) -> str:  # type: ignore[override]
+        return f"{'Insertion' if self.insertion else 'Deletion'} AUC ({self.replacement} fill)"
+
+    @property
     def description(self) -> str:  # type: ignore[override]
         if self.insertion:
             return (f"area under the score curve as the most relevant pixels are restored into a "
@@ -130,6 +134,7 @@ class Infidelity(Metric):
     """Captum's infidelity (Yeh et al. 2019) with Gaussian pixel noise, scale-normalised."""
 
     name = "infidelity"
+    label = "Infidelity"
     higher_is_better = False
     description = "expected squared error between attribution·noise and the output change it predicts (lower is better)"
 

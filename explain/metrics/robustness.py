@@ -13,6 +13,7 @@ class MaxSensitivity(Metric):
     `sensitivity_max` defines it, with every noisy copy of the whole batch re-explained at once."""
 
     name = "max_sensitivity"
+    label = "Max-sensitivity"
     higher_is_better = False
     re_explains = True
     description = ("largest relative change ‖Δmap‖ / ‖map‖ over uniform input noise of ±0.02 "

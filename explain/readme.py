@@ -1,0 +1,104 @@
+"""`python -m explain.readme`: rewrite the generated blocks of README.md from the files that hold
+the facts (the registry, the checkpoint's model card numbers, the bundled leaderboard and its meta).
+
+A block sits between `<!-- generated:NAME -->` and `<!-- /generated:NAME -->`; `--check` exits 1
+when any block differs from what would be written (the tests call it), so prose never drifts from
+what the code measured.
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+import re
+import sys
+from collections.abc import Callable
+from pathlib import Path
+
+from explain.registry import methods
+from model.paths import assets_dir
+
+README = Path(__file__).resolve().parents[1] / "README.md"
+LEADERBOARD = "leaderboard/leaderboard_n10000.csv"
+
+
+def methods_table() -> str:
+    rows = ["| name | display | library | family | stochastic | completeness | batched | what it computes |",
+            "|---|---|---|---|---|---|---|---|"]
+    for m in methods():
+        rows.append(f"| `{m.name}` | {m.display} | {m.library} | {m.family} | {'yes' if m.stochastic else ''} | "
+                    f"{'yes' if m.completeness else ''} | {'yes' if m.batched else 'per digit'} | {m.summary} |")
+    return "\n".join(rows)
+
+
+def _leaderboard() -> tuple[list[dict[str, str]], dict]:
+    path = assets_dir() / LEADERBOARD
+    with path.open() as fh:
+        rows = list(csv.DictReader(fh))
+    return rows, json.loads(Path(str(path) + ".meta.json").read_text())
+
+
+def leaderboard_table() -> str:
+    """Per method: deletion and insertion AUC under the three replacements with rank intervals."""
+    rows, meta = _leaderboard()
+    cols = [f"{c}_{r}" for c in ("deletion", "insertion") for r in meta["replacements"]]
+    head = "| method | " + " | ".join(f"{c.replace('_', ' @ ')} (rank)" for c in cols) + " | seconds |"
+    lines = [head, "|" + "---|" * (len(cols) + 2)]
+    for r in rows:
+        cells = [f"{float(r[c]):.3f} ({float(r[c + '_rank']):.0f}, {float(r[c + '_rank_lo']):.0f}–"
+                 f"{float(r[c + '_rank_hi']):.0f})" for c in cols]
+        lines.append(f"| {r['display']} | " + " | ".join(cells) + f" | {float(r['seconds']):.0f} |")
+    sub = meta["subsample"]
+    lines.append("")
+    lines.append(f"{meta['n']:,} test digits, {meta['seconds']:.0f} s in all on {meta['threads']} threads "
+                 f"(`{meta['command']}`, {meta['date'][:10]}); lower deletion and higher insertion are better; "
+                 f"ranks with bootstrap 95 % intervals. Max-sensitivity and seed stability ({sub['seed_stability_seeds']} "
+                 f"seeds) ran on a stratified {sub['max_sensitivity']:,} and are in the CSV.")
+    return "\n".join(lines)
+
+
+def leaderboard_winners() -> str:
+    _, meta = _leaderboard()
+    out = []
+    for curve, wins in meta["winners"].items():
+        taus = ", ".join(f"{k} {v:.2f}" for k, v in meta["kendall_tau_between_replacements"][curve].items())
+        out.append(f"- {curve}: " + ", ".join(f"{r} → `{m}`" for r, m in wins.items()) + f" (Kendall τ {taus})")
+    return "\n".join(out)
+
+
+def accuracy() -> str:
+    card = (assets_dir() / "MODEL_CARD.md").read_text()
+    return re.search(r"Accuracy: \*\*([0-9.]+ %|[0-9.]+%)\*\*", card).group(1)
+
+
+BLOCKS: dict[str, Callable[[], str]] = {
+    "methods": methods_table, "leaderboard": leaderboard_table, "winners": leaderboard_winners, "accuracy": accuracy,
+}
+
+
+def render(text: str) -> str:
+    for name, make in BLOCKS.items():
+        pattern = re.compile(rf"(<!-- generated:{name} -->)(.*?)(<!-- /generated:{name} -->)", re.S)
+        if pattern.search(text):
+            body = make()
+            inline = "\n" not in body
+            text = pattern.sub(lambda m: m.group(1) + (body if inline else f"\n{body}\n") + m.group(3), text)
+    return text
+
+
+def main(argv: list[str] | None = None) -> int:
+    argv = sys.argv[1:] if argv is None else argv
+    current = README.read_text()
+    new = render(current)
+    if "--check" in argv:
+        if new != current:
+            print("README.md is out of date: run python -m explain.readme", file=sys.stderr)
+            return 1
+        return 0
+    README.write_text(new)
+    print(f"wrote {README}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
