@@ -15,6 +15,8 @@ import sys
 import warnings
 from typing import Any
 
+import torch
+
 from explain import cli_args
 from explain.attacks import AttackConfig, accuracy_curve
 from explain.counterfactual import CounterfactualConfig, check_class, counterfactual, nearest_of_class
@@ -110,6 +112,9 @@ def run_handler(args: argparse.Namespace) -> int:
     """Run the chosen subcommand; any bad value becomes one `error:` line and exit status 2."""
     # captum warns on every attack that the input did not require gradients (it sets that itself).
     warnings.filterwarnings("ignore", message="Input Tensor 0 did not already require gradients")
+    # These small batches gain nothing from a second thread and lose most when the cores are
+    # shared: `python -m benchmarks.whatif` vs `--threads 1` on the 2-core dev machine.
+    torch.set_num_threads(1)
     try:
         return args.handler(args)
     except (ValueError, TypeError, FileNotFoundError) as exc:
