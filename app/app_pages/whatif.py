@@ -1,0 +1,52 @@
+"""What if: the smallest change that makes the model say C, adversarial attacks, pixel edits."""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from app.inputs import get_current, pick_input, test_input
+from app.state import active_model, probabilities
+from app.views import show_maps
+from app.whatif_state import parse_choice, url_setting, write_url
+from app.whatif_views import (attack_section, counterfactual_section, pixel_editor, stability_section,
+                              test_set_section)
+from explain import fast_methods
+
+VIEWS = {
+    "counterfactual": "Make it a …",
+    "attack": "Attack this digit",
+    "testset": "Attacks on the test set",
+    "stability": "Map stability",
+}
+
+st.title("What if")
+st.caption("Edit the digit pixel by pixel, ask for the smallest change that makes the model say another "
+           "digit, or attack it, and compare the explanations before and after.")
+loaded = active_model()
+current = pick_input("wi") or get_current()
+if current is None:
+    current = test_input(0)
+    st.caption("No digit chosen yet: using test digit #0.")
+
+left, right = st.columns([1.1, 1], gap="large")
+with left:
+    x, edited = pixel_editor(current)
+probs = probabilities(loaded.model, x)
+predicted = int(probs.argmax())
+with right:
+    a, b, c = st.columns(3)
+    a.metric("Prediction", predicted)
+    b.metric("Confidence", f"{probs[predicted]:.1%}")
+    if current.true_label is not None and not edited:
+        c.metric("True label", current.true_label)
+    show_maps(loaded, x, fast_methods(), None, "wi-now", cols=2)
+
+url_setting("wi-view", "view", "counterfactual", parse_choice(list(VIEWS)), f"use one of {', '.join(VIEWS)}")
+view = st.segmented_control("Show", list(VIEWS), format_func=VIEWS.get, key="wi-view") or "counterfactual"
+write_url("wi-view", "view", lambda v: v or "counterfactual")
+{
+    "counterfactual": lambda: counterfactual_section(loaded, x, predicted, probs),
+    "attack": lambda: attack_section(loaded, x),
+    "testset": lambda: test_set_section(loaded),
+    "stability": lambda: stability_section(loaded, x),
+}[view]()

@@ -1,0 +1,122 @@
+"""Plotly figures of the What-if page: pure functions, arrays in, figures out. No Streamlit here."""
+
+from __future__ import annotations
+
+import numpy as np
+import plotly.graph_objects as go
+
+from app.figures import DIVERGING, _image_axes, symmetric_limit
+
+SIDE = 28
+
+
+def pixel_editor_figure(x: np.ndarray, px: int = 320, tool: str = "click") -> go.Figure:
+    """The 28×28 input as a scatter of square pixel centres, so a click or a box selects pixels.
+
+    (A Plotly heatmap sends no selection events to Streamlit; a scatter does.) Measured in
+    Chromium: with dragmode "select" a single click selects nothing, so clicking needs
+    dragmode off; `tool` is "click", "box" or "lasso".
+    """
+    dragmode = {"click": False, "box": "select", "lasso": "lasso"}[tool]
+    img = np.asarray(x, dtype=float).reshape(SIDE, SIDE)
+    rows, cols = np.divmod(np.arange(SIDE * SIDE), SIDE)
+    fig = go.Figure(go.Scatter(
+        x=cols, y=rows, mode="markers", customdata=img.reshape(-1),
+        marker=dict(symbol="square", size=px / SIDE * 0.9, color=img.reshape(-1), colorscale="gray", cmin=0,
+                    cmax=1, line=dict(width=0.5, color="#444"), showscale=False),
+        hovertemplate="row %{y}, col %{x}: %{customdata:.2f}<extra></extra>",
+        selected=dict(marker=dict(opacity=1)), unselected=dict(marker=dict(opacity=1)),
+    ))
+    fig.update_xaxes(range=[-0.5, SIDE - 0.5], showgrid=False, zeroline=False, tickvals=[0, 7, 14, 21, 27],
+                     title="column")
+    fig.update_yaxes(range=[SIDE - 0.5, -0.5], showgrid=False, zeroline=False, tickvals=[0, 7, 14, 21, 27],
+                     title="row")
+    # A fixed size with a square plot area (no scaleanchor, which shrinks one axis inside the area
+    # and puts clicks off by a margin): each pixel is px/28 screen pixels wide and high.
+    fig.update_layout(height=px + 60, width=px + 60, margin=dict(l=50, r=10, t=10, b=50), dragmode=dragmode,
+                      plot_bgcolor="#222", clickmode="event+select")
+    return fig
+
+
+def images_figure(panels: list[tuple[str, np.ndarray, str]], panel_px: int = 190) -> go.Figure:
+    """Digits and signed differences in one row: kind "image" (grey, 0–1) or "change" (diverging, ±)."""
+    from plotly.subplots import make_subplots
+
+    if not panels:
+        raise ValueError("no images to draw")
+    changes = [np.asarray(v, float) for _, v, k in panels if k == "change"]
+    limit = symmetric_limit(changes) if changes else 1.0
+    fig = make_subplots(rows=1, cols=len(panels), subplot_titles=[t for t, _, _ in panels], horizontal_spacing=0.03)
+    for i, (_t, v, kind) in enumerate(panels, 1):
+        z = np.asarray(v, dtype=float).reshape(SIDE, SIDE)
+        axis = "coloraxis" if kind == "change" else "coloraxis2"
+        fig.add_trace(go.Heatmap(z=z, coloraxis=axis, hovertemplate="row %{y}, col %{x}: %{z:.3f}<extra></extra>"),
+                      1, i)
+    _image_axes(fig, 1, len(panels))
+    fig.update_layout(
+        coloraxis=dict(colorscale=DIVERGING, cmin=-limit, cmax=limit, cmid=0.0,
+                       colorbar=dict(title="pixel change", thickness=12)),
+        coloraxis2=dict(colorscale="gray", cmin=0.0, cmax=1.0, showscale=False),
+        height=panel_px + 50, margin=dict(l=4, r=4, t=36, b=4),
+    )
+    fig.update_annotations(font_size=12)
+    return fig
+
+
+def probabilities_before_after(before: np.ndarray, after: np.ndarray, names: tuple[str, str] = ("before", "after")
+                               ) -> go.Figure:
+    """The 10 class probabilities of two images as grouped bars."""
+    digits = [str(d) for d in range(10)]
+    fig = go.Figure([
+        go.Bar(x=digits, y=np.asarray(before, float), name=names[0], marker_color="#7f9fbf",
+               hovertemplate="digit %{x}: %{y:.4f}<extra>" + names[0] + "</extra>"),
+        go.Bar(x=digits, y=np.asarray(after, float), name=names[1], marker_color="#d62728",
+               hovertemplate="digit %{x}: %{y:.4f}<extra>" + names[1] + "</extra>"),
+    ])
+    fig.update_yaxes(range=[0, 1.05], tickformat=".0%", title="probability", tickvals=[0, 0.25, 0.5, 0.75, 1])
+    fig.update_xaxes(title="digit", type="category")
+    fig.update_layout(barmode="group", height=260, margin=dict(l=40, r=8, t=8, b=36),
+                      legend=dict(orientation="h", y=1.12, font_size=12))
+    return fig
+
+
+def accuracy_curves_figure(curves: dict[str, tuple[list[float], list[float]]], norm_label: str, n: int) -> go.Figure:
+    """Accuracy against ε, one line per attack, on one chart."""
+    fig = go.Figure([go.Scatter(x=e, y=a, mode="lines+markers", name=name,
+                                hovertemplate="ε %{x}: %{y:.1%}<extra>" + name + "</extra>")
+                     for name, (e, a) in curves.items()])
+    fig.update_yaxes(range=[0, 1.02], tickformat=".0%", title="accuracy under attack", tickvals=[0, .25, .5, .75, 1])
+    fig.update_xaxes(title=f"ε ({norm_label} radius)", rangemode="tozero")
+    fig.update_layout(title=f"Accuracy against attack strength ({n:,} test digits)", height=340,
+                      margin=dict(l=50, r=8, t=44, b=40), legend=dict(font_size=12))
+    return fig
+
+
+def min_eps_histogram(values: np.ndarray, attack: str, eps_max: float) -> go.Figure:
+    """Histogram of the smallest ε that flips each digit (digits never flipped are counted apart)."""
+    v = np.asarray(values, dtype=float)
+    found = v[np.isfinite(v)]
+    fig = go.Figure(go.Histogram(x=found, xbins=dict(start=0, end=eps_max, size=eps_max / 25),
+                                 marker_color="#b2182b", hovertemplate="ε %{x}: %{y} digits<extra></extra>"))
+    missing = int((~np.isfinite(v)).sum())
+    extra = f"; {missing} not flipped by ε ≤ {eps_max:g}" if missing else ""
+    fig.update_layout(title=f"Smallest ε that flips each digit ({attack}, {len(v)} digits{extra})", height=320,
+                      margin=dict(l=50, r=8, t=44, b=40), bargap=0.05)
+    fig.update_xaxes(title="minimal ε (L∞)", range=[0, eps_max])
+    fig.update_yaxes(title="digits")
+    return fig
+
+
+def stability_figure(names: list[str], overlap: list[float], rank: list[float], fraction: float) -> go.Figure:
+    """Per method: how much of its map survives a prediction-keeping perturbation (1 = unchanged)."""
+    fig = go.Figure([
+        go.Bar(x=names, y=overlap, name=f"top-{fraction:.0%} overlap", marker_color="#2166ac",
+               hovertemplate="%{x}: %{y:.3f}<extra>top-k overlap</extra>"),
+        go.Bar(x=names, y=rank, name="Spearman rank correlation", marker_color="#f4a582",
+               hovertemplate="%{x}: %{y:.3f}<extra>Spearman</extra>"),
+    ])
+    fig.update_yaxes(range=[-1, 1.05], title="agreement with the clean map", tickvals=[-1, -0.5, 0, 0.5, 1])
+    fig.update_xaxes(title="method")
+    fig.update_layout(barmode="group", height=320, margin=dict(l=50, r=8, t=20, b=40),
+                      legend=dict(orientation="h", y=1.12, font_size=12))
+    return fig

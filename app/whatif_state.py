@@ -1,0 +1,131 @@
+"""The What-if page's cached computations, URL-backed settings and edited input (Streamlit only)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+import numpy as np
+import streamlit as st
+
+from app.inputs import CurrentInput, query_value
+from app.state import LoadedModel, input_digest, test_split
+from app.text import plain
+from explain.attacks import Adversarial, AttackConfig, AttackCurve, accuracy_curve, attack_digit, minimal_eps
+from explain.counterfactual import Counterfactual, CounterfactualConfig, NearestDigit, counterfactual, nearest_of_class
+from explain.map_stability import StabilityConfig, StabilityRow, map_stability
+from model.data import Split, load_mnist
+
+EDIT_KEY, EDITS_KEY = "whatif-edited", "whatif-edit-count"
+
+
+@st.cache_resource(show_spinner="Loading the 60,000 training digits…")
+def train_split() -> Split:
+    return load_mnist(train=True)
+
+
+def url_setting(key: str, name: str, default: Any, parse: Callable[[str], Any], what: str) -> None:
+    """Seed widget `key` from the link's `?name=` once per value (warn if invalid), else the default."""
+    raw, seen = query_value(name), f"{key}-query"
+    if raw is not None and st.session_state.get(seen) != raw:
+        st.session_state[seen] = raw
+        try:
+            st.session_state[key] = parse(raw)
+        except (ValueError, TypeError):
+            st.warning(f"Ignoring the link's {name}={plain(raw, 30)}: {what}.")
+    st.session_state.setdefault(key, default)
+
+
+def write_url(key: str, name: str, text: Callable[[Any], str] = str) -> None:
+    """Mirror a widget's value into `?name=` (and remember it, so it is not re-applied)."""
+    value = text(st.session_state[key])
+    st.query_params[name] = value
+    st.session_state[f"{key}-query"] = value
+
+
+def parse_choice(options: list) -> Callable[[str], Any]:
+    def parse(raw: str) -> Any:
+        for o in options:
+            if str(o) == raw:
+                return o
+        raise ValueError(raw)
+    return parse
+
+
+def parse_range(lo: float, hi: float) -> Callable[[str], float]:
+    def parse(raw: str) -> float:
+        v = float(raw)
+        if not lo <= v <= hi:
+            raise ValueError(raw)
+        return v
+    return parse
+
+
+# -- the working input: the session's current digit, or its pixel-edited version until reset ----
+def working_input(current: CurrentInput) -> tuple[np.ndarray, bool]:
+    """(pixels, edited?) — an edit belongs to the digit it was made on."""
+    edit = st.session_state.get(EDIT_KEY)
+    if edit is not None and edit[0] == input_digest(current.x):
+        return edit[1], True
+    return current.x, False
+
+
+def store_edit(current: CurrentInput, pixels: np.ndarray | None) -> None:
+    if pixels is None:
+        st.session_state.pop(EDIT_KEY, None)
+    else:
+        st.session_state[EDIT_KEY] = (input_digest(current.x), np.clip(pixels, 0, 1).astype(np.float32))
+    # A new chart key clears the editor's selection, so the same pixel can be clicked again.
+    st.session_state[EDITS_KEY] = st.session_state.get(EDITS_KEY, 0) + 1
+
+
+# -- cached computations (keys: model digest, input digest, settings) ------------------------------
+@st.cache_data(show_spinner=False, max_entries=64)
+def _cf(model_key: str, x_key: str, config: CounterfactualConfig, _model, _x: np.ndarray
+        ) -> tuple[Counterfactual, NearestDigit]:
+    train = train_split()
+    return counterfactual(_model, _x, config), nearest_of_class(_x, config.target, train.images, train.labels)
+
+
+def make_counterfactual(loaded: LoadedModel, x: np.ndarray, config: CounterfactualConfig
+                        ) -> tuple[Counterfactual, NearestDigit]:
+    return _cf(loaded.key, input_digest(x), config, loaded.model, x)
+
+
+@st.cache_data(show_spinner=False, max_entries=64)
+def _adv(model_key: str, x_key: str, eps: float, config: AttackConfig, _model, _x: np.ndarray) -> Adversarial:
+    return attack_digit(_model, _x, eps, config)
+
+
+def make_adversarial(loaded: LoadedModel, x: np.ndarray, eps: float, config: AttackConfig) -> Adversarial:
+    return _adv(loaded.key, input_digest(x), eps, config, loaded.model, x)
+
+
+@st.cache_data(show_spinner=False, max_entries=16)
+def _curve(model_key: str, n: int, eps: tuple[float, ...], config: AttackConfig, _model) -> AttackCurve:
+    test = test_split()
+    return accuracy_curve(_model, test.images[:n], test.labels[:n], list(eps), config)
+
+
+def attack_curve(loaded: LoadedModel, n: int, eps: tuple[float, ...], config: AttackConfig) -> AttackCurve:
+    return _curve(loaded.key, n, eps, config, loaded.model)
+
+
+@st.cache_data(show_spinner=False, max_entries=256)
+def _min_eps(model_key: str, start: int, stop: int, config: AttackConfig, eps_max: float, _model) -> np.ndarray:
+    test = test_split()
+    return minimal_eps(_model, test.images[start:stop], test.labels[start:stop], config, eps_max)
+
+
+def min_eps_chunk(loaded: LoadedModel, start: int, stop: int, config: AttackConfig, eps_max: float) -> np.ndarray:
+    return _min_eps(loaded.key, start, stop, config, eps_max, loaded.model)
+
+
+@st.cache_data(show_spinner=False, max_entries=64)
+def _stability(model_key: str, x_key: str, methods: tuple[str, ...], config: StabilityConfig, _model,
+               _x: np.ndarray) -> list[StabilityRow]:
+    return map_stability(_model, _x, list(methods), config)
+
+
+def stability(loaded: LoadedModel, x: np.ndarray, methods: list[str], config: StabilityConfig) -> list[StabilityRow]:
+    return _stability(loaded.key, input_digest(x), tuple(methods), config, loaded.model, x)

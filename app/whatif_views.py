@@ -1,0 +1,222 @@
+"""The What-if page's sections: pixel editor, counterfactual, attack, test-set attacks, map stability."""
+
+from __future__ import annotations
+
+import io
+import json
+
+import numpy as np
+import streamlit as st
+
+from app.figures import attribution_grid
+from app.figures_whatif import (accuracy_curves_figure, images_figure, min_eps_histogram, pixel_editor_figure,
+                                probabilities_before_after, stability_figure)
+from app.inputs import CurrentInput
+from app.state import LoadedModel
+from app.text import plain
+from app.views import run_methods
+from app.whatif_state import (EDITS_KEY, attack_curve, make_adversarial, make_counterfactual, min_eps_chunk,
+                              parse_choice, parse_range, stability, store_edit, url_setting, working_input,
+                              write_url)
+from explain import fast_methods, get_method
+from explain.attacks import AttackConfig
+from explain.counterfactual import CounterfactualConfig
+from explain.export import to_png
+from explain.map_stability import StabilityConfig
+
+
+def pixel_editor(current: CurrentInput) -> tuple[np.ndarray, bool]:
+    """Paint or erase pixels (click one, or drag a box / lasso); returns the working input."""
+    x, edited = working_input(current)
+    a, b, c = st.columns([1, 1.3, 1])
+    brush = a.radio("Brush", ["Paint", "Erase"], horizontal=True, key="wi-brush")
+    tool = b.radio("Select", ["click", "box", "lasso"], horizontal=True, key="wi-tool",
+                   help="click: one pixel per click; box or lasso: drag over several pixels.")
+    ink = c.slider("Ink", 0.1, 1.0, 1.0, 0.1, key="wi-ink", disabled=brush == "Erase")
+    n = st.session_state.get(EDITS_KEY, 0)
+    event = st.plotly_chart(pixel_editor_figure(x, tool=tool), on_select="rerun", selection_mode=("points", "box", "lasso"),
+                            key=f"wi-editor-{n}", config={"displaylogo": False}, width="content")
+    picked = list(event.selection.point_indices) if event and event.selection else []
+    if picked:
+        new = x.reshape(-1).copy()
+        new[picked] = ink if brush == "Paint" else 0.0
+        store_edit(current, new.reshape(28, 28))
+        st.rerun()
+    note = "edited: this is the page's input until you reset" if edited else "unedited"
+    c, d = st.columns([1, 1])
+    c.caption(f"{current.description.capitalize()} · {note}.")
+    if d.button("Reset edits", icon=":material/restart_alt:", disabled=not edited, key="wi-reset"):
+        store_edit(current, None)
+        st.rerun()
+    return x, edited
+
+
+def maps_before_after(loaded: LoadedModel, before: np.ndarray, after: np.ndarray, names: tuple[str, str], key: str
+                      ) -> dict[str, np.ndarray]:
+    """The fast methods' maps of both images (each for its own prediction), one row each, one scale."""
+    methods = fast_methods()
+    got_b, err_b = run_methods(loaded, before, methods, None)
+    got_a, err_a = run_methods(loaded, after, methods, None)
+    panels, out = [], {}
+    for label, got in ((names[0], got_b), (names[1], got_a)):
+        for m in methods:
+            if m in got:
+                panels.append((f"{label} · {get_method(m).display} ({got[m].target})", got[m].values))
+                out[f"map_{label.replace(' ', '_')}_{m}"] = got[m].values
+    if panels:
+        st.plotly_chart(attribution_grid(panels, None, shared=True, overlay=False, cols=len(methods), panel_px=150),
+                        key=f"{key}-maps")
+        st.caption("Top row: the maps before; bottom row: after. Each explains that image's predicted class "
+                   "(in brackets); red pushes it up, blue down; one colour scale for all.")
+    for m, err in {**err_b, **err_a}.items():
+        st.error(f"{get_method(m).display} failed: {plain(err)}")
+    return out
+
+
+def exports(arrays: dict[str, np.ndarray], summary: dict, png: np.ndarray, name: str, key: str) -> None:
+    buf = io.BytesIO()
+    np.savez_compressed(buf, **{k: np.asarray(v, dtype=np.float64) for k, v in arrays.items()})
+    a, b, c = st.columns(3)
+    a.download_button("Difference (PNG)", to_png(png), f"digit-lens-{name}.png", "image/png", key=f"{key}-png")
+    b.download_button("Images and maps (NPZ)", buf.getvalue(), f"digit-lens-{name}.npz", key=f"{key}-npz")
+    c.download_button("Numbers and settings (JSON)", json.dumps(summary, indent=2, default=str),
+                      f"digit-lens-{name}.json", "application/json", key=f"{key}-json")
+
+
+def counterfactual_section(loaded: LoadedModel, x: np.ndarray, predicted: int, probs: np.ndarray) -> None:
+    runner_up = int(np.argsort(probs)[-2])
+    url_setting("wi-to", "to", runner_up, parse_choice(list(range(10))), "use a class 0–9")
+    url_setting("wi-norm", "norm", "l2", parse_choice(["l2", "l1"]), "use l2 or l1")
+    url_setting("wi-minprob", "minprob", 0.5, parse_range(0.1, 0.99), "use a probability 0.1–0.99")
+    url_setting("wi-pen", "pen", False, lambda r: {"1": True, "0": False}[r], "use 0 or 1")
+    a, b, c, d = st.columns([1, 1.2, 1.2, 1])
+    target = a.selectbox("Make it a", list(range(10)), key="wi-to")
+    norm = b.radio("Change", ["l2", "l1"], key="wi-norm", horizontal=True,
+                   format_func={"l2": "spread out (L2)", "l1": "sparse (L1)"}.get)
+    min_prob = c.slider("with probability at least", 0.1, 0.99, step=0.01, key="wi-minprob")
+    pen = d.toggle("Pen only", key="wi-pen", help="Add or remove ink only within 2 px of the existing strokes.")
+    for k, n in (("wi-to", "to"), ("wi-norm", "norm"), ("wi-minprob", "minprob")):
+        write_url(k, n)
+    write_url("wi-pen", "pen", lambda v: "1" if v else "0")
+    if target == predicted:
+        st.info(f"The model already says {target}. Pick another class.")
+        return
+    config = CounterfactualConfig(int(target), float(min_prob), norm, bool(pen))
+    with st.spinner(f"Searching for the smallest change that makes it a {target}…"):
+        cf, near = make_counterfactual(loaded, x, config)
+    if not cf.success:
+        st.warning(f"No change found that makes the model say {target} with p ≥ {min_prob:.0%}"
+                   + (" with the pen only near the strokes; try without." if pen else "."))
+    st.plotly_chart(images_figure([("original", cf.original, "image"), (f"counterfactual ({cf.prediction})", cf.image,
+                                   "image"), ("difference", cf.difference, "change"),
+                                   (f"nearest real {target} (train #{near.index})", near.image, "image")]),
+                    key="wi-cf-images")
+    m = st.columns(6)
+    m[0].metric(f"p({target}) after", f"{cf.probability:.1%}", f"from {cf.probs_before[target]:.1%}")
+    m[1].metric("L2 change", f"{cf.l2:.2f}")
+    m[2].metric("L1 change", f"{cf.l1:.1f}")
+    m[3].metric("Pixels changed (> 0.05)", cf.changed_pixels)
+    m[4].metric(f"L2 to nearest real {target}", f"{near.l2:.2f}")
+    m[5].metric("Search time", f"{cf.runtime_ms:.0f} ms")
+    st.caption(f"The counterfactual is {near.l2 / max(cf.l2, 1e-9):.1f}× closer to the input than the nearest real "
+               f"training {target}: an edit of this digit, not a swap for another.")
+    st.plotly_chart(probabilities_before_after(cf.probs_before, cf.probs_after, ("original", "counterfactual")),
+                    key="wi-cf-probs", config={"displayModeBar": False})
+    maps = maps_before_after(loaded, cf.original, cf.image, ("original", "counterfactual"), "wi-cf")
+    exports({"original": cf.original, "counterfactual": cf.image, "difference": cf.difference,
+             "nearest_real": near.image, **maps},
+            {**cf.to_dict(), "nearest_real_index": near.index, "nearest_real_l2": near.l2, "model": loaded.key},
+            cf.difference, f"counterfactual-{target}", "wi-cf-export")
+
+
+def attack_section(loaded: LoadedModel, x: np.ndarray) -> None:
+    url_setting("wi-attack", "attack", "pgd", parse_choice(["fgsm", "pgd"]), "use fgsm or pgd")
+    url_setting("wi-anorm", "anorm", "linf", parse_choice(["linf", "l2"]), "use linf or l2")
+    url_setting("wi-eps", "eps", 0.1, parse_range(0.0, 3.0), "use a radius 0–3")
+    a, b, c = st.columns([1, 1, 2])
+    attack = a.radio("Attack", ["fgsm", "pgd"], key="wi-attack", horizontal=True, format_func=str.upper)
+    norm = b.radio("Norm", ["linf", "l2"], key="wi-anorm", horizontal=True, disabled=attack == "fgsm",
+                   format_func={"linf": "L∞", "l2": "L2"}.get)
+    norm = "linf" if attack == "fgsm" else norm
+    hi = 0.5 if norm == "linf" else 3.0
+    st.session_state["wi-eps"] = min(float(st.session_state["wi-eps"]), hi)
+    eps = c.slider("ε (largest change allowed)", 0.0, hi, step=0.005 if norm == "linf" else 0.05, key="wi-eps")
+    for k, n in (("wi-attack", "attack"), ("wi-anorm", "anorm"), ("wi-eps", "eps")):
+        write_url(k, n)
+    with st.spinner("Attacking…"):
+        adv = make_adversarial(loaded, x, float(eps), AttackConfig(attack, norm))
+    verdict = (f"flipped: {adv.label} → **{adv.prediction}**" if adv.flipped
+               else f"not flipped: still {adv.label}")
+    st.markdown(f"{attack.upper()} at ε = {eps:g} ({'L∞' if norm == 'linf' else 'L2'}): {verdict}.")
+    st.plotly_chart(images_figure([("original", adv.original, "image"), (f"adversarial ({adv.prediction})", adv.image,
+                                   "image"), ("difference", adv.image - adv.original, "change")]),
+                    key="wi-adv-images")
+    st.plotly_chart(probabilities_before_after(adv.probs_before, adv.probs_after, ("original", "adversarial")),
+                    key="wi-adv-probs", config={"displayModeBar": False})
+    maps = maps_before_after(loaded, adv.original, adv.image, ("original", "adversarial"), "wi-adv")
+    exports({"original": adv.original, "adversarial": adv.image, "difference": adv.image - adv.original, **maps},
+            {**adv.to_dict(), "attack": attack, "norm": norm, "model": loaded.key}, adv.image - adv.original,
+            f"{attack}-{eps:g}", "wi-adv-export")
+
+
+@st.fragment
+def test_set_section(loaded: LoadedModel) -> None:
+    """Runs only on request, in a fragment: its reruns leave the rest of the page alone."""
+    a, b, c = st.columns([1, 1.4, 1])
+    n = a.selectbox("Test digits", [500, 1000, 2000, 5000, 10000], index=1, key="wi-ts-n")
+    eps_text = b.text_input("ε values (L∞, comma separated)", "0, 0.05, 0.1, 0.15, 0.2", key="wi-ts-eps")
+    try:
+        eps = tuple(sorted({float(t) for t in eps_text.split(",") if t.strip()}))
+        if not eps or not all(0 <= e <= 1 for e in eps):
+            raise ValueError
+    except ValueError:
+        st.error("Give ε values between 0 and 1, separated by commas.")
+        return
+    if c.button("Run both attacks", icon=":material/bolt:", type="primary", key="wi-ts-run"):
+        st.session_state["wi-ts-asked"] = (n, eps)
+    asked = st.session_state.get("wi-ts-asked")
+    if asked:
+        curves = {}
+        with st.spinner(f"Attacking {asked[0]:,} test digits at {len(asked[1])} radii with FGSM and PGD…"):
+            for attack in ("fgsm", "pgd"):
+                curve = attack_curve(loaded, asked[0], asked[1], AttackConfig(attack))
+                curves[f"{attack.upper()} ({curve.runtime_ms / 1000:.1f} s)"] = (curve.eps, curve.accuracy)
+        st.plotly_chart(accuracy_curves_figure(curves, "L∞", asked[0]), key="wi-ts-curves")
+        st.caption("PGD (random start, 40 steps of 2.5·ε/40) keeps FGSM's result for any digit FGSM fooled and PGD "
+                   "did not, so it is never reported weaker than FGSM.")
+    st.divider()
+    d, e, f = st.columns([1, 1, 1])
+    count = d.selectbox("Digits for the minimal-ε histogram", [100, 200, 300], key="wi-me-n")
+    attack = e.radio("Attack", ["fgsm", "pgd"], key="wi-me-attack", horizontal=True, format_func=str.upper,
+                     help="captum's MinParamPerturbation, binary search, one digit at a time; PGD is ~20× slower.")
+    if f.button("Find minimal ε", icon=":material/search:", key="wi-me-run"):
+        bar = st.progress(0.0, text="Searching the smallest flipping ε…")
+        parts = []
+        for start in range(0, count, 25):
+            parts.append(min_eps_chunk(loaded, start, min(start + 25, count), AttackConfig(attack), 0.5))
+            bar.progress(min(start + 25, count) / count, text=f"{min(start + 25, count)} of {count} digits")
+        bar.empty()
+        values = np.concatenate(parts)
+        st.plotly_chart(min_eps_histogram(values, attack.upper(), 0.5), key="wi-me-hist")
+        st.caption(f"Median minimal ε: {np.nanmedian(values):.3f} (0 for digits the model already gets wrong).")
+
+
+def stability_section(loaded: LoadedModel, x: np.ndarray) -> None:
+    a, b = st.columns(2)
+    radius = a.select_slider("Noise radius (L∞)", [0.005, 0.01, 0.02, 0.05], value=0.02, key="wi-st-radius")
+    samples = b.select_slider("Noisy copies", [2, 4, 8], value=4, key="wi-st-samples")
+    methods = fast_methods()
+    config = StabilityConfig(float(radius), int(samples))
+    try:
+        with st.spinner("Explaining the noisy copies…"):
+            rows = stability(loaded, x, methods, config)
+    except ValueError as exc:
+        st.warning(plain(exc))
+        return
+    st.plotly_chart(stability_figure([r.display for r in rows], [r.top_k_overlap for r in rows],
+                                     [r.spearman for r in rows], config.fraction), key="wi-st-fig")
+    st.dataframe([{"method": r.display, "top-10 % overlap": round(r.top_k_overlap, 3),
+                   "Spearman": round(r.spearman, 3), "max-sensitivity (lower is steadier)": round(r.max_sensitivity, 3),
+                   "noisy copies": r.samples} for r in rows], hide_index=True)
+    st.caption("Each noisy copy keeps the model's prediction; a map that still moves explains the noise, "
+               "not the decision. Max-sensitivity is the Evaluate page's metric at the same radius.")
