@@ -5,6 +5,7 @@ All distances are one batched matrix product per block of queries (no Python loo
 
 from __future__ import annotations
 
+import warnings
 from dataclasses import dataclass
 from typing import Any
 
@@ -31,8 +32,10 @@ def nearest(features: np.ndarray, queries: np.ndarray, k: int, metric: str = "l2
     nearest first. Cosine distance is 1 − cosine similarity (an all-zero vector is distance 1 from all)."""
     if metric not in METRICS:
         raise ValueError(f"metric must be one of {list(METRICS)}, got {metric!r}")
-    base = torch.as_tensor(np.asarray(features, dtype=np.float32))
-    q = torch.as_tensor(np.asarray(queries, dtype=np.float32))
+    with warnings.catch_warnings():  # read-only (shared, frozen) arrays: we never write through them
+        warnings.filterwarnings("ignore", message="The given NumPy array is not writable")
+        base = torch.as_tensor(np.asarray(features, dtype=np.float32))
+        q = torch.as_tensor(np.asarray(queries, dtype=np.float32))
     if q.ndim == 1:
         q = q[None]
     if base.ndim != 2 or q.ndim != 2 or q.shape[1] != base.shape[1]:

@@ -62,6 +62,25 @@ def layer_features(model: MLP, images: torch.Tensor | np.ndarray, layer: str, ba
     return torch.cat(parts).numpy()
 
 
+@torch.no_grad()
+def all_layer_features(model: MLP, images: torch.Tensor | np.ndarray, batch: int = 8192,
+                       with_pixels: bool = True) -> dict[str, np.ndarray]:
+    """Every projectable layer for many digits in one forward pass: {"pixels": (N, 784), "hidden1": …}
+    (`with_pixels=False` leaves out the pixel copy, 188 MB for the training split)."""
+    x = torch.as_tensor(np.asarray(images, dtype=np.float32) if isinstance(images, np.ndarray) else images)
+    flat = x.reshape(x.shape[0], -1).to(torch.float32)
+    if flat.shape[1] != 784:
+        raise ValueError(f"images must be (N, 28, 28), (N, 1, 28, 28) or (N, 784), got {tuple(x.shape)}")
+    names = {_module_name(layer): layer for layer in projectable_layers(model) if layer != "pixels"}
+    parts: dict[str, list[torch.Tensor]] = {layer: [] for layer in names.values()}
+    for i in range(0, flat.shape[0], batch):
+        outs = model.forward_layers(flat[i : i + batch])
+        for module, layer in names.items():
+            parts[layer].append(outs[module])
+    out = {"pixels": flat.numpy().copy()} if with_pixels else {}
+    return out | {layer: torch.cat(v).numpy() for layer, v in parts.items()}
+
+
 @dataclass(frozen=True)
 class PCAProjection:
     """An exact 2-D PCA: `transform(X) = (X - mean) @ components.T`."""
