@@ -78,8 +78,8 @@ def test_layer_features_single_pass_matches_per_layer(model, test_split):
     from explain.activations import activations
 
     one = activations(model, images[5])
-    np.testing.assert_allclose(together["hidden2"][5], one.layers["hidden2"], atol=1e-6)
-    np.testing.assert_allclose(together["logits"][5], one.layers["logits"], atol=1e-5)
+    np.testing.assert_allclose(together["hidden2"][5], one.layers["hidden2"], rtol=1e-5, atol=1e-5)
+    np.testing.assert_allclose(together["logits"][5], one.layers["logits"], rtol=1e-5, atol=1e-5)
 
 
 def test_bad_layer_and_k_are_value_errors(model):
