@@ -218,8 +218,8 @@ def _smooth_knn_weights(dist: np.ndarray, iterations: int = 64) -> np.ndarray:
 
 def place_from_neighbours(query: np.ndarray, features: np.ndarray, coords: np.ndarray, k: int = 15,
                           exclude: np.ndarray | None = None) -> np.ndarray:
-    """Place new points on an existing 2-D map: the membership-weighted mean of the coordinates of
-    their k nearest fitted points (Euclidean, as the map was fitted). `exclude[i]` is an index
+    """Place new points on an existing 2-D map from the coordinates of their k nearest fitted points
+    (Euclidean, as the map was fitted), weighted by UMAP's membership strengths. `exclude[i]` is an index
     that query i may not use as a neighbour (a point placed on a map it is already part of)."""
     from explain.neighbours import nearest
 
@@ -237,4 +237,13 @@ def place_from_neighbours(query: np.ndarray, features: np.ndarray, coords: np.nd
         idx = idx[keep].reshape(len(q), k)
         dist = dist[keep].reshape(len(q), k)
     w = _smooth_knn_weights(dist)
-    return np.einsum("qk,qkd->qd", w, np.asarray(coords, dtype=np.float64)[idx])
+    c = np.asarray(coords, dtype=np.float64)[idx]  # (Q, k, 2)
+    # UMAP's transform starts from the weighted mean; when the neighbours sit in two clusters that
+    # mean lands in the empty space between them, so we average only the neighbours around their
+    # weighted medoid (the neighbour with the least weighted distance to the others).
+    pair = np.linalg.norm(c[:, :, None] - c[:, None, :], axis=3)  # (Q, k, k)
+    medoid = np.argmin(np.einsum("qi,qij->qj", w, pair), axis=1)
+    to_medoid = pair[np.arange(len(q)), medoid]  # (Q, k)
+    near = to_medoid <= np.median(to_medoid, axis=1, keepdims=True)
+    wn = np.where(near, w, 0.0)
+    return np.einsum("qk,qkd->qd", wn / wn.sum(axis=1, keepdims=True), c)

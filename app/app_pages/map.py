@@ -104,6 +104,8 @@ if current is not None:
     q = layer_features(model, current.x[None], layer)
     if coords is pca_coords:
         star = tuple(projection.transform(q)[0])  # exact
+    elif current.source == "test" and current.index is not None:
+        star = tuple(coords[current.index])  # a test digit is on the map already
     else:
         star = tuple(place_from_neighbours(q, features, coords)[0])  # as UMAP's transform starts
 
