@@ -29,7 +29,9 @@ def _hover(name: str) -> str:
 
 
 def _trace(p: MapPoints, idx: np.ndarray, name: str, marker: dict) -> go.Scattergl:
-    custom = np.stack([idx, p.labels[idx], p.predictions[idx], p.confidence[idx]], axis=1)
+    # A list, not an array: Plotly would send a typed array and each selected point's customdata
+    # would come back from the browser as {"0": …, "1": …} instead of a list.
+    custom = np.stack([idx, p.labels[idx], p.predictions[idx], p.confidence[idx]], axis=1).tolist()
     return go.Scattergl(x=p.coords[idx, 0], y=p.coords[idx, 1], mode="markers", name=name, customdata=custom,
                         marker=dict(size=4, opacity=0.75, **marker), hovertemplate=_hover(name))
 
@@ -83,7 +85,9 @@ def selected_indices(event: object) -> list[int]:
     out = []
     for pt in points or []:
         custom = pt.get("customdata") if isinstance(pt, dict) else None
-        if isinstance(custom, list | tuple) and custom:
+        if isinstance(custom, dict):  # a typed array serialised by the browser
+            custom = [custom.get("0")]
+        if isinstance(custom, list | tuple) and custom and custom[0] is not None:
             out.append(int(custom[0]))
     return list(dict.fromkeys(out))
 

@@ -119,8 +119,9 @@ with right:
     if not chosen:
         st.markdown("**Select digits** on the map (click, box or lasso) to see them here.")
     else:
-        shown = chosen[:MAX_SHOWN]
         pred = points.predictions
+        chosen.sort(key=lambda i: (pred[i] == labels[i], i))  # mistakes first: the interesting ones
+        shown = chosen[:MAX_SHOWN]
         st.markdown(f"**{len(chosen):,} selected**" + (f" (first {MAX_SHOWN} shown)" if len(chosen) > MAX_SHOWN else ""))
         st.plotly_chart(thumbnails_figure(split.images[shown].numpy(),
                                           [f"#{i}: {labels[i]}→{pred[i]}" for i in shown], cols=4),
