@@ -23,6 +23,7 @@ PAGES = [
     st.Page("app_pages/evaluate.py", title="Evaluate", icon=":material/fact_check:", url_path="evaluate"),
     st.Page("app_pages/whatif.py", title="What if", icon=":material/help:", url_path="whatif"),
     st.Page("app_pages/inside.py", title="Inside the network", icon=":material/hub:", url_path="inside"),
+    st.Page("app_pages/map.py", title="Map", icon=":material/scatter_plot:", url_path="map"),
     st.Page("app_pages/train.py", title="Train", icon=":material/model_training:", url_path="train"),
 ]
 # What each page imports before it can run (its own explainers wait inside explain/ as needed):

@@ -109,3 +109,5 @@ st.plotly_chart(thumbnails_figure(split.images[top].numpy(),
                                   [f"#{i} ({dataset[i, unit]:.2f})" for i in top], cols=12),
                 key="in-top")
 st.caption(f"The 12 test digits that excite unit {unit} of {layer_names[layer - 1]} most (index, activation).")
+st.page_link("app_pages/map.py", label=f"What unit {unit} wants, and the map of every digit (Map)",
+             query_params={"neuron": f"hidden{layer}:{unit}"}, icon=":material/scatter_plot:")

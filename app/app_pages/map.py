@@ -1,0 +1,208 @@
+"""Map: where every test digit lands inside the network, what the current input resembles, what each unit wants."""
+
+from __future__ import annotations
+
+import numpy as np
+import streamlit as st
+
+from app.figures import thumbnails_figure
+from app.figures_map import COLOUR_MODES, MapPoints, goals_mosaic, map_figure, selected_indices
+from app.inputs import pick_input, query_value
+from app.map_state import (
+    neuron_goals,
+    pca,
+    shipped_coords,
+    shipped_umap,
+    start_umap,
+    test_features,
+    train_features,
+    train_split,
+    umap_jobs,
+)
+from app.state import active_model, test_probabilities, test_split
+from explain.activations import top_exciting
+from explain.neighbours import METRICS, neighbours_of
+from explain.neuron_goals import goal_layers
+from explain.projection import layer_display_name, layer_features, place_from_neighbours, projectable_layers
+
+PROJECTIONS = {"pca": "PCA (exact)", "umap": "UMAP"}
+MAX_SHOWN = 24  # selected digits drawn beside the map
+
+st.title("Map")
+st.caption("Every one of the 10,000 test digits placed by what one layer of the network makes of it. "
+           "Click or lasso points to see those digits; the star is the current input.")
+loaded = active_model()
+model = loaded.model
+layers = projectable_layers(model)
+split = test_split()
+labels = split.labels.numpy()
+probs = test_probabilities(loaded.key, model)
+
+
+def from_query(key: str, param: str, options: list[str]) -> None:
+    """A shared link's setting seeds the widget once (then the widget rules and writes it back)."""
+    raw = query_value(param)
+    if raw is not None and raw in options and st.session_state.get(f"{key}-seen") != raw:
+        st.session_state[key] = raw
+    st.session_state[f"{key}-seen"] = raw
+
+
+from_query("map-layer", "layer", layers)
+from_query("map-proj", "proj", list(PROJECTIONS))
+from_query("map-colour", "colour", list(COLOUR_MODES))
+current = pick_input("map")
+
+c1, c2, c3 = st.columns(3)
+st.session_state.setdefault("map-layer", "hidden2" if "hidden2" in layers else layers[-1])
+if st.session_state["map-layer"] not in layers:  # the model changed to one with fewer layers
+    st.session_state["map-layer"] = layers[-1]
+layer = c1.selectbox("Layer", layers, format_func=layer_display_name, key="map-layer")
+method = c2.radio("Projection", list(PROJECTIONS), format_func=PROJECTIONS.get, horizontal=True, key="map-proj")
+colour = c3.radio("Colour by", list(COLOUR_MODES), format_func=COLOUR_MODES.get, horizontal=True, key="map-colour")
+for param, value in (("layer", layer), ("proj", method), ("colour", colour)):
+    if st.query_params.get(param) != value:
+        st.query_params[param] = value
+
+features = test_features(loaded.key, model)[layer]
+projection, pca_coords = pca(loaded.key, layer, model)
+coords, axes = pca_coords, ("PC 1", "PC 2")
+axes = tuple(f"{a} ({r:.0%} of variance)" for a, r in zip(axes, projection.explained_variance_ratio))
+if method == "umap":
+    umap_coords = shipped_coords(loaded, layer)
+    job = umap_jobs().get((loaded.key, layer))
+    if umap_coords is None and job is not None and job.coords is not None:
+        umap_coords = job.coords
+    if umap_coords is not None:
+        coords, axes = umap_coords, ("UMAP 1", "UMAP 2")
+        if shipped_coords(loaded, layer) is not None:
+            meta = shipped_umap()[1]
+            st.caption(f"UMAP shipped with the bundled model (seed {meta.get('seed')}, made {meta.get('date', '?')[:10]}"
+                       f" by `{meta.get('command', '?')}`).")
+    else:
+        st.info("UMAP of this model's layer has not been computed in this session yet; showing PCA meanwhile.")
+        if job is not None and job.running:
+            @st.fragment(run_every=1.0)
+            def umap_progress() -> None:
+                live = umap_jobs().get((loaded.key, layer))
+                if live is None or not live.running:
+                    st.rerun(scope="app")
+                st.progress(min(max(live.fraction, 0.0), 1.0), text=live.message)
+                if st.button("Cancel", key="map-umap-cancel", icon=":material/stop:"):
+                    live.stop.set()
+
+            umap_progress()
+        else:
+            if job is not None and job.error:
+                st.warning(f"The last UMAP run stopped: {job.error}.")
+            if st.button("Compute UMAP for this layer (about a minute, in the background)", icon=":material/play_arrow:",
+                         key="map-umap-start"):
+                start_umap(loaded, layer)
+                st.rerun()
+
+star = None
+if current is not None:
+    q = layer_features(model, current.x[None], layer)
+    if coords is pca_coords:
+        star = tuple(projection.transform(q)[0])  # exact
+    elif current.source == "test" and current.index is not None:
+        star = tuple(coords[current.index])  # a test digit is on the map already
+    else:
+        star = tuple(place_from_neighbours(q, features, coords)[0])  # as UMAP's transform starts
+
+points = MapPoints(coords, labels, probs.argmax(axis=1), probs.max(axis=1))
+title = f"{layer_display_name(layer)} · {PROJECTIONS[method] if coords is not pca_coords else PROJECTIONS['pca']}"
+left, right = st.columns([2.2, 1])
+event = left.plotly_chart(map_figure(points, colour, axes, title, star, "current input"), key="map-plot",
+                          on_select="rerun", selection_mode=("points", "box", "lasso"))
+chosen = selected_indices(event)
+with right:
+    if not chosen:
+        st.markdown("**Select digits** on the map (click, box or lasso) to see them here.")
+    else:
+        pred = points.predictions
+        chosen.sort(key=lambda i: (pred[i] == labels[i], i))  # mistakes first: the interesting ones
+        shown = chosen[:MAX_SHOWN]
+        st.markdown(f"**{len(chosen):,} selected**" + (f" (first {MAX_SHOWN} shown)" if len(chosen) > MAX_SHOWN else ""))
+        st.plotly_chart(thumbnails_figure(split.images[shown].numpy(),
+                                          [f"#{i}: {labels[i]}→{pred[i]}" for i in shown], cols=4),
+                        key="map-selected", config={"displayModeBar": False})
+        st.dataframe({"index": shown, "true": labels[shown].tolist(), "predicted": pred[shown].tolist(),
+                      "Explore": [f"explore?index={i}" for i in shown],
+                      "Compare": [f"compare?index={i}" for i in shown]},
+                     hide_index=True, height=240, key="map-links",
+                     column_config={"Explore": st.column_config.LinkColumn("Explore", display_text="explain"),
+                                    "Compare": st.column_config.LinkColumn("Compare", display_text="compare")})
+        st.page_link("app_pages/explore.py", label=f"Open #{shown[0]} in Explore", query_params={"index": shown[0]},
+                     icon=":material/grid_view:")
+
+st.header("What the network thinks it looks like")
+if current is None:
+    st.info("Choose an input above (a drawing, a test digit or an upload) to see its nearest training digits.")
+else:
+    n1, n2, n3 = st.columns(3)
+    nb_layers = [name for name in layers if name != "pixels"]
+    nb_layer = n1.selectbox("Layer", nb_layers, index=nb_layers.index(layer) if layer in nb_layers else 0,
+                            format_func=layer_display_name, key="map-nb-layer")
+    k = int(n2.slider("Neighbours", 3, 30, 12, key="map-nb-k"))
+    metric = n3.radio("Distance", METRICS, format_func={"cosine": "cosine", "l2": "Euclidean (L2)"}.get,
+                      horizontal=True, key="map-nb-metric")
+    reference = train_features(loaded.key, model)
+    train = train_split()
+    nb = neighbours_of(model, current.x, reference[nb_layer], train.labels.numpy(), nb_layer, k, metric)
+    px = neighbours_of(model, current.x, reference["pixels"], train.labels.numpy(), "pixels", k, metric)
+    m1, m2 = st.columns(2)
+    m1.metric(f"Neighbours labelled {nb.prediction} (the prediction)", f"{nb.agreement:.0%}",
+              help="A low share means the network puts this input among digits of other classes.")
+    m2.metric(f"…in pixel space, for contrast", f"{px.agreement:.0%}")
+    if nb.agreement < 0.5:
+        st.warning(f"Most of its nearest training digits in {layer_display_name(nb_layer)} are not {nb.prediction}s: "
+                   "the prediction stands on thin ground.")
+    a, b = st.columns(2)
+    a.markdown(f"**Nearest in {layer_display_name(nb_layer)}** (label · distance)")
+    a.plotly_chart(thumbnails_figure(train.images[nb.indices].numpy(),
+                                     [f"{lab} · {d:.3f}" for lab, d in zip(nb.labels, nb.distances)], cols=6),
+                   key="map-nb", config={"displayModeBar": False})
+    b.markdown("**Nearest in pixel space** (label · distance)")
+    b.plotly_chart(thumbnails_figure(train.images[px.indices].numpy(),
+                                     [f"{lab} · {d:.3f}" for lab, d in zip(px.labels, px.distances)], cols=6),
+                   key="map-px", config={"displayModeBar": False})
+
+st.header("What each neuron wants")
+glayers = goal_layers(model)
+neuron = query_value("neuron")  # "hidden1:5" from the Inside page's link
+if neuron and st.session_state.get("map-goal-seen") != neuron:
+    name, _, unit_text = neuron.partition(":")
+    if name in glayers and unit_text.isdigit():
+        st.session_state["map-goal-layer"], st.session_state["map-goal-unit"] = name, int(unit_text)
+    st.session_state["map-goal-seen"] = neuron
+if neuron:
+    st.session_state.setdefault("map-goals-on", True)
+if not st.toggle("Show what each unit wants (optimised once per model and layer, a few seconds)", key="map-goals-on"):
+    st.stop()
+g1, g2 = st.columns([1, 1])
+goal_layer = g1.selectbox("Layer", glayers, format_func=layer_display_name, key="map-goal-layer")
+goals = neuron_goals(loaded.key, goal_layer, model)
+units = len(goals.images)
+if st.session_state.get("map-goal-unit", 0) >= units:
+    st.session_state["map-goal-unit"] = 0
+st.session_state.setdefault("map-goal-unit", 0)
+unit = int(g2.number_input("Unit", 0, units - 1, key="map-goal-unit"))
+acts = test_features(loaded.key, model)[goal_layer]
+test_max = acts.max(axis=0)
+unit_word = "class" if goal_layer == "logits" else "unit"
+st.plotly_chart(goals_mosaic(goals.images, [f"{unit_word} {u}: {goals.activations[u]:.1f} (test max {test_max[u]:.1f})"
+                                            for u in range(units)], cols=16 if units > 10 else 10,
+                             title=f"The input each {unit_word} of {layer_display_name(goal_layer)} wants "
+                                   "(activation maximisation, all units in one batch)"), key="map-goals")
+top = top_exciting(acts, unit, 12)
+x1, x2 = st.columns([1, 3])
+x1.plotly_chart(thumbnails_figure(goals.images[unit][None], [f"{unit_word} {unit}"], cols=1), key="map-goal-one",
+                config={"displayModeBar": False})
+x1.metric(f"Activation on it", f"{goals.activations[unit]:.2f}", help=f"The test-set maximum is {test_max[unit]:.2f}")
+x2.markdown(f"**The 12 test digits that excite {unit_word} {unit} most** (index · activation)")
+x2.plotly_chart(thumbnails_figure(split.images[top].numpy(), [f"#{i} · {acts[i, unit]:.1f}" for i in top], cols=6),
+                key="map-goal-top", config={"displayModeBar": False})
+if goal_layer != "logits":
+    if x1.button("Open this unit on Inside", icon=":material/hub:", key="map-to-inside"):
+        st.session_state["in-unit-layer"], st.session_state["in-unit"] = int(goal_layer[6:]), unit
+        st.switch_page("app_pages/inside.py")

@@ -1,0 +1,116 @@
+"""Plotly figure builders for the Map page (pure functions: arrays in, figure out)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import plotly.graph_objects as go
+
+# Ten distinguishable colours for digits 0-9 (Plotly's D3 palette).
+DIGIT_COLOURS = ["#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd",
+                 "#8c564b", "#e377c2", "#7f7f7f", "#bcbd22", "#17becf"]
+COLOUR_MODES = {"label": "true label", "prediction": "prediction", "mistake": "mistake", "confidence": "confidence"}
+
+
+@dataclass(frozen=True)
+class MapPoints:
+    """What the map shows about each test digit."""
+
+    coords: np.ndarray  # (N, 2)
+    labels: np.ndarray  # (N,) true labels
+    predictions: np.ndarray  # (N,)
+    confidence: np.ndarray  # (N,) top softmax probability
+
+
+def _hover(name: str) -> str:
+    return ("#%{customdata[0]}: true %{customdata[1]}, predicted %{customdata[2]} "
+            f"(%{{customdata[3]:.2f}})<extra>{name}</extra>")
+
+
+def _trace(p: MapPoints, idx: np.ndarray, name: str, marker: dict) -> go.Scattergl:
+    # A list, not an array: Plotly would send a typed array and each selected point's customdata
+    # would come back from the browser as {"0": …, "1": …} instead of a list.
+    custom = np.stack([idx, p.labels[idx], p.predictions[idx], p.confidence[idx]], axis=1).tolist()
+    return go.Scattergl(x=p.coords[idx, 0], y=p.coords[idx, 1], mode="markers", name=name, customdata=custom,
+                        marker=dict(size=4, opacity=0.75, **marker), hovertemplate=_hover(name))
+
+
+def _categorical(p: MapPoints, values: np.ndarray, title: str) -> list[go.Scattergl]:
+    return [_trace(p, np.flatnonzero(values == d), f"{title} {d}", {"color": DIGIT_COLOURS[d]}) for d in range(10)]
+
+
+def _mistake(p: MapPoints) -> list[go.Scattergl]:
+    wrong = p.predictions != p.labels
+    return [_trace(p, np.flatnonzero(~wrong), "correct", {"color": "#c7c7c7"}),
+            _trace(p, np.flatnonzero(wrong), "mistake", {"color": "#d62728", "size": 6})]
+
+
+def _confidence(p: MapPoints) -> list[go.Scattergl]:
+    idx = np.arange(len(p.labels))
+    return [_trace(p, idx, "digit", {"color": p.confidence, "colorscale": "Viridis", "cmin": 0, "cmax": 1,
+                                      "colorbar": dict(title="confidence", thickness=12, tickvals=[0, 0.5, 1])})]
+
+
+_BUILDERS = {
+    "label": lambda p: _categorical(p, p.labels, "true"),
+    "prediction": lambda p: _categorical(p, p.predictions, "predicted"),
+    "mistake": _mistake,
+    "confidence": _confidence,
+}
+
+
+def map_figure(points: MapPoints, colour: str, axis_titles: tuple[str, str], title: str,
+               star: tuple[float, float] | None = None, star_label: str = "current input") -> go.Figure:
+    """A WebGL scatter of every test digit, coloured by `colour`, with the current input as a star."""
+    if colour not in _BUILDERS:
+        raise ValueError(f"colour must be one of {list(_BUILDERS)}, got {colour!r}")
+    fig = go.Figure(_BUILDERS[colour](points))
+    if star is not None:
+        fig.add_trace(go.Scatter(x=[star[0]], y=[star[1]], mode="markers", name=star_label,
+                                 marker=dict(symbol="star", size=22, color="#ffd700",
+                                             line=dict(color="black", width=1.5)),
+                                 hovertemplate=f"{star_label}<extra></extra>"))
+    fig.update_layout(title=title, height=620, margin=dict(l=50, r=8, t=50, b=50), dragmode="lasso",
+                      legend=dict(font_size=12, itemsizing="constant"), font_size=12)
+    fig.update_xaxes(title=axis_titles[0], zeroline=False)
+    fig.update_yaxes(title=axis_titles[1], zeroline=False)
+    return fig
+
+
+def selected_indices(event: object) -> list[int]:
+    """Test-set indices of the points a plotly_chart selection event names (the star is skipped)."""
+    selection = getattr(event, "selection", None) if event is not None else None
+    points = (selection or {}).get("points", []) if isinstance(selection, dict) else getattr(selection, "points", [])
+    out = []
+    for pt in points or []:
+        custom = pt.get("customdata") if isinstance(pt, dict) else None
+        if isinstance(custom, dict):  # a typed array serialised by the browser
+            custom = [custom.get("0")]
+        if isinstance(custom, list | tuple) and custom and custom[0] is not None:
+            out.append(int(custom[0]))
+    return list(dict.fromkeys(out))
+
+
+def goals_mosaic(images: np.ndarray, labels: list[str], cols: int = 16, title: str = "") -> go.Figure:
+    """Many [0, 1] images (what each unit wants) tiled into one grey heatmap, hover names the unit."""
+    imgs = np.asarray(images, dtype=float)
+    n, h, w = imgs.shape
+    if len(labels) != n:
+        raise ValueError(f"{n} images but {len(labels)} labels")
+    cols = max(1, min(cols, n))
+    rows = -(-n // cols)
+    big = np.full((rows * (h + 1) - 1, cols * (w + 1) - 1), np.nan)
+    names = np.full(big.shape, "", dtype=object)
+    for i in range(n):
+        r, c = divmod(i, cols)
+        big[r * (h + 1) : r * (h + 1) + h, c * (w + 1) : c * (w + 1) + w] = imgs[i]
+        names[r * (h + 1) : r * (h + 1) + h, c * (w + 1) : c * (w + 1) + w] = labels[i]
+    fig = go.Figure(go.Heatmap(z=big, customdata=names, colorscale="gray", zmin=0, zmax=1,
+                               hovertemplate="%{customdata}<extra></extra>",
+                               colorbar=dict(title="pixel", thickness=12, tickvals=[0, 0.5, 1])))
+    fig.update_yaxes(autorange="reversed", visible=False, scaleanchor="x")
+    fig.update_xaxes(visible=False)
+    fig.update_layout(title=title, height=int(90 + rows * 900 / max(cols, 8)), margin=dict(l=4, r=4, t=40, b=4),
+                      font_size=12)
+    return fig

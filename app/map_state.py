@@ -1,0 +1,129 @@
+"""Caches and the per-session UMAP job behind the Map page.
+
+Everything every visitor needs is cached per model digest (LoadedModel.key) and returned as
+read-only arrays; a user's own UMAP run lives in that user's session only.
+"""
+
+from __future__ import annotations
+
+import json
+import threading
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+import streamlit as st
+
+from app.state import LoadedModel, bundled_model, test_split
+from explain.neuron_goals import NeuronGoals, maximise_units
+from explain.projection import Cancelled, PCAProjection, all_layer_features, fit_pca, fit_umap
+from model.data import load_mnist
+from model.network import MLP
+from model.paths import assets_dir
+
+SHIPPED_UMAP = "map/umap_bundled.npz"
+
+
+def _frozen(a: np.ndarray) -> np.ndarray:
+    a.setflags(write=False)  # shared by every session: nobody may edit it in place
+    return a
+
+
+@st.cache_resource(show_spinner="Reading every layer on the 10,000 test digits…", max_entries=8)
+def test_features(model_key: str, _model: MLP) -> dict[str, np.ndarray]:
+    return {layer: _frozen(f) for layer, f in all_layer_features(_model, test_split().images).items()}
+
+
+@st.cache_resource(show_spinner="Loading the 60,000 training digits…")
+def train_split():
+    return load_mnist(train=True)
+
+
+@st.cache_resource(show_spinner="Reading every layer on the 60,000 training digits…", max_entries=4)
+def train_features(model_key: str, _model: MLP) -> dict[str, np.ndarray]:
+    split = train_split()
+    feats = {layer: _frozen(f) for layer, f in all_layer_features(_model, split.images, with_pixels=False).items()}
+    feats["pixels"] = _frozen(split.images.reshape(len(split), 784).numpy())  # a view, not a 188 MB copy
+    return feats
+
+
+@st.cache_resource(show_spinner="Projecting with PCA…", max_entries=32)
+def pca(model_key: str, layer: str, _model: MLP) -> tuple[PCAProjection, np.ndarray]:
+    """The layer's exact PCA and the 10,000 test digits' coordinates."""
+    feats = test_features(model_key, _model)[layer]
+    proj = fit_pca(feats)
+    return proj, _frozen(proj.transform(feats).astype(np.float32))
+
+
+@st.cache_resource(show_spinner=False)
+def shipped_umap() -> tuple[dict[str, np.ndarray], dict[str, Any]] | None:
+    """The bundled model's UMAP coordinates from assets/, if present and made from this checkpoint."""
+    from explain.map_cli import file_sha256
+    from model.paths import bundled_checkpoint
+
+    path = assets_dir() / SHIPPED_UMAP
+    meta_path = path.with_name(path.name + ".meta.json")
+    if not path.exists() or not meta_path.exists():
+        return None
+    meta = json.loads(meta_path.read_text())
+    if meta.get("checkpoint_sha256") != file_sha256(bundled_checkpoint()):
+        return None  # made for other weights: would show a wrong map
+    with np.load(path) as npz:
+        return {k: _frozen(npz[k].astype(np.float32)) for k in npz.files}, meta
+
+
+def shipped_coords(loaded: LoadedModel, layer: str) -> np.ndarray | None:
+    if loaded.key != bundled_model().key:
+        return None
+    shipped = shipped_umap()
+    return None if shipped is None else shipped[0].get(layer)
+
+
+@st.cache_resource(show_spinner="Optimising an input for every unit of the layer (one batch)…", max_entries=12)
+def neuron_goals(model_key: str, layer: str, _model: MLP) -> NeuronGoals:
+    return maximise_units(_model, layer)
+
+
+@dataclass
+class UMAPJob:
+    """One session's background UMAP fit of one layer of one model."""
+
+    model_key: str
+    layer: str
+    stop: threading.Event = field(default_factory=threading.Event)
+    fraction: float = 0.0
+    message: str = "starting"
+    coords: np.ndarray | None = None
+    error: str | None = None
+    thread: threading.Thread | None = None
+
+    @property
+    def running(self) -> bool:
+        return self.thread is not None and self.thread.is_alive()
+
+    def _progress(self, fraction: float, message: str) -> None:
+        self.fraction, self.message = fraction, message
+
+    def _run(self, features: np.ndarray) -> None:
+        try:
+            self.coords = fit_umap(features, progress=self._progress, stop=self.stop)
+        except Cancelled:
+            self.error = "cancelled"
+        except Exception as exc:  # shown to the user; the thread must never die silently
+            self.error = f"{type(exc).__name__}: {exc}"
+
+
+JOBS_KEY = "map-umap-jobs"
+
+
+def umap_jobs() -> dict[tuple[str, str], UMAPJob]:
+    return st.session_state.setdefault(JOBS_KEY, {})
+
+
+def start_umap(loaded: LoadedModel, layer: str) -> UMAPJob:
+    job = UMAPJob(loaded.key, layer)
+    feats = test_features(loaded.key, loaded.model)[layer]
+    job.thread = threading.Thread(target=job._run, args=(feats,), name=f"umap-{layer}", daemon=True)
+    umap_jobs()[(loaded.key, layer)] = job
+    job.thread.start()
+    return job

@@ -1,0 +1,249 @@
+"""Where digits land inside the network: any layer of many digits projected to 2-D.
+
+PCA is exact (eigen-decomposition of the covariance, float64) and cheap enough to run on every
+page open. UMAP (umap-learn) is seeded, slow (~1 min for 10,000 digits) and its first import
+compiles with numba for ~20 s, so it is imported only inside `fit_umap`. We never pickle a UMAP
+reducer: a new point is placed from its nearest fitted neighbours' coordinates, weighted the way
+UMAP's own `transform` initialises it (smooth-kNN membership strengths).
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+import torch
+
+from model.network import MLP
+
+# The names explain.activations uses for hidden layers and logits, plus the raw input.
+LAYER_NAMES = {"pixels": "input pixels", "hidden1": "hidden 1", "hidden2": "hidden 2", "logits": "logits"}
+PROJECTION_METHODS = ("pca", "umap")
+
+
+def projectable_layers(model: MLP) -> list[str]:
+    """Every layer a map can show for this network: pixels, each hidden layer, logits."""
+    return ["pixels", *[f"hidden{i}" for i in range(1, len(model.config.hidden) + 1)], "logits"]
+
+
+def layer_display_name(layer: str) -> str:
+    if layer.startswith("hidden") and layer[6:].isdigit():
+        return f"hidden {layer[6:]}"
+    return LAYER_NAMES.get(layer, layer)
+
+
+def check_layer(model: MLP, layer: Any) -> str:
+    known = projectable_layers(model)
+    if not isinstance(layer, str) or layer not in known:
+        raise ValueError(f"layer must be one of {known}, got {layer!r}")
+    return layer
+
+
+def _module_name(layer: str) -> str:
+    # explain.activations' "hidden{i}" is the post-ReLU output of module "relu{i}"; "logits" is "out".
+    return "out" if layer == "logits" else f"relu{layer[6:]}"
+
+
+@torch.no_grad()
+def layer_features(model: MLP, images: torch.Tensor | np.ndarray, layer: str, batch: int = 8192) -> np.ndarray:
+    """One layer's values for many digits, (N, width) float32, in batches of `batch` digits."""
+    layer = check_layer(model, layer)
+    x = torch.as_tensor(np.asarray(images, dtype=np.float32) if isinstance(images, np.ndarray) else images)
+    if x.ndim < 2 or x[0].numel() != 784:
+        raise ValueError(f"images must be (N, 28, 28), (N, 1, 28, 28) or (N, 784), got {tuple(x.shape)}")
+    flat = x.reshape(x.shape[0], 784).to(torch.float32)
+    if layer == "pixels":
+        return flat.numpy().copy()
+    name = _module_name(layer)
+    parts = [model.forward_layers(flat[i : i + batch])[name] for i in range(0, flat.shape[0], batch)]
+    return torch.cat(parts).numpy()
+
+
+@torch.no_grad()
+def all_layer_features(model: MLP, images: torch.Tensor | np.ndarray, batch: int = 8192,
+                       with_pixels: bool = True) -> dict[str, np.ndarray]:
+    """Every projectable layer for many digits in one forward pass: {"pixels": (N, 784), "hidden1": …}
+    (`with_pixels=False` leaves out the pixel copy, 188 MB for the training split)."""
+    x = torch.as_tensor(np.asarray(images, dtype=np.float32) if isinstance(images, np.ndarray) else images)
+    flat = x.reshape(x.shape[0], -1).to(torch.float32)
+    if flat.shape[1] != 784:
+        raise ValueError(f"images must be (N, 28, 28), (N, 1, 28, 28) or (N, 784), got {tuple(x.shape)}")
+    names = {_module_name(layer): layer for layer in projectable_layers(model) if layer != "pixels"}
+    parts: dict[str, list[torch.Tensor]] = {layer: [] for layer in names.values()}
+    for i in range(0, flat.shape[0], batch):
+        outs = model.forward_layers(flat[i : i + batch])
+        for module, layer in names.items():
+            parts[layer].append(outs[module])
+    out = {"pixels": flat.numpy().copy()} if with_pixels else {}
+    return out | {layer: torch.cat(v).numpy() for layer, v in parts.items()}
+
+
+@dataclass(frozen=True)
+class PCAProjection:
+    """An exact 2-D PCA: `transform(X) = (X - mean) @ components.T`."""
+
+    mean: np.ndarray  # (D,)
+    components: np.ndarray  # (2, D), unit rows, largest-magnitude loading positive (sklearn's sign rule)
+    explained_variance_ratio: np.ndarray  # (2,)
+
+    def transform(self, features: np.ndarray) -> np.ndarray:
+        f = np.asarray(features, dtype=np.float64)
+        if f.ndim == 1:
+            f = f[None]
+        if f.shape[1] != self.mean.shape[0]:
+            raise ValueError(f"features have width {f.shape[1]}, this projection expects {self.mean.shape[0]}")
+        return (f - self.mean) @ self.components.T
+
+
+def _top_eigen(centred: np.ndarray, n: int) -> tuple[np.ndarray, np.ndarray]:
+    """The n largest eigenpairs of the covariance of centred (N, D) data, largest first.
+
+    One BLAS-3 product forms the D×D covariance; for wide layers Lanczos (ARPACK, converged to
+    machine precision, fixed start) then finds the top pairs ~100× faster than a full `eigh` at
+    D = 784 and as exactly."""
+    rows, dim = centred.shape
+    cov = centred.T @ centred / (rows - 1)
+    if dim <= 128 or n >= dim - 1:
+        values, vectors = np.linalg.eigh(cov)
+        order = np.argsort(values)[::-1][:n]
+        return values[order], vectors[:, order]
+    from scipy.sparse.linalg import eigsh
+
+    values, vectors = eigsh(cov, k=n, which="LA", v0=np.ones(dim), tol=0)
+    order = np.argsort(values)[::-1]
+    return values[order], vectors[:, order]
+
+
+def fit_pca(features: np.ndarray, n_components: int = 2) -> PCAProjection:
+    """Exact PCA of (N, D) features (float64)."""
+    f = np.asarray(features, dtype=np.float64)
+    if f.ndim != 2 or f.shape[0] < 2 or f.shape[1] < n_components:
+        raise ValueError(f"features must be (N >= 2, D >= {n_components}), got {f.shape}")
+    mean = f.mean(axis=0)
+    centred = f - mean
+    values, vectors = _top_eigen(centred, n_components)
+    comps = vectors.T.copy()
+    signs = np.sign(comps[np.arange(comps.shape[0]), np.argmax(np.abs(comps), axis=1)])
+    comps *= np.where(signs == 0, 1.0, signs)[:, None]
+    total = float((centred * centred).sum()) / (f.shape[0] - 1)  # the trace of the covariance
+    ratio = values.clip(min=0) / total if total > 0 else np.zeros(len(values))
+    return PCAProjection(mean, comps, ratio)
+
+
+class Cancelled(Exception):
+    """A background projection was stopped by its caller."""
+
+
+@dataclass(frozen=True)
+class UMAPSettings:
+    seed: int = 0
+    n_neighbors: int = 15
+    min_dist: float = 0.1
+    n_epochs: int | None = None  # umap-learn's default (500 below 10,000 points, 200 above)
+
+
+class _EpochReporter:
+    """A file for tqdm: umap-learn reports each optimisation epoch through tqdm, and raising here is
+    the one place a running fit can be stopped (between epochs)."""
+
+    def __init__(self, progress: Callable[[float, str], None] | None, stop: threading.Event | None) -> None:
+        self.progress, self.stop = progress, stop
+
+    def write(self, text: str) -> None:
+        if self.stop is not None and self.stop.is_set():
+            raise Cancelled("UMAP cancelled")
+        done, _, total = text.strip().partition("/")
+        if self.progress and done.isdigit() and total.isdigit() and int(total):
+            self.progress(0.3 + 0.7 * int(done) / int(total), f"UMAP: epoch {done} of {total}")
+
+    def flush(self) -> None:
+        pass
+
+
+def fit_umap(features: np.ndarray, settings: UMAPSettings | None = None,
+             progress: Callable[[float, str], None] | None = None,
+             stop: threading.Event | None = None) -> np.ndarray:
+    """Seeded UMAP to 2-D, (N, 2) float32. `progress(fraction, message)` is called along the way;
+    setting `stop` raises Cancelled at the next epoch. Seeded UMAP runs single-threaded by design."""
+    settings = settings or UMAPSettings()
+    f = np.asarray(features, dtype=np.float32)
+    if f.ndim != 2 or f.shape[0] <= settings.n_neighbors:
+        raise ValueError(f"UMAP needs (N > {settings.n_neighbors}, D) features, got {f.shape}")
+
+    def check() -> None:
+        if stop is not None and stop.is_set():
+            raise Cancelled("UMAP cancelled")
+
+    check()
+    if progress:
+        progress(0.0, "UMAP: loading umap-learn (its first import compiles for ~20 s)")
+    import umap  # deliberately lazy: see the module docstring
+
+    check()
+    if progress:
+        progress(0.05, "UMAP: finding each digit's nearest neighbours")
+    reporter = _EpochReporter(progress, stop)
+    reducer = umap.UMAP(n_components=2, n_neighbors=settings.n_neighbors, min_dist=settings.min_dist,
+                        n_epochs=settings.n_epochs, random_state=settings.seed, n_jobs=1, verbose=False,
+                        tqdm_kwds={"disable": False, "file": reporter, "bar_format": "{n}/{total}",
+                                   "mininterval": 0.0, "miniters": 1})
+    coords = reducer.fit_transform(f)
+    check()
+    if progress:
+        progress(1.0, "UMAP: done")
+    return np.asarray(coords, dtype=np.float32)
+
+
+def _smooth_knn_weights(dist: np.ndarray, iterations: int = 64) -> np.ndarray:
+    """UMAP's membership strengths exp(-(d - rho) / sigma) with sigma set so each row sums to
+    log2(k) (binary search, vectorised over rows); rows normalised to sum to 1."""
+    d = np.asarray(dist, dtype=np.float64)
+    k = d.shape[1]
+    rho = d[:, :1]
+    target = np.log2(k)
+    lo, hi = np.zeros((d.shape[0], 1)), np.full((d.shape[0], 1), np.inf)
+    sigma = np.ones((d.shape[0], 1))
+    for _ in range(iterations):
+        s = np.exp(-np.clip(d - rho, 0, None) / sigma).sum(axis=1, keepdims=True)
+        too_big = s > target
+        hi = np.where(too_big, sigma, hi)
+        lo = np.where(too_big, lo, sigma)
+        sigma = np.where(np.isinf(hi), sigma * 2, (lo + hi) / 2)
+    w = np.exp(-np.clip(d - rho, 0, None) / sigma)
+    return w / w.sum(axis=1, keepdims=True)
+
+
+def place_from_neighbours(query: np.ndarray, features: np.ndarray, coords: np.ndarray, k: int = 15,
+                          exclude: np.ndarray | None = None) -> np.ndarray:
+    """Place new points on an existing 2-D map from the coordinates of their k nearest fitted points
+    (Euclidean, as the map was fitted), weighted by UMAP's membership strengths. `exclude[i]` is an index
+    that query i may not use as a neighbour (a point placed on a map it is already part of)."""
+    from explain.neighbours import nearest
+
+    q = np.asarray(query, dtype=np.float32)
+    if q.ndim == 1:
+        q = q[None]
+    if len(features) != len(coords):
+        raise ValueError(f"{len(features)} feature rows but {len(coords)} coordinates")
+    extra = 0 if exclude is None else 1
+    idx, dist = nearest(features, q, k + extra, metric="l2")
+    if exclude is not None:
+        keep = idx != np.asarray(exclude).reshape(-1, 1)
+        # Drop the excluded column where present, else the farthest one: k neighbours per row.
+        keep[keep.all(axis=1), -1] = False
+        idx = idx[keep].reshape(len(q), k)
+        dist = dist[keep].reshape(len(q), k)
+    w = _smooth_knn_weights(dist)
+    c = np.asarray(coords, dtype=np.float64)[idx]  # (Q, k, 2)
+    # UMAP's transform starts from the weighted mean; when the neighbours sit in two clusters that
+    # mean lands in the empty space between them, so we average only the neighbours around their
+    # weighted medoid (the neighbour with the least weighted distance to the others).
+    pair = np.linalg.norm(c[:, :, None] - c[:, None, :], axis=3)  # (Q, k, k)
+    medoid = np.argmin(np.einsum("qi,qij->qj", w, pair), axis=1)
+    to_medoid = pair[np.arange(len(q)), medoid]  # (Q, k)
+    near = to_medoid <= np.median(to_medoid, axis=1, keepdims=True)
+    wn = np.where(near, w, 0.0)
+    return np.einsum("qk,qkd->qd", wn / wn.sum(axis=1, keepdims=True), c)
