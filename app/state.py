@@ -96,6 +96,10 @@ def session_alive_check() -> Callable[[], bool]:
 def start_warm_up() -> threading.Thread:
     """Once per process, in the background: the heavy imports (one importer thread, see
     explain.warmup), then every explainer's first-call costs. Pages wait only for what they use."""
+    # One torch thread per request: with several sessions on 2 cores a second thread per request only
+    # oversubscribes (What if on the shared dev machine: a counterfactual 276 ms with one thread,
+    # seconds with two; `python -m benchmarks.whatif --threads 1|2` measures it).
+    torch.set_num_threads(1)
     stop = threading.Event()
     thread = threading.Thread(target=import_and_warm_up, args=(bundled_model().model, stop), name="warm-up",
                               daemon=True)

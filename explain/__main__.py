@@ -1,4 +1,5 @@
-"""`python -m explain list|run`: the registry, and methods on test digits, as JSON, a table or an NPZ.
+"""`python -m explain list|run|counterfactual|attack|neighbours|project`: the registry, methods on
+test digits (JSON, a table or an NPZ), what-if counterfactuals and attacks, and the network's map.
 
 Every argument is checked before any work starts; a misuse exits with code 2 and one line.
 """
@@ -12,7 +13,7 @@ from pathlib import Path
 
 import numpy as np
 
-from explain import cli_args
+from explain import cli_args, map_cli, whatif_cli
 from explain.core import MethodError, explain_batch
 from explain.registry import get_method, method_names, methods, methods_taking
 from explain.types import Contrast
@@ -135,14 +136,22 @@ def main(argv: list[str] | None = None) -> int:
     rp.add_argument("--checkpoint", type=cli_args.existing_file, default=None)
     rp.add_argument("--out", type=cli_args.output_file, default=None, help="write every map, target and output to FILE.npz")
     rp.add_argument("--json", action="store_true")
+    lp.set_defaults(handler=cmd_list)
+    rp.set_defaults(handler=cmd_run)
+    whatif_cli.add_subcommands(sub)  # counterfactual, attack
+    map_cli.add_subcommands(sub)  # neighbours, project
+    argv = sys.argv[1:] if argv is None else argv
     args = p.parse_args(argv)
+    args.argv, args.prog = list(argv), p.prog
     if args.cmd == "run" and args.index is not None:
         if len(args.index) != 1:
             p.error("--index takes one digit; use --indices for several")
         args.index = args.index[0]
+    if args.cmd in {"counterfactual", "attack"}:
+        return whatif_cli.run_handler(args)
     try:
-        return cmd_list(args) if args.cmd == "list" else cmd_run(args)
-    except ValueError as exc:
+        return args.handler(args)
+    except (ValueError, TypeError, OSError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
 

@@ -1,6 +1,6 @@
 """`neighbours` and `project`: the Map page's library from the command line.
 
-Mount in `python -m explain` with `map_cli.add_subcommands(sub)` (handlers set `func`), or run
+Mount in `python -m explain` with `map_cli.add_subcommands(sub)` (handlers set `handler`), or run
 on its own: `python -m explain.map_cli neighbours --index 7 --layer hidden2 --k 10 --json`,
 `python -m explain.map_cli project --layer all --method umap --out assets/map/umap_bundled.npz`.
 Bad input exits 2 with one line on stderr.
@@ -15,11 +15,11 @@ import json
 import shlex
 import sys
 import time
-import types
 from pathlib import Path
 
 import numpy as np
 
+from explain import cli_args
 from explain.neighbours import METRICS, neighbours_of
 from explain.projection import (
     PROJECTION_METHODS,
@@ -31,12 +31,6 @@ from explain.projection import (
 )
 
 OUT_SUFFIXES = (".npz", ".csv")
-
-
-def _one_line_error(self: argparse.ArgumentParser, message: str) -> None:
-    # argparse's default prints the whole usage first; the project's rule is one line, exit 2.
-    print(f"error: {self.prog}: {message}", file=sys.stderr)
-    sys.exit(2)
 
 
 def _load(checkpoint: Path | None):
@@ -142,30 +136,29 @@ def _provenance(args: argparse.Namespace, checkpoint: Path, seconds: float) -> d
 
 
 def add_subcommands(sub: argparse._SubParsersAction) -> None:
-    """Add `neighbours` and `project` to a subparsers object; each sets `func` to its handler."""
+    """Add `neighbours` and `project` to a subparsers object; each sets `handler`."""
     nb = sub.add_parser("neighbours", help="a test digit's nearest training digits in one layer")
     nb.add_argument("--index", type=int, required=True, help="test digit 0-9999")
     nb.add_argument("--layer", default="hidden2", help="pixels, hidden1, hidden2, … or logits")
-    nb.add_argument("--k", type=int, default=10)
+    nb.add_argument("--k", type=cli_args.positive_int, default=10)
     nb.add_argument("--metric", choices=METRICS, default="cosine")
-    nb.add_argument("--checkpoint", type=Path, default=None)
+    nb.add_argument("--checkpoint", type=cli_args.existing_file, default=None)
     nb.add_argument("--json", action="store_true")
-    nb.set_defaults(func=cmd_neighbours)
+    nb.set_defaults(handler=cmd_neighbours)
     pj = sub.add_parser("project", help="2-D coordinates of the 10,000 test digits in one layer (or all)")
     pj.add_argument("--layer", required=True, help="pixels, hidden1, hidden2, … logits, or all")
     pj.add_argument("--method", choices=PROJECTION_METHODS, required=True)
-    pj.add_argument("--seed", type=int, default=0)
-    pj.add_argument("--out", type=Path, default=None, help=".npz (all layers) or .csv (one); default: CSV on stdout")
-    pj.add_argument("--checkpoint", type=Path, default=None)
-    pj.set_defaults(func=cmd_project)
-    for p in (nb, pj):
-        p.error = types.MethodType(_one_line_error, p)
+    pj.add_argument("--seed", type=cli_args.seed, default=0)
+    pj.add_argument("--out", type=cli_args.output_file, default=None,
+                    help=".npz (all layers) or .csv (one); default: CSV on stdout")
+    pj.add_argument("--checkpoint", type=cli_args.existing_file, default=None)
+    pj.set_defaults(handler=cmd_project)
 
 
 def run(args: argparse.Namespace) -> int:
     """Call the chosen handler; bad input (ValueError, unwritable --out) is one line and exit 2."""
     try:
-        return args.func(args)
+        return args.handler(args)
     except (ValueError, OSError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
@@ -173,9 +166,8 @@ def run(args: argparse.Namespace) -> int:
 
 def main(argv: list[str] | None = None) -> int:
     argv = sys.argv[1:] if argv is None else argv
-    p = argparse.ArgumentParser(prog="python -m explain.map_cli", description=__doc__.splitlines()[0])
-    p.error = types.MethodType(_one_line_error, p)
-    add_subcommands(p.add_subparsers(dest="cmd", required=True))
+    p = cli_args.OneLineParser(prog="python -m explain.map_cli", description=__doc__.splitlines()[0])
+    add_subcommands(p.add_subparsers(dest="cmd", required=True, parser_class=cli_args.OneLineParser))
     args = p.parse_args(argv)
     args.argv, args.prog = list(argv), p.prog
     return run(args)
