@@ -126,12 +126,16 @@ class Context:
         return Context(f=self.f, x=self.x[start:stop], target=self.target[start:stop], params=self.params,
                        seed=self.seed)
 
+    def column_head(self, column: int) -> TargetHead:
+        """A one-output head for one column, on the same private replica (for libraries that explain
+        a single-output model)."""
+        return head_on(self.f.model, self.f.head.weight[column].reshape(1, 10))
+
     def digit(self, i: int) -> Context:
-        """Digit i alone, through a one-column head on the same private replica (for adapters whose
-        library explains one example at a time)."""
-        w = self.f.head.weight[self.target[i]].reshape(1, 10)
-        return Context(f=head_on(self.f.model, w), x=self.x[i : i + 1], target=torch.zeros(1, dtype=torch.long),
-                       params=self.params, seed=self.seed)
+        """Digit i alone, through a one-column head (for adapters whose library explains one
+        example at a time)."""
+        return Context(f=self.column_head(int(self.target[i])), x=self.x[i : i + 1],
+                       target=torch.zeros(1, dtype=torch.long), params=self.params, seed=self.seed)
 
 
 @dataclass

@@ -22,35 +22,49 @@ def _shap():
     return shap
 
 
-def _single_output(values) -> np.ndarray:
-    # shap ≥ 0.45 returns one array with the outputs on the last axis, e.g. (1, 1, 28, 28, 1);
+def _maps(values, n: int) -> np.ndarray:
+    # shap ≥ 0.45 returns one array with the outputs on the last axis, e.g. (n, 1, 28, 28, 1);
     # older releases return a list with one array per output.
-    arr = np.asarray(values[0] if isinstance(values, list) else values)
-    return arr.reshape(-1, 784)[0] if arr.size == 784 else arr[..., 0].reshape(784)
+    return np.asarray(values[0] if isinstance(values, list) else values).reshape(n, 784)
 
 
-# Deep and Gradient explainers: shap loops over examples inside and seeds once per call, so a
-# batch goes through them one digit at a time (`batched=False`), each digit seeded alike.
-@register(name="shap_deep", display="Deep SHAP (shap)", library="shap", family="Shapley", stochastic=True,
-          params=ShapDeepParams, completeness=True, batched=False,
+def _explain_by_column(ctx: Context, make, run) -> Raw:
+    """shap explains a single-output model: one explainer per head column (at most ten), reused for
+    every digit explained through it; with one reference per digit, one explainer per digit."""
+    refs = ctx.references()
+    out = np.zeros((ctx.n, 784))
+    if ctx.uses_background():
+        for column in ctx.target.unique().tolist():
+            rows = torch.nonzero(ctx.target == column)[:, 0]
+            out[rows.numpy()] = run(make(ctx.column_head(column), refs), ctx.x[rows])
+        return Raw(out, references=refs, shared=True)
+    for i in range(ctx.n):
+        out[i] = run(make(ctx.column_head(int(ctx.target[i])), refs[i : i + 1]), ctx.x[i : i + 1])
+    return Raw(out, references=refs)
+
+
+@register(name="shap_deep", chunk=1024, display="Deep SHAP (shap)", library="shap", family="Shapley",
+          stochastic=True, params=ShapDeepParams, completeness=True,
           summary="shap.DeepExplainer: DeepLift rules averaged over a background of training digits")
 def shap_deep(ctx: Context) -> Raw:
-    refs = ctx.references()
-    explainer = _shap().DeepExplainer(ctx.f, refs)
-    # The head already selects one output; shap's own additivity check is redone (with a stated
-    # tolerance) by `explain` as the completeness gap.
-    values = explainer.shap_values(ctx.x.clone(), check_additivity=False)
-    return Raw(_single_output(values), references=refs, shared=True)
+    # shap's own additivity check is redone (with a stated tolerance) by `explain` as the completeness gap.
+    return _explain_by_column(ctx, lambda f, refs: _shap().DeepExplainer(f, refs),
+                              lambda e, x: _maps(e.shap_values(x.clone(), check_additivity=False), len(x)))
 
 
-@register(name="shap_gradient", display="Expected Gradients (shap)", library="shap", family="Shapley",
-          stochastic=True, params=ShapGradientParams, completeness=True, batched=False,
+@register(name="shap_gradient", chunk=1024, display="Expected Gradients (shap)", library="shap", family="Shapley",
+          stochastic=True, params=ShapGradientParams, completeness=True,
           summary="shap.GradientExplainer: expected gradients over a background (complete in expectation)")
 def shap_gradient(ctx: Context) -> Raw:
-    refs = ctx.references()
-    explainer = _shap().GradientExplainer(ctx.f, refs, batch_size=ctx.params.n_samples)
-    values = explainer.shap_values(ctx.x.clone(), nsamples=ctx.params.n_samples, rseed=ctx.seed)
-    return Raw(_single_output(values), references=refs, shared=True)
+    # shap seeds once per call and then draws digit after digit: one call per digit, each with the
+    # same seed, so a digit's map never depends on its batch-mates.
+    s = ctx.params.n_samples
+
+    def run(e, x: torch.Tensor) -> np.ndarray:
+        return np.concatenate([_maps(e.shap_values(x[i : i + 1].clone(), nsamples=s, rseed=ctx.seed), 1)
+                               for i in range(len(x))])
+
+    return _explain_by_column(ctx, lambda f, refs: _shap().GradientExplainer(f, refs, batch_size=s), run)
 
 
 @register(name="shap_kernel", chunk=512, display="Kernel SHAP (shap)", library="shap", family="Shapley",
