@@ -79,6 +79,8 @@ def main(argv: list[str] | None = None) -> int:
                    help="what deleted pixels become in the deletion/insertion curves (comma-separated)")
     p.add_argument("--extras-n", type=int, default=None,
                    help="digits for max-sensitivity and seed stability (default min(n, 1000))")
+    p.add_argument("--workers", type=cli_args.positive_int, default=1,
+                   help="processes, one torch thread each (2 on a 2-core machine: the library loops use both cores)")
     p.add_argument("--checkpoint", type=cli_args.existing_file, default=None)
     p.add_argument("--out", type=cli_args.output_file, required=True, help="FILE.csv")
     args = p.parse_args(argv)
@@ -100,7 +102,7 @@ def main(argv: list[str] | None = None) -> int:
         bar.update(done - bar.n)
 
     start = time.perf_counter()
-    indices, results = run_leaderboard(model, test.images, test.labels, config, progress)
+    indices, results = run_leaderboard(model, test.images, test.labels, config, progress, workers=args.workers)
     for bar in bars.values():
         bar.close()
     seconds = time.perf_counter() - start
@@ -124,7 +126,8 @@ def main(argv: list[str] | None = None) -> int:
                       "seed_stability_seeds": 5},
         "kendall_tau_between_replacements": {c: replacement_agreement(rows, c) for c in ("deletion", "insertion")},
         "winners": {c: winners(rows, c) for c in ("deletion", "insertion")},
-        "checkpoint": str(args.checkpoint or "bundled"), "threads": torch.get_num_threads(), "versions": versions(),
+        "checkpoint": str(args.checkpoint or "bundled"), "threads": torch.get_num_threads(), "workers": args.workers,
+        "versions": versions(),
     }
     Path(str(args.out) + ".meta.json").write_text(json.dumps(meta, indent=2))
     failed = [r.method for r in results if r.error]

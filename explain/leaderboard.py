@@ -20,6 +20,7 @@ from explain.types import BatchAttribution
 
 CONTROLS = ("control_random", "control_sobel")
 SEEDS_FOR_STABILITY = 5
+SLOW_FAMILIES = ("Shapley", "surrogate", "path", "perturbation")
 
 
 @dataclass(frozen=True)
@@ -127,46 +128,74 @@ def seed_stability(model: nn.Module, x: torch.Tensor, method: str, targets: list
     return np.mean([(ranks[a] * ranks[b]).sum(axis=1) for a, b in pairs], axis=0)
 
 
+def score_method(model: nn.Module, x_all: torch.Tensor, extra_pos: np.ndarray, variant: str,
+                 config: LeaderboardConfig, progress: Callable[[str, int, int], None] | None = None) -> MethodScores:
+    """One method (or variant) over every digit, chunk by chunk; the extras on the subsample."""
+    name, params = parse_variant(variant)
+    metrics = core_metrics(config.replacements)
+    res = MethodScores(variant)
+    start = time.perf_counter()
+    try:
+        parts = []
+        for lo in range(0, config.n, config.chunk):
+            x = x_all[lo : lo + config.chunk]
+            batch = explain_batch(model, x, name, params=params, seed=config.seed)
+            parts.append(score_batch(model, x, batch, metrics))
+            if progress:
+                progress(variant, min(lo + config.chunk, config.n), config.n)
+        res.scores = {k: np.concatenate([p[k] for p in parts]) for k in parts[0]}
+        res.seconds = time.perf_counter() - start
+        if len(extra_pos):
+            xe = x_all[extra_pos]
+            batch_e = explain_batch(model, xe, name, params=params, seed=config.seed)
+            res.scores["max_sensitivity"] = _spread(MaxSensitivity().scores(Explained(model, xe, batch_e)),
+                                                    extra_pos, config.n)
+            if get_method(name).stochastic:
+                res.scores["seed_stability"] = _spread(
+                    seed_stability(model, xe, name, list(batch_e.targets), params), extra_pos, config.n)
+    except Exception as exc:  # noqa: BLE001 - one failing method must not end a long run
+        res.error = f"{type(exc).__name__}: {exc}"
+        res.seconds = res.seconds or time.perf_counter() - start
+    res.extras_seconds = time.perf_counter() - start - res.seconds
+    return res
+
+
+def _in_worker(job: tuple) -> MethodScores:
+    model, x_all, extra_pos, variant, config = job
+    torch.set_num_threads(1)  # two processes × one thread: the Python-bound library loops use both cores
+    return score_method(model, x_all, extra_pos, variant, config)
+
+
 def run_leaderboard(model: nn.Module, images: torch.Tensor, labels: torch.Tensor, config: LeaderboardConfig,
-                    progress: Callable[[str, int, int], None] | None = None) -> tuple[list[int], list[MethodScores]]:
+                    progress: Callable[[str, int, int], None] | None = None, workers: int = 1
+                    ) -> tuple[list[int], list[MethodScores]]:
     """Every method (and control) on `config.n` stratified test digits: per-digit scores.
 
     The core metrics run on all n digits; max-sensitivity and seed stability (they explain again)
-    on the first `extras_n` of a second stratified draw, marked NaN elsewhere.
+    on the first `extras_n` of a second stratified draw, marked NaN elsewhere. With `workers` > 1,
+    methods run in that many processes (progress is then reported per finished method).
     """
     indices = stratified_indices(labels, config.n, config.seed)
     extras = set(stratified_indices(labels[indices], config.extras_n, config.seed + 1)) if config.extras_n else set()
     extra_pos = np.array(sorted(extras), dtype=int)
     x_all = as_batch(images[indices])
-    metrics = core_metrics(config.replacements)
-    results: list[MethodScores] = []
-    for variant in config.methods:
-        name, params = parse_variant(variant)
-        res = MethodScores(variant)
-        start = time.perf_counter()
-        try:
-            parts = []
-            for lo in range(0, config.n, config.chunk):
-                x = x_all[lo : lo + config.chunk]
-                batch = explain_batch(model, x, name, params=params, seed=config.seed)
-                parts.append(score_batch(model, x, batch, metrics))
+    if workers > 1:
+        import multiprocessing as mp
+
+        # Library-loop and sampling methods first, so the cheap ones fill the gaps at the end.
+        slow = [v for v in config.methods if get_method(parse_variant(v)[0]).family in SLOW_FAMILIES]
+        jobs = [(model, x_all, extra_pos, v, config) for v in slow + [v for v in config.methods if v not in slow]]
+        by_name: dict[str, MethodScores] = {}
+        with mp.get_context("fork").Pool(workers) as pool:
+            for res in pool.imap_unordered(_in_worker, jobs):
+                by_name[res.method] = res
                 if progress:
-                    progress(variant, min(lo + config.chunk, config.n), config.n)
-            res.scores = {k: np.concatenate([p[k] for p in parts]) for k in parts[0]}
-            res.seconds = time.perf_counter() - start
-            if len(extra_pos):
-                xe = x_all[extra_pos]
-                batch_e = explain_batch(model, xe, name, params=params, seed=config.seed)
-                res.scores["max_sensitivity"] = _spread(MaxSensitivity().scores(Explained(model, xe, batch_e)),
-                                                        extra_pos, config.n)
-                if get_method(name).stochastic:
-                    res.scores["seed_stability"] = _spread(
-                        seed_stability(model, xe, name, list(batch_e.targets), params), extra_pos, config.n)
-        except Exception as exc:  # noqa: BLE001 - one failing method must not end a long run
-            res.error = f"{type(exc).__name__}: {exc}"
-        res.extras_seconds = time.perf_counter() - start - res.seconds
-        results.append(res)
+                    progress(res.method, config.n, config.n)
+        results = [by_name[v] for v in config.methods]
+    else:
+        results = [score_method(model, x_all, extra_pos, v, config, progress) for v in config.methods]
     if config.controls:
+        metrics = core_metrics(config.replacements)
         like = explain_batch(model, x_all, "saliency")  # the controls are scored for each digit's prediction
         for name in CONTROLS:
             start = time.perf_counter()

@@ -34,6 +34,14 @@ class MethodSpec:
     # Digits per library call: bounds memory where a method expands each digit (perturbations, samples).
     chunk: int = 4096
 
+    @property
+    def axiom(self) -> bool:
+        """Deprecated alias of `completeness` (0.1 name); removed in the next release."""
+        import warnings
+
+        warnings.warn("MethodSpec.axiom is deprecated; use MethodSpec.completeness", DeprecationWarning, stacklevel=2)
+        return self.completeness
+
     def describe(self) -> dict:
         return {
             "name": self.name, "display": self.display, "library": self.library, "family": self.family,
