@@ -6,7 +6,7 @@ BIN := $(VENV)/bin
 TORCH_PINS ?= torch==2.14.1 torchvision==0.29.1
 STAMP := $(VENV)/.installed
 
-.PHONY: run test bench install train bundled-model evaluate clean
+.PHONY: run test bench install train bundled-model assets evaluate clean
 
 $(BIN)/python:
 	$(PY) -m venv $(VENV)
@@ -34,6 +34,11 @@ train: $(STAMP)
 # Regenerates the shipped checkpoint with the seed's recipe (all 60,000 digits, final weights).
 bundled-model: $(STAMP)
 	$(BIN)/python -m model.train --out assets/mnist_mlp.safetensors
+
+# Every shipped result (model card, leaderboards, UMAP map, README blocks) from the bundled model,
+# then assets/manifest.json (commands and digests; model/manifest.py lists them once).
+assets: $(STAMP)
+	$(BIN)/python -m model.manifest --regenerate
 
 evaluate: $(STAMP)
 	$(BIN)/python -m model.evaluate

@@ -71,18 +71,21 @@ def upload_input(key: str) -> CurrentInput | None:
     if up is None:
         return None
     name = safe_name(up.name)
+    problem = None
     if up.size > MAX_UPLOAD_BYTES:  # checked here too: the browser's check can be bypassed
-        st.error(f"Could not use {name}: it is {up.size / 2**20:.1f} MB; pictures may be at most "
-                 f"{MAX_UPLOAD_BYTES // 2**20} MB.")
-        return None
-    try:
-        gray = decode_upload(up.getvalue())
-    except ValueError as exc:
-        st.error(f"Could not use {name}: {plain(exc)}")
-        return None
-    steps = preprocess(gray)
-    if steps is None:
-        st.error(f"{name} has no visible ink after conversion to white-on-black.")
+        problem = f"it is {up.size / 2**20:.1f} MB; pictures may be at most {MAX_UPLOAD_BYTES // 2**20} MB."
+    else:
+        try:
+            steps = preprocess(decode_upload(up.getvalue()))
+            if steps is None:
+                problem = "it has no visible ink after conversion to white-on-black."
+        except ValueError as exc:
+            problem = plain(exc)
+    if problem:
+        st.error(f"Could not use {name}: {problem}")
+        current = get_current()
+        if current is not None and current.source == "upload":  # never show the previous picture's analysis
+            st.session_state[KEY] = None
         return None
     return CurrentInput("upload", steps.centred, f"upload {name}")
 

@@ -30,6 +30,7 @@ from model.network import MLP
 from model.paths import bundled_checkpoint
 
 LEADERBOARD_FILE = "leaderboard_n10000.csv"  # written by `make assets` (python -m explain.evaluate)
+REFERENCES_FILE = "references_n2000.csv"  # the same scores for methods with another reference (make assets)
 EXPLANATION_CACHE_ENTRIES = 2000  # ~6 KB each: a bound of ~12 MB per process
 
 
@@ -173,6 +174,22 @@ def test_activations(model_key: str, _model: MLP) -> dict[str, np.ndarray]:
     return dataset_activations(_model, test_split().images)
 
 
+@st.cache_resource(show_spinner="Learning what digits look like inside the network…", max_entries=16)
+def _likeness(model_key: str, _model: MLP):
+    from explain.ood import fit_digit_likeness
+    from model.data import load_mnist
+
+    train = load_mnist(train=True)
+    return fit_digit_likeness(_model, train.images, train.labels)
+
+
+def digit_likeness_score(loaded: LoadedModel, x: np.ndarray) -> tuple[float, float]:
+    """(out-of-distribution score, threshold) of one input under this model; see explain.ood."""
+    likeness = _likeness(loaded.key, loaded.model)
+    return float(likeness.scores(loaded.model, torch.as_tensor(np.asarray(x, dtype=np.float32)))[0]), \
+        likeness.threshold
+
+
 @st.cache_data(show_spinner="Evaluating on the 10,000 test digits…", max_entries=16)
 def model_report(model_key: str, _model: MLP) -> EvalReport:
     return evaluate(_model, test_split())
@@ -267,13 +284,13 @@ def sanity_cascade(loaded: LoadedModel, x: np.ndarray, method: str, independent:
 
 
 @st.cache_data(show_spinner=False, max_entries=4)
-def bundled_leaderboard() -> tuple[list[dict[str, str]], dict[str, Any]] | None:
-    """The leaderboard shipped in assets/leaderboard (rows, its provenance), or None if missing."""
+def bundled_leaderboard(name: str = LEADERBOARD_FILE) -> tuple[list[dict[str, str]], dict[str, Any]] | None:
+    """A leaderboard shipped in assets/leaderboard (rows, its provenance), or None if missing."""
     import csv
 
     from model.paths import assets_dir
 
-    path = assets_dir() / "leaderboard" / LEADERBOARD_FILE
+    path = assets_dir() / "leaderboard" / name
     if not path.exists():
         return None
     with path.open() as fh:

@@ -9,7 +9,7 @@ from app.figures import probability_figure
 from app.mosaic import attribution_mosaic
 from app.inputs import query_value
 from app.text import plain
-from app.state import LoadedModel, all_classes_explanation, explanation, probabilities
+from app.state import digit_likeness_score, LoadedModel, all_classes_explanation, explanation, probabilities
 from explain import Attribution, Contrast, fast_methods, get_method, method_names
 from explain.export import config_json, to_csv, to_npz, to_png
 
@@ -20,12 +20,17 @@ _MODES = ["Predicted class", "Another class", "All 10 classes", "Why A and not B
 def show_prediction(loaded: LoadedModel, x: np.ndarray, true_label: int | None = None) -> int:
     probs = probabilities(loaded.model, x)
     digit = int(probs.argmax())
+    score, threshold = digit_likeness_score(loaded, x)
+    if score > threshold:
+        st.warning(f"This does not look like a handwritten digit to the network (out-of-distribution score "
+                   f"{score:.1f} > {threshold:.1f}, a threshold only 1 % of training digits exceed): the model "
+                   "always answers 0–9, so the prediction below is a guess.", icon=":material/help:")
     a, b, c = st.columns(3)
     a.metric("Prediction", digit)
     b.metric("Confidence", f"{probs[digit]:.1%}")
     if true_label is not None:
         c.metric("True label", true_label, delta="correct" if true_label == digit else "mistake",
-                 delta_color="normal" if true_label == digit else "inverse")
+                 delta_color="normal" if true_label == digit else "inverse", delta_arrow="off")
     st.plotly_chart(probability_figure(probs), config={"displayModeBar": False})
     return digit
 
@@ -53,8 +58,10 @@ def _target_from_query(key: str, modes: list[str]) -> None:
                    "like 4,9, or all.")
 
 
-def target_selector(key: str, predicted: int, allow_all: bool = True) -> int | Contrast | str | None:
-    """Predicted class, another class, all 10, or "why A and not B"; mirrored in `?target=`."""
+def target_selector(key: str, predicted: int, allow_all: bool = True, true_label: int | None = None
+                    ) -> int | Contrast | str | None:
+    """Predicted class, another class, all 10, or "why A and not B" (for a mistake: why the prediction
+    and not the true label, by default); mirrored in `?target=`."""
     modes = _MODES if allow_all else [m for m in _MODES if m != "All 10 classes"]
     _target_from_query(key, modes)
     mode = st.radio("Explain", modes, horizontal=True, key=f"{key}-mode")
@@ -70,7 +77,10 @@ def target_selector(key: str, predicted: int, allow_all: bool = True) -> int | C
     elif mode == "Why A and not B":
         a, b = st.columns(2)
         ca = int(a.selectbox("Why", range(10), key=f"{key}-a", **first(f"{key}-a")))
-        cb = int(b.selectbox("and not", [d for d in range(10) if d != ca], key=f"{key}-b"))
+        others = [d for d in range(10) if d != ca]
+        mistake = {"index": others.index(true_label)} if true_label in others and f"{key}-b" not in st.session_state \
+            else {}
+        cb = int(b.selectbox("and not", others, key=f"{key}-b", **mistake))
         target = Contrast(ca, cb)
     if target is None:
         st.query_params.pop("target", None)
@@ -222,21 +232,28 @@ def export_buttons(done: dict[str, Attribution], x: np.ndarray, config: dict, ke
                                 "application/json", key=f"{key}-json")
         png_cols = st.columns(min(len(done), 6))
         for i, (name, a) in enumerate(done.items()):
-            png_cols[i % len(png_cols)].download_button(f"{name}.png", to_png(a.values), f"{name}.png", "image/png",
-                                                        key=f"{key}-png-{name}")
+            png_cols[i % len(png_cols)].download_button(f"{get_method(name).display} (PNG)", to_png(a.values),
+                                                        f"{name}.png", "image/png", key=f"{key}-png-{name}")
+
+
+def target_text(target: int | Contrast | str | None, predicted: int) -> str:
+    """What an export says was explained: 'predicted (7)', '3', '4,9' or 'all'."""
+    if target is None:
+        return f"predicted ({predicted})"
+    return f"{target.a},{target.b}" if isinstance(target, Contrast) else str(target)
 
 
 def explanation_controls(loaded: LoadedModel, x: np.ndarray, key: str, predicted: int,
-                         config: dict | None = None) -> None:
+                         config: dict | None = None, true_label: int | None = None) -> None:
     """Target choice, colour scale, method choice (full width: chips are never cut) + the maps + export."""
     a, b = st.columns([1.4, 1])
     with a:
-        target = target_selector(key, predicted)
+        target = target_selector(key, predicted, true_label=true_label)
     with b:
         shared = scale_selector(key)
     methods = method_selector(key)
     done = show_maps(loaded, x, methods, target, key, shared=shared)
-    export_buttons(done, x, {**(config or {}), "methods": methods, "target": str(target),
+    export_buttons(done, x, {**(config or {}), "methods": methods, "target": target_text(target, predicted),
                              "model": loaded.key, "seed": 0}, key)
 
 
@@ -248,7 +265,7 @@ def explanation_view(loaded: LoadedModel, x: np.ndarray, key: str, true_label: i
         st.image(upscale(x), caption="the 28×28 input", width=168)
     with right:
         predicted = show_prediction(loaded, x, true_label)
-    explanation_controls(loaded, x, key, predicted, config)
+    explanation_controls(loaded, x, key, predicted, config, true_label)
 
 
 def upscale(img: np.ndarray, side: int = 168) -> np.ndarray:

@@ -123,7 +123,7 @@ def main(argv: list[str] | None = None) -> int:
         "extras_seconds_per_method": {r.method: round(r.extras_seconds, 2) for r in results if r.extras_seconds},
         "replacements": list(config.replacements),
         "subsample": {"max_sensitivity": config.extras_n, "seed_stability": config.extras_n,
-                      "seed_stability_seeds": 5},
+                      "road": config.extras_n, "seed_stability_seeds": 5},
         "kendall_tau_between_replacements": {c: replacement_agreement(rows, c) for c in ("deletion", "insertion")},
         "winners": {c: winners(rows, c) for c in ("deletion", "insertion")},
         "checkpoint": str(args.checkpoint or "bundled"), "threads": torch.get_num_threads(), "workers": args.workers,

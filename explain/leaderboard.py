@@ -14,7 +14,8 @@ from scipy import ndimage
 from torch import nn
 
 from explain.core import as_batch, explain_batch
-from explain.metrics import REPLACEMENTS, Explained, Metric, MaxSensitivity, core_metrics
+from explain.metrics import REPLACEMENTS, Explained, MaxSensitivity, Metric, core_metrics
+from explain.metrics.road import RoadLeRF, RoadMoRF
 from explain.registry import get_method
 from explain.types import BatchAttribution
 
@@ -148,8 +149,8 @@ def score_method(model: nn.Module, x_all: torch.Tensor, extra_pos: np.ndarray, v
         if len(extra_pos):
             xe = x_all[extra_pos]
             batch_e = explain_batch(model, xe, name, params=params, seed=config.seed)
-            res.scores["max_sensitivity"] = _spread(MaxSensitivity().scores(Explained(model, xe, batch_e)),
-                                                    extra_pos, config.n)
+            for metric in (MaxSensitivity(), RoadMoRF(), RoadLeRF()):
+                res.scores[metric.name] = _spread(metric.scores(Explained(model, xe, batch_e)), extra_pos, config.n)
             if get_method(name).stochastic:
                 res.scores["seed_stability"] = _spread(
                     seed_stability(model, xe, name, list(batch_e.targets), params), extra_pos, config.n)
@@ -201,6 +202,13 @@ def run_leaderboard(model: nn.Module, images: torch.Tensor, labels: torch.Tensor
             start = time.perf_counter()
             batch = control_batch(like, control_maps(x_all, indices, name, config.seed), name)
             res = MethodScores(name, score_batch(model, x_all, batch, metrics))
+            if len(extra_pos):  # ROAD needs no re-explaining: the controls get it too
+                sub = control_batch(like, batch.values[extra_pos], name)
+                sub = BatchAttribution(**{**sub.__dict__, "targets": tuple(like.targets[i] for i in extra_pos),
+                                          "outputs": like.outputs[extra_pos]})
+                for metric in (RoadMoRF(), RoadLeRF()):
+                    res.scores[metric.name] = _spread(metric.scores(Explained(model, x_all[extra_pos], sub)),
+                                                      extra_pos, config.n)
             res.seconds = time.perf_counter() - start
             results.append(res)
     return indices, results

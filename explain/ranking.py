@@ -11,6 +11,7 @@ import numpy as np
 from scipy.stats import kendalltau
 
 from explain.metrics import REPLACEMENTS, MaxSensitivity, core_metrics
+from explain.metrics.road import RoadLeRF, RoadMoRF
 
 BOOTSTRAP = 500
 
@@ -19,6 +20,7 @@ def directions() -> dict[str, bool]:
     """Metric name → higher is better, for every column the leaderboard can hold."""
     out = {m.name: m.higher_is_better for m in core_metrics(REPLACEMENTS)}
     out[MaxSensitivity.name] = MaxSensitivity.higher_is_better
+    out[RoadMoRF.name], out[RoadLeRF.name] = RoadMoRF.higher_is_better, RoadLeRF.higher_is_better
     out["seed_stability"] = True
     return out
 

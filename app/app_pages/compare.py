@@ -10,7 +10,7 @@ from app.inputs import pick_input, test_input
 from app.text import plain
 from app.state import active_model, batch_explanation, probabilities
 from app.mosaic import attribution_mosaic
-from app.views import export_buttons, method_selector, panel_title, run_methods, target_selector, upscale
+from app.views import export_buttons, method_selector, panel_title, run_methods, target_selector, target_text, upscale
 from explain import get_method, method_names
 from explain.agreement import agreement_matrix
 from explain.grid import explain_grid
@@ -23,25 +23,50 @@ loaded = active_model()
 all_names = method_names()
 
 
-def param_widgets(name: str) -> dict:
-    """An expander of the method's parameters, defaults and bounds from the registry."""
+def params_from_link() -> dict[str, dict[str, str]]:
+    """`?params=integrated_gradients.steps=32,occlusion.window=6`: non-default parameters of a shared link."""
+    out: dict[str, dict[str, str]] = {}
+    for item in (st.query_params.get("params") or "").split(","):
+        key, _, value = item.partition("=")
+        method, _, name = key.partition(".")
+        if method in all_names and value:
+            out.setdefault(method, {})[name] = value
+    return out
+
+
+def param_widgets(name: str, linked: dict[str, str]) -> dict:
+    """An expander of the method's parameters, defaults and bounds from the registry; only the ones
+    that matter for the chosen settings (blur width only for a blurred reference)."""
     spec = get_method(name)
     values = {}
     fields = spec.params.describe()
     if not fields:
         return values
+    try:
+        start = spec.params.from_dict(linked).to_dict()
+    except ValueError as exc:
+        st.warning(f"Ignoring the link's {spec.display} parameters: {plain(str(exc), 120)}")
+        start = spec.params.from_dict({}).to_dict()
     with st.expander(f"{spec.display} parameters"):
         for f in fields:
-            k = f"cmp-p-{name}-{f['name']}"
+            k, label = f"cmp-p-{name}-{f['name']}", f["name"].replace("_", " ").capitalize()
+            if f["name"] == "blur_sigma" and values.get("baseline") != "blur":
+                continue
             if f["choices"]:
-                values[f["name"]] = st.selectbox(f["name"], f["choices"], index=f["choices"].index(f["default"]),
+                values[f["name"]] = st.selectbox(label, f["choices"], index=f["choices"].index(start[f["name"]]),
                                                  key=k, help=f["help"])
             elif isinstance(f["default"], bool):
-                values[f["name"]] = st.checkbox(f["name"], value=f["default"], key=k, help=f["help"])
+                values[f["name"]] = st.checkbox(label, value=start[f["name"]], key=k, help=f["help"])
             else:
-                values[f["name"]] = st.number_input(f["name"], min_value=f["lo"], max_value=f["hi"],
-                                                    value=f["default"], key=k, help=f["help"])
+                values[f["name"]] = st.number_input(label, min_value=f["lo"], max_value=f["hi"],
+                                                    value=start[f["name"]], key=k, help=f["help"])
     return values
+
+
+def changed(name: str, values: dict) -> dict:
+    """The parameters that differ from the method's defaults."""
+    defaults = get_method(name).params.from_dict({}).to_dict()
+    return {k: v for k, v in values.items() if defaults.get(k) != v}
 
 
 mode = st.radio("Layout", ["One input × many methods", "Several test digits × methods"], horizontal=True,
@@ -54,7 +79,20 @@ overlay = b.radio("Draw maps", ["over the digit", "beside the digit"], horizonta
 seed = int(c.number_input("Seed", 0, 2**31 - 1, 0, key="cmp-seed"))
 with st.sidebar:
     st.subheader("Method parameters")
-    params = {n: param_widgets(n) for n in selected}
+    linked = params_from_link()
+    params = {n: param_widgets(n, linked.get(n, {})) for n in selected}
+non_default = {n: changed(n, v) for n, v in params.items() if changed(n, v)}
+if non_default:  # shareable: the link reproduces these maps
+    st.query_params["params"] = ",".join(f"{n}.{k}={v}" for n, kv in non_default.items() for k, v in kv.items())
+else:
+    st.query_params.pop("params", None)
+
+
+def titled(a) -> str:
+    """A panel title that marks non-default parameters."""
+    extra = ", ".join(f"{k.replace('_', ' ')} {v}" for k, v in non_default.get(a.method, {}).items())
+    return panel_title(a) + (f"<br>({extra})" if extra else "")
+
 
 if mode == "One input × many methods":
     current = pick_input("cmp")
@@ -74,7 +112,7 @@ if mode == "One input × many methods":
         done.update(got)
         errors.update(errs)
         if done:
-            slot.plotly_chart(attribution_grid([(panel_title(x), x.values) for x in done.values()], current.x,
+            slot.plotly_chart(attribution_grid([(titled(x), x.values) for x in done.values()], current.x,
                                                shared, overlay, cols=6), key="cmp-grid-fast")
     slow = [n for n in order if n not in fast]
     if slow:
@@ -87,7 +125,7 @@ if mode == "One input × many methods":
         bar.empty()
     ordered = [done[n] for n in selected if n in done]
     if ordered:
-        slot.plotly_chart(attribution_grid([(panel_title(x), x.values) for x in ordered], current.x, shared,
+        slot.plotly_chart(attribution_grid([(titled(x), x.values) for x in ordered], current.x, shared,
                                            overlay, cols=6), key="cmp-grid")
     for n, err in errors.items():
         st.error(f"{get_method(n).display} failed: {plain(err)}")
@@ -101,7 +139,7 @@ if mode == "One input × many methods":
                                          "Share of the top-10 % pixels in common", zmin=0.0), key="cmp-agree-k")
     export_buttons({x.method: x for x in ordered}, current.x,
                    {"input": current.description, "index": current.index, "methods": selected,
-                    "params": params, "target": str(target), "seed": seed, "model": loaded.key}, "cmp")
+                    "params": params, "target": target_text(target, predicted), "seed": seed, "model": loaded.key}, "cmp")
 else:
     raw = st.text_input(f"Test digit indices (comma separated, up to {MAX_DIGITS})", "0,1,2,3", key="cmp-indices")
     tokens = [t.strip() for t in raw.split(",") if t.strip()]

@@ -15,16 +15,26 @@ from app.figures import (
     thumbnails_figure,
 )
 from app.inputs import pick_input
-from app.state import active_model, bundled_leaderboard, explanation, sanity_cascade, score_card, test_split
+from app.state import (
+    REFERENCES_FILE,
+    active_model,
+    bundled_leaderboard,
+    explanation,
+    sanity_cascade,
+    score_card,
+    test_split,
+)
 from app.text import plain
 from app.views import method_selector
 from explain.leaderboard import LeaderboardConfig, run_leaderboard, variant_display
 from explain.metrics import REPLACEMENTS, MaxSensitivity, core_metrics
+from explain.metrics.road import RoadLeRF, RoadMoRF
 from explain.ranking import directions, summarise
 from explain.scorecard import best, deleted_images, stack
 
 DEFAULT = ["saliency", "integrated_gradients", "deeplift", "guided_backprop", "shap_deep", "lime_image"]
-LABELS = {m.name: m.label for m in [*core_metrics(REPLACEMENTS), MaxSensitivity()]} | {"seed_stability": "Seed stability"}
+LABELS = {m.name: m.label for m in [*core_metrics(REPLACEMENTS), MaxSensitivity(), RoadMoRF(), RoadLeRF()]} \
+    | {"seed_stability": "Seed stability"}
 HIGHLIGHT = "background-color: #c7e9c0; font-weight: bold"
 
 
@@ -138,6 +148,19 @@ def leaderboard() -> None:
                    f"with `{meta.get('command', '?')}` in {meta.get('seconds', '?')} s.")
         st.markdown(replacement_words(meta))
         leaderboard_view(rows, "lb")
+    references = bundled_leaderboard(REFERENCES_FILE)
+    if references is not None:
+        rows, meta = references
+        st.subheader("Why the replacement decides the winner: the reference")
+        st.caption(f"The same metrics for methods run with another reference ({meta.get('n', '?')} digits, "
+                   f"`{meta.get('command', '?')}`). A method that compares with a reference deletes best when "
+                   "deleted pixels become something like that reference: Integrated Gradients against the mean "
+                   "digit behaves like the Shapley-style methods against their training-digit background, and "
+                   "those methods against black behave like DeepLift against black.")
+        cols = [f"{c}_{r}" for c in ("deletion", "insertion") for r in REPLACEMENTS]
+        st.dataframe(pd.DataFrame({"method": [display(r["method"]) for r in rows],
+                                   **{LABELS[c]: [float(r[c]) for r in rows] for c in cols}}).set_index("method")
+                     .style.format("{:.3f}"))
     with st.expander("Recompute for the active model on fewer digits"):
         n = st.slider("Digits (stratified by class)", 10, 500, 50, 10, key="lb-n")
         chosen = method_selector("lb", default=["saliency", "integrated_gradients", "deeplift", "gradient_shap"],

@@ -97,5 +97,13 @@ if current is None:
     st.info("Select a digit in the table, press **Random mistake**, or upload a picture.")
 else:
     st.subheader(current.description.capitalize())
+    if current.index is not None:  # the same digit on the other pages, by link
+        links = st.columns(4)
+        for col, (page, label, icon) in zip(links, (
+                ("app_pages/compare.py", "Compare all methods", ":material/compare:"),
+                ("app_pages/evaluate.py", "Evaluate the maps", ":material/fact_check:"),
+                ("app_pages/inside.py", "Inside the network", ":material/hub:"),
+                ("app_pages/whatif.py", "What if", ":material/help:")), strict=True):
+            col.page_link(page, label=label, icon=icon, query_params={"index": str(current.index)})
     explanation_view(loaded, current.x, key="explore", true_label=current.true_label,
                      config={"input": current.description, "index": current.index})

@@ -45,7 +45,7 @@ if compare:
     diff = {k: acts.layers[k] - acts_b.layers[k] for k in acts.layers}
     for i, (title, layers) in enumerate(((current.description, acts.layers), (other.description, acts_b.layers),
                                          ("difference (first − second)", diff))):
-        st.plotly_chart(activations_figure(layers, title), key=f"in-acts-{i}")
+        st.plotly_chart(activations_figure(layers, title, signed=i == 2), key=f"in-acts-{i}")
 else:
     st.plotly_chart(activations_figure(acts.layers, f"{current.description}: predicted {predicted}"),
                     key="in-acts")
@@ -65,12 +65,19 @@ layer_names = [f"hidden {i}" for i in range(1, len(model.config.hidden) + 1)]
 lc_layer = st.selectbox("Layer", range(1, len(layer_names) + 1), format_func=lambda i: layer_names[i - 1],
                         key="in-lc-layer")
 lc = layer_conductance(model, current.x, lc_layer)
-event = st.plotly_chart(bars_figure(lc, [str(i) for i in range(lc.size)],
-                                    f"Layer conductance into class {predicted} (click a bar to drill down)",
-                                    "unit", "conductance"),
+TOP_UNITS = 24  # all 128 bars were too cramped to read or click
+shown = np.argsort(-np.abs(lc), kind="stable")[:TOP_UNITS]
+event = st.plotly_chart(bars_figure(lc[shown], [f"unit {i}" for i in shown],
+                                    f"Layer conductance into class {predicted}: the {len(shown)} largest of "
+                                    f"{lc.size} units (click a bar to drill down)", "unit", "conductance"),
                         key="in-lc", on_select="rerun", selection_mode="points")
+h_lc = acts.layers[f"hidden{lc_layer}"]
+silent = [int(u) for u in shown if h_lc[u] == 0 and lc[u] != 0]
+st.caption("Conductance integrates along the path from a black image to this input, so a unit can carry "
+           "the prediction even where its final activation is 0: it was active part of the way."
+           + (f" Here that holds for unit(s) {', '.join(map(str, silent[:6]))}." if silent else ""))
 points = event.selection.points if event and event.selection else []
-clicked = (lc_layer, int(points[0]["x"])) if points else None
+clicked = (lc_layer, int(str(points[0]["x"]).split()[-1])) if points else None
 if clicked and st.session_state.get("in-clicked") != clicked:  # a click applies once, then widgets rule
     st.session_state["in-unit-layer"], st.session_state["in-unit"] = clicked
 st.session_state["in-clicked"] = clicked
@@ -81,9 +88,10 @@ layer = c1.selectbox("Layer", range(1, len(layer_names) + 1), format_func=lambda
                      key="in-unit-layer")
 width = model.config.hidden[layer - 1]
 default_unit = int(np.argmax(acts.layers[f"hidden{layer}"]))
-if st.session_state.get("in-unit", 0) >= width:
+if st.session_state.get("in-unit", width) >= width:  # unset, or from a wider layer
     st.session_state["in-unit"] = default_unit
-unit = int(c2.number_input("Unit", 0, width - 1, value=default_unit, key="in-unit"))
+# The value lives in the session state only (a default here too would warn on every rerun).
+unit = int(c2.number_input("Unit", 0, width - 1, key="in-unit"))
 value = float(acts.layers[f"hidden{layer}"][unit])
 dataset = test_activations(loaded.key, model)[f"hidden{layer}"]
 split = test_split()
@@ -96,7 +104,8 @@ a.metric(f"Activation of unit {unit} here", f"{value:.3f}",
               f"{dataset[:, unit].max():.3f}")
 w_in = incoming_weights(model, layer, unit)
 if w_in.ndim == 2:
-    a.plotly_chart(attribution_grid([("incoming weights", w_in)], cols=1, panel_px=220), key="in-w")
+    a.plotly_chart(attribution_grid([("incoming weights", w_in)], cols=1, panel_px=220, bar_title="weight"),
+                   key="in-w")
 else:
     a.plotly_chart(bars_figure(w_in, [str(i) for i in range(w_in.size)], "incoming weights from hidden 1",
                                "unit below", "weight"), key="in-w")

@@ -1,0 +1,60 @@
+"""The out-of-distribution warning: ~1 % of real test digits flagged, most non-digits flagged."""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pytest
+import torch
+from PIL import Image, ImageDraw, ImageFont
+from scipy import ndimage
+
+from explain.ood import fit_digit_likeness
+
+
+def non_digits(n: int = 40, seed: int = 0) -> dict[str, np.ndarray]:
+    """Made-up inputs that are not handwritten digits, in MNIST's form (28×28, [0, 1], white on black)."""
+    rng = np.random.default_rng(seed)
+    shapes, letters = [], []
+    for _ in range(n):
+        img = Image.new("L", (28, 28))
+        d = ImageDraw.Draw(img)
+        x0, y0 = rng.integers(0, 10, 2)
+        x1, y1 = x0 + rng.integers(10, 18), y0 + rng.integers(10, 18)
+        (d.rectangle if rng.random() < 0.5 else d.ellipse)((x0, y0, x1, y1), fill=255)
+        shapes.append(np.asarray(img) / 255)
+        img = Image.new("L", (28, 28))
+        ImageDraw.Draw(img).text((5, 2), "ABEHKMRWX"[rng.integers(9)], fill=255,
+                                 font=ImageFont.load_default(size=24))
+        letters.append(np.asarray(img) / 255)
+    return {
+        "uniform noise": rng.random((n, 28, 28)),
+        "filled shapes": np.stack(shapes),
+        "letters": np.stack(letters),
+        "textures": np.stack([np.clip(ndimage.gaussian_filter(rng.random((28, 28)), 2) * 3 - 1, 0, 1)
+                              for _ in range(n)]),
+    }
+
+
+@pytest.fixture(scope="module")
+def likeness(model, train_split):
+    return fit_digit_likeness(model, train_split.images, train_split.labels)
+
+
+def test_about_one_percent_of_test_digits_flagged_and_most_non_digits(model, test_split, likeness, artifacts):
+    test_rate = float(likeness.flags(model, test_split.images).mean())
+    rates = {k: float(likeness.flags(model, torch.from_numpy(v).float()).mean()) for k, v in non_digits().items()}
+    (artifacts / "ood_rates.json").write_text(json.dumps({"test_digits": test_rate, **rates}, indent=2))
+    assert 0.003 <= test_rate <= 0.03, test_rate  # the threshold is the training digits' 99th percentile
+    assert rates["uniform noise"] == 1.0 and rates["textures"] >= 0.9
+    assert np.mean(list(rates.values())) >= 0.75, rates
+
+
+def test_scores_are_per_digit_and_checked(model, test_split, likeness):
+    x = test_split.images[:5]
+    batch = likeness.scores(model, x)
+    assert batch.shape == (5,)
+    assert likeness.scores(model, x[2:3])[0] == pytest.approx(batch[2], rel=1e-6)
+    with pytest.raises(ValueError, match="quantile"):
+        fit_digit_likeness(model, x, test_split.labels[:5], quantile=1.0)

@@ -1,0 +1,50 @@
+"""Shipped results know what they belong to, and the documents say what those files say."""
+
+from __future__ import annotations
+
+import csv
+import json
+import subprocess
+import sys
+
+import numpy as np
+
+from explain import method_names
+from explain.evaluate import read_scores
+from model.manifest import RESULTS, sha256
+from model.paths import assets_dir, bundled_checkpoint
+
+ROOT = assets_dir().parent
+
+
+def test_manifest_matches_every_shipped_result():
+    manifest = json.loads((assets_dir() / "manifest.json").read_text())
+    checkpoint = sha256(bundled_checkpoint())
+    assert manifest["checkpoint"]["sha256"] == checkpoint, "the checkpoint changed: run make assets"
+    assert set(manifest["results"]) == set(RESULTS)
+    for name, entry in manifest["results"].items():
+        assert entry["checkpoint_sha256"] == checkpoint, f"{name} belongs to another checkpoint"
+        assert entry["sha256"] == sha256(assets_dir() / name), f"{name} changed without make assets"
+        assert entry["command"] == RESULTS[name]
+
+
+def test_readme_blocks_are_what_the_files_say():
+    r = subprocess.run([sys.executable, "-m", "explain.readme", "--check"], cwd=ROOT, capture_output=True, text=True)
+    assert r.returncode == 0, r.stderr
+
+
+def test_bundled_leaderboard_covers_the_whole_test_set():
+    path = assets_dir() / "leaderboard" / "leaderboard_n10000.csv"
+    meta = json.loads(path.with_name(path.name + ".meta.json").read_text())
+    assert meta["n"] == 10_000 and meta["subsample"]["max_sensitivity"] >= 1000
+    with path.open() as fh:
+        rows = {r["method"]: r for r in csv.DictReader(fh)}
+    assert set(method_names()) <= set(rows) and all(r["error"] == "" for r in rows.values())
+    indices, scores = read_scores(path.with_suffix(".scores.npz"))
+    assert sorted(indices.tolist()) == list(range(10_000))
+    for method, per in scores.items():  # the CSV's means are the per-digit scores' means
+        assert abs(np.nanmean(per["deletion_mean"]) - float(rows[method]["deletion_mean"])) < 1e-4
+        assert np.isfinite(per["deletion_mean"]).all()
+    # Every method beats the random control on deletion under the mean replacement.
+    worst = max(rows.values(), key=lambda r: float(r["deletion_mean"]))
+    assert worst["method"] == "control_random"
