@@ -182,6 +182,38 @@ def rank_figure(methods: list[str], rank: np.ndarray, lo: np.ndarray, hi: np.nda
     return fig
 
 
+def spread_figure(panels: list[tuple[str, np.ndarray]], cols: int = 6) -> go.Figure:
+    """Unsigned maps (e.g. a per-pixel standard deviation) on one sequential scale from zero."""
+    from plotly.subplots import make_subplots
+
+    cols = max(1, min(cols, len(panels)))
+    rows = -(-len(panels) // cols)
+    top = max(float(np.max(v)) for _, v in panels) or 1.0
+    fig = make_subplots(rows=rows, cols=cols, subplot_titles=[t for t, _ in panels], horizontal_spacing=0.02,
+                        vertical_spacing=0.12 / rows)
+    for i, (_, v) in enumerate(panels):
+        fig.add_trace(go.Heatmap(z=np.asarray(v, float), coloraxis="coloraxis",
+                                 hovertemplate="std %{z:.4g}<extra></extra>"), i // cols + 1, i % cols + 1)
+    fig.update_yaxes(autorange="reversed", visible=False, scaleanchor="x")
+    fig.update_xaxes(visible=False)
+    fig.update_layout(coloraxis=dict(colorscale="Viridis", cmin=0, cmax=top,
+                                     colorbar=dict(title="std over seeds", thickness=12)),
+                      height=rows * 200 + 40, margin=dict(l=4, r=4, t=40, b=4), font_size=12)
+    fig.update_annotations(font_size=12)
+    return fig
+
+
+def sanity_many_figure(summaries: dict[str, tuple[list[str], np.ndarray, np.ndarray]], title: str) -> go.Figure:
+    """Per method: mean Spearman with the trained model's maps over many digits, 95 % CI whiskers."""
+    fig = go.Figure([go.Scatter(x=["none", *steps], y=[1.0, *mean], mode="lines+markers", name=name,
+                                error_y=dict(type="data", array=[0.0, *ci], visible=True))
+                     for name, (steps, mean, ci) in summaries.items()])
+    fig.update_layout(title=title, height=330, margin=dict(l=40, r=8, t=40, b=36), font_size=12)
+    fig.update_yaxes(title="mean Spearman with the trained maps (95 % CI)", range=[-0.2, 1.05])
+    fig.update_xaxes(title="layers randomised")
+    return fig
+
+
 def sanity_curves_figure(rows: dict[str, list[tuple[str, float]]], title: str) -> go.Figure:
     """Per method: similarity to the original map as more layers are randomised."""
     fig = go.Figure([go.Scatter(x=[label for label, _ in pts], y=[v for _, v in pts], mode="lines+markers",

@@ -44,3 +44,17 @@ def explain_grid(model: nn.Module, x: Any, methods: list[str], params: dict[str,
             out.errors[name] = f"{type(exc).__name__}: {exc}"
     out.seconds = time.perf_counter() - start
     return out
+
+
+def seed_spread(model: nn.Module, x: Any, method: str, params: dict | None = None, seeds: int = 5
+                ) -> tuple[Any, Any]:
+    """A stochastic method's per-pixel mean and standard deviation over seeds 0..seeds−1 for one digit."""
+    import numpy as np
+
+    from explain.core import as_input
+
+    if seeds < 2:
+        raise ValueError(f"seeds must be at least 2, got {seeds!r}")
+    xt = as_input(x)
+    maps = np.stack([explain_batch(model, xt, method, None, params, s).values[0] for s in range(seeds)])
+    return maps.mean(axis=0), maps.std(axis=0, ddof=1)

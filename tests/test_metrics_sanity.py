@@ -158,3 +158,14 @@ def test_leaderboard_cli_writes_reproducible_csv(tmp_path):
     assert a[0]["max_sensitivity_n"] == "4" and a[2]["seed_stability_n"] == "4" and a[1]["seed_stability"] == "nan"
     meta = json.loads((tmp_path / "a.csv.meta.json").read_text())
     assert meta["n"] == 10 and "explain.evaluate" in meta["command"]
+
+
+def test_cascade_over_many_digits_equals_one_by_one(model, test_split):
+    from explain.sanity import cascade, cascade_many
+
+    many = cascade_many(model, test_split.images[:3], "guided_backprop")
+    singles = [[r.spearman for r in cascade(model, test_split.images[i], "guided_backprop")] for i in range(3)]
+    np.testing.assert_allclose(many.mean, np.mean(singles, axis=0), atol=1e-6)
+    assert many.n == 3 and len(many.steps) == len(many.ci95) == 3
+    # Guided Backprop keeps more of its map with the top layer randomised than once fc1 goes too.
+    assert many.mean[0] > many.mean[-1] + 0.3

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import streamlit as st
 
-from app.figures import agreement_figure, attribution_grid
+from app.figures import agreement_figure, attribution_grid, spread_figure
 from app.inputs import pick_input, test_input
 from app.text import plain
 from app.state import active_model, batch_explanation, probabilities
@@ -13,7 +13,7 @@ from app.mosaic import attribution_mosaic
 from app.views import export_buttons, method_selector, panel_title, run_methods, target_selector, target_text, upscale
 from explain import get_method, method_names
 from explain.agreement import agreement_matrix
-from explain.grid import explain_grid
+from explain.grid import explain_grid, seed_spread
 
 MAX_DIGITS = 8
 REQUEST_BUDGET_S = 30.0  # one press of the page: stop between methods after this, and say what was cut
@@ -129,6 +129,14 @@ if mode == "One input × many methods":
                                            overlay, cols=6), key="cmp-grid")
     for n, err in errors.items():
         st.error(f"{get_method(n).display} failed: {plain(err)}")
+    stochastic = [x.method for x in ordered if get_method(x.method).stochastic]
+    if stochastic and st.toggle(f"How much the {len(stochastic)} stochastic maps depend on the seed", key="cmp-spread",
+                                help="Each stochastic method again with seeds 0–4: the per-pixel standard deviation"):
+        with st.spinner("Explaining with five seeds…"):
+            spread = [(get_method(n).display, seed_spread(loaded.model, current.x, n, params.get(n))[1])
+                      for n in stochastic]
+        st.plotly_chart(spread_figure(spread), key="cmp-spread-fig")
+        st.caption("Standard deviation over seeds 0–4 per pixel, on one scale: what the luck of the draw adds to a map.")
     if len(ordered) >= 2:
         st.subheader("How much the methods agree")
         maps = {get_method(x.method).display: x.values for x in ordered}

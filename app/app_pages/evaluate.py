@@ -12,6 +12,7 @@ from app.figures import (
     leaderboard_figure,
     rank_figure,
     sanity_curves_figure,
+    sanity_many_figure,
     thumbnails_figure,
 )
 from app.inputs import pick_input
@@ -21,6 +22,7 @@ from app.state import (
     bundled_leaderboard,
     explanation,
     sanity_cascade,
+    sanity_over_digits,
     score_card,
     test_split,
 )
@@ -142,6 +144,9 @@ def leaderboard() -> None:
         st.warning("No bundled leaderboard found in assets/leaderboard/ (make assets writes it).")
     else:
         rows, meta = bundled
+        if active_model().name != "bundled":
+            st.info(f"This leaderboard belongs to the bundled model, not to your active model "
+                    f"({plain(active_model().name, 60)}); recompute it for yours on a subsample below.")
         sub = meta.get("subsample", {})
         st.caption(f"Bundled: all {meta.get('n', '?')} test digits for the core metrics; max-sensitivity and seed "
                    f"stability on a stratified {sub.get('max_sensitivity', '?')}. Computed {meta.get('date', '?')} "
@@ -214,7 +219,20 @@ def sanity() -> None:
                         key="sa-grid")
     st.caption("Rows: methods; columns: the trained model, then " + ("one layer randomised at a time" if independent
                else "more layers randomised") + " (each map on its own scale).")
-    st.plotly_chart(sanity_curves_figure(lines, "Similarity to the trained model's map"), key="sa-curves")
+    c1, c2 = st.columns(2)
+    c1.plotly_chart(sanity_curves_figure(lines, "This input: similarity to the trained model's map"),
+                    key="sa-curves")
+    n = 100
+    many = {}
+    with st.spinner(f"The same checks over {n} test digits…"):
+        for m in methods:
+            try:
+                s = sanity_over_digits(loaded, m, independent, n)
+            except Exception:  # noqa: BLE001 - already reported above for this input
+                continue
+            many[display(m)] = (list(s.steps), s.mean, s.ci95)
+    c2.plotly_chart(sanity_many_figure(many, f"Over {n} test digits: mean similarity with 95 % intervals"),
+                    key="sa-many")
 
 
 st.title("Evaluate the explanations")
