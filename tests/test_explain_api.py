@@ -174,3 +174,23 @@ def test_all_classes_and_contrast(model, test_split):
 def test_warm_up_runs_every_method(model):
     times = warm_up(model)
     assert set(times) == {m.name for m in methods()} and all(t > 0 for t in times.values())
+
+
+def test_replicate_knows_every_private_registry_of_nn_module():
+    """`replicate` writes nn.Module's private dictionaries directly (fastest safe copy); a torch
+    upgrade that renames or adds one must fail here, loudly, not silently share hooks."""
+    import torch
+
+    from explain.context import replicate
+
+    layer = torch.nn.Linear(3, 2)
+    handle = layer.register_forward_hook(lambda *a: None)
+    known = {"_parameters", "_buffers", "_modules"}
+    assert known <= set(vars(layer)), "nn.Module's private dictionaries were renamed"
+    hook_dicts = {k for k, v in vars(layer).items() if "hook" in k and isinstance(v, dict | set)}
+    assert "_forward_hooks" in hook_dicts and len(hook_dicts) >= 8, sorted(hook_dicts)
+    clone = replicate(layer)
+    assert all(len(getattr(clone, k)) == 0 for k in hook_dicts), "a hook registry was shared with the copy"
+    assert clone.weight is not layer.weight and torch.equal(clone.weight, layer.weight)
+    assert clone._modules is not layer._modules and clone._parameters is not layer._parameters
+    handle.remove()
