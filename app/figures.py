@@ -271,16 +271,13 @@ def activations_figure(layers: dict[str, np.ndarray], title: str = "", signed: b
     return fig
 
 
-def mosaic_figure(images: np.ndarray, labels: list[str], cols: int = 16, title: str = "") -> go.Figure:
-    """Many small signed images (e.g. 128 first-layer weight vectors) tiled into one heatmap.
-
-    One trace instead of 128 subplots: it renders in a blink, shares one symmetric scale, and the
-    hover names each tile.
-    """
+def tile(images: np.ndarray, labels: list[str], cols: int) -> tuple[np.ndarray, np.ndarray]:
+    """(N, h, w) images tiled `cols` to a row with one-pixel NaN gaps, and each cell's label (for hover)."""
     imgs = np.asarray(images, dtype=float)
     n, h, w = imgs.shape
     if len(labels) != n:
         raise ValueError(f"{n} images but {len(labels)} labels")
+    cols = max(1, min(cols, n))
     rows = -(-n // cols)
     big = np.full((rows * (h + 1) - 1, cols * (w + 1) - 1), np.nan)
     names = np.full(big.shape, "", dtype=object)
@@ -288,6 +285,19 @@ def mosaic_figure(images: np.ndarray, labels: list[str], cols: int = 16, title: 
         r, c = divmod(i, cols)
         big[r * (h + 1) : r * (h + 1) + h, c * (w + 1) : c * (w + 1) + w] = imgs[i]
         names[r * (h + 1) : r * (h + 1) + h, c * (w + 1) : c * (w + 1) + w] = labels[i]
+    return big, names
+
+
+def mosaic_figure(images: np.ndarray, labels: list[str], cols: int = 16, title: str = "") -> go.Figure:
+    """Many small signed images (e.g. 128 first-layer weight vectors) tiled into one heatmap.
+
+    One trace instead of 128 subplots: it renders in a blink, shares one symmetric scale, and the
+    hover names each tile.
+    """
+    imgs = np.asarray(images, dtype=float)
+    big, names = tile(imgs, labels, cols)
+    cols = max(1, min(cols, len(imgs)))
+    rows = -(-len(imgs) // cols)
     limit = symmetric_limit([imgs])
     fig = go.Figure(go.Heatmap(z=big, customdata=names, colorscale=DIVERGING, zmin=-limit, zmax=limit,
                                hovertemplate="%{customdata}: %{z:.3f}<extra></extra>",

@@ -7,6 +7,8 @@ from dataclasses import dataclass
 import numpy as np
 import plotly.graph_objects as go
 
+from app.figures import tile
+
 # Ten distinguishable colours for digits 0-9 (Plotly's D3 palette).
 DIGIT_COLOURS = ["#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd",
                  "#8c564b", "#e377c2", "#7f7f7f", "#bcbd22", "#17becf"]
@@ -94,18 +96,9 @@ def selected_indices(event: object) -> list[int]:
 
 def goals_mosaic(images: np.ndarray, labels: list[str], cols: int = 16, title: str = "") -> go.Figure:
     """Many [0, 1] images (what each unit wants) tiled into one grey heatmap, hover names the unit."""
-    imgs = np.asarray(images, dtype=float)
-    n, h, w = imgs.shape
-    if len(labels) != n:
-        raise ValueError(f"{n} images but {len(labels)} labels")
-    cols = max(1, min(cols, n))
-    rows = -(-n // cols)
-    big = np.full((rows * (h + 1) - 1, cols * (w + 1) - 1), np.nan)
-    names = np.full(big.shape, "", dtype=object)
-    for i in range(n):
-        r, c = divmod(i, cols)
-        big[r * (h + 1) : r * (h + 1) + h, c * (w + 1) : c * (w + 1) + w] = imgs[i]
-        names[r * (h + 1) : r * (h + 1) + h, c * (w + 1) : c * (w + 1) + w] = labels[i]
+    big, names = tile(images, labels, cols)
+    cols = max(1, min(cols, len(labels)))
+    rows = -(-len(labels) // cols)
     fig = go.Figure(go.Heatmap(z=big, customdata=names, colorscale="gray", zmin=0, zmax=1,
                                hovertemplate="%{customdata}<extra></extra>",
                                colorbar=dict(title="pixel", thickness=12, tickvals=[0, 0.5, 1])))
