@@ -129,9 +129,9 @@ def seed_stability(model: nn.Module, x: torch.Tensor, method: str, targets: list
     return np.mean([(ranks[a] * ranks[b]).sum(axis=1) for a, b in pairs], axis=0)
 
 
-def score_method(model: nn.Module, x_all: torch.Tensor, extra_pos: np.ndarray, variant: str,
-                 config: LeaderboardConfig, progress: Callable[[str, int, int], None] | None = None) -> MethodScores:
-    """One method (or variant) over every digit, chunk by chunk; the extras on the subsample."""
+def core_scores(model: nn.Module, x_all: torch.Tensor, variant: str, config: LeaderboardConfig,
+                progress: Callable[[str, int, int], None] | None = None) -> MethodScores:
+    """One method (or variant) over every digit, chunk by chunk: the core metrics."""
     name, params = parse_variant(variant)
     metrics = core_metrics(config.replacements)
     res = MethodScores(variant)
@@ -145,73 +145,106 @@ def score_method(model: nn.Module, x_all: torch.Tensor, extra_pos: np.ndarray, v
             if progress:
                 progress(variant, min(lo + config.chunk, config.n), config.n)
         res.scores = {k: np.concatenate([p[k] for p in parts]) for k in parts[0]}
-        res.seconds = time.perf_counter() - start
-        if len(extra_pos):
-            xe = x_all[extra_pos]
-            batch_e = explain_batch(model, xe, name, params=params, seed=config.seed)
-            for metric in (MaxSensitivity(), RoadMoRF(), RoadLeRF()):
-                res.scores[metric.name] = _spread(metric.scores(Explained(model, xe, batch_e)), extra_pos, config.n)
-            if get_method(name).stochastic:
-                res.scores["seed_stability"] = _spread(
-                    seed_stability(model, xe, name, list(batch_e.targets), params), extra_pos, config.n)
     except Exception as exc:  # noqa: BLE001 - one failing method must not end a long run
         res.error = f"{type(exc).__name__}: {exc}"
-        res.seconds = res.seconds or time.perf_counter() - start
-    res.extras_seconds = time.perf_counter() - start - res.seconds
+    res.seconds = time.perf_counter() - start
     return res
 
 
-def _in_worker(job: tuple) -> MethodScores:
-    model, x_all, extra_pos, variant, config = job
+def extra_scores(model: nn.Module, x_all: torch.Tensor, extra_pos: np.ndarray, variant: str,
+                 config: LeaderboardConfig) -> dict[str, np.ndarray]:
+    """The metrics that explain again or impute (max-sensitivity, ROAD, seed stability) on the subsample."""
+    name, params = parse_variant(variant)
+    xe = x_all[extra_pos]
+    batch = explain_batch(model, xe, name, params=params, seed=config.seed)
+    out = {m.name: _spread(m.scores(Explained(model, xe, batch)), extra_pos, config.n)
+           for m in (MaxSensitivity(), RoadMoRF(), RoadLeRF())}
+    if get_method(name).stochastic:
+        out["seed_stability"] = _spread(seed_stability(model, xe, name, list(batch.targets), params),
+                                        extra_pos, config.n)
+    return out
+
+
+def _core_job(job: tuple) -> MethodScores:
+    model, x_all, variant, config = job
     torch.set_num_threads(1)  # two processes × one thread: the Python-bound library loops use both cores
-    return score_method(model, x_all, extra_pos, variant, config)
+    return core_scores(model, x_all, variant, config)
+
+
+def _extras_job(job: tuple) -> tuple[str, dict[str, np.ndarray], float, str | None]:
+    model, x_all, extra_pos, variant, config = job
+    torch.set_num_threads(1)
+    start = time.perf_counter()
+    try:
+        return variant, extra_scores(model, x_all, extra_pos, variant, config), time.perf_counter() - start, None
+    except Exception as exc:  # noqa: BLE001 - reported in the row, the others go on
+        return variant, {}, time.perf_counter() - start, f"{type(exc).__name__}: {exc}"
+
+
+def _pool_map(fn, jobs: list, workers: int):
+    """fn over jobs in `workers` processes (forked: the model and digits are not copied until written)."""
+    import multiprocessing as mp
+
+    with mp.get_context("fork").Pool(workers) as pool:
+        yield from pool.imap_unordered(fn, jobs)
 
 
 def run_leaderboard(model: nn.Module, images: torch.Tensor, labels: torch.Tensor, config: LeaderboardConfig,
                     progress: Callable[[str, int, int], None] | None = None, workers: int = 1
-                    ) -> tuple[list[int], list[MethodScores]]:
-    """Every method (and control) on `config.n` stratified test digits: per-digit scores.
+                    ) -> tuple[list[int], list[MethodScores], dict[str, float]]:
+    """Every method (and control) on `config.n` stratified test digits: per-digit scores, and the
+    wall-clock seconds of the two phases ("core", "extras").
 
-    The core metrics run on all n digits; max-sensitivity and seed stability (they explain again)
-    on the first `extras_n` of a second stratified draw, marked NaN elsewhere. With `workers` > 1,
+    Phase 1, the core metrics, on all n digits; phase 2, the extras (max-sensitivity, ROAD, seed
+    stability) on `extras_n` digits of a second stratified draw, NaN elsewhere. With `workers` > 1,
     methods run in that many processes (progress is then reported per finished method).
     """
     indices = stratified_indices(labels, config.n, config.seed)
     extras = set(stratified_indices(labels[indices], config.extras_n, config.seed + 1)) if config.extras_n else set()
     extra_pos = np.array(sorted(extras), dtype=int)
     x_all = as_batch(images[indices])
+    # Library-loop and sampling methods first, so the cheap ones fill the gaps at the end.
+    slow = [v for v in config.methods if get_method(parse_variant(v)[0]).family in SLOW_FAMILIES]
+    order = slow + [v for v in config.methods if v not in slow]
+    phases: dict[str, float] = {}
+    start = time.perf_counter()
     if workers > 1:
-        import multiprocessing as mp
-
-        # Library-loop and sampling methods first, so the cheap ones fill the gaps at the end.
-        slow = [v for v in config.methods if get_method(parse_variant(v)[0]).family in SLOW_FAMILIES]
-        jobs = [(model, x_all, extra_pos, v, config) for v in slow + [v for v in config.methods if v not in slow]]
-        by_name: dict[str, MethodScores] = {}
-        with mp.get_context("fork").Pool(workers) as pool:
-            for res in pool.imap_unordered(_in_worker, jobs):
-                by_name[res.method] = res
-                if progress:
-                    progress(res.method, config.n, config.n)
+        by_name = {}
+        for res in _pool_map(_core_job, [(model, x_all, v, config) for v in order], workers):
+            by_name[res.method] = res
+            if progress:
+                progress(res.method, config.n, config.n)
         results = [by_name[v] for v in config.methods]
     else:
-        results = [score_method(model, x_all, extra_pos, v, config, progress) for v in config.methods]
+        results = [core_scores(model, x_all, v, config, progress) for v in config.methods]
+    phases["core"] = time.perf_counter() - start
+    start = time.perf_counter()
+    if len(extra_pos):
+        ok = {r.method: r for r in results if r.error is None}
+        jobs = [(model, x_all, extra_pos, v, config) for v in order if v in ok]
+        done = _pool_map(_extras_job, jobs, workers) if workers > 1 else map(_extras_job, jobs)
+        for variant, scores, seconds, error in done:
+            ok[variant].scores.update(scores)
+            ok[variant].extras_seconds = seconds
+            ok[variant].error = error
+    phases["extras"] = time.perf_counter() - start
     if config.controls:
         metrics = core_metrics(config.replacements)
         like = explain_batch(model, x_all, "saliency")  # the controls are scored for each digit's prediction
         for name in CONTROLS:
-            start = time.perf_counter()
+            t0 = time.perf_counter()
             batch = control_batch(like, control_maps(x_all, indices, name, config.seed), name)
             res = MethodScores(name, score_batch(model, x_all, batch, metrics))
             if len(extra_pos):  # ROAD needs no re-explaining: the controls get it too
-                sub = control_batch(like, batch.values[extra_pos], name)
-                sub = BatchAttribution(**{**sub.__dict__, "targets": tuple(like.targets[i] for i in extra_pos),
+                sub = BatchAttribution(**{**batch.__dict__, "values": batch.values[extra_pos],
+                                          "targets": tuple(like.targets[i] for i in extra_pos),
                                           "outputs": like.outputs[extra_pos]})
                 for metric in (RoadMoRF(), RoadLeRF()):
                     res.scores[metric.name] = _spread(metric.scores(Explained(model, x_all[extra_pos], sub)),
                                                       extra_pos, config.n)
-            res.seconds = time.perf_counter() - start
+            res.seconds = time.perf_counter() - t0
             results.append(res)
-    return indices, results
+    return indices, results, phases
 
 
 def _spread(values: np.ndarray, positions: np.ndarray, n: int) -> np.ndarray:

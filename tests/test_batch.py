@@ -157,7 +157,8 @@ def test_caller_hooks_are_ignored_for_target_and_map(model, xs):
 
 def test_leaderboard_ranks_with_intervals(model, test_split):
     config = LeaderboardConfig(("saliency", "deeplift", "gradient_shap"), n=30, extras_n=10)
-    indices, results = run_leaderboard(model, test_split.images, test_split.labels, config)
+    indices, results, phases = run_leaderboard(model, test_split.images, test_split.labels, config)
+    assert set(phases) == {"core", "extras"}
     assert len(indices) == 30 and [r.method for r in results] == [*config.methods, *CONTROLS]
     scores = {r.method: r.scores for r in results}
     assert np.isnan(scores["saliency"]["max_sensitivity"]).sum() == 20  # the extras ran on 10 digits

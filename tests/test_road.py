@@ -24,7 +24,7 @@ def test_imputation_equals_quantus(model, test_split, fraction):
     for i in range(4):
         idx = np.flatnonzero(removed[i].numpy())
         theirs = noisy_linear_imputation(x[i].numpy().reshape(1, 28, 28), idx, noise=0.0).reshape(784)
-        np.testing.assert_allclose(ours[i], theirs, atol=1e-4)
+        np.testing.assert_allclose(ours[i], theirs, atol=1e-3)
 
 
 def test_noise_is_seeded_and_only_on_removed_pixels(test_split):

@@ -180,7 +180,7 @@ def leaderboard() -> None:
                 k = order.index(method)
                 bar.progress((k + done / total) / len(order), text=f"{display(method)}: {done}/{total} digits")
 
-            _, results = run_leaderboard(active_model().model, split.images, split.labels, config, progress)
+            _, results, _ = run_leaderboard(active_model().model, split.images, split.labels, config, progress)
             bar.empty()
             # Kept in the session: the result survives every other interaction on the page.
             st.session_state["lb-result"] = (n, summarise([r.method for r in results], {r.method: r.scores for r in results}))

@@ -23,40 +23,49 @@ from model.network import IMAGE_SIDE, N_PIXELS
 
 FRACTIONS = np.round(np.arange(0.1, 0.91, 0.1), 2)  # ROAD's removal fractions: 10 … 90 %
 NOISE = 0.01
-CG_STEPS = 80  # residual below 1e-6 of the right-hand side on 28×28 holes (checked against Quantus)
-_STENCIL = torch.tensor([[1 / 12, 1 / 6, 1 / 12], [1 / 6, 0.0, 1 / 6], [1 / 12, 1 / 6, 1 / 12]]).reshape(1, 1, 3, 3)
+CG_STEPS = 60  # Jacobi-preconditioned: within 1e-3 of Quantus's exact solve on clustered holes (tests)
+DIRECT, DIAGONAL = 1 / 6, 1 / 12
 
 
 def _neighbour_sum(v: torch.Tensor) -> torch.Tensor:
-    return F.conv2d(v.reshape(-1, 1, IMAGE_SIDE, IMAGE_SIDE), _STENCIL.to(v.dtype), padding=1).reshape(v.shape)
+    """Σ weight · neighbour over the 8 neighbours inside the image (shifted sums: a 3×3 conv2d on
+    one channel was ~15× slower on this CPU)."""
+    p = F.pad(v.reshape(-1, IMAGE_SIDE, IMAGE_SIDE), (1, 1, 1, 1))
+    s = IMAGE_SIDE
+    direct = p[:, :s, 1:-1] + p[:, 2:, 1:-1] + p[:, 1:-1, :s] + p[:, 1:-1, 2:]
+    diagonal = p[:, :s, :s] + p[:, :s, 2:] + p[:, 2:, :s] + p[:, 2:, 2:]
+    return (DIRECT * direct + DIAGONAL * diagonal).reshape(v.shape)
 
 
 def impute(x: torch.Tensor, removed: torch.Tensor, noise: float = NOISE, seed: int = 0) -> torch.Tensor:
     """Noisy linear imputation of the `removed` pixels of each image: x, removed (M, 784) → (M, 784)."""
-    x, keep = x.to(torch.float64), (~removed).to(torch.float64)
+    x, keep = x.to(torch.float32), (~removed).to(torch.float32)
+    hole = 1 - keep
     weight = _neighbour_sum(torch.ones_like(x))  # Σ of in-image neighbour weights per pixel
     known = x * keep
-    b = _neighbour_sum(known) * (1 - keep)  # the known neighbours' pull on each removed pixel
+    b = _neighbour_sum(known) * hole  # the known neighbours' pull on each removed pixel
 
     def apply(v: torch.Tensor) -> torch.Tensor:  # A v on the removed pixels: (weight − W) v
-        v = v * (1 - keep)
-        return (weight * v - _neighbour_sum(v)) * (1 - keep)
+        return (weight * v - _neighbour_sum(v)) * hole
 
+    # Conjugate gradients with the diagonal (Jacobi) preconditioner, all images at once.
     v = torch.zeros_like(x)
     r = b.clone()
-    p = r.clone()
-    rr = (r * r).sum(dim=1, keepdim=True)
+    z = r / weight
+    p = z.clone()
+    rz = (r * z).sum(dim=1, keepdim=True)
     for _ in range(CG_STEPS):
         ap = apply(p)
-        alpha = rr / (p * ap).sum(dim=1, keepdim=True).clamp_min(1e-30)
+        alpha = rz / (p * ap).sum(dim=1, keepdim=True).clamp_min(1e-30)
         v = v + alpha * p
         r = r - alpha * ap
-        rr_new = (r * r).sum(dim=1, keepdim=True)
-        p = r + (rr_new / rr.clamp_min(1e-30)) * p
-        rr = rr_new
+        z = r / weight
+        rz_new = (r * z).sum(dim=1, keepdim=True)
+        p = z + (rz_new / rz.clamp_min(1e-30)) * p
+        rz = rz_new
     gen = torch.Generator().manual_seed(seed)
-    jitter = torch.randn(x.shape, generator=gen, dtype=torch.float64) * noise
-    return (known + (v + jitter) * (1 - keep)).to(torch.float32)
+    jitter = torch.randn(x.shape, generator=gen) * noise
+    return known + (v + jitter) * hole
 
 
 def road_curves(e: Explained, most_relevant_first: bool = True) -> tuple[np.ndarray, np.ndarray]:
