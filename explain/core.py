@@ -150,7 +150,7 @@ def check_seed(seed: Any) -> int:
 def _params(spec: MethodSpec, params: Params | dict | None) -> Params:
     if params is None or isinstance(params, dict):
         return spec.params.from_dict(params)
-    if not isinstance(params, spec.params):
+    if type(params) is not spec.params:  # a subclass would carry parameters this method does not take
         raise TypeError(f"{spec.name} takes {spec.params.__name__}, got {type(params).__name__}")
     return params
 

@@ -84,6 +84,8 @@ def variant_display(text: str) -> str:
 
 def stratified_indices(labels: torch.Tensor, n: int, seed: int) -> list[int]:
     """n test indices, as equal a share of each class as n allows, drawn by `seed`."""
+    if not 0 <= n <= len(labels):
+        raise ValueError(f"n must be in 0..{len(labels)}, got {n}")
     gen = torch.Generator().manual_seed(seed)
     per_class = [torch.nonzero(labels == c).reshape(-1) for c in range(10)]
     shuffled = [p[torch.randperm(len(p), generator=gen)] for p in per_class]
@@ -91,6 +93,10 @@ def stratified_indices(labels: torch.Tensor, n: int, seed: int) -> list[int]:
     for c in range(10):
         take = n // 10 + (1 if c < n % 10 else 0)
         out.extend(int(i) for i in shuffled[c][:take])
+    # A class with fewer digits than its share (n near the whole set): top up from the rest, in a
+    # seeded order, so exactly n digits are taken.
+    rest = torch.tensor(sorted(set(range(len(labels))) - set(out)), dtype=torch.long)
+    out.extend(int(i) for i in rest[torch.randperm(len(rest), generator=gen)][: n - len(out)])
     return sorted(out)
 
 
@@ -102,7 +108,8 @@ def control_maps(x: torch.Tensor, indices: list[int], name: str, seed: int) -> n
     if name == "control_random":
         return np.stack([np.random.default_rng([seed, i]).uniform(-1, 1, size=(28, 28)) for i in indices])
     img = x.reshape(-1, 28, 28).numpy().astype(np.float64)
-    return np.hypot(ndimage.sobel(img, axis=1), ndimage.sobel(img, axis=2))
+    # One image at a time: a 3-D sobel would also smooth across neighbouring digits.
+    return np.stack([np.hypot(ndimage.sobel(im, axis=0), ndimage.sobel(im, axis=1)) for im in img])
 
 
 def control_batch(like: BatchAttribution, values: np.ndarray, name: str) -> BatchAttribution:

@@ -131,6 +131,11 @@ class OcclusionParams(BaselineParams):
     window: int = bounded(4, 1, 14, help="square occluding patch (px)")
     stride: int = bounded(2, 1, 14, help="patch step (px)")
 
+    def __post_init__(self) -> None:
+        super().__post_init__()
+        if self.stride > self.window:  # Captum asserts this; gaps between patches would go unscored
+            raise ValueError(f"stride must be at most window ({self.window}), got {self.stride}")
+
 
 @dataclass(frozen=True)
 class GridParams(BaselineParams):

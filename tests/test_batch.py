@@ -13,9 +13,10 @@ from sklearn.linear_model import Ridge
 from torch import nn
 
 from explain import Contrast, explain, explain_all_classes, explain_batch, method_names
-from explain.leaderboard import CONTROLS, LeaderboardConfig, control_maps, run_leaderboard
+from explain.leaderboard import CONTROLS, LeaderboardConfig, control_maps, run_leaderboard, stratified_indices
 from explain.methods.surrogates import fit_linear, kernel_shap_coalitions, lime_coalitions
 from explain.metrics import Explained, MaxSensitivity, Scored, core_metrics
+from explain.metrics.road import RoadLeRF, RoadMoRF
 from explain.ranking import bootstrap_ranks, summarise
 from explain.registry import get_method
 
@@ -69,8 +70,8 @@ def test_completeness_gaps_per_digit(model, xs):
     assert np.abs(batch.completeness_gaps).max() < 1e-3 * np.abs(batch.outputs - batch.baseline_outputs).max()
 
 
-@pytest.mark.parametrize("metric", [*core_metrics(("zero", "mean", "blur")), MaxSensitivity(samples=2)],
-                         ids=lambda m: m.name)
+@pytest.mark.parametrize("metric", [*core_metrics(("zero", "mean", "blur")), MaxSensitivity(samples=2), RoadMoRF(),
+                                    RoadLeRF()], ids=lambda m: m.name)
 def test_batched_metric_equals_per_digit(model, xs, metric):
     batch = explain_batch(model, xs, "integrated_gradients", TARGETS)
     scores = metric.scores(Explained(model, xs, batch))
@@ -178,3 +179,18 @@ def test_bootstrap_ranks_separate_clear_winners():
     assert r.rank[0] == 3
     assert r.lo[0] == r.hi[0] == 3  # clearly last
     assert r.lo[1] < r.hi[1]  # equal means: the interval spans both ranks
+
+
+def test_edge_cases_found_in_review(model, xs, test_split):
+    # The Sobel control of a digit does not depend on its neighbours in the batch.
+    both = control_maps(test_split.images[:3], [0, 1, 2], "control_sobel", 0)
+    np.testing.assert_allclose(both[1], control_maps(test_split.images[1:2], [1], "control_sobel", 0)[0])
+    # A background of one is DeepLift against that digit, not an AssertionError.
+    assert np.isfinite(explain(model, xs[0], "deeplift_shap", params={"background_size": 1}).values).all()
+    with pytest.raises(ValueError, match="stride must be at most window"):
+        explain(model, xs[0], "occlusion", params={"window": 1, "stride": 2})
+    from explain.params import IGParams
+    with pytest.raises(TypeError, match="BaselineParams"):
+        explain(model, xs[0], "deeplift", params=IGParams())
+    # n = 10000 is the whole test set, although some classes have fewer than 1,000 digits.
+    assert stratified_indices(test_split.labels, 10_000, 0) == list(range(10_000))

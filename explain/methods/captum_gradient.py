@@ -83,9 +83,11 @@ def deeplift(ctx: Context) -> Raw:
           params=BackgroundParams, completeness=True, summary="DeepLift averaged over training digits as baselines")
 def deeplift_shap(ctx: Context) -> Raw:
     refs = ctx.references()
-    if not ctx.uses_background():
+    if not ctx.uses_background() or refs.shape[0] == 1:
         # A background of one: DeepLiftShap is DeepLift against that reference (Captum's
         # DeepLiftShap refuses a single baseline).
+        if ctx.uses_background():
+            refs = refs.expand_as(ctx.x).contiguous()
         return Raw(DeepLift(ctx.f).attribute(_x(ctx), baselines=refs, target=ctx.target), references=refs)
     return Raw(DeepLiftShap(ctx.f).attribute(_x(ctx), baselines=refs, target=ctx.target), references=refs,
                shared=True)

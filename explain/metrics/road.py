@@ -37,8 +37,11 @@ def _neighbour_sum(v: torch.Tensor) -> torch.Tensor:
     return (DIRECT * direct + DIAGONAL * diagonal).reshape(v.shape)
 
 
-def impute(x: torch.Tensor, removed: torch.Tensor, noise: float = NOISE, seed: int = 0) -> torch.Tensor:
-    """Noisy linear imputation of the `removed` pixels of each image: x, removed (M, 784) → (M, 784)."""
+def impute(x: torch.Tensor, removed: torch.Tensor, noise: float = NOISE, seed: int = 0, per_digit: int = 0
+           ) -> torch.Tensor:
+    """Noisy linear imputation of the `removed` pixels of each image: x, removed (M, 784) → (M, 784).
+    With `per_digit` = k, the rows are digits × k images each, and every digit gets the same k noise
+    draws (a digit's scores never depend on its batch-mates)."""
     x, keep = x.to(torch.float32), (~removed).to(torch.float32)
     hole = 1 - keep
     weight = _neighbour_sum(torch.ones_like(x))  # Σ of in-image neighbour weights per pixel
@@ -64,7 +67,8 @@ def impute(x: torch.Tensor, removed: torch.Tensor, noise: float = NOISE, seed: i
         p = z + (rz_new / rz.clamp_min(1e-30)) * p
         rz = rz_new
     gen = torch.Generator().manual_seed(seed)
-    jitter = torch.randn(x.shape, generator=gen) * noise
+    rows = per_digit or x.shape[0]
+    jitter = (torch.randn((rows, x.shape[1]), generator=gen) * noise).repeat(x.shape[0] // rows, 1)
     return known + (v + jitter) * hole
 
 
@@ -74,7 +78,7 @@ def road_curves(e: Explained, most_relevant_first: bool = True) -> tuple[np.ndar
     n, f = len(e.batch), len(FRACTIONS)
     removed = changed_masks(e.maps, FRACTIONS, most_first=most_relevant_first).reshape(n * f, N_PIXELS)
     x = e.x.reshape(n, 1, N_PIXELS).expand(n, f, N_PIXELS).reshape(n * f, N_PIXELS)
-    images = impute(x, removed, seed=e.batch.seed).reshape(n, f, 1, IMAGE_SIDE, IMAGE_SIDE)
+    images = impute(x, removed, seed=e.batch.seed, per_digit=f).reshape(n, f, 1, IMAGE_SIDE, IMAGE_SIDE)
     return FRACTIONS, path_scores(e, images)
 
 
