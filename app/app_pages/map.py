@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import numpy as np
 import streamlit as st
 
 from app.figures import thumbnails_figure
@@ -153,7 +152,7 @@ else:
     m1, m2 = st.columns(2)
     m1.metric(f"Neighbours labelled {nb.prediction} (the prediction)", f"{nb.agreement:.0%}",
               help="A low share means the network puts this input among digits of other classes.")
-    m2.metric(f"…in pixel space, for contrast", f"{px.agreement:.0%}")
+    m2.metric("…in pixel space, for contrast", f"{px.agreement:.0%}")
     if nb.agreement < 0.5:
         st.warning(f"Most of its nearest training digits in {layer_display_name(nb_layer)} are not {nb.prediction}s: "
                    "the prediction stands on thin ground.")
@@ -198,7 +197,7 @@ top = top_exciting(acts, unit, 12)
 x1, x2 = st.columns([1, 3])
 x1.plotly_chart(thumbnails_figure(goals.images[unit][None], [f"{unit_word} {unit}"], cols=1), key="map-goal-one",
                 config={"displayModeBar": False})
-x1.metric(f"Activation on it", f"{goals.activations[unit]:.2f}", help=f"The test-set maximum is {test_max[unit]:.2f}")
+x1.metric("Activation on it", f"{goals.activations[unit]:.2f}", help=f"The test-set maximum is {test_max[unit]:.2f}")
 x2.markdown(f"**The 12 test digits that excite {unit_word} {unit} most** (index · activation)")
 x2.plotly_chart(thumbnails_figure(split.images[top].numpy(), [f"#{i} · {acts[i, unit]:.1f}" for i in top], cols=6),
                 key="map-goal-top", config={"displayModeBar": False})
