@@ -114,11 +114,13 @@ def agreement_figure(matrix: np.ndarray, names: list[str], title: str, zmin: flo
         raise ValueError(f"matrix shape {m.shape} does not match {len(names)} names")
     fig = go.Figure(go.Heatmap(
         z=m, x=names, y=names, zmin=zmin, zmax=1.0,
-        colorscale=DIVERGING if zmin < 0 else "Blues", text=np.round(m, 2), texttemplate="%{text}",
-        hovertemplate="%{y} vs %{x}: %{z:.3f}<extra></extra>",
+        colorscale=DIVERGING if zmin < 0 else "Blues", zmid=0 if zmin < 0 else None, text=np.round(m, 2),
+        texttemplate="%{text}", hovertemplate="%{y} vs %{x}: %{z:.3f}<extra></extra>",
+        colorbar=dict(title="Spearman ρ" if zmin < 0 else "overlap", thickness=12),
     ))
-    fig.update_yaxes(autorange="reversed")
-    fig.update_layout(title=title, height=120 + 36 * len(names), margin=dict(l=8, r=8, t=40, b=8))
+    fig.update_yaxes(autorange="reversed", title="method")
+    fig.update_xaxes(title="method")
+    fig.update_layout(title=title, height=140 + 36 * len(names), margin=dict(l=8, r=8, t=40, b=8), font_size=12)
     return fig
 
 
