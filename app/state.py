@@ -30,7 +30,7 @@ from model.network import MLP
 from model.paths import bundled_checkpoint
 
 LEADERBOARD_FILE = "leaderboard_n10000.csv"  # written by `make assets` (python -m explain.evaluate)
-REFERENCES_FILE = "references_n2000.csv"  # the same scores for methods with another reference (make assets)
+REFERENCES_FILE = "references_n1000.csv"  # the same scores for methods with another reference (make assets)
 EXPLANATION_CACHE_ENTRIES = 2000  # ~6 KB each: a bound of ~12 MB per process
 
 

@@ -34,7 +34,7 @@ from lime import lime_image
 
 from explain.baselines import background, grid_mask
 from explain.context import TargetHead
-from explain.methods.surrogates import LIME_KERNEL_WIDTH
+from explain.adapters.surrogates import LIME_KERNEL_WIDTH
 
 
 def _lime_similarity(original, perturbed, interpretable, **kwargs) -> torch.Tensor:

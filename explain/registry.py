@@ -76,7 +76,7 @@ def _load_adapters() -> None:
 
     ensure_imported("captum")
     with IMPORT_LOCK:
-        from explain.methods import captum_gradient, captum_perturbation, lime_methods, shap_methods  # noqa: F401
+        from explain.adapters import captum_gradient, captum_perturbation, lime_methods, shap_methods  # noqa: F401
 
 
 def methods() -> list[MethodSpec]:

@@ -20,17 +20,17 @@ from model.paths import assets_dir, bundled_checkpoint
 ROOT = Path(__file__).resolve().parents[1]
 LEADERBOARD = ("--methods all --extras-n 1000 --workers 2 --n 10000 "
                "--out assets/leaderboard/leaderboard_n10000.csv")
-REFERENCES = ("--n 2000 --extras-n 0 --workers 2 --methods integrated_gradients,deeplift,deeplift_shap,gradient_shap,"
+REFERENCES = ("--n 1000 --extras-n 0 --workers 2 --methods integrated_gradients,deeplift,deeplift_shap,gradient_shap,"
               "shap_deep --variants 'integrated_gradients[baseline=mean];deeplift[baseline=mean];"
               "deeplift_shap[baseline=zero];gradient_shap[baseline=zero];shap_deep[baseline=zero]' "
-              "--out assets/leaderboard/references_n2000.csv")
+              "--out assets/leaderboard/references_n1000.csv")
 # Shipped result → the command that writes it (run from the repository root, in this order).
 RESULTS: dict[str, str] = {
     "MODEL_CARD.md": "python -m model.card",
     "leaderboard/leaderboard_n10000.csv": f"python -m explain.evaluate {LEADERBOARD}",
     "leaderboard/leaderboard_n10000.csv.meta.json": f"python -m explain.evaluate {LEADERBOARD}",
     "leaderboard/leaderboard_n10000.scores.npz": f"python -m explain.evaluate {LEADERBOARD}",
-    "leaderboard/references_n2000.csv": f"python -m explain.evaluate {REFERENCES}",
+    "leaderboard/references_n1000.csv": f"python -m explain.evaluate {REFERENCES}",
     "map/umap_bundled.npz": "python -m explain project --layer all --method umap --seed 0 "
                             "--out assets/map/umap_bundled.npz",
 }

@@ -14,7 +14,7 @@ from torch import nn
 
 from explain import Contrast, explain, explain_all_classes, explain_batch, method_names
 from explain.leaderboard import CONTROLS, LeaderboardConfig, control_maps, run_leaderboard, stratified_indices
-from explain.methods.surrogates import fit_linear, kernel_shap_coalitions, lime_coalitions
+from explain.adapters.surrogates import fit_linear, kernel_shap_coalitions, lime_coalitions
 from explain.metrics import Explained, MaxSensitivity, Scored, core_metrics
 from explain.metrics.road import RoadLeRF, RoadMoRF
 from explain.ranking import bootstrap_ranks, summarise

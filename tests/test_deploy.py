@@ -58,7 +58,7 @@ def test_non_editable_install_runs(tmp_path):
         z.extractall(site)
         names = z.namelist()
     assert any(n.endswith("app/app_pages/draw.py") for n in names)
-    assert any(n.endswith("explain/methods/shap_methods.py") for n in names)
+    assert any(n.endswith("explain/adapters/shap_methods.py") for n in names)
     entry = next(n for n in names if n.endswith("entry_points.txt"))
     assert "digit-lens = app.cli:main" in (site / entry).read_text()
     work = tmp_path / "work"

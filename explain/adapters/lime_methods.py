@@ -11,8 +11,8 @@ import torch
 
 from explain.baselines import grid_mask
 from explain.context import Context, Raw
-from explain.methods.captum_perturbation import per_pixel
-from explain.methods.surrogates import coalition_outputs
+from explain.adapters.captum_perturbation import per_pixel
+from explain.adapters.surrogates import coalition_outputs
 from explain.params import LimeImageParams
 from explain.registry import register
 from explain.warmup import ensure_imported

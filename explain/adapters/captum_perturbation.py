@@ -14,7 +14,7 @@ from captum.attr import FeatureAblation, Occlusion, ShapleyValueSampling
 from explain.baselines import grid_mask
 from explain.context import Context, Raw
 from explain.params import GridParams, OcclusionParams, SampledGridParams, ShapleySamplingParams
-from explain.methods.surrogates import coalition_outputs, fit_linear, kernel_shap_coalitions, lime_coalitions
+from explain.adapters.surrogates import coalition_outputs, fit_linear, kernel_shap_coalitions, lime_coalitions
 from explain.registry import register
 
 
