@@ -18,8 +18,7 @@ from pathlib import Path
 from model.paths import assets_dir, bundled_checkpoint
 
 ROOT = Path(__file__).resolve().parents[1]
-LEADERBOARD = ("--methods all --extras-n 1000 --workers 2 --n 10000 "
-               "--out assets/leaderboard/leaderboard_n10000.csv")
+LEADERBOARD = "--n 10000 --methods all --extras-n 1000 --workers 2 --out assets/leaderboard/leaderboard_n10000.csv"
 REFERENCES = ("--n 1000 --extras-n 0 --workers 2 --methods integrated_gradients,deeplift,deeplift_shap,gradient_shap,"
               "shap_deep --variants 'integrated_gradients[baseline=mean];deeplift[baseline=mean];"
               "deeplift_shap[baseline=zero];gradient_shap[baseline=zero];shap_deep[baseline=zero]' "
