@@ -232,7 +232,8 @@ def export_buttons(done: dict[str, Attribution], x: np.ndarray, config: dict, ke
                                 "application/json", key=f"{key}-json")
         png_cols = st.columns(min(len(done), 6))
         for i, (name, a) in enumerate(done.items()):
-            png_cols[i % len(png_cols)].download_button(f"{get_method(name).display} (PNG)", to_png(a.values),
+            label = get_method(a.method).display + (f" · class {a.target}" if name != a.method else "")
+            png_cols[i % len(png_cols)].download_button(f"{label} (PNG)", to_png(a.values),
                                                         f"{name}.png", "image/png", key=f"{key}-png-{name}")
 
 
