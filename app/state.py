@@ -97,10 +97,6 @@ def session_alive_check() -> Callable[[], bool]:
 def start_warm_up() -> threading.Thread:
     """Once per process, in the background: the heavy imports (one importer thread, see
     explain.warmup), then every explainer's first-call costs. Pages wait only for what they use."""
-    # One torch thread per request: with several sessions on 2 cores a second thread per request only
-    # oversubscribes (What if on the shared dev machine: a counterfactual 276 ms with one thread,
-    # seconds with two; `python -m benchmarks.whatif --threads 1|2` measures it).
-    torch.set_num_threads(1)
     stop = threading.Event()
     thread = threading.Thread(target=import_and_warm_up, args=(bundled_model().model, stop), name="warm-up",
                               daemon=True)
@@ -174,20 +170,18 @@ def test_activations(model_key: str, _model: MLP) -> dict[str, np.ndarray]:
     return dataset_activations(_model, test_split().images)
 
 
-@st.cache_resource(show_spinner="Learning what digits look like inside the network…", max_entries=16)
-def _likeness(model_key: str, _model: MLP):
+@st.cache_resource(show_spinner="Learning what handwritten digits look like…")
+def _likeness():
     from explain.ood import fit_digit_likeness
     from model.data import load_mnist
 
-    train = load_mnist(train=True)
-    return fit_digit_likeness(_model, train.images, train.labels)
+    return fit_digit_likeness(load_mnist(train=True).images)
 
 
-def digit_likeness_score(loaded: LoadedModel, x: np.ndarray) -> tuple[float, float]:
-    """(out-of-distribution score, threshold) of one input under this model; see explain.ood."""
-    likeness = _likeness(loaded.key, loaded.model)
-    return float(likeness.scores(loaded.model, torch.as_tensor(np.asarray(x, dtype=np.float32)))[0]), \
-        likeness.threshold
+def digit_likeness_score(x: np.ndarray) -> tuple[float, float]:
+    """(out-of-distribution score, threshold) of one input; see explain.ood. Shared by all sessions."""
+    likeness = _likeness()
+    return float(likeness.scores(x)[0]), likeness.threshold
 
 
 @st.cache_data(show_spinner="Evaluating on the 10,000 test digits…", max_entries=16)

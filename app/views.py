@@ -20,11 +20,11 @@ _MODES = ["Predicted class", "Another class", "All 10 classes", "Why A and not B
 def show_prediction(loaded: LoadedModel, x: np.ndarray, true_label: int | None = None) -> int:
     probs = probabilities(loaded.model, x)
     digit = int(probs.argmax())
-    score, threshold = digit_likeness_score(loaded, x)
+    score, threshold = digit_likeness_score(x)
     if score > threshold:
-        st.warning(f"This does not look like a handwritten digit to the network (out-of-distribution score "
-                   f"{score:.1f} > {threshold:.1f}, a threshold only 1 % of training digits exceed): the model "
-                   "always answers 0–9, so the prediction below is a guess.", icon=":material/help:")
+        st.warning(f"This does not look like a handwritten digit (out-of-distribution score {score:.1f} > "
+                   f"{threshold:.1f}, a threshold only 1 % of training digits exceed): the model always answers "
+                   "0–9, so the prediction below is a guess.", icon=":material/help:")
     a, b, c = st.columns(3)
     a.metric("Prediction", digit)
     b.metric("Confidence", f"{probs[digit]:.1%}")

@@ -38,23 +38,24 @@ def non_digits(n: int = 40, seed: int = 0) -> dict[str, np.ndarray]:
 
 
 @pytest.fixture(scope="module")
-def likeness(model, train_split):
-    return fit_digit_likeness(model, train_split.images, train_split.labels)
+def likeness(train_split):
+    return fit_digit_likeness(train_split.images)
 
 
-def test_about_one_percent_of_test_digits_flagged_and_most_non_digits(model, test_split, likeness, artifacts):
-    test_rate = float(likeness.flags(model, test_split.images).mean())
-    rates = {k: float(likeness.flags(model, torch.from_numpy(v).float()).mean()) for k, v in non_digits().items()}
+def test_about_one_percent_of_test_digits_flagged_and_most_non_digits(test_split, likeness, artifacts):
+    test_rate = float(likeness.flags(test_split.images).mean())
+    rates = {k: float(likeness.flags(torch.from_numpy(v).float()).mean()) for k, v in non_digits().items()}
     (artifacts / "ood_rates.json").write_text(json.dumps({"test_digits": test_rate, **rates}, indent=2))
-    assert 0.003 <= test_rate <= 0.03, test_rate  # the threshold is the training digits' 99th percentile
-    assert rates["uniform noise"] == 1.0 and rates["textures"] >= 0.9
-    assert np.mean(list(rates.values())) >= 0.75, rates
+    assert 0.003 <= test_rate <= 0.02, test_rate  # the threshold is the training digits' 99th percentile
+    # Measured here: noise 1.00, shapes 0.85, letters 1.00, textures 1.00.
+    assert rates["uniform noise"] == 1.0 and rates["textures"] >= 0.95 and rates["letters"] >= 0.9
+    assert rates["filled shapes"] >= 0.7, rates
 
 
-def test_scores_are_per_digit_and_checked(model, test_split, likeness):
+def test_scores_are_per_digit_and_checked(test_split, likeness):
     x = test_split.images[:5]
-    batch = likeness.scores(model, x)
+    batch = likeness.scores(x)
     assert batch.shape == (5,)
-    assert likeness.scores(model, x[2:3])[0] == pytest.approx(batch[2], rel=1e-6)
+    assert likeness.scores(x[2:3])[0] == pytest.approx(batch[2], rel=1e-9)
     with pytest.raises(ValueError, match="quantile"):
-        fit_digit_likeness(model, x, test_split.labels[:5], quantile=1.0)
+        fit_digit_likeness(x, quantile=1.0)

@@ -1,0 +1,63 @@
+"""`python -m benchmarks.screenshots`: the README's screenshots (docs/*.png) from a fresh server.
+
+Each page is opened in Chromium at 1400 px wide, waited on until its spinners are gone and its
+charts are drawn, then captured; run it after a change to any page the README shows.
+"""
+
+from __future__ import annotations
+
+import sys
+import time
+
+from tests.browser import CHROMIUM, CHROMIUM_ARGS, ROOT, draw_stroke, prediction, streamlit_server
+
+SEVEN = [(0.25, 0.22), (0.75, 0.22), (0.45, 0.85)]
+
+
+def settle(page, seconds: float = 2.0, timeout: float = 180.0) -> None:
+    """Until no spinner or skeleton is on the page and it has been quiet for `seconds`."""
+    deadline = time.monotonic() + timeout
+    quiet_since = None
+    while time.monotonic() < deadline:
+        busy = page.locator('[data-testid="stSpinner"], [data-testid="stSkeleton"]').count()
+        if busy:
+            quiet_since = None
+        elif quiet_since is None:
+            quiet_since = time.monotonic()
+        elif time.monotonic() - quiet_since > seconds:
+            return
+        time.sleep(0.3)
+
+
+def main() -> int:
+    from playwright.sync_api import sync_playwright
+
+    docs = ROOT / "docs"
+    with streamlit_server() as url, sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        page = browser.new_page(viewport={"width": 1400, "height": 1000})
+        page.goto(f"{url}/draw")
+        draw_stroke(page, SEVEN[:2])
+        draw_stroke(page, SEVEN[1:])
+        prediction(page)
+        settle(page, 3)
+        page.screenshot(path=str(docs / "draw.png"), full_page=True)
+        page.goto(f"{url}/compare?index=3&methods=saliency,integrated_gradients,deeplift,gradient_shap,"
+                  "guided_backprop,lrp,occlusion,shap_deep,lime_image,kernel_shap,smoothgrad,deconvolution")
+        settle(page, 3)
+        page.screenshot(path=str(docs / "compare.png"), full_page=True)
+        page.goto(f"{url}/evaluate?index=3")
+        settle(page, 3)
+        page.get_by_role("tab", name="Leaderboard").click()
+        settle(page, 3)
+        page.screenshot(path=str(docs / "evaluate.png"), full_page=True)
+        page.goto(f"{url}/inside?index=3")
+        settle(page, 3)
+        page.screenshot(path=str(docs / "inside.png"), full_page=True)
+        browser.close()
+    print("wrote docs/draw.png, compare.png, evaluate.png, inside.png")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
