@@ -74,6 +74,10 @@ async def _stable_fingerprint(page, settle_s: float = 1.5, timeout_s: float = 12
     raise TimeoutError("the maps did not settle")
 
 
+ANSWERED_JS = """n => Number(document.querySelector('[data-testid="stBidiComponentIsolated"]')
+    ?.dataset.answered || 0) >= n"""
+
+
 async def one_session(browser, url: str, shape: str) -> SessionResult:
     res = SessionResult(shape)
     context = await browser.new_context(viewport={"width": 1400, "height": 1400})
@@ -83,6 +87,9 @@ async def one_session(browser, url: str, shape: str) -> SessionResult:
         await page.wait_for_selector("canvas.dl-view", timeout=120_000)
         start = time.monotonic()
         await _draw(page, SHAPES[shape])
+        # The pad counts the answers to each stroke's final drawing (pointer-up); while drawing it also
+        # sends interim updates, so a fingerprint that pauses is not yet the final one under load.
+        await page.wait_for_function(ANSWERED_JS, arg=len(SHAPES[shape]), timeout=180_000)
         res.fingerprint, appeared = await _stable_fingerprint(page)
         res.latency_s = appeared - start
         metric = page.locator('[data-testid="stMetric"]').filter(has_text="Prediction")

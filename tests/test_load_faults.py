@@ -67,7 +67,11 @@ def test_closing_a_session_mid_computation_does_not_wedge_the_server():
         b = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
         ctx = b.new_context()
         page = ctx.new_page()
-        page.goto(f"{url}/compare?index=123&methods=shapley_value_sampling,kernel_shap,lime_image,shap_kernel")
+        # Batched, these methods take well under a second at their defaults: ask for the most expensive
+        # settings a request may have (one-pixel cells, 50 permutations: seconds) so it is still running.
+        page.goto(f"{url}/compare?index=123&methods=shapley_value_sampling,kernel_shap,lime_image,shap_kernel"
+                  "&params=shapley_value_sampling.cell=1,shapley_value_sampling.n_samples=50,kernel_shap.cell=1,"
+                  "kernel_shap.n_samples=5000")
         # The slow methods are running for this session once their progress bar shows.
         page.locator('[data-testid="stProgress"]').first.wait_for(state="visible", timeout=120_000)
         ctx.close()  # the user goes away mid-computation
