@@ -162,9 +162,9 @@ def leaderboard_figure(methods: list[str], means: np.ndarray, ci: np.ndarray, me
                            error_x=dict(type="data", array=ci[order], visible=True), name="mean",
                            hovertemplate="%{y}: %{x:.4f} ± %{error_x.array:.4f} (95 % CI)<extra></extra>"))
     arrow = "higher is better" if higher_is_better else "lower is better"
-    fig.update_layout(title=f"{metric}: mean over digits, whiskers = 95 % confidence interval ({arrow}; grey: controls)",
+    fig.update_layout(title="Mean with 95 % confidence interval (grey: controls)",
                       height=80 + 24 * len(methods), margin=dict(l=8, r=8, t=40, b=40), font_size=12)
-    fig.update_xaxes(title=f"{metric} (mean)")
+    fig.update_xaxes(title=f"{metric}, mean over digits ({arrow})")
     fig.update_yaxes(title="method")
     return fig
 
@@ -179,7 +179,7 @@ def rank_figure(methods: list[str], rank: np.ndarray, lo: np.ndarray, hi: np.nda
         hovertemplate="%{y}: rank %{x} (95 % interval %{customdata})<extra></extra>",
         customdata=[f"{lo[i]:.0f}–{hi[i]:.0f}" for i in order]))
     fig.update_layout(title=title, height=80 + 24 * len(methods), margin=dict(l=8, r=8, t=40, b=40), font_size=12)
-    fig.update_xaxes(title="rank (1 = best); whiskers: bootstrap 95 % interval", dtick=1, rangemode="tozero")
+    fig.update_xaxes(title="rank (1 = best), bootstrap 95 % interval", dtick=1, rangemode="tozero")
     fig.update_yaxes(title="method")
     return fig
 

@@ -125,7 +125,7 @@ def leaderboard_view(rows: list[dict], key: str) -> None:
     c1.plotly_chart(leaderboard_figure(names, df[name].to_numpy(float), df[f"{name}_ci95"].to_numpy(float),
                                        LABELS[name], higher), key=f"{key}-chart")
     c2.plotly_chart(rank_figure(names, df[f"{name}_rank"], df[f"{name}_rank_lo"], df[f"{name}_rank_hi"],
-                                f"{LABELS[name]}: rank with bootstrap 95 % interval"), key=f"{key}-ranks")
+                                "Rank with bootstrap 95 % interval"), key=f"{key}-ranks")
     table = pd.DataFrame({
         "method": names,
         f"{LABELS[name]} {arrow(higher)}": [f"{v:.4f} ± {c:.4f}" if not np.isnan(v) else "n/a"
@@ -148,8 +148,8 @@ def leaderboard() -> None:
             st.info(f"This leaderboard belongs to the bundled model, not to your active model "
                     f"({plain(active_model().name, 60)}); recompute it for yours on a subsample below.")
         sub = meta.get("subsample", {})
-        st.caption(f"Bundled: all {meta.get('n', '?')} test digits for the core metrics; max-sensitivity and seed "
-                   f"stability on a stratified {sub.get('max_sensitivity', '?')}. Computed {meta.get('date', '?')} "
+        st.caption(f"Bundled: all {meta.get('n', '?')} test digits for the core metrics; max-sensitivity, ROAD and "
+                   f"seed stability on a stratified {sub.get('max_sensitivity', '?')}. Computed {meta.get('date', '?')} "
                    f"with `{meta.get('command', '?')}` in {meta.get('seconds', '?')} s.")
         st.markdown(replacement_words(meta))
         leaderboard_view(rows, "lb")
