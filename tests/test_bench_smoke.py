@@ -38,7 +38,7 @@ def test_report_renders_every_section():
                      "reference_accuracy": 0.979, "speedup": 6.25},
         "throughput": [{"method": "saliency", "n": 1024, "ours_digits_per_s": 9000.0, "raw_digits_per_s": 10000.0,
                         "ratio": 1.11}, {"method": "lime_image", "n": 1024, "ours_digits_per_s": 30.0}],
-        "leaderboard": {"n": 10000, "command": "python -m explain.evaluate --n 10000", "seconds": 500.0,
+        "leaderboard": {"n": 10000, "command": "python -m explain.evaluate --n 10000", "seconds": 900.0, "seconds_core": 500.0, "seconds_extras": 400.0,
                         "date": "2026-11-29T00:00", "subsample": {"max_sensitivity": 1000},
                         "seconds_per_method": {"saliency": 3.0}},
         "memory": {"rss_mb_trace": [500, 510, 511], "after_warm_up_mb": 500, "final_mb": 511,
