@@ -21,6 +21,14 @@ def spearman(a: np.ndarray, b: np.ndarray) -> float:
     return float(np.corrcoef(ra, rb)[0, 1])
 
 
+def unit_ranks(maps: np.ndarray) -> np.ndarray:
+    """Each map (N, …) as centred, unit-length ranks (N, P): the dot product of two rows is their
+    Spearman correlation, so many pairs are one matrix product."""
+    r = rankdata(np.asarray(maps, dtype=np.float64).reshape(len(maps), -1), axis=1)
+    r -= r.mean(axis=1, keepdims=True)
+    return r / np.maximum(np.linalg.norm(r, axis=1, keepdims=True), 1e-12)
+
+
 def top_k_mask(values: np.ndarray, fraction: float) -> np.ndarray:
     """The `fraction` of pixels with the largest attribution (by value, ties broken by position)."""
     if not 0 < fraction <= 1:

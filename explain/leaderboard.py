@@ -126,12 +126,10 @@ def score_batch(model: nn.Module, x: torch.Tensor, batch: BatchAttribution, metr
 def seed_stability(model: nn.Module, x: torch.Tensor, method: str, targets: list, params: dict | None = None,
                    seeds: int = SEEDS_FOR_STABILITY) -> np.ndarray:
     """Per digit: the mean pairwise Spearman correlation of the method's maps over `seeds` seeds."""
-    from scipy.stats import rankdata
+    from explain.agreement import unit_ranks
 
-    ranks = np.stack([rankdata(explain_batch(model, x, method, targets, params, s).values.reshape(len(x), -1), axis=1)
+    ranks = np.stack([unit_ranks(explain_batch(model, x, method, targets, params, s).values)
                       for s in range(seeds)])  # (S, N, P)
-    ranks -= ranks.mean(axis=2, keepdims=True)
-    ranks /= np.maximum(np.linalg.norm(ranks, axis=2, keepdims=True), 1e-12)
     pairs = [(a, b) for a in range(seeds) for b in range(a + 1, seeds)]
     return np.mean([(ranks[a] * ranks[b]).sum(axis=1) for a, b in pairs], axis=0)
 

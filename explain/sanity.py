@@ -124,25 +124,18 @@ class CascadeSummary:
 def cascade_many(model: MLP, x: torch.Tensor, method: str, seed: int = 0, independent: bool = False
                  ) -> CascadeSummary:
     """`cascade` for N digits (N, 1, 28, 28), one `explain_batch` per randomisation step."""
-    from scipy.stats import rankdata
-
+    from explain.agreement import unit_ranks
     from explain.core import explain_batch
 
     original = explain_batch(model, x, method, seed=seed)
     targets = list(original.targets)
     layers = linear_layers_top_down(model)
-
-    def ranks(values: np.ndarray) -> np.ndarray:
-        r = rankdata(values.reshape(len(values), -1), axis=1)
-        r -= r.mean(axis=1, keepdims=True)
-        return r / np.maximum(np.linalg.norm(r, axis=1, keepdims=True), 1e-12)
-
-    base = ranks(original.values)
+    base = unit_ranks(original.values)
     steps, means, cis = [], [], []
     for k, name in enumerate(layers, start=1):
         chosen = [name] if independent else layers[:k]
         rand = randomised(model, chosen, seed=seed + k).requires_grad_(False)
-        rho = (ranks(explain_batch(rand, x, method, targets, seed=seed).values) * base).sum(axis=1)
+        rho = (unit_ranks(explain_batch(rand, x, method, targets, seed=seed).values) * base).sum(axis=1)
         steps.append("+".join(chosen))
         means.append(rho.mean())
         cis.append(1.96 * rho.std(ddof=1) / np.sqrt(len(rho)) if len(rho) > 1 else np.nan)
