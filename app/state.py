@@ -98,12 +98,16 @@ def start_warm_up() -> threading.Thread:
     """Once per process, in the background: the heavy imports (one importer thread, see
     explain.warmup), then every explainer's first-call costs. Pages wait only for what they use."""
     stop = threading.Event()
+    # The out-of-distribution fit (numpy, a second or more) stands in front of the first prediction as
+    # the captum import (Python) does: both start now, side by side.
+    fit = threading.Thread(target=_likeness, name="likeness-fit", daemon=True)
+    fit.start()
     thread = threading.Thread(target=import_and_warm_up, args=(bundled_model().model, stop), name="warm-up",
                               daemon=True)
     thread.start()
     # A daemon thread still inside torch when the interpreter finalises aborts the process
     # ("terminate called without an active exception"): stop it between methods and wait.
-    atexit.register(lambda: (stop.set(), thread.join(timeout=30)))
+    atexit.register(lambda: (stop.set(), thread.join(timeout=30), fit.join(timeout=30)))
     return thread
 
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from functools import partial
+
 import numpy as np
 import streamlit as st
 
@@ -10,7 +12,7 @@ from app.mosaic import attribution_mosaic
 from app.inputs import query_value
 from app.text import plain
 from app.state import digit_likeness_score, LoadedModel, all_classes_explanation, explanation, probabilities
-from explain import Attribution, Contrast, fast_methods, get_method, method_names
+from explain import Attribution, Contrast, fast_methods, get_method, method_names, quick_params
 from explain.export import config_json, to_csv, to_npz, to_png
 
 ALL_CLASSES = "all"
@@ -173,32 +175,43 @@ def scale_selector(key: str) -> bool:
     return SCALES[choice]
 
 
-def _all_classes(loaded: LoadedModel, x: np.ndarray, methods: list[str]
+def _all_classes(loaded: LoadedModel, x: np.ndarray, methods: list[str], params: dict[str, dict]
                  ) -> tuple[dict[str, list[Attribution]], dict[str, str]]:
     rows: dict[str, list[Attribution]] = {}
     errors: dict[str, str] = {}
     for name in methods:
         try:
-            rows[name] = all_classes_explanation(loaded, x, name)
+            rows[name] = all_classes_explanation(loaded, x, name, params.get(name))
         except Exception as exc:  # noqa: BLE001 - shown in that method's place
             errors[name] = f"{type(exc).__name__}: {exc}"
     return rows, errors
 
 
+def preview_note(params: dict[str, dict]) -> str:
+    """What a preview computed more cheaply than the full maps, in words."""
+    said = [f"{get_method(n).display} with " + ", ".join(f"{k} = {v}" for k, v in p.items())
+            for n, p in params.items() if p]
+    return (" While you draw: " + "; ".join(said) + ". The full maps follow when you lift the pen.") if said else ""
+
+
 def show_maps(loaded: LoadedModel, x: np.ndarray, methods: list[str], target, key: str,
-              shared: bool = True, overlay: bool = True, cols: int = 4) -> dict[str, Attribution]:
-    """Compute and draw the maps: one mosaic, or for all 10 classes one mosaic per method."""
+              shared: bool = True, overlay: bool = True, cols: int = 4, preview: bool = False
+              ) -> dict[str, Attribution]:
+    """Compute and draw the maps: one mosaic, or for all 10 classes one mosaic per method.
+    preview=True: each method's cheaper `quick` setting (while a stroke is still being drawn)."""
     if not methods:
         st.info("Pick at least one method.")
         return {}
     digit = x if overlay else None
     scale = "one colour scale for all maps" if shared else "each map on its own colour scale (÷ its max |value|)"
+    params = {name: quick_params(name) for name in methods} if preview else {}
+    scale += preview_note(params)
     with st.spinner(f"Explaining with {len(methods)} method{'s' * (len(methods) > 1)}…", show_time=True):
         if target == ALL_CLASSES:
-            rows, errors = _all_classes(loaded, x, methods)
+            rows, errors = _all_classes(loaded, x, methods, params)
             done = {f"{name}@{t}": a for name, row in rows.items() for t, a in enumerate(row)}
         else:
-            done, errors = run_methods(loaded, x, methods, target)
+            done, errors = run_methods(loaded, x, methods, target, params)
     if target == ALL_CLASSES and done:
         predicted = int(probabilities(loaded.model, x).argmax())
         for name, row in rows.items():
@@ -226,14 +239,17 @@ def export_buttons(done: dict[str, Attribution], x: np.ndarray, config: dict, ke
         return
     with st.expander("Export"):
         cols = st.columns(3)
-        cols[0].download_button("All maps (NPZ)", to_npz(done, x), "digit-lens-maps.npz", key=f"{key}-npz")
-        cols[1].download_button("All maps (CSV)", to_csv(done), "digit-lens-maps.csv", "text/csv", key=f"{key}-csv")
-        cols[2].download_button("Configuration (JSON)", config_json(config), "digit-lens-config.json",
+        # Deferred (a callable): the files are built only when a button is pressed, not on every
+        # rerun; the Draw page reruns per stroke.
+        cols[0].download_button("All maps (NPZ)", partial(to_npz, done, x), "digit-lens-maps.npz", key=f"{key}-npz")
+        cols[1].download_button("All maps (CSV)", partial(to_csv, done), "digit-lens-maps.csv", "text/csv",
+                                key=f"{key}-csv")
+        cols[2].download_button("Configuration (JSON)", partial(config_json, config), "digit-lens-config.json",
                                 "application/json", key=f"{key}-json")
         png_cols = st.columns(min(len(done), 6))
         for i, (name, a) in enumerate(done.items()):
             label = get_method(a.method).display + (f" · class {a.target}" if name != a.method else "")
-            png_cols[i % len(png_cols)].download_button(f"{label} (PNG)", to_png(a.values),
+            png_cols[i % len(png_cols)].download_button(f"{label} (PNG)", partial(to_png, a.values),
                                                         f"{name}.png", "image/png", key=f"{key}-png-{name}")
 
 
@@ -245,15 +261,16 @@ def target_text(target: int | Contrast | str | None, predicted: int) -> str:
 
 
 def explanation_controls(loaded: LoadedModel, x: np.ndarray, key: str, predicted: int,
-                         config: dict | None = None, true_label: int | None = None) -> None:
-    """Target choice, colour scale, method choice (full width: chips are never cut) + the maps + export."""
+                         config: dict | None = None, true_label: int | None = None, preview: bool = False) -> None:
+    """Target choice, colour scale, method choice (full width: chips are never cut) + the maps + export.
+    preview=True (a stroke in progress): each method's cheaper setting until the pen lifts."""
     a, b = st.columns([1.4, 1])
     with a:
         target = target_selector(key, predicted, true_label=true_label)
     with b:
         shared = scale_selector(key)
     methods = method_selector(key)
-    done = show_maps(loaded, x, methods, target, key, shared=shared)
+    done = show_maps(loaded, x, methods, target, key, shared=shared, preview=preview)
     export_buttons(done, x, {**(config or {}), "methods": methods, "target": target_text(target, predicted),
                              "model": loaded.key, "seed": 0}, key)
 

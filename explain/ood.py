@@ -49,6 +49,10 @@ def fit_digit_likeness(images: torch.Tensor, quantile: float = QUANTILE, compone
     if not 1 <= components < min(len(x), N_PIXELS):
         raise ValueError(f"components must be in 1..{min(len(x), N_PIXELS) - 1}, got {components!r}")
     mean = x.mean(axis=0)
-    _, _, vt = np.linalg.svd(x[:FIT_DIGITS] - mean, full_matrices=False)
-    fitted = DigitLikeness(mean, vt[:components], float("inf"))
+    # The top eigenvectors of the 784×784 scatter matrix are the top right singular vectors of the
+    # centred data (up to sign, which the residual ignores): ~10× faster than an SVD of 20,000 × 784,
+    # and this fit sits in front of the app's first prediction.
+    z = x[:FIT_DIGITS] - mean
+    _, vectors = np.linalg.eigh(z.T @ z)  # ascending eigenvalues
+    fitted = DigitLikeness(mean, np.ascontiguousarray(vectors[:, ::-1][:, :components].T), float("inf"))
     return DigitLikeness(mean, fitted.components, float(np.quantile(fitted.scores(x), quantile)))

@@ -33,6 +33,9 @@ class MethodSpec:
     map_shape: tuple[int, ...] = (28, 28)
     # Digits per library call: bounds memory where a method expands each digit (perturbations, samples).
     chunk: int = 4096
+    # A cheaper setting for previews while a stroke is still being drawn (e.g. fewer integration steps);
+    # the maps after the pen lifts use the method's defaults. Pairs, so the spec stays hashable.
+    quick: tuple[tuple[str, object], ...] = ()
 
     @property
     def axiom(self) -> bool:
@@ -46,7 +49,7 @@ class MethodSpec:
         return {
             "name": self.name, "display": self.display, "library": self.library, "family": self.family,
             "stochastic": self.stochastic, "completeness": self.completeness, "fast": self.fast,
-            "batched": self.batched, "map_shape": list(self.map_shape),
+            "batched": self.batched, "map_shape": list(self.map_shape), "quick": dict(self.quick),
             "summary": self.summary, "params": self.params.describe(),
         }
 
@@ -97,6 +100,11 @@ def get_method(name: str) -> MethodSpec:
 
 def fast_methods() -> list[str]:
     return [m.name for m in methods() if m.fast]
+
+
+def quick_params(name: str) -> dict[str, object]:
+    """The parameters of `name`'s cheaper preview setting ({} when its defaults are already cheap)."""
+    return dict(get_method(name).quick)
 
 
 def methods_taking(param: str) -> list[str]:

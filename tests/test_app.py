@@ -180,3 +180,19 @@ def test_draw_odd_canvases_never_crash(kind):
         img[:, 270:, :3] = 255
     at = _app("draw", state={"draw_pixels": img})
     assert "Prediction" in _metrics(at) and not at.error
+
+
+def test_draw_shows_cheaper_previews_while_a_stroke_is_in_progress_and_full_maps_after():
+    from app.canvas import Drawing
+
+    ink = _one()[..., 0]
+    at = _app("draw", state={"draw_drawing": Drawing(1, False, ink)})
+    during = " ".join(c.value for c in at.caption)
+    assert "While you draw: Integrated Gradients with steps = 16" in during, during
+    at.session_state["draw_drawing"] = Drawing(2, True, ink)  # the pen lifts: same ink, final
+    at.run()
+    after = " ".join(c.value for c in at.caption)
+    assert "While you draw" not in after
+    fingerprints = [text.split("Fingerprint of these maps: ")[1][:14] for text in (during, after)]
+    assert fingerprints[0] != fingerprints[1]  # the full maps replaced the previews
+    assert _metrics(at)["Prediction"] == "1"

@@ -7,6 +7,7 @@ import io
 import json
 
 import numpy as np
+import plotly.graph_objects as go
 import pytest
 
 from app.figures import agreement_figure, attribution_grid, probability_figure, symmetric_limit
@@ -81,3 +82,15 @@ def test_exports_round_trip(model, test_split):
     assert len(rows) == 2 * 784 and float(rows[0]["value"]) == done["saliency"].values[0, 0]
     assert to_png(done["deeplift"].values)[:8] == b"\x89PNG\r\n\x1a\n"
     assert json.loads(config_json({"methods": ["a"], "seed": 0}))["seed"] == 0
+
+
+def test_the_unvalidated_per_stroke_figures_pass_plotly_validation():
+    """probability_figure and attribution_mosaic skip validation for speed: validate them here."""
+    from app.mosaic import attribution_mosaic
+
+    rng = np.random.default_rng(0)
+    for fig in (probability_figure(rng.dirichlet(np.ones(10))),
+                attribution_mosaic([("a", rng.normal(size=(28, 28))), ("b", rng.normal(size=(28, 28)))],
+                                   rng.random((28, 28)), shared=False)):
+        checked = go.Figure(fig.to_dict())  # raises ValueError on any invalid property
+        assert checked.layout.height == fig.layout.height and len(checked.data) == len(fig.data)

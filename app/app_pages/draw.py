@@ -44,7 +44,9 @@ def draw_and_explain() -> None:
                          caption=["drawing", "cropped", "fit into 20 px", "centred 28×28"])
         if steps is not None:
             set_current(CurrentInput("drawing", steps.centred, "your drawing"))
-            explanation_controls(loaded, steps.centred, "draw", predicted, {"input": "drawing"})
+            # While a stroke is in progress (not final) the maps are previews with cheaper settings.
+            explanation_controls(loaded, steps.centred, "draw", predicted, {"input": "drawing"},
+                                 preview=drawing is not None and not drawing.final and pixels is None)
     finally:  # the pad stays on the page whatever happens above
         with left:
             drawing_pad()

@@ -60,7 +60,7 @@ def input_x_gradient(ctx: Context) -> Raw:
 
 
 @register(name="integrated_gradients", display="Integrated Gradients", library="captum", family="path",
-          stochastic=False, params=IGParams, completeness=True, fast=True,
+          stochastic=False, params=IGParams, completeness=True, fast=True, quick=(("steps", 16),),
           summary="gradients integrated from a baseline (Sundararajan et al. 2017)")
 def integrated_gradients(ctx: Context) -> Raw:
     b = ctx.baseline()
@@ -94,7 +94,7 @@ def deeplift_shap(ctx: Context) -> Raw:
 
 
 @register(name="gradient_shap", chunk=1024, display="GradientShap", library="captum", family="Shapley", stochastic=True,
-          params=GradientShapParams, completeness=True, fast=True,
+          params=GradientShapParams, completeness=True, fast=True, quick=(("n_samples", 5),),
           summary="expected gradients on random baseline→input points (complete in expectation)")
 def gradient_shap(ctx: Context) -> Raw:
     # Captum's GradientShap estimator (gradient at a random point between a random reference and
