@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from abc import ABC, abstractmethod
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import ClassVar
 
 import numpy as np
@@ -25,6 +25,9 @@ class Explained:
     model: nn.Module
     x: torch.Tensor
     batch: BatchAttribution
+    # What several metrics derive from the same maps (the pixel order of the six deletion and
+    # insertion curves), computed once per batch; keyed by whoever fills it.
+    memo: dict = field(default_factory=dict, compare=False, repr=False)
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "x", self.x.reshape(-1, 1, 28, 28))

@@ -53,7 +53,11 @@ def path_batch(e: Explained, replacement: str = "mean", insertion: bool = False,
     fr = _fractions(fractions)
     x = e.x.reshape(-1, 1, N_PIXELS)
     fill = make_baseline(replacement, e.x, seed=0).reshape(-1, 1, N_PIXELS)
-    changed = changed_masks(e.maps, fr)
+    # The same pixel order serves deletion and insertion under every replacement: sort once per batch.
+    key = ("changed_masks", fr.tobytes())
+    if key not in e.memo:
+        e.memo[key] = changed_masks(e.maps, fr)
+    changed = e.memo[key]
     start, end = (fill, x) if insertion else (x, fill)
     images = torch.where(changed, end, start)  # one pass, no float masks (the curves' main cost)
     counts = np.round(fr * N_PIXELS) / N_PIXELS
