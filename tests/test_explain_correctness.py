@@ -124,3 +124,24 @@ def test_two_limes_agree_on_strongest_segments(model, test_split):
         overlaps.append(len(set(np.argsort(-a)[:5]) & set(np.argsort(-b)[:5])))
         assert pearsonr(a, b)[0] > 0.9
     assert np.mean(overlaps) >= 4, overlaps
+
+
+@pytest.mark.parametrize("baseline", ["background", "blur"])
+def test_batched_expected_gradients_equal_shaps_own_gradient_explainer(model, test_split, baseline):
+    """shap_gradient runs shap's estimator batched: the same numbers as shap.GradientExplainer per digit."""
+    import shap
+
+    from explain.adapters.shap_methods import shap_gradient
+    from explain.context import Context, private_head
+    from explain.params import ShapGradientParams
+
+    x = test_split.images[:3].reshape(3, 1, 28, 28)
+    ctx = Context(f=private_head(model, torch.eye(10)), x=x, target=torch.tensor([7, 2, 1]), seed=7,
+                  params=ShapGradientParams(n_samples=40, background_size=20, baseline=baseline))
+    ours = np.asarray(shap_gradient(ctx).values, dtype=np.float64).reshape(3, 784)
+    refs = ctx.references()
+    for i in range(3):
+        background = refs if ctx.uses_background() else refs[i : i + 1]
+        explainer = shap.GradientExplainer(ctx.column_head(int(ctx.target[i])), background, batch_size=40)
+        theirs = np.asarray(explainer.shap_values(x[i : i + 1].clone(), nsamples=40, rseed=7)).reshape(784)
+        np.testing.assert_allclose(ours[i], theirs, rtol=1e-4, atol=1e-5 * np.abs(theirs).max())

@@ -35,7 +35,7 @@ def _x(ctx: Context):
     return ctx.x.clone().requires_grad_(True)
 
 
-def _gradients(ctx: Context, points: torch.Tensor, per_digit: int) -> torch.Tensor:
+def gradients_at(ctx: Context, points: torch.Tensor, per_digit: int) -> torch.Tensor:
     """∂f/∂x at `per_digit` points per digit (points ordered digit-major), through Captum."""
     target = ctx.target.repeat_interleave(per_digit)
     return Saliency(ctx.f).attribute(points.requires_grad_(True), target=target, abs=False)
@@ -111,7 +111,7 @@ def gradient_shap(ctx: Context) -> Raw:
         base = refs[:, None]  # (N, 1, 1, 28, 28): each digit's own reference
     inputs = ctx.x[:, None] + noise
     delta = inputs - base
-    grads = _gradients(ctx, (base + alpha * delta).reshape(n * s, 1, IMAGE_SIDE, IMAGE_SIDE), s)
+    grads = gradients_at(ctx, (base + alpha * delta).reshape(n * s, 1, IMAGE_SIDE, IMAGE_SIDE), s)
     values = (grads.reshape(n, s, 1, IMAGE_SIDE, IMAGE_SIDE) * delta).mean(dim=1)
     return Raw(values, references=refs, shared=ctx.uses_background())
 
@@ -134,7 +134,7 @@ def smoothgrad(ctx: Context) -> Raw:
     # NoiseTunnel's smoothgrad (mean saliency over Gaussian-noised copies), noise drawn per digit.
     p, n, s = ctx.params, ctx.n, ctx.params.n_samples
     noise = torch.randn((1, s, 1, IMAGE_SIDE, IMAGE_SIDE), generator=_generator(ctx)) * p.stdev
-    grads = _gradients(ctx, (ctx.x[:, None] + noise).reshape(n * s, 1, IMAGE_SIDE, IMAGE_SIDE), s)
+    grads = gradients_at(ctx, (ctx.x[:, None] + noise).reshape(n * s, 1, IMAGE_SIDE, IMAGE_SIDE), s)
     grads = grads.abs() if p.absolute else grads
     return Raw(grads.reshape(n, s, -1).mean(dim=1))
 
