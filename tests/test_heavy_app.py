@@ -1,0 +1,83 @@
+"""AppTest of the heavy requests' Cancel button and time budget (app.heavy) on the Evaluate page.
+
+AppTest cannot click while a script runs, so an interrupted run is made the way Streamlit makes
+one: the script stops in the middle of a unit of work (`st.stop()` where a click's rerun would
+raise), leaving the request pending with what it finished; then Cancel is clicked.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import streamlit as st
+from streamlit.testing.v1 import AppTest
+
+import app.evaluate_runs as runs
+
+ENTRY = str(Path(__file__).resolve().parents[1] / "app" / "streamlit_app.py")
+QUERY = {"index": "0", "methods": "saliency", "sanity_methods": "saliency",
+         "leaderboard_methods": "saliency,deeplift,input_x_gradient"}
+
+
+def _evaluate() -> AppTest:
+    at = AppTest.from_file(ENTRY, default_timeout=240)
+    for k, v in QUERY.items():
+        at.query_params[k] = v
+    at.run()
+    at.switch_page("app_pages/evaluate.py")
+    at.run()
+    assert not at.exception, [e.value for e in at.exception]
+    at.slider(key="lb-n").set_value(10).run()
+    return at
+
+
+def _own_board(at: AppTest):
+    """The recomputed board's table (the bundled board's comes first)."""
+    boards = [d.value for d in at.dataframe if "rank (95 % interval)" in d.value.columns]
+    assert len(boards[0]) >= 19, "the first board is the bundled one, every method"
+    return boards[1:]
+
+
+def test_cancel_keeps_the_finished_methods_and_says_what_was_cut(monkeypatch):
+    real = runs._leaderboard_unit
+
+    def interrupted_after_the_first(loaded, n):
+        work = real(loaded, n)
+
+        def unit(name, should_stop):
+            if name != "saliency":
+                st.stop()  # where Streamlit raises when Cancel is clicked mid-run
+            return work(name, should_stop)
+        return unit
+
+    monkeypatch.setattr(runs, "_leaderboard_unit", interrupted_after_the_first)
+    at = _evaluate()
+    at.button(key="lb-run").click().run()
+    assert not at.exception, [e.value for e in at.exception]
+    cancel = at.button(key="lb-run-state-cancel")  # shown while the request is pending
+    assert cancel.label == "Cancel"
+    pending = at.session_state[runs.LB_KEY]
+    assert list(pending.done) == ["saliency"] and not pending.finished
+    monkeypatch.setattr(runs, "_leaderboard_unit", real)  # the click's rerun must not go on computing
+    cancel.click().run()
+    assert not at.exception, [e.value for e in at.exception]
+    warned = [w.value for w in at.warning if w.value.startswith("Cancelled")]
+    assert len(warned) == 1 and "not computed: DeepLift, Input × Gradient, the control maps" in warned[0], warned
+    boards = _own_board(at)
+    assert len(boards) == 1 and list(boards[0]["method"]) == ["Saliency"]
+    assert not [b for b in at.button if b.key == "lb-run-state-cancel"], "no Cancel once the request ended"
+    # The session is usable: Run again computes everything.
+    at.button(key="lb-run").click().run()
+    assert not at.exception and not [w for w in at.warning if w.value.startswith("Cancelled")]
+    assert set(_own_board(at)[0]["method"]) == {"Saliency", "DeepLift", "Input × Gradient",
+                                                "control: random map", "control: input edges"}
+
+
+def test_the_time_budget_cuts_between_methods(monkeypatch):
+    monkeypatch.setattr(runs, "LEADERBOARD_BUDGET_S", 1e-6)
+    at = _evaluate()
+    at.button(key="lb-run").click().run()
+    assert not at.exception, [e.value for e in at.exception]
+    warned = [w.value for w in at.warning if w.value.startswith("Stopped at the time budget")]
+    assert len(warned) == 1 and "not computed: Saliency, DeepLift" in warned[0], warned
+    assert not _own_board(at)
