@@ -14,6 +14,7 @@ from app.text import plain
 from explain.attacks import Adversarial, AttackConfig, AttackCurve, accuracy_curve, attack_digit, minimal_eps
 from explain.counterfactual import Counterfactual, CounterfactualConfig, NearestDigit, counterfactual, nearest_of_class
 from explain.map_stability import StabilityConfig, StabilityRow, map_stability
+from explain.stopping import ShouldStop, Stopped
 from model.data import Split, load_mnist
 
 EDIT_KEY, EDITS_KEY = "whatif-edited", "whatif-edit-count"
@@ -102,13 +103,19 @@ def make_adversarial(loaded: LoadedModel, x: np.ndarray, eps: float, config: Att
 
 
 @st.cache_data(show_spinner=False, max_entries=16)
-def _curve(model_key: str, n: int, eps: tuple[float, ...], config: AttackConfig, _model) -> AttackCurve:
+def _curve(model_key: str, n: int, eps: tuple[float, ...], config: AttackConfig, _model,
+           _should_stop: ShouldStop | None = None) -> AttackCurve:
     test = test_split()
-    return accuracy_curve(_model, test.images[:n], test.labels[:n], list(eps), config)
+    curve = accuracy_curve(_model, test.images[:n], test.labels[:n], list(eps), config, _should_stop)
+    if curve.cut:
+        raise Stopped(curve)  # a cut curve must not be cached as the answer
+    return curve
 
 
-def attack_curve(loaded: LoadedModel, n: int, eps: tuple[float, ...], config: AttackConfig) -> AttackCurve:
-    return _curve(loaded.key, n, eps, config, loaded.model)
+def attack_curve(loaded: LoadedModel, n: int, eps: tuple[float, ...], config: AttackConfig,
+                 should_stop: ShouldStop | None = None) -> AttackCurve:
+    """Cached; raises explain.stopping.Stopped with the radii done when `should_stop` cut it."""
+    return _curve(loaded.key, n, eps, config, loaded.model, should_stop)
 
 
 @st.cache_data(show_spinner=False, max_entries=256)

@@ -7,6 +7,7 @@ raise), leaving the request pending with what it finished; then Cancel is clicke
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import streamlit as st
@@ -81,3 +82,35 @@ def test_the_time_budget_cuts_between_methods(monkeypatch):
     warned = [w.value for w in at.warning if w.value.startswith("Stopped at the time budget")]
     assert len(warned) == 1 and "not computed: Saliency, DeepLift" in warned[0], warned
     assert not _own_board(at)
+
+
+def test_whatif_test_set_attacks_cancel_keeps_fgsm(monkeypatch):
+    import app.whatif_testset as ts
+
+    real = ts.attack_curve
+
+    def stops_in_pgd(loaded, n, eps, config, should_stop=None):
+        if config.attack == "pgd":
+            st.stop()  # where Streamlit raises when Cancel is clicked mid-run
+        return real(loaded, n, eps, config, should_stop)
+
+    monkeypatch.setattr(ts, "attack_curve", stops_in_pgd)
+    at = AppTest.from_file(ENTRY, default_timeout=240)
+    at.query_params["view"] = "testset"
+    at.run()
+    at.switch_page("app_pages/whatif.py")
+    at.run()
+    at.selectbox(key="wi-ts-n").set_value(500)
+    at.text_input(key="wi-ts-eps").set_value("0, 0.1").run()
+    at.button(key="wi-ts-run").click().run()
+    assert not at.exception, [e.value for e in at.exception]
+    cancel = at.button(key=f"{ts.CURVES_KEY}-cancel")
+    monkeypatch.setattr(ts, "attack_curve", real)
+    cancel.click().run()
+    assert not at.exception, [e.value for e in at.exception]
+    warned = [w.value for w in at.warning if w.value.startswith("Cancelled")]
+    assert len(warned) == 1 and "not computed: PGD" in warned[0], warned
+    fgsm = at.session_state[ts.CURVES_KEY].done["fgsm"]
+    assert fgsm.eps == [0.0, 0.1] and fgsm.accuracy[1] < fgsm.accuracy[0]
+    chart = next(c for c in at.get("plotly_chart") if c.key == "wi-ts-curves")
+    assert [t["name"].split()[0] for t in json.loads(chart.proto.spec)["data"]] == ["FGSM"]  # what finished
