@@ -110,7 +110,8 @@ def report(run: HeavyRun, what: str, cut_units: list[str], budget_s: float) -> N
         return
     why = WHY[run.reason] + (f" ({budget_s:.0f} s per request)" if run.reason == "budget" else "")
     if cut_units:
-        st.warning(f"{why}: {what} shows what was finished; not computed: {', '.join(cut_units)}. "
+        shown = f"{what} shows what was finished" if run.done else "nothing was finished"
+        st.warning(f"{why}: {shown}; not computed: {', '.join(cut_units)}. "
                    "Press the button again to compute everything.")
     else:
         st.info(f"{why}, after everything was computed.")
