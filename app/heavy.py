@@ -84,6 +84,8 @@ def drive(key: str, run: HeavyRun, budget_s: float, work: Callable[[str, ShouldS
     deadline = Deadline(budget_s)
 
     def should_stop() -> bool:
+        # Asked here between units and by the library between its batches: each progress update
+        # is a point where Streamlit can stop the script for a Cancel click. (k, unit: the loop's.)
         bar.progress(min(k / max(len(todo), 1), 1.0), text=f"{label(unit)} ({k + 1} of {len(todo)})…")
         return deadline()
 
