@@ -23,10 +23,10 @@ CONTROLS = "controls"  # the last unit of a recompute: the two control maps, the
 
 
 # -- the leaderboard, one method at a time (each one batched over all digits) ----------------------
-def _leaderboard_unit(loaded: LoadedModel, n: int) -> Callable[[str, ShouldStop], list[MethodScores]]:
+def _leaderboard_unit(loaded: LoadedModel, n: int) -> Callable[[str, heavy.StopCheck], list[MethodScores]]:
     split = test_split()
 
-    def work(unit: str, should_stop: ShouldStop) -> list[MethodScores]:
+    def work(unit: str, should_stop: heavy.StopCheck) -> list[MethodScores]:
         methods = () if unit == CONTROLS else (unit,)
         config = LeaderboardConfig(methods, n=n, extras_n=min(n, 20), controls=unit == CONTROLS)
         return run_leaderboard(loaded.model, split.images, split.labels, config, should_stop=should_stop)[1]
@@ -90,7 +90,7 @@ def sanity_over_digits(loaded: LoadedModel, methods: list[str], independent: boo
     if run is None or (run.reason and st.button("Compute the rest", key="sa-many-again", icon=":material/replay:")):
         run = heavy.start(SA_KEY, settings, methods)
     heavy.drive(SA_KEY, run, SANITY_BUDGET_S,
-                lambda m, stop: _cascade_many(loaded.key, m, independent, n, loaded.model, stop),
+                lambda m, stop: _cascade_many(loaded.key, m, independent, n, loaded.model, stop.deadline),
                 lambda m: f"Sanity checks of {variant_display(m)} over {n} digits")
     done = {m: s for m, s in run.done.items() if isinstance(s, CascadeSummary) and len(s.steps)}
     cut = [variant_display(m) for m in run.remaining] \

@@ -17,7 +17,7 @@ from typing import Any
 
 import streamlit as st
 
-from explain.stopping import Deadline, ShouldStop, Stopped
+from explain.stopping import Deadline, Stopped
 
 WHY = {"cancelled": "Cancelled", "budget": "Stopped at the time budget"}
 
@@ -63,7 +63,21 @@ def current(key: str, settings: Any | None = None) -> HeavyRun | None:
     return run
 
 
-def drive(key: str, run: HeavyRun, budget_s: float, work: Callable[[str, ShouldStop], Any],
+class StopCheck:
+    """The `should_stop` a unit of work gets: asking it updates the progress bar, which is where a
+    Cancel click can stop the script, then says whether the budget is spent. Inside an
+    `st.cache_data` function no element may be drawn: pass `.deadline` (the budget alone) there."""
+
+    def __init__(self, bar: Any, deadline: Deadline) -> None:
+        self.bar, self.deadline = bar, deadline
+        self.fraction, self.text = 0.0, ""
+
+    def __call__(self) -> bool:
+        self.bar.progress(self.fraction, text=self.text)
+        return self.deadline()
+
+
+def drive(key: str, run: HeavyRun, budget_s: float, work: Callable[[str, StopCheck], Any],
           label: Callable[[str], str]) -> None:
     """Compute the run's remaining units one by one, under `budget_s`, with a Cancel button above.
 
@@ -82,14 +96,9 @@ def drive(key: str, run: HeavyRun, budget_s: float, work: Callable[[str, ShouldS
     todo = run.remaining
     bar = st.progress(0.0, text=f"{label(todo[0])}…" if todo else "")
     deadline = Deadline(budget_s)
-
-    def should_stop() -> bool:
-        # Asked here between units and by the library between its batches: each progress update
-        # is a point where Streamlit can stop the script for a Cancel click. (k, unit: the loop's.)
-        bar.progress(min(k / max(len(todo), 1), 1.0), text=f"{label(unit)} ({k + 1} of {len(todo)})…")
-        return deadline()
-
+    should_stop = StopCheck(bar, deadline)
     for k, unit in enumerate(todo):
+        should_stop.fraction, should_stop.text = k / len(todo), f"{label(unit)} ({k + 1} of {len(todo)})…"
         if should_stop():
             break
         try:

@@ -14,7 +14,6 @@ from app.text import plain
 from explain.attacks import Adversarial, AttackConfig, AttackCurve, accuracy_curve, attack_digit, minimal_eps
 from explain.counterfactual import Counterfactual, CounterfactualConfig, NearestDigit, counterfactual, nearest_of_class
 from explain.map_stability import StabilityConfig, StabilityRow, map_stability
-from explain.stopping import ShouldStop, Stopped
 from model.data import Split, load_mnist
 
 EDIT_KEY, EDITS_KEY = "whatif-edited", "whatif-edit-count"
@@ -102,20 +101,17 @@ def make_adversarial(loaded: LoadedModel, x: np.ndarray, eps: float, config: Att
     return _adv(loaded.key, input_digest(x), eps, config, loaded.model, x)
 
 
-@st.cache_data(show_spinner=False, max_entries=16)
-def _curve(model_key: str, n: int, eps: tuple[float, ...], config: AttackConfig, _model,
-           _should_stop: ShouldStop | None = None) -> AttackCurve:
+@st.cache_data(show_spinner=False, max_entries=128)
+def _curve(model_key: str, start: int, stop: int, eps: tuple[float, ...], config: AttackConfig, _model
+           ) -> AttackCurve:
     test = test_split()
-    curve = accuracy_curve(_model, test.images[:n], test.labels[:n], list(eps), config, _should_stop)
-    if curve.cut:
-        raise Stopped(curve)  # a cut curve must not be cached as the answer
-    return curve
+    return accuracy_curve(_model, test.images[start:stop], test.labels[start:stop], list(eps), config)
 
 
-def attack_curve(loaded: LoadedModel, n: int, eps: tuple[float, ...], config: AttackConfig,
-                 should_stop: ShouldStop | None = None) -> AttackCurve:
-    """Cached; raises explain.stopping.Stopped with the radii done when `should_stop` cut it."""
-    return _curve(loaded.key, n, eps, config, loaded.model, should_stop)
+def attack_curve(loaded: LoadedModel, start: int, stop: int, eps: tuple[float, ...], config: AttackConfig
+                 ) -> AttackCurve:
+    """Accuracy under attack of test digits start..stop−1 at each ε (one chunk of a longer request)."""
+    return _curve(loaded.key, start, stop, eps, config, loaded.model)
 
 
 @st.cache_data(show_spinner=False, max_entries=256)

@@ -22,6 +22,7 @@ ATTACKS_BUDGET_S = 120.0  # one press: stop between attacks or radii after this,
 MIN_EPS_BUDGET_S = 120.0  # one press: stop between chunks of digits after this
 CURVES_KEY, MIN_EPS_KEY = "wi-ts-state", "wi-me-state"
 CHUNK = 25  # digits per minimal-ε step (captum searches one digit at a time)
+CURVE_CHUNK = 1000  # digits per attack step: a Cancel click or the budget stops between these
 EPS_MAX = 0.5
 
 
@@ -38,8 +39,16 @@ def _curve_settings(loaded: LoadedModel) -> None:
         st.error("Give ε values between 0 and 1, separated by commas.")
         return
     if c.button("Run both attacks", icon=":material/bolt:", type="primary", key="wi-ts-run"):
-        heavy.start(CURVES_KEY, (loaded.key, n, eps), ["fgsm", "pgd"])
+        heavy.start(CURVES_KEY, (loaded.key, n, eps),
+                    [f"{a}:{s}" for a in ("fgsm", "pgd") for s in range(0, n, CURVE_CHUNK)])
         st.rerun(scope="app")
+
+
+def _combined(chunks: list[AttackCurve]) -> tuple[list[float], list[float], int, float]:
+    """Chunks of digits → (ε, accuracy over all their digits, digits, seconds)."""
+    n = sum(c.n for c in chunks)
+    acc = np.sum([np.asarray(c.accuracy) * c.n for c in chunks], axis=0) / n
+    return chunks[0].eps, acc.tolist(), n, sum(c.runtime_ms for c in chunks) / 1000
 
 
 def _curves(loaded: LoadedModel) -> None:
@@ -47,23 +56,33 @@ def _curves(loaded: LoadedModel) -> None:
     if run is None or run.settings[0] != loaded.key:
         return
     _, n, eps = run.settings
+
+    def span(unit: str) -> tuple[str, int, int]:
+        attack, start = unit.split(":")
+        return attack, int(start), min(int(start) + CURVE_CHUNK, n)
+
     heavy.drive(CURVES_KEY, run, ATTACKS_BUDGET_S,
-                lambda a, stop: attack_curve(loaded, n, eps, AttackConfig(a), stop),
-                lambda a: f"{a.upper()} on {n:,} test digits at {len(eps)} radii")
+                lambda u, _: attack_curve(loaded, *span(u)[1:], eps, AttackConfig(span(u)[0])),
+                lambda u: f"{span(u)[0].upper()} on test digits {span(u)[1] + 1:,}–{span(u)[2]:,} of {n:,}")
     curves: dict[str, tuple[list[float], list[float]]] = {}
-    cut = [a.upper() for a in run.remaining]
-    for a, c in run.done.items():
-        if isinstance(c, heavy.Failed):
-            st.error(f"{a.upper()} failed: {plain(c.error)}")
-        elif c.eps:
-            curves[f"{a.upper()} ({c.runtime_ms / 1000:.1f} s)"] = (c.eps, c.accuracy)
-        if isinstance(c, AttackCurve) and c.cut:
-            cut.append(f"{a.upper()} at ε = " + ", ".join(f"{e:g}" for e in c.cut))
+    for attack in ("fgsm", "pgd"):
+        units = [u for u in run.units if u.startswith(f"{attack}:")]
+        for u in units:
+            if isinstance(run.done.get(u), heavy.Failed):
+                st.error(f"{attack.upper()} failed: {plain(run.done[u].error)}")
+        chunks = [run.done[u] for u in units if isinstance(run.done.get(u), AttackCurve)]
+        if chunks:
+            e, acc, digits, seconds = _combined(chunks)
+            part = "" if digits == n else f", {digits:,} of {n:,} digits"
+            curves[f"{attack.upper()} ({seconds:.1f} s{part})"] = (e, acc)
+    left = {a: sum(span(u)[2] - span(u)[1] for u in run.remaining if u.startswith(f"{a}:")) for a in ("fgsm", "pgd")}
+    cut = [f"{a.upper()} on {d:,} of the {n:,} digits" for a, d in left.items() if d]
     heavy.report(run, "the chart", cut, ATTACKS_BUDGET_S)
     if curves:
         st.plotly_chart(accuracy_curves_figure(curves, "L∞", n), key="wi-ts-curves")
         st.caption("PGD (random start, 40 steps of 2.5·ε/40) keeps FGSM's result for any digit FGSM fooled and PGD "
-                   "did not, so it is never reported weaker than FGSM.")
+                   "did not, so it is never reported weaker than FGSM. Digits are attacked in batches of "
+                   f"{CURVE_CHUNK:,}; a stopped request shows the accuracy over the digits it finished.")
 
 
 @st.fragment

@@ -89,10 +89,10 @@ def test_whatif_test_set_attacks_cancel_keeps_fgsm(monkeypatch):
 
     real = ts.attack_curve
 
-    def stops_in_pgd(loaded, n, eps, config, should_stop=None):
+    def stops_in_pgd(loaded, start, stop, eps, config):
         if config.attack == "pgd":
             st.stop()  # where Streamlit raises when Cancel is clicked mid-run
-        return real(loaded, n, eps, config, should_stop)
+        return real(loaded, start, stop, eps, config)
 
     monkeypatch.setattr(ts, "attack_curve", stops_in_pgd)
     at = AppTest.from_file(ENTRY, default_timeout=240)
@@ -109,8 +109,34 @@ def test_whatif_test_set_attacks_cancel_keeps_fgsm(monkeypatch):
     cancel.click().run()
     assert not at.exception, [e.value for e in at.exception]
     warned = [w.value for w in at.warning if w.value.startswith("Cancelled")]
-    assert len(warned) == 1 and "not computed: PGD" in warned[0], warned
-    fgsm = at.session_state[ts.CURVES_KEY].done["fgsm"]
-    assert fgsm.eps == [0.0, 0.1] and fgsm.accuracy[1] < fgsm.accuracy[0]
+    assert len(warned) == 1 and "not computed: PGD on 500 of the 500 digits" in warned[0], warned
+    fgsm = at.session_state[ts.CURVES_KEY].done["fgsm:0"]
+    assert fgsm.eps == [0.0, 0.1] and fgsm.n == 500 and fgsm.accuracy[1] < fgsm.accuracy[0]
     chart = next(c for c in at.get("plotly_chart") if c.key == "wi-ts-curves")
     assert [t["name"].split()[0] for t in json.loads(chart.proto.spec)["data"]] == ["FGSM"]  # what finished
+
+
+def test_sanity_over_many_digits_cut_by_the_budget_then_computed_on_request(monkeypatch):
+    monkeypatch.setattr(runs, "SANITY_BUDGET_S", 1e-6)
+    at = _evaluate()
+    warned = [w.value for w in at.warning if w.value.startswith("Stopped at the time budget")]
+    assert len(warned) == 1 and "nothing was finished; not computed: Saliency" in warned[0], warned
+    many = next(c for c in at.get("plotly_chart") if c.key == "sa-many")
+    assert json.loads(many.proto.spec)["data"] == []  # nothing drawn that was not computed
+    monkeypatch.setattr(runs, "SANITY_BUDGET_S", 60.0)
+    at.button(key="sa-many-again").click().run()
+    assert not at.exception and not [w for w in at.warning if w.value.startswith("Stopped")]
+    many = next(c for c in at.get("plotly_chart") if c.key == "sa-many")
+    (line,) = json.loads(many.proto.spec)["data"]
+    assert line["name"] == "Saliency" and len(line["x"]) == 4  # the trained model, then all three steps
+
+
+def test_test_set_chunks_combine_into_the_accuracy_over_all_their_digits():
+    from app.whatif_testset import _combined
+    from explain.attacks import AttackCurve
+
+    a = AttackCurve("pgd", "linf", [0.0, 0.1], [1.0, 0.5], 1000, 2000.0)
+    b = AttackCurve("pgd", "linf", [0.0, 0.1], [0.9, 0.3], 500, 1000.0)
+    eps, acc, n, seconds = _combined([a, b])
+    assert eps == [0.0, 0.1] and n == 1500 and seconds == 3.0
+    assert acc == [(1000 * 1.0 + 500 * 0.9) / 1500, (1000 * 0.5 + 500 * 0.3) / 1500]
