@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import pytest
 import streamlit as st
 from streamlit.testing.v1 import AppTest
 
@@ -139,4 +140,4 @@ def test_test_set_chunks_combine_into_the_accuracy_over_all_their_digits():
     b = AttackCurve("pgd", "linf", [0.0, 0.1], [0.9, 0.3], 500, 1000.0)
     eps, acc, n, seconds = _combined([a, b])
     assert eps == [0.0, 0.1] and n == 1500 and seconds == 3.0
-    assert acc == [(1000 * 1.0 + 500 * 0.9) / 1500, (1000 * 0.5 + 500 * 0.3) / 1500]
+    assert acc == pytest.approx([(1000 * 1.0 + 500 * 0.9) / 1500, (1000 * 0.5 + 500 * 0.3) / 1500])
