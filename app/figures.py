@@ -5,6 +5,8 @@ from __future__ import annotations
 import numpy as np
 import plotly.graph_objects as go
 
+from explain.export import DIVERGING_STOPS
+
 
 def pad_square(image: np.ndarray) -> np.ndarray:
     """Pad a thin image with black to a square so it displays at a readable size."""
@@ -40,9 +42,11 @@ def probability_figure(probs: np.ndarray, highlight: int | None = None) -> go.Fi
         height=260, margin=dict(l=40, r=8, t=8, b=36), showlegend=False))
 
 
-# Blue negative, white zero, red positive: one scale for every attribution map in the app.
-DIVERGING = [[0.0, "#053061"], [0.17, "#2166ac"], [0.33, "#92c5de"], [0.5, "#f7f7f7"],
-             [0.67, "#f4a582"], [0.83, "#b2182b"], [1.0, "#67001f"]]
+# Blue negative, white zero, red positive: one scale for every attribution map in the app, the
+# PNG exports' palette (explain.export) as a Plotly colour scale. RED and BLUE: its bars and markers.
+DIVERGING = [[k / (len(DIVERGING_STOPS) - 1), "#{:02x}{:02x}{:02x}".format(*rgb)]
+             for k, rgb in enumerate(DIVERGING_STOPS)]
+BLUE, RED = DIVERGING[1][1], DIVERGING[5][1]
 
 
 def _image_axes(fig: go.Figure, rows: int, cols: int) -> None:
@@ -162,7 +166,7 @@ def leaderboard_figure(methods: list[str], means: np.ndarray, ci: np.ndarray, me
     """Horizontal bars of one metric's mean with 95 % confidence intervals, best at the top."""
     means, ci = np.asarray(means, float), np.nan_to_num(np.asarray(ci, float))
     order = np.argsort(-means if higher_is_better else means, kind="stable")[::-1]
-    colors = ["#9e9e9e" if methods[i].startswith("control") else "#b2182b" for i in order]
+    colors = ["#9e9e9e" if methods[i].startswith("control") else RED for i in order]
     fig = go.Figure(go.Bar(x=means[order], y=[methods[i] for i in order], orientation="h", marker_color=colors,
                            error_x=dict(type="data", array=ci[order], visible=True), name="mean",
                            hovertemplate="%{y}: %{x:.4f} ± %{error_x.array:.4f} (95 % CI)<extra></extra>"))
@@ -179,7 +183,7 @@ def rank_figure(methods: list[str], rank: np.ndarray, lo: np.ndarray, hi: np.nda
     rank, lo, hi = (np.asarray(v, float) for v in (rank, lo, hi))
     order = np.argsort(rank, kind="stable")[::-1]
     fig = go.Figure(go.Scatter(
-        x=rank[order], y=[methods[i] for i in order], mode="markers", marker=dict(size=9, color="#b2182b"),
+        x=rank[order], y=[methods[i] for i in order], mode="markers", marker=dict(size=9, color=RED),
         error_x=dict(type="data", symmetric=False, array=(hi - rank)[order], arrayminus=(rank - lo)[order]),
         hovertemplate="%{y}: rank %{x} (95 % interval %{customdata})<extra></extra>",
         customdata=[f"{lo[i]:.0f}–{hi[i]:.0f}" for i in order]))
@@ -319,7 +323,7 @@ def bars_figure(values: np.ndarray, labels: list[str], title: str, x_title: str,
                 highlight: int | None = None) -> go.Figure:
     """Signed bars (blue below zero, red above), one highlighted."""
     v = np.asarray(values, dtype=float).reshape(-1)
-    colors = ["#b2182b" if x >= 0 else "#2166ac" for x in v]
+    colors = [RED if x >= 0 else BLUE for x in v]
     if highlight is not None:
         colors[highlight] = "#ff9900"
     fig = go.Figure(go.Bar(x=labels, y=v, marker_color=colors, hovertemplate="%{x}: %{y:.4f}<extra></extra>"))

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import plotly.graph_objects as go
 
-from app.figures import DIVERGING, _image_axes, symmetric_limit
+from app.figures import BLUE, DIVERGING, RED, _image_axes, symmetric_limit
 
 SIDE = 28
 
@@ -97,7 +97,7 @@ def min_eps_histogram(values: np.ndarray, attack: str, eps_max: float) -> go.Fig
     v = np.asarray(values, dtype=float)
     found = v[np.isfinite(v)]
     fig = go.Figure(go.Histogram(x=found, xbins=dict(start=0, end=eps_max, size=eps_max / 25),
-                                 marker_color="#b2182b", hovertemplate="ε %{x}: %{y} digits<extra></extra>"))
+                                 marker_color=RED, hovertemplate="ε %{x}: %{y} digits<extra></extra>"))
     missing = int((~np.isfinite(v)).sum())
     extra = f"; {missing} not flipped by ε ≤ {eps_max:g}" if missing else ""
     fig.update_layout(title=f"Smallest ε that flips each digit ({attack}, {len(v)} digits{extra})", height=320,
@@ -110,9 +110,9 @@ def min_eps_histogram(values: np.ndarray, attack: str, eps_max: float) -> go.Fig
 def stability_figure(names: list[str], overlap: list[float], rank: list[float], fraction: float) -> go.Figure:
     """Per method: how much of its map survives a prediction-keeping perturbation (1 = unchanged)."""
     fig = go.Figure([
-        go.Bar(x=names, y=overlap, name=f"top-{fraction:.0%} overlap", marker_color="#2166ac",
+        go.Bar(x=names, y=overlap, name=f"top-{fraction:.0%} overlap", marker_color=BLUE,
                hovertemplate="%{x}: %{y:.3f}<extra>top-k overlap</extra>"),
-        go.Bar(x=names, y=rank, name="Spearman rank correlation", marker_color="#f4a582",
+        go.Bar(x=names, y=rank, name="Spearman rank correlation", marker_color=DIVERGING[4][1],
                hovertemplate="%{x}: %{y:.3f}<extra>Spearman</extra>"),
     ])
     fig.update_yaxes(range=[-1, 1.05], title="agreement with the clean map", tickvals=[-1, -0.5, 0, 0.5, 1])

@@ -276,18 +276,6 @@ def _cached_cascade(model_key: str, x_key: str, method: str, independent: bool, 
     return explain(_model, _x, method).values, cascade(_model, _x, method, independent=independent)
 
 
-@st.cache_data(show_spinner=False, max_entries=64)
-def _cached_cascade_many(model_key: str, method: str, independent: bool, n: int, _model: MLP):
-    from explain.sanity import cascade_many
-
-    return cascade_many(_model, test_split().images[:n], method, independent=independent)
-
-
-def sanity_over_digits(loaded: LoadedModel, method: str, independent: bool, n: int = 100):
-    """The randomisation checks over the first n test digits (means with 95 % intervals), cached."""
-    return _cached_cascade_many(loaded.key, method, independent, n, loaded.model)
-
-
 def sanity_cascade(loaded: LoadedModel, x: np.ndarray, method: str, independent: bool):
     """(the trained model's map, one SanityRow per randomisation step with its map) for one method."""
     return _cached_cascade(loaded.key, input_digest(x), method, independent, loaded.model, x)

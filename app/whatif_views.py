@@ -1,4 +1,5 @@
-"""The What-if page's sections: pixel editor, counterfactual, attack, test-set attacks, map stability."""
+"""The What-if page's sections: pixel editor, counterfactual, attack, map stability (test-set attacks:
+app.whatif_testset)."""
 
 from __future__ import annotations
 
@@ -9,15 +10,13 @@ import numpy as np
 import streamlit as st
 
 from app.figures import attribution_grid
-from app.figures_whatif import (accuracy_curves_figure, images_figure, min_eps_histogram, pixel_editor_figure,
-                                probabilities_before_after, stability_figure)
+from app.figures_whatif import images_figure, pixel_editor_figure, probabilities_before_after, stability_figure
 from app.inputs import CurrentInput
 from app.state import LoadedModel
 from app.text import plain
 from app.views import run_methods
-from app.whatif_state import (EDITS_KEY, attack_curve, make_adversarial, make_counterfactual, min_eps_chunk,
-                              parse_choice, parse_range, stability, store_edit, url_setting, working_input,
-                              write_url)
+from app.whatif_state import (EDITS_KEY, make_adversarial, make_counterfactual, parse_choice, parse_range, stability,
+                              store_edit, url_setting, working_input, write_url)
 from explain import fast_methods, get_method
 from explain.attacks import AttackConfig
 from explain.counterfactual import CounterfactualConfig
@@ -157,48 +156,6 @@ def attack_section(loaded: LoadedModel, x: np.ndarray) -> None:
     exports({"original": adv.original, "adversarial": adv.image, "difference": adv.image - adv.original, **maps},
             {**adv.to_dict(), "attack": attack, "norm": norm, "model": loaded.key}, adv.image - adv.original,
             f"{attack}-{eps:g}", "wi-adv-export")
-
-
-@st.fragment
-def test_set_section(loaded: LoadedModel) -> None:
-    """Runs only on request, in a fragment: its reruns leave the rest of the page alone."""
-    a, b, c = st.columns([1, 1.4, 1])
-    n = a.selectbox("Test digits", [500, 1000, 2000, 5000, 10000], index=1, key="wi-ts-n")
-    eps_text = b.text_input("ε values (L∞, comma separated)", "0, 0.05, 0.1, 0.15, 0.2", key="wi-ts-eps")
-    try:
-        eps = tuple(sorted({float(t) for t in eps_text.split(",") if t.strip()}))
-        if not eps or not all(0 <= e <= 1 for e in eps):
-            raise ValueError
-    except ValueError:
-        st.error("Give ε values between 0 and 1, separated by commas.")
-        return
-    if c.button("Run both attacks", icon=":material/bolt:", type="primary", key="wi-ts-run"):
-        st.session_state["wi-ts-asked"] = (n, eps)
-    asked = st.session_state.get("wi-ts-asked")
-    if asked:
-        curves = {}
-        with st.spinner(f"Attacking {asked[0]:,} test digits at {len(asked[1])} radii with FGSM and PGD…"):
-            for attack in ("fgsm", "pgd"):
-                curve = attack_curve(loaded, asked[0], asked[1], AttackConfig(attack))
-                curves[f"{attack.upper()} ({curve.runtime_ms / 1000:.1f} s)"] = (curve.eps, curve.accuracy)
-        st.plotly_chart(accuracy_curves_figure(curves, "L∞", asked[0]), key="wi-ts-curves")
-        st.caption("PGD (random start, 40 steps of 2.5·ε/40) keeps FGSM's result for any digit FGSM fooled and PGD "
-                   "did not, so it is never reported weaker than FGSM.")
-    st.divider()
-    d, e, f = st.columns([1, 1, 1])
-    count = d.selectbox("Digits for the minimal-ε histogram", [100, 200, 300], key="wi-me-n")
-    attack = e.radio("Attack", ["fgsm", "pgd"], key="wi-me-attack", horizontal=True, format_func=str.upper,
-                     help="captum's MinParamPerturbation, binary search, one digit at a time; PGD is ~20× slower.")
-    if f.button("Find minimal ε", icon=":material/search:", key="wi-me-run"):
-        bar = st.progress(0.0, text="Searching the smallest flipping ε…")
-        parts = []
-        for start in range(0, count, 25):
-            parts.append(min_eps_chunk(loaded, start, min(start + 25, count), AttackConfig(attack), 0.5))
-            bar.progress(min(start + 25, count) / count, text=f"{min(start + 25, count)} of {count} digits")
-        bar.empty()
-        values = np.concatenate(parts)
-        st.plotly_chart(min_eps_histogram(values, attack.upper(), 0.5), key="wi-me-hist")
-        st.caption(f"Median minimal ε: {np.nanmedian(values):.3f} (0 for digits the model already gets wrong).")
 
 
 def stability_section(loaded: LoadedModel, x: np.ndarray) -> None:

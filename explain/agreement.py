@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import numpy as np
-from scipy.stats import rankdata
+from scipy.stats import rankdata, spearmanr
 
 
 def _flat(values: np.ndarray) -> np.ndarray:
@@ -14,11 +14,12 @@ def _flat(values: np.ndarray) -> np.ndarray:
 
 
 def spearman(a: np.ndarray, b: np.ndarray) -> float:
-    """Spearman rank correlation of two maps (ties averaged); 0 when either map is constant."""
-    ra, rb = rankdata(_flat(a)), rankdata(_flat(b))
-    if ra.std() == 0 or rb.std() == 0:
+    """Spearman rank correlation of two maps (ties averaged); 0 when either map is constant (where
+    scipy says nan and warns: a constant map carries no order to agree with)."""
+    fa, fb = _flat(a), _flat(b)
+    if fa.min() == fa.max() or fb.min() == fb.max():
         return 0.0
-    return float(np.corrcoef(ra, rb)[0, 1])
+    return float(spearmanr(fa, fb).statistic)
 
 
 def unit_ranks(maps: np.ndarray) -> np.ndarray:

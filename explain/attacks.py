@@ -13,7 +13,7 @@ from __future__ import annotations
 import math
 import time
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
@@ -24,6 +24,7 @@ from torch import nn
 
 from explain.context import replicate
 from explain.core import seeded
+from explain.stopping import ShouldStop, stopped
 
 ATTACKS = ("fgsm", "pgd")
 NORMS = {"linf": "Linf", "l2": "L2"}
@@ -117,15 +118,18 @@ class AttackCurve:
     accuracy: list[float]
     n: int
     runtime_ms: float
+    cut: list[float] = field(default_factory=list)  # radii not attacked: `should_stop` said stop first
 
     def to_dict(self) -> dict[str, Any]:
-        return {"attack": self.attack, "norm": self.norm, "eps": self.eps, "accuracy": self.accuracy,
-                "n": self.n, "runtime_ms": self.runtime_ms}
+        out = {"attack": self.attack, "norm": self.norm, "eps": self.eps, "accuracy": self.accuracy,
+               "n": self.n, "runtime_ms": self.runtime_ms}
+        return out | ({"cut": self.cut} if self.cut else {})
 
 
 def accuracy_curve(model: nn.Module, images: torch.Tensor, labels: torch.Tensor, eps: Sequence[float],
-                   config: AttackConfig) -> AttackCurve:
-    """Accuracy under attack at each ε (sorted ascending), every digit attacked in one batch per ε."""
+                   config: AttackConfig, should_stop: ShouldStop | None = None) -> AttackCurve:
+    """Accuracy under attack at each ε (sorted ascending), every digit attacked in one batch per ε.
+    `should_stop` is asked before each radius; the radii it cuts are listed in `cut`."""
     if len(eps) == 0:
         raise ValueError("eps must name at least one radius")
     radii = sorted({check_eps(e, config.norm) for e in eps})
@@ -136,8 +140,11 @@ def accuracy_curve(model: nn.Module, images: torch.Tensor, labels: torch.Tensor,
     start = time.perf_counter()
     f = replicate(model).eval()
     fooled = _fooled(f, x, y)  # already wrong without an attack: wrong at every ε
-    acc = []
-    for r in radii:
+    acc: list[float] = []
+    for k, r in enumerate(radii):
+        if stopped(should_stop):
+            return AttackCurve(config.attack, config.norm, radii[:k], acc, int(x.shape[0]),
+                               (time.perf_counter() - start) * 1000.0, radii[k:])
         # Only digits still standing are attacked: one fooled at a smaller ε stays fooled (its
         # adversarial lies in this ball too), which also saves most of the work at large ε.
         alive = (~fooled).nonzero().reshape(-1)

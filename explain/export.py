@@ -13,9 +13,11 @@ from PIL import Image
 
 from explain.types import Attribution
 
-# Blue (negative) → white (zero) → red (positive), the same scale the app draws.
-_STOPS = np.array([[5, 48, 97], [33, 102, 172], [146, 197, 222], [247, 247, 247],
-                   [244, 165, 130], [178, 24, 43], [103, 0, 31]], dtype=np.float64)
+# Blue (negative) → white (zero) → red (positive), evenly spaced stops (ColorBrewer RdBu): the one
+# red–blue palette, for the PNG exports here and every signed map the app draws (app.figures).
+DIVERGING_STOPS = ((5, 48, 97), (33, 102, 172), (146, 197, 222), (247, 247, 247),
+                   (244, 165, 130), (178, 24, 43), (103, 0, 31))
+_STOPS = np.array(DIVERGING_STOPS, dtype=np.float64)
 
 
 def diverging_rgb(values: np.ndarray, zmax: float | None = None) -> np.ndarray:

@@ -17,6 +17,7 @@ from explain.core import as_batch, explain_batch
 from explain.metrics import REPLACEMENTS, Explained, MaxSensitivity, Metric, core_metrics
 from explain.metrics.road import RoadLeRF, RoadMoRF
 from explain.registry import get_method
+from explain.stopping import ShouldStop, stopped
 from explain.types import BatchAttribution
 
 CONTROLS = ("control_random", "control_sobel")
@@ -55,6 +56,8 @@ class MethodScores:
     seconds: float = 0.0  # the core metrics on all digits
     extras_seconds: float = 0.0  # max-sensitivity and seed stability on the subsample
     error: str | None = None
+    # Cut by `should_stop`: "core" (not scored at all: no scores) or "extras" (core scores only).
+    cut: str | None = None
 
 
 def parse_variant(text: str) -> tuple[str, dict[str, str]]:
@@ -135,8 +138,11 @@ def seed_stability(model: nn.Module, x: torch.Tensor, method: str, targets: list
 
 
 def core_scores(model: nn.Module, x_all: torch.Tensor, variant: str, config: LeaderboardConfig,
-                progress: Callable[[str, int, int], None] | None = None) -> MethodScores:
-    """One method (or variant) over every digit, chunk by chunk: the core metrics."""
+                progress: Callable[[str, int, int], None] | None = None,
+                should_stop: ShouldStop | None = None) -> MethodScores:
+    """One method (or variant) over every digit, chunk by chunk: the core metrics. `should_stop`
+    is asked before each chunk; a method cut part-way keeps no scores (`cut` = "core"), since a
+    leaderboard row over some of the digits would not compare with the others."""
     name, params = parse_variant(variant)
     metrics = core_metrics(config.replacements)
     res = MethodScores(variant)
@@ -144,12 +150,16 @@ def core_scores(model: nn.Module, x_all: torch.Tensor, variant: str, config: Lea
     try:
         parts = []
         for lo in range(0, config.n, config.chunk):
+            if stopped(should_stop):
+                res.cut = "core"
+                break
             x = x_all[lo : lo + config.chunk]
             batch = explain_batch(model, x, name, params=params, seed=config.seed)
             parts.append(score_batch(model, x, batch, metrics))
             if progress:
                 progress(variant, min(lo + config.chunk, config.n), config.n)
-        res.scores = {k: np.concatenate([p[k] for p in parts]) for k in parts[0]}
+        if res.cut is None:
+            res.scores = {k: np.concatenate([p[k] for p in parts]) for k in parts[0]}
     except Exception as exc:  # noqa: BLE001 - one failing method must not end a long run
         res.error = f"{type(exc).__name__}: {exc}"
     res.seconds = time.perf_counter() - start
@@ -195,7 +205,8 @@ def _pool_map(fn, jobs: list, workers: int):
 
 
 def run_leaderboard(model: nn.Module, images: torch.Tensor, labels: torch.Tensor, config: LeaderboardConfig,
-                    progress: Callable[[str, int, int], None] | None = None, workers: int = 1
+                    progress: Callable[[str, int, int], None] | None = None, workers: int = 1,
+                    should_stop: ShouldStop | None = None
                     ) -> tuple[list[int], list[MethodScores], dict[str, float]]:
     """Every method (and control) on `config.n` stratified test digits: per-digit scores, and the
     wall-clock seconds of the two phases ("core", "extras").
@@ -203,7 +214,13 @@ def run_leaderboard(model: nn.Module, images: torch.Tensor, labels: torch.Tensor
     Phase 1, the core metrics, on all n digits; phase 2, the extras (max-sensitivity, ROAD, seed
     stability) on `extras_n` digits of a second stratified draw, NaN elsewhere. With `workers` > 1,
     methods run in that many processes (progress is then reported per finished method).
+
+    `should_stop` (one process only) is asked before each method, chunk and extras job: what it
+    cuts comes back with `cut` set ("core": no scores; "extras": core scores only), and the
+    controls are then left out.
     """
+    if should_stop is not None and workers > 1:
+        raise ValueError("should_stop works with workers=1 only (the pool cannot be asked between methods)")
     indices = stratified_indices(labels, config.n, config.seed)
     extras = set(stratified_indices(labels[indices], config.extras_n, config.seed + 1)) if config.extras_n else set()
     extra_pos = np.array(sorted(extras), dtype=int)
@@ -221,19 +238,19 @@ def run_leaderboard(model: nn.Module, images: torch.Tensor, labels: torch.Tensor
                 progress(res.method, config.n, config.n)
         results = [by_name[v] for v in config.methods]
     else:
-        results = [core_scores(model, x_all, v, config, progress) for v in config.methods]
+        results = [core_scores(model, x_all, v, config, progress, should_stop) for v in config.methods]
     phases["core"] = time.perf_counter() - start
     start = time.perf_counter()
     if len(extra_pos):
-        ok = {r.method: r for r in results if r.error is None}
+        ok = {r.method: r for r in results if r.error is None and r.cut is None}
         jobs = [(model, x_all, extra_pos, v, config) for v in order if v in ok]
-        done = _pool_map(_extras_job, jobs, workers) if workers > 1 else map(_extras_job, jobs)
+        done = _pool_map(_extras_job, jobs, workers) if workers > 1 else _until_stopped(jobs, ok, should_stop)
         for variant, scores, seconds, error in done:
             ok[variant].scores.update(scores)
             ok[variant].extras_seconds = seconds
             ok[variant].error = error
     phases["extras"] = time.perf_counter() - start
-    if config.controls:
+    if config.controls and not any(r.cut for r in results):
         metrics = core_metrics(config.replacements)
         like = explain_batch(model, x_all, "saliency")  # the controls are scored for each digit's prediction
         for name in CONTROLS:
@@ -250,6 +267,16 @@ def run_leaderboard(model: nn.Module, images: torch.Tensor, labels: torch.Tensor
             res.seconds = time.perf_counter() - t0
             results.append(res)
     return indices, results, phases
+
+
+def _until_stopped(jobs: list[tuple], ok: dict[str, MethodScores], should_stop: ShouldStop | None):
+    """The extras jobs one by one while `should_stop` allows; the rest are marked cut."""
+    for k, job in enumerate(jobs):
+        if stopped(should_stop):
+            for rest in jobs[k:]:
+                ok[rest[3]].cut = "extras"
+            return
+        yield _extras_job(job)
 
 
 def _spread(values: np.ndarray, positions: np.ndarray, n: int) -> np.ndarray:

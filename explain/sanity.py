@@ -25,6 +25,7 @@ from torch import nn
 
 from explain.agreement import spearman
 from explain.core import as_input, explain
+from explain.stopping import ShouldStop, stopped
 from model.network import MLP
 
 
@@ -119,11 +120,13 @@ class CascadeSummary:
     mean: np.ndarray
     ci95: np.ndarray
     n: int
+    cut: tuple[str, ...] = ()  # steps not computed: `should_stop` said stop first
 
 
-def cascade_many(model: MLP, x: torch.Tensor, method: str, seed: int = 0, independent: bool = False
-                 ) -> CascadeSummary:
-    """`cascade` for N digits (N, 1, 28, 28), one `explain_batch` per randomisation step."""
+def cascade_many(model: MLP, x: torch.Tensor, method: str, seed: int = 0, independent: bool = False,
+                 should_stop: ShouldStop | None = None) -> CascadeSummary:
+    """`cascade` for N digits (N, 1, 28, 28), one `explain_batch` per randomisation step.
+    `should_stop` is asked before each step; the steps it cuts are named in `cut`."""
     from explain.agreement import unit_ranks
     from explain.core import explain_batch
 
@@ -132,11 +135,15 @@ def cascade_many(model: MLP, x: torch.Tensor, method: str, seed: int = 0, indepe
     layers = linear_layers_top_down(model)
     base = unit_ranks(original.values)
     steps, means, cis = [], [], []
+    cut: list[str] = []
     for k, name in enumerate(layers, start=1):
         chosen = [name] if independent else layers[:k]
+        if cut or stopped(should_stop):
+            cut.append("+".join(chosen))
+            continue
         rand = randomised(model, chosen, seed=seed + k).requires_grad_(False)
         rho = (unit_ranks(explain_batch(rand, x, method, targets, seed=seed).values) * base).sum(axis=1)
         steps.append("+".join(chosen))
         means.append(rho.mean())
         cis.append(1.96 * rho.std(ddof=1) / np.sqrt(len(rho)) if len(rho) > 1 else np.nan)
-    return CascadeSummary(method, tuple(steps), np.array(means), np.array(cis), len(x))
+    return CascadeSummary(method, tuple(steps), np.array(means), np.array(cis), len(x), tuple(cut))

@@ -13,6 +13,8 @@ import re
 import numpy as np
 from PIL import Image, ImageSequence, UnidentifiedImageError
 
+from model.preprocess import luminance
+
 MAX_UPLOAD_BYTES = 5 * 1024 * 1024
 MAX_PIXELS = 25_000_000  # declared width × height; bombs claim far more
 WORK_SIDE = 280  # larger pictures are downscaled to this longer side before preprocessing
@@ -106,7 +108,7 @@ def _to_gray(frame: Image.Image) -> np.ndarray:
         # (white behind dark ink, black behind light ink), then polarity is decided as usual.
         arr = np.asarray(rgba, dtype=np.float32) / 255.0
         opaque = arr[..., 3] > 0.5
-        lum = arr[..., :3] @ np.array([0.299, 0.587, 0.114], dtype=np.float32)
+        lum = luminance(arr)
         paper_value = 255 if opaque.any() and float(lum[opaque].mean()) < 0.5 else 0
         paper = Image.new("RGBA", rgba.size, (paper_value, paper_value, paper_value, 255))
         frame = Image.alpha_composite(paper, rgba)

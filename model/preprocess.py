@@ -15,6 +15,8 @@ from scipy import ndimage
 
 INK_THRESHOLD = 0.1  # pixels below this (0–1) are background when cropping
 MIN_INK_PIXELS = 1
+# ITU-R 601-2 luma, the weights Pillow's convert("L") uses: one definition for drawings and uploads.
+LUMA = np.array([0.299, 0.587, 0.114], dtype=np.float32)
 
 
 @dataclass(frozen=True)
@@ -25,6 +27,11 @@ class Preprocessed:
     cropped: np.ndarray  # the ink's bounding box
     fitted: np.ndarray  # longer side scaled to 20 px
     centred: np.ndarray  # 28×28, centre of mass at the centre: what the model sees
+
+
+def luminance(rgb: np.ndarray) -> np.ndarray:
+    """The grey level of (…, 3 or 4) RGB(A) values in 0–1; alpha, if any, is left to the caller."""
+    return rgb[..., :3] @ LUMA
 
 
 def to_gray(image: np.ndarray) -> np.ndarray:
@@ -49,7 +56,7 @@ def to_gray(image: np.ndarray) -> np.ndarray:
     if channels == 1:
         gray = arr[..., 0]
     else:
-        gray = arr[..., :3] @ np.array([0.299, 0.587, 0.114], dtype=np.float32)
+        gray = luminance(arr)
     if channels == 4:
         gray = gray * arr[..., 3]
     return np.clip(gray, 0.0, 1.0)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import subprocess
 import sys
@@ -11,7 +12,7 @@ import numpy as np
 import pytest
 import torch
 
-from explain import Contrast, MethodError, explain, explain_all_classes, explain_many, methods, warm_up
+from explain import Contrast, MethodError, explain, explain_all_classes, explain_many, method_names, methods, warm_up
 from explain.registry import _REGISTRY, MethodSpec
 from explain.params import NoParams
 
@@ -27,12 +28,16 @@ def hook_state(model: torch.nn.Module) -> list:
 
 def test_registry_has_all_libraries_and_families():
     specs = methods()
-    assert len(specs) >= 18
+    assert [s.name for s in specs] == method_names() and len(set(method_names())) == len(specs)
     assert {s.library for s in specs} == {"captum", "shap", "lime"}
     assert {s.family for s in specs} == {"gradient", "path", "perturbation", "Shapley", "surrogate", "relevance"}
     for s in specs:
         d = s.describe()
-        assert d["params"] is not None and d["display"]
+        assert d["display"] and [p["name"] for p in d["params"]] == [f.name for f in dataclasses.fields(s.params)]
+        for p in d["params"]:  # each declared default lies inside its own declared bounds
+            assert p["help"], (s.name, p["name"])
+            assert p["choices"] is None or p["default"] in p["choices"], (s.name, p)
+            assert p["lo"] is None or p["lo"] <= p["default"] <= p["hi"], (s.name, p)
         s.params()  # defaults validate
 
 
@@ -40,7 +45,7 @@ def test_cli_list_json():
     out = subprocess.run([sys.executable, "-m", "explain", "list", "--json"], capture_output=True, text=True,
                          check=True, timeout=120)
     rows = json.loads(out.stdout)
-    assert len(rows) >= 18 and {"name", "library", "family", "stochastic"} <= set(rows[0])
+    assert [r["name"] for r in rows] == method_names() and {"name", "library", "family", "stochastic"} <= set(rows[0])
 
 
 @pytest.mark.slow
@@ -49,7 +54,7 @@ def test_cli_run_all_methods_finite():
                          capture_output=True, text=True, timeout=300)
     assert out.returncode == 0, out.stderr
     res = json.loads(out.stdout)["results"]
-    assert len(res) >= 18
+    assert [r["method"] for r in res] == method_names()
     for r in res:
         v = np.asarray(r["values"])
         assert v.shape == (28, 28) and np.isfinite(v).all(), r["method"]

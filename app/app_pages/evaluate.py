@@ -22,16 +22,15 @@ from app.state import (
     bundled_leaderboard,
     explanation,
     sanity_cascade,
-    sanity_over_digits,
     score_card,
-    test_split,
 )
+from app.evaluate_runs import recompute_leaderboard, sanity_over_digits
 from app.text import plain
 from app.views import method_selector
-from explain.leaderboard import LeaderboardConfig, run_leaderboard, variant_display
+from explain.leaderboard import variant_display
 from explain.metrics import REPLACEMENTS, MaxSensitivity, core_metrics
 from explain.metrics.road import RoadLeRF, RoadMoRF
-from explain.ranking import directions, summarise
+from explain.ranking import directions
 from explain.scorecard import best, deleted_images, stack
 
 DEFAULT = ["saliency", "integrated_gradients", "deeplift", "guided_backprop", "shap_deep", "lime_image"]
@@ -170,24 +169,7 @@ def leaderboard() -> None:
         n = st.slider("Digits (stratified by class)", 10, 500, 50, 10, key="lb-n")
         chosen = method_selector("lb", default=["saliency", "integrated_gradients", "deeplift", "gradient_shap"],
                                  param="leaderboard_methods")
-        if st.button("Run", key="lb-run") and chosen:
-            bar = st.progress(0.0, text="Scoring…")
-            split = test_split()
-            config = LeaderboardConfig(tuple(chosen), n=n, extras_n=min(n, 20))
-            order = list(chosen)
-
-            def progress(method: str, done: int, total: int) -> None:
-                k = order.index(method)
-                bar.progress((k + done / total) / len(order), text=f"{display(method)}: {done}/{total} digits")
-
-            _, results, _ = run_leaderboard(active_model().model, split.images, split.labels, config, progress)
-            bar.empty()
-            # Kept in the session: the result survives every other interaction on the page.
-            st.session_state["lb-result"] = (n, summarise([r.method for r in results], {r.method: r.scores for r in results}))
-        if "lb-result" in st.session_state:
-            n_done, rows = st.session_state["lb-result"]
-            st.caption(f"Recomputed on {n_done} digits for the active model.")
-            leaderboard_view(rows, "lb-own")
+        recompute_leaderboard(active_model(), n, chosen, st.button("Run", key="lb-run"), leaderboard_view)
 
 
 def sanity() -> None:
@@ -223,14 +205,8 @@ def sanity() -> None:
     c1.plotly_chart(sanity_curves_figure(lines, "This input: similarity to the trained model's map"),
                     key="sa-curves")
     n = 100
-    many = {}
-    with st.spinner(f"The same checks over {n} test digits…"):
-        for m in methods:
-            try:
-                s = sanity_over_digits(loaded, m, independent, n)
-            except Exception:  # noqa: BLE001 - already reported above for this input
-                continue
-            many[display(m)] = (list(s.steps), s.mean, s.ci95)
+    many = {display(m): (list(s.steps), s.mean, s.ci95)
+            for m, s in sanity_over_digits(loaded, methods, independent, n).items()}
     c2.plotly_chart(sanity_many_figure(many, f"Over {n} test digits: mean similarity with 95 % intervals"),
                     key="sa-many")
 

@@ -8,8 +8,8 @@ from app.inputs import get_current, pick_input, test_input
 from app.state import active_model, probabilities
 from app.views import show_maps
 from app.whatif_state import parse_choice, url_setting, write_url
-from app.whatif_views import (attack_section, counterfactual_section, pixel_editor, stability_section,
-                              test_set_section)
+from app.whatif_testset import test_set_section
+from app.whatif_views import attack_section, counterfactual_section, pixel_editor, stability_section
 from explain import fast_methods
 
 VIEWS = {

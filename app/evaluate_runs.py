@@ -1,0 +1,100 @@
+"""The Evaluate page's two heavy requests, each with a Cancel button and a time budget (app.heavy):
+the leaderboard recomputed for the active model, and the sanity checks over many test digits."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import streamlit as st
+
+from app import heavy
+from app.state import LoadedModel, test_split
+from app.text import plain
+from explain.leaderboard import LeaderboardConfig, MethodScores, run_leaderboard, variant_display
+from explain.ranking import summarise
+from explain.sanity import CascadeSummary
+from explain.stopping import ShouldStop, Stopped
+from model.network import MLP
+
+LEADERBOARD_BUDGET_S = 120.0  # one press of Run: stop between methods after this, and say what was cut
+SANITY_BUDGET_S = 60.0  # the checks over many digits, per rerun of the page
+LB_KEY, SA_KEY = "lb-run-state", "sa-many-state"
+CONTROLS = "controls"  # the last unit of a recompute: the two control maps, the floor to beat
+
+
+# -- the leaderboard, one method at a time (each one batched over all digits) ----------------------
+def _leaderboard_unit(loaded: LoadedModel, n: int) -> Callable[[str, heavy.StopCheck], list[MethodScores]]:
+    split = test_split()
+
+    def work(unit: str, should_stop: heavy.StopCheck) -> list[MethodScores]:
+        methods = () if unit == CONTROLS else (unit,)
+        config = LeaderboardConfig(methods, n=n, extras_n=min(n, 20), controls=unit == CONTROLS)
+        return run_leaderboard(loaded.model, split.images, split.labels, config, should_stop=should_stop)[1]
+
+    return work
+
+
+def recompute_leaderboard(loaded: LoadedModel, n: int, chosen: list[str], pressed: bool,
+                          show: Callable[[list[dict], str], None]) -> None:
+    """Run (on a press) and show the recompute; a run for another model is dropped."""
+    if pressed and chosen:
+        heavy.start(LB_KEY, (loaded.key, n, tuple(chosen)), [*chosen, CONTROLS])
+    run = heavy.current(LB_KEY)
+    if run is None or run.settings[0] != loaded.key:
+        st.session_state.pop(LB_KEY, None)
+        return
+    n_run = run.settings[1]
+    heavy.drive(LB_KEY, run, LEADERBOARD_BUDGET_S, _leaderboard_unit(loaded, n_run),
+                lambda u: "The two control maps" if u == CONTROLS else f"{variant_display(u)} on {n_run} digits")
+    results = [r for unit in run.units if isinstance(run.done.get(unit), list) for r in run.done[unit]]
+    for unit in run.units:
+        if isinstance(run.done.get(unit), heavy.Failed):
+            st.error(f"{variant_display(unit)} failed: {plain(run.done[unit].error)}")
+    for r in results:
+        if r.error:
+            st.error(f"{variant_display(r.method)} failed: {plain(r.error)}")
+    scored = [r for r in results if r.cut != "core" and not r.error]
+    cut = [variant_display(u) if u != CONTROLS else "the control maps" for u in run.remaining] \
+        + [variant_display(r.method) for r in results if r.cut == "core"]
+    heavy.report(run, "the table", cut, LEADERBOARD_BUDGET_S)
+    no_extras = [variant_display(r.method) for r in results if r.cut == "extras"]
+    if no_extras:
+        st.caption("Max-sensitivity, ROAD and seed stability were not computed for " + ", ".join(no_extras) + ".")
+    if not scored:
+        return
+    if run.view is None or run.view[0] != len(scored):  # the summary of what is finished, once
+        run.view = (len(scored), summarise([r.method for r in scored], {r.method: r.scores for r in scored}))
+    st.caption(f"Recomputed on {n_run} digits for the active model"
+               + (f" in {run.seconds:.0f} s." if run.reason is None else " (part of the request)."))
+    show(run.view[1], "lb-own")
+
+
+# -- sanity checks over many digits, one method at a time ------------------------------------------
+@st.cache_data(show_spinner=False, max_entries=64)
+def _cascade_many(model_key: str, method: str, independent: bool, n: int, _model: MLP,
+                  _should_stop: ShouldStop | None = None) -> CascadeSummary:
+    from explain.sanity import cascade_many
+
+    out = cascade_many(_model, test_split().images[:n], method, independent=independent, should_stop=_should_stop)
+    if out.cut:
+        raise Stopped(out)  # a cut summary must not be cached as the answer
+    return out
+
+
+def sanity_over_digits(loaded: LoadedModel, methods: list[str], independent: bool, n: int
+                       ) -> dict[str, CascadeSummary]:
+    """The randomisation checks over the first n test digits for each method (cached per method),
+    under a budget with a Cancel button; what was cut is said, what finished returned."""
+    settings = (loaded.key, tuple(methods), independent, n)
+    run = heavy.current(SA_KEY, settings)
+    if run is None or (run.reason and st.button("Compute the rest", key="sa-many-again", icon=":material/replay:")):
+        run = heavy.start(SA_KEY, settings, methods)
+    heavy.drive(SA_KEY, run, SANITY_BUDGET_S,
+                lambda m, stop: _cascade_many(loaded.key, m, independent, n, loaded.model, stop.deadline),
+                lambda m: f"Sanity checks of {variant_display(m)} over {n} digits")
+    done = {m: s for m, s in run.done.items() if isinstance(s, CascadeSummary) and len(s.steps)}
+    cut = [variant_display(m) for m in run.remaining] \
+        + [f"{variant_display(m)} ({', '.join(s.cut)} randomised)" for m, s in run.done.items()
+           if isinstance(s, CascadeSummary) and s.cut]
+    heavy.report(run, "the chart", cut, SANITY_BUDGET_S)
+    return done
