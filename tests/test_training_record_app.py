@@ -1,0 +1,66 @@
+"""The Map page's "Across training" section (AppTest): the slider walks the record, Play steps through it."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from explain.training_record import TrainingRecorder
+from model.checkpoint import load_checkpoint
+from model.paths import bundled_checkpoint
+from model.train import TrainConfig, train
+
+ENTRY = str(Path(__file__).resolve().parents[1] / "app" / "streamlit_app.py")
+
+
+@pytest.fixture(scope="module")
+def small_record():
+    recorder = TrainingRecorder(background_n=200)
+    train(TrainConfig(hidden=(32, 16), epochs=2, train_size=1000), on_epoch=recorder)
+    return recorder.finish()
+
+
+def _map_page(state: dict | None = None) -> AppTest:
+    at = AppTest.from_file(ENTRY, default_timeout=240)
+    at.run()
+    at.switch_page("app_pages/map.py")
+    for k, v in (state or {}).items():
+        at.session_state[k] = v
+    at.run()
+    assert not at.exception, [e.value for e in at.exception]
+    return at
+
+
+def _metric(at: AppTest, label: str) -> str:
+    return next(m.value for m in at.metric if m.label == label)
+
+
+def test_across_training_walks_a_session_record(small_record):
+    from app.state import weights_digest
+
+    key = weights_digest(load_checkpoint(bundled_checkpoint())[0].eval())
+    at = _map_page({"training_records": {key: small_record}})  # as if the active model were trained here
+    assert any(h.value == "Across training" for h in at.header)
+    assert any("recorded during this session's training run" in c.value for c in at.caption)
+    slider = at.select_slider(key="map-rec-epoch")
+    assert slider.value == 2 and list(slider.options) == ["0", "1", "2"]
+    final = _metric(at, "Test accuracy")
+    assert final == f"{small_record.test_accuracy[-1]:.2%}"
+    slider.set_value(0).run()
+    assert not at.exception
+    assert _metric(at, "Test accuracy") == f"{small_record.test_accuracy[0]:.2%}"
+    at.radio(key="map-rec-method").set_value("deeplift").run()
+    assert any(m.label.startswith("DeepLift: ρ") for m in at.metric)
+    at.button(key="map-rec-play").click().run()  # from epoch 0: playing, the Pause button replaces Play
+    assert not at.exception and at.session_state["map-rec-playing"] is True
+    assert [b.key for b in at.button if b.key and b.key.startswith("map-rec-")] == ["map-rec-pause"]
+
+
+def test_across_training_uses_the_shipped_record_for_the_bundled_model():
+    at = _map_page()
+    assert any("shipped with the bundled model" in c.value for c in at.caption)
+    meta = load_checkpoint(bundled_checkpoint())[1]
+    assert at.select_slider(key="map-rec-epoch").value == meta.epochs  # opens at the last epoch
+    assert _metric(at, "Test accuracy") == f"{meta.test_accuracy:.2%}"
