@@ -148,3 +148,21 @@ def test_shipped_record_belongs_to_the_bundled_weights():
     for i, name in enumerate(rec.methods):
         expected = explain_batch(model, x, name, [int(t) for t in rec.targets[-1]]).values
         np.testing.assert_allclose(rec.maps[i, -1], expected, rtol=1e-5, atol=1e-6)
+
+
+def test_seed_spread_mean_and_std_across_models():
+    from explain.seed_spread import seed_spread
+
+    models = [train(TrainConfig(hidden=(16,), epochs=1, train_size=500, seed=s)).model for s in range(3)]
+    x = load_mnist(train=False).images[0]
+    spread = seed_spread(models, x, "saliency", target=7)
+    maps = np.stack([explain_batch(m, x[None], "saliency", [7]).values[0] for m in models])
+    np.testing.assert_allclose(spread.maps, maps)
+    np.testing.assert_allclose(spread.mean, maps.mean(axis=0))
+    np.testing.assert_allclose(spread.std, maps.std(axis=0))
+    assert spread.target == 7 and spread.std.max() > 0  # different seeds, different maps
+    same = seed_spread([models[0], models[0]], x, "saliency")
+    assert same.std.max() == 0 and same.relative_spread == 0  # one model twice: no spread at all
+    assert same.target == int(same.predictions[0])
+    with pytest.raises(ValueError, match="at least 2 models"):
+        seed_spread(models[:1], x, "saliency")

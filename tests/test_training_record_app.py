@@ -64,3 +64,42 @@ def test_across_training_uses_the_shipped_record_for_the_bundled_model():
     meta = load_checkpoint(bundled_checkpoint())[1]
     assert at.select_slider(key="map-rec-epoch").value == meta.epochs  # opens at the last epoch
     assert _metric(at, "Test accuracy") == f"{meta.test_accuracy:.2%}"
+
+
+@pytest.mark.browser
+@pytest.mark.skipif(not Path("/usr/bin/chromium").exists(), reason="Debian chromium not installed")
+def test_across_training_opens_clean_in_chromium():
+    from playwright.sync_api import sync_playwright
+
+    from tests.browser import CHROMIUM, CHROMIUM_ARGS, ROOT, streamlit_server
+
+    out = ROOT / "test-artifacts"
+    with streamlit_server() as url, sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True)
+        page = browser.new_page(viewport={"width": 1500, "height": 1100})
+        page.goto(f"{url}/map?layer=hidden2&proj=pca&index=8")
+        section = page.get_by_role("heading", name="Across training")
+        section.wait_for(timeout=180_000)
+        section.scroll_into_view_if_needed()
+        page.get_by_text("How close each method's maps are").wait_for(timeout=120_000)
+        page.wait_for_timeout(1500)
+        box = section.bounding_box()
+        page.screenshot(path=str(out / "map_across_training.png"), full_page=True,
+                        clip={"x": 0, "y": box["y"] - 10, "width": 1500, "height": 1350})
+        assert page.locator('[data-testid="stException"]').count() == 0
+        page.get_by_role("button", name="Play").click()  # starts from epoch 0 and steps on its own
+        page.get_by_text("after epoch 2", exact=False).first.wait_for(timeout=30_000)
+        assert page.locator('[data-testid="stException"]').count() == 0
+        browser.close()
+
+
+def test_across_seeds_shows_mean_and_std_of_a_finished_job():
+    from model.jobs import TrainJob
+
+    configs = [TrainConfig(hidden=(128, 64), epochs=1, train_size=300, seed=s) for s in range(2)]
+    job = TrainJob(configs[0], more=(configs[1],))
+    job.results = [train(c) for c in configs]  # as if the background job had finished
+    at = _map_page({"map-seed-job": job, "map-source": "test"})
+    assert any(h.value == "Across training seeds" for h in at.header)
+    assert any(m.label.startswith("Mean std") for m in at.metric)
+    assert not at.exception

@@ -7,6 +7,7 @@ import streamlit as st
 from app.figures import thumbnails_figure
 from app.figures_map import COLOUR_MODES, MapPoints, goals_mosaic, map_figure, selected_indices
 from app.inputs import pick_input, query_value
+from app.map_seeds import across_seeds
 from app.map_training import across_training
 from app.map_state import (
     neuron_goals,
@@ -168,6 +169,7 @@ else:
                    key="map-px", config={"displayModeBar": False})
 
 across_training(loaded)
+across_seeds(loaded, current)
 
 st.header("What each neuron wants")
 glayers = goal_layers(model)
