@@ -30,7 +30,8 @@ FRAME_S = 1.2
 
 @st.cache_resource(show_spinner=False)
 def shipped_record() -> tuple[TrainingRecord, dict[str, Any]] | None:
-    """The bundled model's training record, if present and made for this very checkpoint."""
+    """The bundled model's training record, if present and made against this very checkpoint: either
+    its run ended at these weights bit for bit, or it is a run of the same recipe (said on the page)."""
     from explain.map_cli import file_sha256
     from model.paths import bundled_checkpoint
 
@@ -39,9 +40,15 @@ def shipped_record() -> tuple[TrainingRecord, dict[str, Any]] | None:
     if not path.exists() or not meta_path.exists():
         return None
     meta = json.loads(meta_path.read_text())
-    if not meta.get("bundled_weights_match") or meta.get("checkpoint_sha256") != file_sha256(bundled_checkpoint()):
-        return None  # another checkpoint's run: its last epoch would not be this model
-    return load_record(path), meta
+    if meta.get("bundled_checkpoint_sha256") != file_sha256(bundled_checkpoint()):
+        return None  # recorded against another checkpoint
+    if not (meta.get("bundled_weights_match") or meta.get("same_recipe_as_bundled")):
+        return None
+    record = load_record(path)
+    for value in vars(record).values():
+        if isinstance(value, np.ndarray):
+            value.setflags(write=False)  # shared by every session: nobody may edit it in place
+    return record, meta
 
 
 def remember_record(model_key: str, record: TrainingRecord) -> None:
@@ -49,14 +56,21 @@ def remember_record(model_key: str, record: TrainingRecord) -> None:
     st.session_state.setdefault(RECORDS_KEY, {})[model_key] = record
 
 
-def record_for(loaded: LoadedModel) -> tuple[TrainingRecord, str] | None:
+def record_for(loaded: LoadedModel) -> tuple[TrainingRecord, str, str | None] | None:
+    """(record, where it comes from, a warning or None) for the active model, if it has one."""
     own = st.session_state.get(RECORDS_KEY, {}).get(loaded.key)
     if own is not None:
-        return own, "recorded during this session's training run"
+        return own, "recorded during this session's training run", None
     if loaded.key == bundled_model().key:
         shipped = shipped_record()
         if shipped is not None:
-            return shipped[0], f"shipped with the bundled model (`{shipped[1].get('command', '?')}`)"
+            meta = shipped[1]
+            warning = None if meta.get("bundled_weights_match") else (
+                f"This record is a re-run of the bundled model's recipe (same seed and settings) that did not end at "
+                f"the shipped weights bit for bit: it reached {meta.get('test_accuracy', 0):.2%} test accuracy, the "
+                f"shipped model {meta.get('bundled_test_accuracy') or 0:.2%}. Its epochs show how this recipe learns, "
+                "not the shipped model's own history.")
+            return shipped[0], f"shipped with the bundled model (`{meta.get('command', '?')}`)", warning
     return None
 
 
@@ -88,7 +102,9 @@ def across_training(loaded: LoadedModel) -> None:
         st.info("No training record for this model. The bundled model ships one; a model trained on the Train page "
                 "in this session brings its own (uploaded models have none).")
         return
-    record, source = found
+    record, source, warning = found
+    if warning:
+        st.warning(warning)
     epochs = [int(e) for e in record.epochs]
     st.caption(f"The first test digit of each class (and the drawing, when a run started with one) after every "
                f"epoch of training; record {source}. Maps explain each digit's true class; positions use one PCA "

@@ -210,19 +210,30 @@ def save_with_meta(recorder: TrainingRecorder, result: Any, path: Path | str, ch
     from dataclasses import asdict
 
     from explain.map_cli import file_sha256
-    from model.checkpoint import load_checkpoint
+    from model.checkpoint import CheckpointMeta, load_checkpoint
     from model.paths import bundled_checkpoint
 
     path = Path(path)
     digest = weights_sha256(result.model)
     bundled = bundled_checkpoint()
-    match = bundled.exists() and weights_sha256(load_checkpoint(bundled)[0]) == digest
+    shipped = load_checkpoint(bundled) if bundled.exists() else None
+    match = shipped is not None and weights_sha256(shipped[0]) == digest
+    mine = CheckpointMeta.for_training(result.model.config, result.config, result)
+    recipe = ("hidden", "seed", "epochs", "lr", "lr_schedule", "batch_size", "train_size")
+    same_recipe = shipped is not None and all(getattr(mine, k) == getattr(shipped[1], k) for k in recipe)
     meta = {
         "command": "python -m model.train " + shlex.join(sys.argv[1:] if argv is None else argv),
         "date": time.strftime("%Y-%m-%dT%H:%M:%S+00:00", time.gmtime()),
         "seconds": round(float(result.seconds), 1),
         "config": asdict(result.config), "test_accuracy": float(result.test_accuracy),
-        "weights_sha256": digest, "bundled_weights_match": bool(match),
+        "weights_sha256": digest,
+        # True only when this run ended at the bundled checkpoint's weights bit for bit: then every
+        # epoch here leads to the shipped model. Otherwise it is the same recipe's run, not that model's.
+        "bundled_weights_match": bool(match),
+        "bundled_weights_sha256": weights_sha256(shipped[0]) if shipped is not None else None,
+        "bundled_test_accuracy": float(shipped[1].test_accuracy) if shipped is not None else None,
+        "same_recipe_as_bundled": bool(same_recipe),
+        "bundled_checkpoint_sha256": file_sha256(bundled) if bundled.exists() else None,
         "checkpoint": "mnist_mlp.safetensors" if match else str(checkpoint),
         "checkpoint_sha256": file_sha256(bundled if match else checkpoint),
         "torch": torch.__version__, "torch_threads": torch.get_num_threads(),
