@@ -61,9 +61,18 @@ def test_across_training_walks_a_session_record(small_record):
 def test_across_training_uses_the_shipped_record_for_the_bundled_model():
     at = _map_page()
     assert any("shipped with the bundled model" in c.value for c in at.caption)
-    meta = load_checkpoint(bundled_checkpoint())[1]
-    assert at.select_slider(key="map-rec-epoch").value == meta.epochs  # opens at the last epoch
-    assert _metric(at, "Test accuracy") == f"{meta.test_accuracy:.2%}"
+    import json
+
+    from model.paths import assets_dir
+
+    ckpt = load_checkpoint(bundled_checkpoint())[1]
+    path = assets_dir() / "map" / "training_record.npz.meta.json"
+    meta = json.loads(path.read_text())
+    assert at.select_slider(key="map-rec-epoch").value == ckpt.epochs  # opens at the last epoch
+    assert _metric(at, "Test accuracy") == f"{meta['test_accuracy']:.2%}"
+    # A re-run that did not end at the shipped weights says so on the page; one that did, does not.
+    warned = any("did not end at the shipped weights" in w.value for w in at.warning)
+    assert warned != meta["bundled_weights_match"]
 
 
 @pytest.mark.browser
@@ -103,3 +112,24 @@ def test_across_seeds_shows_mean_and_std_of_a_finished_job():
     assert any(h.value == "Across training seeds" for h in at.header)
     assert any(m.label.startswith("Mean std") for m in at.metric)
     assert not at.exception
+
+
+def test_a_train_page_run_brings_its_record_to_the_map_page():
+    at = AppTest.from_file(ENTRY, default_timeout=240)
+    at.run()
+    at.switch_page("app_pages/train.py")
+    at.run()
+    at.text_input[0].set_value("32,16")
+    at.number_input[0].set_value(2)
+    next(s for s in at.selectbox if s.label == "Training digits").set_value(1000)
+    at.button[0].click().run()
+    job = at.session_state["train_job"]
+    assert job.wait(180) and job.result is not None and job.epoch_hooks[0] is not None
+    at.run()
+    assert not at.exception
+    at.switch_page("app_pages/map.py")
+    at.run()
+    assert not at.exception, [e.value for e in at.exception]
+    assert any("recorded during this session's training run" in c.value for c in at.caption)
+    assert list(at.select_slider(key="map-rec-epoch").options) == ["0", "1", "2"]
+    assert _metric(at, "Test accuracy") == f"{job.result.test_accuracy:.2%}"  # the kept model is the last epoch
