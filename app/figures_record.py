@@ -9,6 +9,7 @@ from app.figures_map import DIGIT_COLOURS
 
 ACCURACY_COLOUR = "#222222"
 METHOD_DASHES = ["solid", "dash", "dot", "dashdot", "longdash", "longdashdot"]
+METHOD_COLOURS = ["#1f77b4", "#d62728", "#2ca02c", "#9467bd", "#ff7f0e", "#8c564b"]  # distinct hues
 
 
 def training_agreement_chart(epochs: np.ndarray, accuracy: np.ndarray, agreement: dict[str, np.ndarray],
@@ -22,7 +23,8 @@ def training_agreement_chart(epochs: np.ndarray, accuracy: np.ndarray, agreement
     for i, (name, rho) in enumerate(agreement.items()):
         label = displays.get(name, name)
         fig.add_scatter(x=x, y=np.asarray(rho).tolist(), name=f"{label}: ρ with final map", mode="lines+markers",
-                        line=dict(dash=METHOD_DASHES[i % len(METHOD_DASHES)], width=2),
+                        line=dict(dash=METHOD_DASHES[i % len(METHOD_DASHES)], width=2,
+                                  color=METHOD_COLOURS[i % len(METHOD_COLOURS)]),
                         hovertemplate=f"epoch %{{x}}: {label} ρ %{{y:.3f}}<extra></extra>")
     if current is not None:
         fig.add_vline(x=current, line=dict(color="#888888", width=1, dash="dot"))
@@ -56,14 +58,16 @@ def probe_positions_figure(background_xy: np.ndarray, background_labels: np.ndar
     fig.update_yaxes(title_text="PC 2", range=[y0, y1], zeroline=False)
     fig.update_layout(height=380, margin=dict(l=60, r=10, t=40, b=50), font=dict(size=12),
                       title=dict(text=f"{layer_label} after epoch {epoch}", font=dict(size=14)),
-                      legend=dict(title=dict(text="true label"), itemsizing="constant"))
+                      showlegend=False)  # colours are the Map's digit colours; every probe is labelled
     return fig
 
 
 def position_limits(background_xy: np.ndarray, probe_xy: np.ndarray, pad: float = 0.05) -> tuple[float, ...]:
     """Axis ranges covering every epoch's points (so the frame does not jump between epochs)."""
-    pts = np.concatenate([background_xy.reshape(-1, 2), probe_xy.reshape(-1, 2)])
-    lo, hi = np.nanpercentile(pts, 0.5, axis=0), np.nanpercentile(pts, 99.5, axis=0)
+    cloud, probes = background_xy.reshape(-1, 2), probe_xy.reshape(-1, 2)
+    # The cloud's far outliers may fall outside; every probe in every epoch stays inside.
+    lo = np.minimum(np.nanpercentile(cloud, 0.5, axis=0), np.nanmin(probes, axis=0))
+    hi = np.maximum(np.nanpercentile(cloud, 99.5, axis=0), np.nanmax(probes, axis=0))
     span = np.maximum(hi - lo, 1e-6)
     lo, hi = lo - pad * span, hi + pad * span
     return float(lo[0]), float(hi[0]), float(lo[1]), float(hi[1])

@@ -148,7 +148,8 @@ def across_training(loaded: LoadedModel) -> None:
         left.plotly_chart(attribution_mosaic(panels, shared=False, cols=6, panel_px=120), key="map-rec-maps",
                           config={"displayModeBar": False})
         left.caption(f"{displays[method]} maps after epoch {epoch}, each divided by its own largest |value| "
-                     "(true label→prediction, confidence).")
+                     "(true label→prediction, confidence). Right: the probes (stars) among 1,000 test digits, "
+                     "coloured by true label as on the map above.")
         right.plotly_chart(probe_positions_figure(record.background_xy[e], record.background_labels,
                                                   record.probe_xy[e], titles, record.probe_labels, limits,
                                                   layer_display_name(record.layer), epoch), key="map-rec-xy")

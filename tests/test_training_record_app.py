@@ -87,7 +87,7 @@ def test_across_training_opens_clean_in_chromium():
         browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True)
         page = browser.new_page(viewport={"width": 1500, "height": 1100})
         page.goto(f"{url}/map?layer=hidden2&proj=pca&index=8")
-        section = page.get_by_role("heading", name="Across training")
+        section = page.get_by_role("heading", name="Across training", exact=True)
         section.wait_for(timeout=180_000)
         section.scroll_into_view_if_needed()
         page.get_by_text("How close each method's maps are").wait_for(timeout=120_000)
