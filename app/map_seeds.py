@@ -34,7 +34,7 @@ def spread_figure(spread: SeedSpread, title: str) -> go.Figure:
                     colorbar=dict(title=dict(text="mean<br>attribution"), x=0.41, thickness=12),
                     hovertemplate="mean %{z:.4g}<extra></extra>")
     fig.add_heatmap(z=spread.std, colorscale="Viridis", zmin=0, zmax=float(spread.std.max()) or 1.0, row=1, col=2,
-                    colorbar=dict(title=dict(text="std"), thickness=12), hovertemplate="std %{z:.4g}<extra></extra>")
+                    colorbar=dict(title=dict(text="std of<br>attribution"), thickness=12), hovertemplate="std %{z:.4g}<extra></extra>")
     fig.update_yaxes(autorange="reversed", visible=False, scaleanchor="x")
     fig.update_yaxes(scaleanchor="x2", row=1, col=2)
     fig.update_xaxes(visible=False)
