@@ -13,6 +13,7 @@ import threading
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
+from typing import Any
 
 import torch
 
@@ -65,6 +66,10 @@ class TrainJob:
     end_reason: str | None = None  # "finished", "stopped", "budget" or "owner gone"
     started: float = 0.0
     on_done: Callable[[], None] | None = None  # e.g. release a server-wide training slot
+    # A fresh per-epoch callback for each run (e.g. explain.training_record.TrainingRecorder), kept in
+    # `epoch_hooks` beside `results` so the owner can read what it recorded.
+    on_epoch_factory: Callable[[TrainConfig], Callable[[int, Any], None]] | None = None
+    epoch_hooks: list[Callable[[int, Any], None] | None] = field(default_factory=list)
     _stop: threading.Event = field(default_factory=threading.Event)
     _lock: threading.Lock = field(default_factory=threading.Lock)
     _thread: threading.Thread | None = None
@@ -136,8 +141,10 @@ class TrainJob:
                     break
                 with self._lock:
                     self.events = []
+                hook = self.on_epoch_factory(config) if self.on_epoch_factory is not None else None
+                self.epoch_hooks.append(hook)
                 self.results.append(train(config, self.train_split, self.test_split, on_progress=self._record,
-                                          should_stop=self._should_stop, report_every=50))
+                                          should_stop=self._should_stop, report_every=50, on_epoch=hook))
                 if self.results[-1].stopped:
                     break
             if self.end_reason is None:

@@ -32,6 +32,9 @@ RESULTS: dict[str, str] = {
     "leaderboard/references_n1000.csv": f"python -m explain.evaluate {REFERENCES}",
     "map/umap_bundled.npz": "python -m explain project --layer all --method umap --seed 0 "
                             "--out assets/map/umap_bundled.npz",
+    # Re-runs the bundled model's seeded training with recording on; its .meta.json says whether the
+    # weights came out bit for bit the bundled ones (tests/test_training_record.py requires it).
+    "map/training_record.npz": "python -m model.train --record assets/map/training_record.npz",
 }
 
 

@@ -86,8 +86,12 @@ def train(
     on_progress: Callable[[Progress], None] | None = None,
     should_stop: Callable[[], bool] | None = None,
     report_every: int = 100,
+    on_epoch: Callable[[int, MLP], None] | None = None,
 ) -> TrainResult:
-    """Train a fresh MLP. `should_stop` is polled every step; stopping keeps the best-so-far model."""
+    """Train a fresh MLP. `should_stop` is polled every step; stopping keeps the best-so-far model.
+
+    `on_epoch(epoch, model)` is called with the initial weights (epoch 0) and after every completed
+    epoch; it must only read the model (explain.training_record's recorder reads a private copy)."""
     start = time.perf_counter()
     train_split = train_split or load_mnist(train=True)
     test_split = test_split or load_mnist(train=False)
@@ -121,6 +125,8 @@ def train(
     best_state: dict[str, torch.Tensor] | None = None
     best_acc = -1.0
 
+    if on_epoch:
+        on_epoch(0, model)
     stopped = False
     for epoch in range(1, config.epochs + 1):
         model.train()
@@ -149,6 +155,8 @@ def train(
                 if complete:  # with a validation split the best epoch; without one, the last
                     if val_split is None or (acc is not None and acc > best_acc):
                         best_acc, best_state, result.best_epoch = acc, copy.deepcopy(model.state_dict()), epoch
+                    if on_epoch:
+                        on_epoch(epoch, model)
             if stopped:
                 break
         result.epochs_completed = epoch if complete else epoch - 1
@@ -191,6 +199,8 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--out", type=Path, default=None,
                    help="default: ~/.cache/digit-lens/models/<run name>.safetensors "
                         "(`make bundled-model` rewrites the shipped assets/mnist_mlp.safetensors)")
+    p.add_argument("--record", type=Path, default=None,
+                   help="also record explanations across training to this .npz (+ .meta.json beside it)")
     args = p.parse_args(argv)
     # Every argument is checked here, before a single step: a bad --out used to surface after the run.
     try:
@@ -202,6 +212,15 @@ def main(argv: list[str] | None = None) -> int:
         out = cli.check_output_file(args.out or user_models_dir() / f"{run_name(config)}.safetensors")
     except ValueError as exc:
         cli.fail(str(exc))
+    recorder = None
+    if args.record is not None:
+        from explain.training_record import TrainingRecorder, check_record_path
+
+        try:
+            check_record_path(args.record)
+        except ValueError as exc:
+            cli.fail(str(exc))
+        recorder = TrainingRecorder()
 
     from tqdm import tqdm
 
@@ -217,7 +236,7 @@ def main(argv: list[str] | None = None) -> int:
         bar.set_postfix(post)
         bar.refresh()
 
-    result = train(config, on_progress=show)
+    result = train(config, on_progress=show, on_epoch=recorder)
     bar.close()
     meta = CheckpointMeta.for_training(result.model.config, config, result)
     try:
@@ -225,6 +244,14 @@ def main(argv: list[str] | None = None) -> int:
     except (ValueError, OSError) as exc:
         cli.fail(f"could not write {out}: {exc}")
     print(f"test accuracy {result.test_accuracy:.4f} in {result.seconds:.1f} s → {out}")
+    if recorder is not None:
+        from explain.training_record import save_with_meta
+
+        try:
+            save_with_meta(recorder, result, args.record, out, argv)
+        except (ValueError, OSError) as exc:
+            cli.fail(f"could not write {args.record}: {exc}")
+        print(f"training record → {args.record}")
     print(asdict(meta))
     return 0
 

@@ -7,6 +7,8 @@ import streamlit as st
 from app.figures import thumbnails_figure
 from app.figures_map import COLOUR_MODES, MapPoints, goals_mosaic, map_figure, selected_indices
 from app.inputs import pick_input, query_value
+from app.map_seeds import across_seeds
+from app.map_training import across_training
 from app.map_state import (
     neuron_goals,
     pca,
@@ -165,6 +167,9 @@ else:
     b.plotly_chart(thumbnails_figure(train.images[px.indices].numpy(),
                                      [f"{lab} · {d:.3f}" for lab, d in zip(px.labels, px.distances)], cols=6),
                    key="map-px", config={"displayModeBar": False})
+
+across_training(loaded)
+across_seeds(loaded, current)
 
 st.header("What each neuron wants")
 glayers = goal_layers(model)

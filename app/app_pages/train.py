@@ -5,6 +5,7 @@ from __future__ import annotations
 import streamlit as st
 
 from app.figures_train import cell_from_selection, clickable_confusion, training_curves
+from app.map_training import keep_record, recorder_factory
 from app.state import (
     MAX_TRAINING_JOBS,
     active_model,
@@ -79,7 +80,7 @@ if start:
             st.error(f"Cannot train with these settings: {plain(exc)}")
         else:
             new = TrainJob(configs[0], more=tuple(configs[1:]), budget_s=LIMITS.budget_s,
-                           alive=session_alive_check())
+                           alive=session_alive_check(), on_epoch_factory=recorder_factory())
             slots = training_slots()
             if not slots.try_start(new):
                 st.warning(f"{MAX_TRAINING_JOBS} training jobs are already running on this server. A slot frees "
@@ -134,9 +135,12 @@ if job is not None and not job.running:
     elif job.results:
         if st.session_state.get("train_added") is not job:  # once per job, even if later evicted
             st.session_state["train_added"] = job
-            for r in job.results:
-                add_model(make_loaded(f"trained {r.model.config.name} seed {r.config.seed}", r.model,
-                                      CheckpointMeta.for_training(r.model.config, r.config, r)))
+            for r, hook in zip(job.results, job.epoch_hooks):
+                trained = make_loaded(f"trained {r.model.config.name} seed {r.config.seed}", r.model,
+                                      CheckpointMeta.for_training(r.model.config, r.config, r))
+                add_model(trained)
+                keep_record(trained.key, hook)  # for the Map page's "Across training"
+
             st.rerun()  # so the sidebar's model switcher shows them too
         r = job.result
         name = f"trained {r.model.config.name} seed {r.config.seed}"

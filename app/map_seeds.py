@@ -1,0 +1,98 @@
+"""The Map page's "Across training seeds" section: a few small models that differ only in seed, trained
+as ONE background job under the server's training limits, and for the current input a method's
+per-pixel mean and standard deviation across them. The models stay in this section (they are not added
+to the session's model list, so they do not count against its cap)."""
+
+from __future__ import annotations
+
+import plotly.graph_objects as go
+import streamlit as st
+from plotly.subplots import make_subplots
+
+from app.figures import DIVERGING, symmetric_limit
+from app.inputs import CurrentInput
+from app.state import LoadedModel, session_alive_check, training_slots
+from explain.registry import fast_methods, get_method
+from explain.seed_spread import SeedSpread, seed_spread
+from model.jobs import JobLimits, TrainJob
+from model.train import TrainConfig
+
+JOB_KEY = "map-seed-job"
+SEEDS, EPOCHS, DIGITS = 3, 2, 5_000  # small by default: about a minute for all three on 2 cores
+
+
+def seed_configs(hidden: tuple[int, ...], seeds: int = SEEDS) -> list[TrainConfig]:
+    return [TrainConfig(hidden=hidden, epochs=EPOCHS, train_size=DIGITS, seed=s) for s in range(seeds)]
+
+
+def spread_figure(spread: SeedSpread, title: str) -> go.Figure:
+    """Mean (diverging, centred at zero) and standard deviation (sequential, from zero) side by side."""
+    fig = make_subplots(1, 2, subplot_titles=("mean over seeds", "standard deviation over seeds"),
+                        horizontal_spacing=0.18)
+    lim = symmetric_limit([spread.mean])
+    fig.add_heatmap(z=spread.mean, colorscale=DIVERGING, zmin=-lim, zmax=lim, zmid=0, row=1, col=1,
+                    colorbar=dict(title=dict(text="mean<br>attribution"), x=0.41, thickness=12),
+                    hovertemplate="mean %{z:.4g}<extra></extra>")
+    fig.add_heatmap(z=spread.std, colorscale="Viridis", zmin=0, zmax=float(spread.std.max()) or 1.0, row=1, col=2,
+                    colorbar=dict(title=dict(text="std of<br>attribution"), thickness=12), hovertemplate="std %{z:.4g}<extra></extra>")
+    fig.update_yaxes(autorange="reversed", visible=False, scaleanchor="x")
+    fig.update_yaxes(scaleanchor="x2", row=1, col=2)
+    fig.update_xaxes(visible=False)
+    fig.update_layout(height=330, margin=dict(l=4, r=4, t=60, b=4), font=dict(size=12),
+                      title=dict(text=title, font=dict(size=14)))
+    return fig
+
+
+def across_seeds(loaded: LoadedModel, current: CurrentInput | None) -> None:
+    st.header("Across training seeds")
+    hidden = loaded.model.config.hidden
+    st.caption(f"{SEEDS} models shaped like the active one ({loaded.model.config.name}) that differ only in their "
+               f"seed ({EPOCHS} epochs on {DIGITS:,} training digits each, one background job). Where the maps "
+               "agree the explanation comes from the data; where they differ, from the luck of the initialisation.")
+    job: TrainJob | None = st.session_state.get(JOB_KEY)
+    if job is not None and job.config.hidden != hidden:
+        job = None  # trained for another architecture: offer a new run
+    if job is None or (not job.running and not job.results):
+        if job is not None and job.error:
+            st.warning(f"The last run failed: {job.error}")
+        if st.button(f"Train {SEEDS} seeds in the background", icon=":material/play_arrow:", key="map-seed-start"):
+            configs = seed_configs(hidden)
+            JobLimits().check(configs)
+            new = TrainJob(configs[0], more=tuple(configs[1:]), alive=session_alive_check())
+            if training_slots().try_start(new):
+                st.session_state[JOB_KEY] = new
+                st.rerun()
+            st.warning("Every training slot on this server is busy; try again in a few minutes.")
+        return
+    if job.running:
+        @st.fragment(run_every=1.0)
+        def progress() -> None:
+            live: TrainJob = st.session_state[JOB_KEY]
+            if not live.running:
+                st.rerun(scope="app")
+            st.progress(min(len(live.results) / len(live.configs), 1.0),
+                        text=f"seed {live.run_index + 1} of {len(live.configs)}…")
+            if st.button("Stop", icon=":material/stop:", key="map-seed-stop"):
+                live.stop()
+
+        progress()
+        return
+    models = [r.model for r in job.results]
+    if len(models) < 2:
+        st.info("Fewer than two seeds finished; train again to compare them.")
+        return
+    if current is None:
+        st.info("Choose an input above to compare its maps across the seeds.")
+        return
+    names = fast_methods()
+    method = st.radio("Method", names, format_func=lambda m: get_method(m).display, horizontal=True,
+                      key="map-seed-method")
+    with st.spinner("Explaining the input with every seed's model…"):
+        spread = seed_spread(models, current.x, method)
+    preds = ", ".join(str(int(p)) for p in spread.predictions)
+    st.plotly_chart(spread_figure(spread, f"{get_method(method).display} for class {spread.target} over "
+                                          f"{len(models)} seeds (predictions: {preds})"), key="map-seed-fig")
+    st.metric("Mean std ÷ mean |mean|", f"{spread.relative_spread:.2f}",
+              help="0 when every seed draws the same map; around 1 or more when the seed decides as much as the data.")
+    acc = [f"{r.config.seed}: {r.test_accuracy:.1%}" for r in job.results]
+    st.caption("Test accuracy per seed: " + " · ".join(acc) + ".")

@@ -1,0 +1,181 @@
+"""The Map page's "Across training" section: the recorded epochs of the active model's training run.
+
+The bundled model's record ships in assets/ (made by re-running its seeded training with recording on;
+used only while its meta names this very checkpoint). A model trained on the Train page in this
+session brings the record its own run made; other models (uploaded ones) have none.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import numpy as np
+import streamlit as st
+
+from app.figures_record import position_limits, probe_positions_figure, training_agreement_chart
+from app.mosaic import attribution_mosaic
+from app.state import LoadedModel, bundled_model
+from explain.projection import layer_display_name
+from explain.record_stats import rank_agreement_with_final
+from explain.registry import get_method
+from explain.training_record import NO_INDEX, TrainingRecord, load_record
+from model.paths import assets_dir
+
+SHIPPED_RECORD = "map/training_record.npz"
+RECORDS_KEY = "training_records"  # session state: {model key: TrainingRecord} for models trained here
+PLAY_KEY, EPOCH_KEY, METHOD_KEY = "map-rec-playing", "map-rec-epoch", "map-rec-method"
+FRAME_S = 1.2
+
+
+@st.cache_resource(show_spinner=False)
+def shipped_record() -> tuple[TrainingRecord, dict[str, Any]] | None:
+    """The bundled model's training record, if present and made against this very checkpoint: either
+    its run ended at these weights bit for bit, or it is a run of the same recipe (said on the page)."""
+    from explain.map_cli import file_sha256
+    from model.paths import bundled_checkpoint
+
+    path = assets_dir() / SHIPPED_RECORD
+    meta_path = path.with_name(path.name + ".meta.json")
+    if not path.exists() or not meta_path.exists():
+        return None
+    meta = json.loads(meta_path.read_text())
+    if meta.get("bundled_checkpoint_sha256") != file_sha256(bundled_checkpoint()):
+        return None  # recorded against another checkpoint
+    if not (meta.get("bundled_weights_match") or meta.get("same_recipe_as_bundled")):
+        return None
+    record = load_record(path)
+    for value in vars(record).values():
+        if isinstance(value, np.ndarray):
+            value.setflags(write=False)  # shared by every session: nobody may edit it in place
+    return record, meta
+
+
+def remember_record(model_key: str, record: TrainingRecord) -> None:
+    """Keep a Train-page run's record for the model it produced (this session only)."""
+    st.session_state.setdefault(RECORDS_KEY, {})[model_key] = record
+
+
+def record_for(loaded: LoadedModel) -> tuple[TrainingRecord, str, str | None] | None:
+    """(record, where it comes from, a warning or None) for the active model, if it has one."""
+    own = st.session_state.get(RECORDS_KEY, {}).get(loaded.key)
+    if own is not None:
+        return own, "recorded during this session's training run", None
+    if loaded.key == bundled_model().key:
+        shipped = shipped_record()
+        if shipped is not None:
+            meta = shipped[1]
+            warning = None if meta.get("bundled_weights_match") else (
+                f"This record is a re-run of the bundled model's recipe (same seed and settings) that did not end at "
+                f"the shipped weights bit for bit: it reached {meta.get('test_accuracy', 0):.2%} test accuracy, the "
+                f"shipped model {meta.get('bundled_test_accuracy') or 0:.2%}. Its epochs show how this recipe learns, "
+                "not the shipped model's own history.")
+            return shipped[0], f"shipped with the bundled model (`{meta.get('command', '?')}`)", warning
+    return None
+
+
+@st.cache_data(show_spinner=False, max_entries=16)
+def _agreement(_record: TrainingRecord, key: str) -> dict[str, np.ndarray]:
+    return rank_agreement_with_final(_record)
+
+
+def probe_titles(record: TrainingRecord, e: int) -> list[str]:
+    pred, conf = record.predictions[e], record.probs[e].max(axis=1)
+    return [f"{'drawing' if lab == NO_INDEX else lab}→{p} ({c:.0%})"
+            for lab, p, c in zip(record.probe_labels, pred, conf, strict=True)]
+
+
+def _step() -> None:
+    """Advance one epoch while playing; stop at the last one."""
+    epochs = st.session_state.get("map-rec-epochs", [])
+    now = st.session_state.get(EPOCH_KEY)
+    if not epochs or now not in epochs or now == epochs[-1]:
+        st.session_state[PLAY_KEY] = False
+        return
+    st.session_state[EPOCH_KEY] = epochs[epochs.index(now) + 1]
+
+
+def across_training(loaded: LoadedModel) -> None:
+    st.header("Across training")
+    found = record_for(loaded)
+    if found is None:
+        st.info("No training record for this model. The bundled model ships one; a model trained on the Train page "
+                "in this session brings its own (uploaded models have none).")
+        return
+    record, source, warning = found
+    if warning:
+        st.warning(warning)
+    epochs = [int(e) for e in record.epochs]
+    st.caption(f"The first test digit of each class (and the drawing, when a run started with one) after every "
+               f"epoch of training; record {source}. Maps explain each digit's true class; positions use one PCA "
+               f"basis, the final model's {layer_display_name(record.layer)} over the 10,000 test digits.")
+    key = f"{loaded.key}:{record.maps.shape}"
+    agreement = _agreement(record, key)
+    displays = {m: get_method(m).display for m in record.methods}
+    limits = position_limits(record.background_xy, record.probe_xy)
+    if st.session_state.get("map-rec-for") != key:  # a new record: start at its last epoch, not playing
+        st.session_state.update({"map-rec-for": key, EPOCH_KEY: epochs[-1], PLAY_KEY: False})
+    st.session_state["map-rec-epochs"] = epochs
+    playing = bool(st.session_state.get(PLAY_KEY))
+
+    @st.fragment(run_every=FRAME_S if playing else None)
+    def frames() -> None:
+        if st.session_state.get(PLAY_KEY):
+            _step()
+            if not st.session_state[PLAY_KEY]:
+                st.rerun(scope="app")  # the last epoch: redefine the fragment without its timer
+        c1, c2, c3 = st.columns([1, 4, 3])
+        if st.session_state.get(PLAY_KEY):
+            if c1.button("Pause", icon=":material/pause:", key="map-rec-pause"):
+                st.session_state[PLAY_KEY] = False
+                st.rerun(scope="app")
+        elif c1.button("Play", icon=":material/play_arrow:", key="map-rec-play"):
+            if st.session_state[EPOCH_KEY] == epochs[-1]:
+                st.session_state[EPOCH_KEY] = epochs[0]
+            st.session_state[PLAY_KEY] = True
+            st.rerun(scope="app")
+        epoch = c2.select_slider("Epoch", epochs, key=EPOCH_KEY)
+        method = c3.radio("Method", list(record.methods), format_func=displays.get, horizontal=True, key=METHOD_KEY)
+        e = epochs.index(epoch)
+        m1, m2 = st.columns(2)
+        m1.metric("Test accuracy", f"{record.test_accuracy[e]:.2%}")
+        m2.metric(f"{displays[method]}: ρ with final map", f"{agreement[method][e]:.3f}",
+                  help="Spearman rank correlation of each probe's map with its map after the last epoch, "
+                       "mean over the probes.")
+        titles = probe_titles(record, e)
+        left, right = st.columns([3, 2])
+        panels = [(t, record.maps[record.methods.index(method), e, i]) for i, t in enumerate(titles)]
+        left.plotly_chart(attribution_mosaic(panels, shared=False, cols=6, panel_px=120), key="map-rec-maps",
+                          config={"displayModeBar": False})
+        left.caption(f"{displays[method]} maps after epoch {epoch}, each divided by its own largest |value| "
+                     "(true label→prediction, confidence). Right: the probes (stars) among 1,000 test digits, "
+                     "coloured by true label as on the map above.")
+        right.plotly_chart(probe_positions_figure(record.background_xy[e], record.background_labels,
+                                                  record.probe_xy[e], titles, record.probe_labels, limits,
+                                                  layer_display_name(record.layer), epoch), key="map-rec-xy")
+        st.plotly_chart(training_agreement_chart(record.epochs, record.test_accuracy, agreement, displays, epoch),
+                        key="map-rec-chart")
+
+    frames()
+
+
+def recorder_factory():
+    """For the Train page's job: a recorder per run, probing the session's current drawing too."""
+    from app.inputs import get_current
+    from app.state import test_split
+    from explain.training_record import TrainingRecorder, default_probes
+
+    current = get_current()
+    extra = current.x if current is not None and current.source != "test" else None
+    probes = default_probes(test_split(), extra)
+    return lambda config: TrainingRecorder(probes, test=test_split(), seed=config.seed)
+
+
+def keep_record(model_key: str, hook: Any) -> None:
+    """After a Train-page run: finish its recorder (if it recorded anything) and keep the record."""
+    try:
+        record = hook.finish() if hook is not None else None
+    except ValueError:  # stopped before the first epoch's record: nothing to show
+        return
+    if record is not None:
+        remember_record(model_key, record)
