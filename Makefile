@@ -31,9 +31,10 @@ bench: $(STAMP)
 train: $(STAMP)
 	$(BIN)/python -m model.train
 
-# Regenerates the shipped checkpoint with the seed's recipe (all 60,000 digits, final weights).
+# Regenerates the shipped checkpoint with the seed's recipe (all 60,000 digits, final weights) and, from
+# the same run, the record of its explanations across epochs (the Map page's "Across training").
 bundled-model: $(STAMP)
-	$(BIN)/python -m model.train --out assets/mnist_mlp.safetensors
+	$(BIN)/python -m model.train --out assets/mnist_mlp.safetensors --record assets/map/training_record.npz
 
 # Every shipped result (model card, leaderboards, UMAP map, README blocks) from the bundled model,
 # then assets/manifest.json (commands and digests; model/manifest.py lists them once).

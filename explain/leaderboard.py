@@ -182,13 +182,11 @@ def extra_scores(model: nn.Module, x_all: torch.Tensor, extra_pos: np.ndarray, v
 
 def _core_job(job: tuple) -> MethodScores:
     model, x_all, variant, config = job
-    torch.set_num_threads(1)  # two processes × one thread: the Python-bound library loops use both cores
     return core_scores(model, x_all, variant, config)
 
 
 def _extras_job(job: tuple) -> tuple[str, dict[str, np.ndarray], float, str | None]:
     model, x_all, extra_pos, variant, config = job
-    torch.set_num_threads(1)
     start = time.perf_counter()
     try:
         return variant, extra_scores(model, x_all, extra_pos, variant, config), time.perf_counter() - start, None
@@ -200,7 +198,9 @@ def _pool_map(fn, jobs: list, workers: int):
     """fn over jobs in `workers` processes (forked: the model and digits are not copied until written)."""
     import multiprocessing as mp
 
-    with mp.get_context("fork").Pool(workers) as pool:
+    # Each worker process × one thread: the Python-bound library loops use every core. Set in the
+    # workers only: in the calling process (the app's server) the thread count stays as it was.
+    with mp.get_context("fork").Pool(workers, initializer=torch.set_num_threads, initargs=(1,)) as pool:
         yield from pool.imap_unordered(fn, jobs)
 
 
