@@ -16,9 +16,9 @@ import numpy as np
 import streamlit as st
 
 from app.canvas_js import CSS, HTML, JS
+from app.session import DRAWING
 
 SIZE = 280  # CSS pixels of the pad, and the side of the greyscale image the server rebuilds
-STORE_KEY = "draw_drawing"  # this session's latest Drawing (outlives the widget across page switches)
 MAX_STROKE_VALUES = 40_000  # coordinates kept for redrawing the pad after a page switch
 
 _PAD = st.components.v2.component("digit_lens.drawing_pad", html=HTML, css=CSS, js=JS)
@@ -92,7 +92,7 @@ def _receive(key: str) -> None:
     if value is None:
         return
     try:
-        st.session_state[STORE_KEY] = decode(value)
+        DRAWING.set(decode(value))
         st.session_state.pop(f"{key}-error", None)
     except ValueError as exc:
         st.session_state[f"{key}-error"] = str(exc)
@@ -100,12 +100,12 @@ def _receive(key: str) -> None:
 
 def read_drawing(key: str = "pad") -> tuple[Drawing | None, str | None]:
     """This session's latest drawing, and an error message if the last update could not be read."""
-    return st.session_state.get(STORE_KEY), st.session_state.get(f"{key}-error")
+    return DRAWING.get(), st.session_state.get(f"{key}-error")
 
 
 def drawing_pad(key: str = "pad") -> None:
     """Mount the pad; `ack` tells the browser which update this run answered."""
-    saved: Drawing | None = st.session_state.get(STORE_KEY)
+    saved: Drawing | None = DRAWING.get()
     data = {"ack": saved.seq if saved else 0, "strokes": saved.strokes if saved else [],
             "brush": saved.brush if saved else 20}
     _PAD(key=key, data=data, default={"drawing": None}, on_drawing_change=lambda: _receive(key),

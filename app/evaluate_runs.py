@@ -10,6 +10,7 @@ import streamlit as st
 from app import heavy
 from app.state import LoadedModel, test_split
 from app.text import plain
+from app.session import LEADERBOARD_RUN, SANITY_RUN
 from explain.leaderboard import LeaderboardConfig, MethodScores, run_leaderboard, variant_display
 from explain.ranking import summarise
 from explain.sanity import CascadeSummary
@@ -18,7 +19,7 @@ from model.network import MLP
 
 LEADERBOARD_BUDGET_S = 120.0  # one press of Run: stop between methods after this, and say what was cut
 SANITY_BUDGET_S = 60.0  # the checks over many digits, per rerun of the page
-LB_KEY, SA_KEY = "lb-run-state", "sa-many-state"
+LB_KEY, SA_KEY = LEADERBOARD_RUN.key, SANITY_RUN.key  # heavy.py keeps each request under its key
 CONTROLS = "controls"  # the last unit of a recompute: the two control maps, the floor to beat
 
 
@@ -41,7 +42,7 @@ def recompute_leaderboard(loaded: LoadedModel, n: int, chosen: list[str], presse
         heavy.start(LB_KEY, (loaded.key, n, tuple(chosen)), [*chosen, CONTROLS])
     run = heavy.current(LB_KEY)
     if run is None or run.settings[0] != loaded.key:
-        st.session_state.pop(LB_KEY, None)
+        LEADERBOARD_RUN.pop()
         return
     n_run = run.settings[1]
     heavy.drive(LB_KEY, run, LEADERBOARD_BUDGET_S, _leaderboard_unit(loaded, n_run),

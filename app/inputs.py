@@ -9,11 +9,10 @@ import streamlit as st
 
 from app.state import test_split
 from app.text import plain, safe_name
+from app.session import CURRENT_INPUT, INDEX_SEEN, query_value, set_query
 from model.image_io import FORMATS, MAX_UPLOAD_BYTES, decode_upload
 from model.preprocess import preprocess
 
-KEY = "current_input"
-MAX_QUERY_VALUE = 500  # characters of a query-string value we look at
 
 
 @dataclass(frozen=True, eq=False)  # eq on numpy arrays is ambiguous; compare by source/index
@@ -26,15 +25,12 @@ class CurrentInput:
 
 
 def get_current() -> CurrentInput | None:
-    return st.session_state.get(KEY)
+    return CURRENT_INPUT.get()
 
 
 def set_current(ci: CurrentInput) -> None:
-    st.session_state[KEY] = ci
-    if ci.index is not None:
-        st.query_params["index"] = str(ci.index)  # shareable: the URL reopens this digit
-    elif "index" in st.query_params:
-        del st.query_params["index"]
+    CURRENT_INPUT.set(ci)
+    set_query("index", None if ci.index is None else str(ci.index))  # shareable: the URL reopens this digit
 
 
 def test_input(index: int) -> CurrentInput:
@@ -45,17 +41,12 @@ def test_input(index: int) -> CurrentInput:
     return CurrentInput("test", split.images[index].numpy(), f"test digit #{index} (a {label})", index, label)
 
 
-def query_value(name: str) -> str | None:
-    value = st.query_params.get(name)
-    return None if value is None else str(value)[:MAX_QUERY_VALUE]
-
-
 def input_from_query() -> None:
     """Open the test digit named by `?index=` (once per value), or say why it cannot."""
     raw = query_value("index")
-    if raw is None or st.session_state.get("_query_index_seen") == raw:
+    if raw is None or INDEX_SEEN.get() == raw:
         return
-    st.session_state["_query_index_seen"] = raw
+    INDEX_SEEN.set(raw)
     try:
         set_current(test_input(int(raw)))
     except ValueError:
@@ -85,7 +76,7 @@ def upload_input(key: str) -> CurrentInput | None:
         st.error(f"Could not use {name}: {problem}")
         current = get_current()
         if current is not None and current.source == "upload":  # never show the previous picture's analysis
-            st.session_state[KEY] = None
+            CURRENT_INPUT.set(None)
         return None
     return CurrentInput("upload", steps.centred, f"upload {name}")
 

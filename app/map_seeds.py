@@ -12,12 +12,12 @@ from plotly.subplots import make_subplots
 from app.figures import DIVERGING, symmetric_limit
 from app.inputs import CurrentInput
 from app.state import LoadedModel, session_alive_check, training_slots
+from app.session import SEED_JOB
 from explain.registry import fast_methods, get_method
 from explain.seed_spread import SeedSpread, seed_spread
 from model.jobs import JobLimits, TrainJob
 from model.train import TrainConfig
 
-JOB_KEY = "map-seed-job"
 SEEDS, EPOCHS, DIGITS = 3, 2, 5_000  # small by default: about a minute for all three on 2 cores
 
 
@@ -49,7 +49,7 @@ def across_seeds(loaded: LoadedModel, current: CurrentInput | None) -> None:
     st.caption(f"{SEEDS} models shaped like the active one ({loaded.model.config.name}) that differ only in their "
                f"seed ({EPOCHS} epochs on {DIGITS:,} training digits each, one background job). Where the maps "
                "agree the explanation comes from the data; where they differ, from the luck of the initialisation.")
-    job: TrainJob | None = st.session_state.get(JOB_KEY)
+    job: TrainJob | None = SEED_JOB.get()
     if job is not None and job.config.hidden != hidden:
         job = None  # trained for another architecture: offer a new run
     if job is None or (not job.running and not job.results):
@@ -60,14 +60,14 @@ def across_seeds(loaded: LoadedModel, current: CurrentInput | None) -> None:
             JobLimits().check(configs)
             new = TrainJob(configs[0], more=tuple(configs[1:]), alive=session_alive_check())
             if training_slots().try_start(new):
-                st.session_state[JOB_KEY] = new
+                SEED_JOB.set(new)
                 st.rerun()
             st.warning("Every training slot on this server is busy; try again in a few minutes.")
         return
     if job.running:
         @st.fragment(run_every=1.0)
         def progress() -> None:
-            live: TrainJob = st.session_state[JOB_KEY]
+            live: TrainJob = SEED_JOB.get()
             if not live.running:
                 st.rerun(scope="app")
             st.progress(min(len(live.results) / len(live.configs), 1.0),

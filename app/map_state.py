@@ -15,6 +15,7 @@ import numpy as np
 import streamlit as st
 
 from app.state import LoadedModel, bundled_model, test_split
+from app.session import UMAP_JOBS
 from explain.neuron_goals import NeuronGoals, maximise_units
 from explain.projection import Cancelled, PCAProjection, all_layer_features, fit_pca, fit_umap
 from model.data import load_mnist
@@ -113,11 +114,10 @@ class UMAPJob:
             self.error = f"{type(exc).__name__}: {exc}"
 
 
-JOBS_KEY = "map-umap-jobs"
 
 
 def umap_jobs() -> dict[tuple[str, str], UMAPJob]:
-    return st.session_state.setdefault(JOBS_KEY, {})
+    return UMAP_JOBS.setdefault({})
 
 
 def start_umap(loaded: LoadedModel, layer: str) -> UMAPJob:

@@ -16,6 +16,7 @@ import streamlit as st
 from app.figures_record import position_limits, probe_positions_figure, training_agreement_chart
 from app.mosaic import attribution_mosaic
 from app.state import LoadedModel, bundled_model
+from app.session import TRAINING_RECORDS
 from explain.projection import layer_display_name
 from explain.record_stats import rank_agreement_with_final
 from explain.registry import get_method
@@ -23,7 +24,6 @@ from explain.training_record import NO_INDEX, TrainingRecord, load_record
 from model.paths import assets_dir
 
 SHIPPED_RECORD = "map/training_record.npz"
-RECORDS_KEY = "training_records"  # session state: {model key: TrainingRecord} for models trained here
 PLAY_KEY, EPOCH_KEY, METHOD_KEY = "map-rec-playing", "map-rec-epoch", "map-rec-method"
 FRAME_S = 1.2
 
@@ -53,12 +53,12 @@ def shipped_record() -> tuple[TrainingRecord, dict[str, Any]] | None:
 
 def remember_record(model_key: str, record: TrainingRecord) -> None:
     """Keep a Train-page run's record for the model it produced (this session only)."""
-    st.session_state.setdefault(RECORDS_KEY, {})[model_key] = record
+    TRAINING_RECORDS.setdefault({})[model_key] = record
 
 
 def record_for(loaded: LoadedModel) -> tuple[TrainingRecord, str, str | None] | None:
     """(record, where it comes from, a warning or None) for the active model, if it has one."""
-    own = st.session_state.get(RECORDS_KEY, {}).get(loaded.key)
+    own = TRAINING_RECORDS.get({}).get(loaded.key)
     if own is not None:
         return own, "recorded during this session's training run", None
     if loaded.key == bundled_model().key:

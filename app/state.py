@@ -18,6 +18,7 @@ from typing import Any
 
 import numpy as np
 import streamlit as st
+from app.session import ACTIVE_MODEL, MODELS
 import torch
 
 from explain import Attribution, Contrast, explain
@@ -119,12 +120,11 @@ def wait_for_imports(*groups: str) -> None:
         ensure_imported(*groups)
 
 
-MODELS_KEY, ACTIVE_KEY = "models", "active_model_name"
 
 
 def session_models() -> dict[str, LoadedModel]:
     """This session's models by name: always the bundled one, plus any trained or uploaded here."""
-    models = st.session_state.setdefault(MODELS_KEY, {})
+    models = MODELS.setdefault({})
     if "bundled" not in models:
         models["bundled"] = bundled_model()
     return models
@@ -137,7 +137,7 @@ def add_model(loaded: LoadedModel, activate: bool = True) -> None:
         oldest = next(n for n in models if n != "bundled" and n != loaded.name)
         del models[oldest]
     if activate:
-        st.session_state[ACTIVE_KEY] = loaded.name
+        ACTIVE_MODEL.set(loaded.name)
 
 
 def model_switcher() -> None:
@@ -157,14 +157,14 @@ def model_switcher() -> None:
 
     chosen = st.sidebar.selectbox("Model (test accuracy)", names, index=names.index(active), format_func=label)
     if chosen != active:
-        st.session_state[ACTIVE_KEY] = chosen
+        ACTIVE_MODEL.set(chosen)
         st.rerun()
 
 
 def active_model() -> LoadedModel:
     """This session's model: the bundled one unless the user trained or uploaded another."""
     models = session_models()
-    return models.get(st.session_state.get(ACTIVE_KEY, "bundled"), models["bundled"])
+    return models.get(ACTIVE_MODEL.get("bundled"), models["bundled"])
 
 
 @st.cache_data(show_spinner="Reading every hidden unit on the 10,000 test digits…", max_entries=8)

@@ -9,7 +9,7 @@ import streamlit as st
 
 from app.figures import probability_figure
 from app.mosaic import attribution_mosaic
-from app.inputs import query_value
+from app.session import query_value, set_query
 from app.text import plain
 from app.state import digit_likeness_score, LoadedModel, all_classes_explanation, explanation, probabilities
 from explain import Attribution, Contrast, fast_methods, get_method, method_names, quick_params
@@ -84,13 +84,9 @@ def target_selector(key: str, predicted: int, allow_all: bool = True, true_label
             else {}
         cb = int(b.selectbox("and not", others, key=f"{key}-b", **mistake))
         target = Contrast(ca, cb)
-    if target is None:
-        st.query_params.pop("target", None)
-    elif isinstance(target, Contrast):
-        st.query_params["target"] = f"{target.a},{target.b}"
-    else:
-        st.query_params["target"] = str(target)
-    st.session_state[f"{key}-query"] = st.query_params.get("target")
+    set_query("target", None if target is None else
+              f"{target.a},{target.b}" if isinstance(target, Contrast) else str(target))
+    st.session_state[f"{key}-query"] = query_value("target")
     return target
 
 
@@ -112,7 +108,7 @@ def method_selector(key: str, default: list[str] | None = None, param: str = "me
     Each picker on a page owns its own `param`."""
     chosen = st.multiselect("Methods", method_names(), default=methods_from_query(default or fast_methods(), param),
                             key=f"{key}-methods", format_func=lambda n: get_method(n).display)
-    st.query_params[param] = ",".join(chosen)
+    set_query(param, ",".join(chosen))
     return chosen
 
 

@@ -8,15 +8,15 @@ from typing import Any
 import numpy as np
 import streamlit as st
 
-from app.inputs import CurrentInput, query_value
+from app.inputs import CurrentInput
 from app.state import LoadedModel, input_digest, test_split
 from app.text import plain
+from app.session import WHATIF_EDIT, WHATIF_EDITS, query_value, set_query
 from explain.attacks import Adversarial, AttackConfig, AttackCurve, accuracy_curve, attack_digit, minimal_eps
 from explain.counterfactual import Counterfactual, CounterfactualConfig, NearestDigit, counterfactual, nearest_of_class
 from explain.map_stability import StabilityConfig, StabilityRow, map_stability
 from model.data import Split, load_mnist
 
-EDIT_KEY, EDITS_KEY = "whatif-edited", "whatif-edit-count"
 
 
 @st.cache_resource(show_spinner="Loading the 60,000 training digits…")
@@ -39,7 +39,7 @@ def url_setting(key: str, name: str, default: Any, parse: Callable[[str], Any], 
 def write_url(key: str, name: str, text: Callable[[Any], str] = str) -> None:
     """Mirror a widget's value into `?name=` (and remember it, so it is not re-applied)."""
     value = text(st.session_state[key])
-    st.query_params[name] = value
+    set_query(name, value)
     st.session_state[f"{key}-query"] = value
 
 
@@ -64,7 +64,7 @@ def parse_range(lo: float, hi: float) -> Callable[[str], float]:
 # -- the working input: the session's current digit, or its pixel-edited version until reset ----
 def working_input(current: CurrentInput) -> tuple[np.ndarray, bool]:
     """(pixels, edited?) — an edit belongs to the digit it was made on."""
-    edit = st.session_state.get(EDIT_KEY)
+    edit = WHATIF_EDIT.get()
     if edit is not None and edit[0] == input_digest(current.x):
         return edit[1], True
     return current.x, False
@@ -72,11 +72,11 @@ def working_input(current: CurrentInput) -> tuple[np.ndarray, bool]:
 
 def store_edit(current: CurrentInput, pixels: np.ndarray | None) -> None:
     if pixels is None:
-        st.session_state.pop(EDIT_KEY, None)
+        WHATIF_EDIT.pop()
     else:
-        st.session_state[EDIT_KEY] = (input_digest(current.x), np.clip(pixels, 0, 1).astype(np.float32))
+        WHATIF_EDIT.set((input_digest(current.x), np.clip(pixels, 0, 1).astype(np.float32)))
     # A new chart key clears the editor's selection, so the same pixel can be clicked again.
-    st.session_state[EDITS_KEY] = st.session_state.get(EDITS_KEY, 0) + 1
+    WHATIF_EDITS.set(WHATIF_EDITS.get(0) + 1)
 
 
 # -- cached computations (keys: model digest, input digest, settings) ------------------------------

@@ -16,11 +16,12 @@ from app.figures_whatif import accuracy_curves_figure, min_eps_histogram
 from app.state import LoadedModel
 from app.text import plain
 from app.whatif_state import attack_curve, min_eps_chunk
+from app.session import ATTACK_CURVES_RUN, MIN_EPS_RUN
 from explain.attacks import AttackConfig, AttackCurve
 
 ATTACKS_BUDGET_S = 120.0  # one press: stop between attacks or radii after this, and say what was cut
 MIN_EPS_BUDGET_S = 120.0  # one press: stop between chunks of digits after this
-CURVES_KEY, MIN_EPS_KEY = "wi-ts-state", "wi-me-state"
+CURVES_KEY, MIN_EPS_KEY = ATTACK_CURVES_RUN.key, MIN_EPS_RUN.key  # heavy.py keeps each request under its key
 CHUNK = 25  # digits per minimal-ε step (captum searches one digit at a time)
 CURVE_CHUNK = 1000  # digits per attack step: a Cancel click or the budget stops between these
 EPS_MAX = 0.5

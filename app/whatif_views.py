@@ -14,8 +14,9 @@ from app.figures_whatif import images_figure, pixel_editor_figure, probabilities
 from app.inputs import CurrentInput
 from app.state import LoadedModel
 from app.text import plain
+from app.session import WHATIF_EDITS
 from app.views import run_methods
-from app.whatif_state import (EDITS_KEY, make_adversarial, make_counterfactual, parse_choice, parse_range, stability,
+from app.whatif_state import (make_adversarial, make_counterfactual, parse_choice, parse_range, stability,
                               store_edit, url_setting, working_input, write_url)
 from explain import fast_methods, get_method
 from explain.attacks import AttackConfig
@@ -32,7 +33,7 @@ def pixel_editor(current: CurrentInput) -> tuple[np.ndarray, bool]:
     tool = b.radio("Select", ["click", "box", "lasso"], horizontal=True, key="wi-tool",
                    help="click: one pixel per click; box or lasso: drag over several pixels.")
     ink = c.slider("Ink", 0.1, 1.0, 1.0, 0.1, key="wi-ink", disabled=brush == "Erase")
-    n = st.session_state.get(EDITS_KEY, 0)
+    n = WHATIF_EDITS.get(0)
     event = st.plotly_chart(pixel_editor_figure(x, tool=tool), on_select="rerun", selection_mode=("points", "box", "lasso"),
                             key=f"wi-editor-{n}", config={"displaylogo": False}, width="content")
     picked = list(event.selection.point_indices) if event and event.selection else []

@@ -11,6 +11,7 @@ from app.text import plain
 from app.state import active_model, batch_explanation, probabilities
 from app.mosaic import attribution_mosaic
 from app.views import export_buttons, method_selector, panel_title, run_methods, target_selector, target_text, upscale
+from app.session import query_value, set_query
 from explain import get_method, method_names
 from explain.agreement import agreement_matrix
 from explain.grid import explain_grid, seed_spread
@@ -26,7 +27,7 @@ all_names = method_names()
 def params_from_link() -> dict[str, dict[str, str]]:
     """`?params=integrated_gradients.steps=32,occlusion.window=6`: non-default parameters of a shared link."""
     out: dict[str, dict[str, str]] = {}
-    for item in (st.query_params.get("params") or "").split(","):
+    for item in (query_value("params") or "").split(","):
         key, _, value = item.partition("=")
         method, _, name = key.partition(".")
         if method in all_names and value:
@@ -83,9 +84,9 @@ with st.sidebar:
     params = {n: param_widgets(n, linked.get(n, {})) for n in selected}
 non_default = {n: changed(n, v) for n, v in params.items() if changed(n, v)}
 if non_default:  # shareable: the link reproduces these maps
-    st.query_params["params"] = ",".join(f"{n}.{k}={v}" for n, kv in non_default.items() for k, v in kv.items())
+    set_query("params", ",".join(f"{n}.{k}={v}" for n, kv in non_default.items() for k, v in kv.items()))
 else:
-    st.query_params.pop("params", None)
+    set_query("params", None)
 
 
 def titled(a) -> str:

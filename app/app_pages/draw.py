@@ -10,10 +10,9 @@ from app.inputs import CurrentInput, set_current
 from app.state import active_model
 from app.text import plain
 from app.views import explanation_controls, show_prediction, upscale
+from app.session import DRAW_PIXELS
 from model.preprocess import preprocess
 
-# Tests inject canvas pixels (H×W×4 or H×W uint8) under this key: AppTest cannot draw on a component.
-INJECT_KEY = "draw_pixels"
 
 st.title("Draw a digit")
 st.caption("Draw one digit, large and centred, with the mouse, a pen or a finger. Undo, redo and clear are "
@@ -27,7 +26,7 @@ def draw_and_explain() -> None:
     left, right = st.columns([1, 1.6], gap="large")
     try:
         drawing, error = read_drawing()
-        pixels = st.session_state.get(INJECT_KEY)
+        pixels = DRAW_PIXELS.get()  # AppTests inject H×W×4 or H×W uint8 pixels
         image = np.asarray(pixels) if pixels is not None else (drawing.image if drawing else None)
         steps = preprocess(image) if image is not None else None
         with right:

@@ -12,6 +12,7 @@ from PIL import Image
 from app.inputs import get_current, input_from_query, set_current, test_input, upload_input
 from app.state import active_model, test_probabilities, test_split
 from app.views import explanation_view
+from app.session import EXPLORE_PICKED, query_value, set_query
 
 MAX_ROWS = 300  # thumbnails rendered at once; the filters narrow the rest
 
@@ -36,17 +37,14 @@ mistakes = np.flatnonzero(pred != labels)
 # Filters arrive in the link (the Train page's confusion matrix opens ?true=A&pred=B): read once,
 # then the widgets own them and write them back, so the share link keeps the filter.
 for key, param in (("ex-true", "true"), ("ex-pred", "pred")):
-    value = st.query_params.get(param)
+    value = query_value(param)
     if key not in st.session_state and value in {str(c) for c in range(10)}:
         st.session_state[key] = int(value)
 c1, c2, c3, c4, c5 = st.columns([1, 1, 1, 1, 1.2])
 true_cls = c1.selectbox("True class", ["any", *range(10)], key="ex-true")
 pred_cls = c2.selectbox("Predicted class", ["any", *range(10)], key="ex-pred")
 for param, value in (("true", true_cls), ("pred", pred_cls)):
-    if value == "any":
-        st.query_params.pop(param, None)
-    else:
-        st.query_params[param] = str(value)
+    set_query(param, None if value == "any" else str(value))
 only_wrong = c3.toggle(f"Mistakes ({len(mistakes)})", key="ex-wrong", help="only the misclassified digits")
 order = c4.selectbox("Order", ["index", "lowest confidence"], key="ex-order")
 if c5.button("Random mistake", icon=":material/casino:", type="primary"):
@@ -82,9 +80,9 @@ event = st.dataframe(
 rows = event.selection.rows if event and event.selection else []
 # A table selection outlives filter changes and reruns: act on it once, when it changes.
 picked = int(shown[rows[0]]) if rows and rows[0] < len(shown) else None
-if picked is not None and st.session_state.get("ex-picked") != picked:
+if picked is not None and EXPLORE_PICKED.get() != picked:
     set_current(test_input(picked))
-st.session_state["ex-picked"] = picked
+EXPLORE_PICKED.set(picked)
 
 with st.expander("…or upload a picture of a digit"):
     uploaded = upload_input("ex-upload")

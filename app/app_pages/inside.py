@@ -14,6 +14,8 @@ from app.figures import (
 )
 from app.inputs import pick_input, test_input
 from app.state import active_model, test_activations, test_split
+from app.session import INSIDE_CLICKED, INSIDE_NEURON_SEEN, query_value
+from app.text import plain
 from explain.activations import (
     activations,
     class_means,
@@ -78,9 +80,18 @@ st.caption("Conductance integrates along the path from a black image to this inp
            + (f" Here that holds for unit(s) {', '.join(map(str, silent[:6]))}." if silent else ""))
 points = event.selection.points if event and event.selection else []
 clicked = (lc_layer, int(str(points[0]["x"]).split()[-1])) if points else None
-if clicked and st.session_state.get("in-clicked") != clicked:  # a click applies once, then widgets rule
+if clicked and INSIDE_CLICKED.get() != clicked:  # a click applies once, then widgets rule
     st.session_state["in-unit-layer"], st.session_state["in-unit"] = clicked
-st.session_state["in-clicked"] = clicked
+INSIDE_CLICKED.set(clicked)
+# The Map page's "Open this unit on Inside" links here with ?neuron=hidden2:5 (applied once per value).
+neuron = query_value("neuron")
+if neuron and INSIDE_NEURON_SEEN.get() != neuron:
+    INSIDE_NEURON_SEEN.set(neuron)
+    layer_text, _, unit_text = neuron.partition(":")
+    if layer_text[6:].isdigit() and unit_text.isdigit() and 1 <= int(layer_text[6:]) <= len(layer_names):
+        st.session_state["in-unit-layer"], st.session_state["in-unit"] = int(layer_text[6:]), int(unit_text)
+    else:
+        st.warning(f"Ignoring the link's neuron {plain(neuron, 40)}: use hidden1:5 or hidden2:12.")
 
 st.subheader("One neuron up close")
 c1, c2 = st.columns(2)

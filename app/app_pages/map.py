@@ -6,7 +6,8 @@ import streamlit as st
 
 from app.figures import thumbnails_figure
 from app.figures_map import COLOUR_MODES, MapPoints, goals_mosaic, map_figure, selected_indices
-from app.inputs import pick_input, query_value
+from app.inputs import pick_input
+from app.session import query_value, set_query
 from app.map_seeds import across_seeds
 from app.map_training import across_training
 from app.map_state import (
@@ -61,8 +62,7 @@ layer = c1.selectbox("Layer", layers, format_func=layer_display_name, key="map-l
 method = c2.radio("Projection", list(PROJECTIONS), format_func=PROJECTIONS.get, horizontal=True, key="map-proj")
 colour = c3.radio("Colour by", list(COLOUR_MODES), format_func=COLOUR_MODES.get, horizontal=True, key="map-colour")
 for param, value in (("layer", layer), ("proj", method), ("colour", colour)):
-    if st.query_params.get(param) != value:
-        st.query_params[param] = value
+    set_query(param, value)
 
 features = test_features(loaded.key, model)[layer]
 projection, pca_coords = pca(loaded.key, layer, model)
@@ -208,5 +208,5 @@ x2.plotly_chart(thumbnails_figure(split.images[top].numpy(), [f"#{i} · {acts[i,
                 key="map-goal-top", config={"displayModeBar": False})
 if goal_layer != "logits":
     if x1.button("Open this unit on Inside", icon=":material/hub:", key="map-to-inside"):
-        st.session_state["in-unit-layer"], st.session_state["in-unit"] = int(goal_layer[6:]), unit
-        st.switch_page("app_pages/inside.py")
+        # Inside reads the link's ?neuron= (its own widgets are its own keys).
+        st.switch_page("app_pages/inside.py", query_params={"neuron": f"{goal_layer}:{unit}"})

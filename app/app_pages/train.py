@@ -16,11 +16,11 @@ from app.state import (
     training_slots,
 )
 from app.text import plain, safe_name
+from app.session import TRAIN_ADDED, TRAIN_DONE_FOR, TRAIN_JOB, TRAIN_UPLOAD_DONE, TRAIN_UPLOAD_NOTE
 from model.checkpoint import MAX_CHECKPOINT_BYTES, CheckpointMeta, checkpoint_bytes, load_uploaded_checkpoint
 from model.jobs import JobLimits, TrainJob
 from model.train import TrainConfig
 
-JOB_KEY = "train_job"
 LIMITS = JobLimits()
 VALIDATION = 5_000  # training digits held out for the curves and the best-epoch choice
 TRAIN_SIZES = [60_000 - VALIDATION, 20_000, 5_000, 1_000]
@@ -46,7 +46,7 @@ def display_name(file_name: str, limit: int = 120) -> str:
     return name if len(name) <= limit else f"{name[: limit // 2 - 1]}…{name[-(limit // 2):]}"
 
 
-job: TrainJob | None = st.session_state.get(JOB_KEY)
+job: TrainJob | None = TRAIN_JOB.get()
 # The form shows the settings of this session's job (running or last), so returning to the page
 # during a run shows what is actually training.
 shown = job.config if job is not None else TrainConfig(epochs=3, validation_size=VALIDATION)
@@ -87,8 +87,8 @@ if start:
                            f"within {minutes(slots.next_free_in_s())} at the latest (every job stops at its "
                            f"{LIMITS.budget_s / 60:.0f}-minute budget); try again then.")
             else:
-                job = st.session_state[JOB_KEY] = new
-                st.session_state.pop("train_done_for", None)
+                job = TRAIN_JOB.set(new)
+                TRAIN_DONE_FOR.pop()
                 st.rerun()  # the form now shows the running job's settings
 
 
@@ -103,7 +103,7 @@ def curves(job: TrainJob, key: str) -> None:
 @st.fragment(run_every=0.7)
 def progress() -> None:
     """Polls the running job; only on the page while one runs, so idle sessions send no reruns."""
-    job: TrainJob | None = st.session_state.get(JOB_KEY)
+    job: TrainJob | None = TRAIN_JOB.get()
     if job is None:
         return
     if job.running:
@@ -119,12 +119,12 @@ def progress() -> None:
         if st.button("Stop", icon=":material/stop:", key="train-stop"):
             job.stop()
     curves(job, "train-curves")
-    if not job.running and st.session_state.get("train_done_for") is not job:
-        st.session_state["train_done_for"] = job
+    if not job.running and TRAIN_DONE_FOR.get() is not job:
+        TRAIN_DONE_FOR.set(job)
         st.rerun()  # the whole page: show the finished model's report below
 
 
-if job is not None and (job.running or st.session_state.get("train_done_for") is not job):
+if job is not None and (job.running or TRAIN_DONE_FOR.get() is not job):
     progress()
 elif job is not None:
     curves(job, "train-curves-final")
@@ -133,8 +133,8 @@ if job is not None and not job.running:
     if job.error:
         st.error(f"Training failed: {plain(job.error)}")
     elif job.results:
-        if st.session_state.get("train_added") is not job:  # once per job, even if later evicted
-            st.session_state["train_added"] = job
+        if TRAIN_ADDED.get() is not job:  # once per job, even if later evicted
+            TRAIN_ADDED.set(job)
             for r, hook in zip(job.results, job.epoch_hooks):
                 trained = make_loaded(f"trained {r.model.config.name} seed {r.config.seed}", r.model,
                                       CheckpointMeta.for_training(r.model.config, r.config, r))
@@ -157,7 +157,7 @@ if job is not None and not job.running:
             st.info(done)
 
 loaded = active_model()
-upload_note = st.session_state.get("train-upload-note")
+upload_note = TRAIN_UPLOAD_NOTE.get()
 if upload_note and upload_note == loaded.name:
     st.success(f"Loaded **{plain(loaded.name, 120)}**: it is now this session's active model on every page.")
 st.subheader(f"Active model: {loaded.name}")
@@ -187,7 +187,7 @@ st.caption(f"`.safetensors` files saved by Digit Lens (up to {limit_mb} MB). Pic
            "(`.pt`, `.pth`, `.ckpt`, `.bin`) are refused: loading one can run any code its author put in it.")
 up = st.file_uploader("Checkpoint", type=["safetensors", "pt", "pth", "ckpt", "bin"], key="train-upload",
                       max_upload_size=limit_mb)
-if up is not None and st.session_state.get("train-upload-done") != up.file_id:
+if up is not None and TRAIN_UPLOAD_DONE.get() != up.file_id:
     label = display_name(up.name)
     try:
         if up.size > MAX_CHECKPOINT_BYTES:  # the browser checks too, but a client can skip that
@@ -198,6 +198,6 @@ if up is not None and st.session_state.get("train-upload-done") != up.file_id:
     else:
         name = f"uploaded {label}"
         add_model(make_loaded(name, model, meta))
-        st.session_state["train-upload-done"] = up.file_id
-        st.session_state["train-upload-note"] = name
+        TRAIN_UPLOAD_DONE.set(up.file_id)
+        TRAIN_UPLOAD_NOTE.set(name)
         st.rerun()
