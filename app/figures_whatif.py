@@ -6,8 +6,9 @@ import numpy as np
 import plotly.graph_objects as go
 
 from app.figures import BLUE, DIVERGING, RED, _image_axes, symmetric_limit
+from model.network import IMAGE_SIDE
 
-SIDE = 28
+SIDE = IMAGE_SIDE
 
 
 def pixel_editor_figure(x: np.ndarray, px: int = 320, tool: str = "click") -> go.Figure:

@@ -19,7 +19,7 @@ from app.session import UMAP_JOBS
 from explain.neuron_goals import NeuronGoals, maximise_units
 from explain.projection import Cancelled, PCAProjection, all_layer_features, fit_pca, fit_umap
 from model.data import load_mnist
-from model.network import MLP
+from model.network import MLP, N_PIXELS
 from model.paths import assets_dir
 
 SHIPPED_UMAP = "map/umap_bundled.npz"
@@ -44,7 +44,7 @@ def train_split():
 def train_features(model_key: str, _model: MLP) -> dict[str, np.ndarray]:
     split = train_split()
     feats = {layer: _frozen(f) for layer, f in all_layer_features(_model, split.images, with_pixels=False).items()}
-    feats["pixels"] = _frozen(split.images.reshape(len(split), 784).numpy())  # a view, not a 188 MB copy
+    feats["pixels"] = _frozen(split.images.reshape(len(split), N_PIXELS).numpy())  # a view, not a 188 MB copy
     return feats
 
 

@@ -11,6 +11,7 @@ import numpy as np
 import plotly.graph_objects as go
 
 from app.figures import DIVERGING, light_figure, symmetric_limit
+from model.network import IMAGE_SIDE
 
 GAP = 2  # data pixels between tiles
 TITLE_ROWS = 7  # data pixels above each tile for its two-line title
@@ -27,22 +28,22 @@ def attribution_mosaic(panels: list[tuple[str, np.ndarray]], digit: np.ndarray |
     if not panels:
         raise ValueError("no maps to draw")
     maps = [np.asarray(v, dtype=float) for _, v in panels]
-    if any(m.shape != (28, 28) for m in maps):
+    if any(m.shape != (IMAGE_SIDE, IMAGE_SIDE) for m in maps):
         raise ValueError(f"every map must be 28×28, got {[m.shape for m in maps if m.shape != (28, 28)][:3]}")
     if not shared:
         maps = [m / symmetric_limit([m]) for m in maps]
     limit = symmetric_limit(maps)
     cols = max(1, min(cols, len(maps)))
     rows = -(-len(maps) // cols)
-    th, tw = 28 + TITLE_ROWS, 28 + GAP
+    th, tw = IMAGE_SIDE + TITLE_ROWS, IMAGE_SIDE + GAP
     z = np.full((rows * th, cols * tw - GAP), np.nan)
     ink = np.zeros_like(z)
     for i, m in enumerate(maps):
         r, c = divmod(i, cols)
         y0, x0 = r * th + TITLE_ROWS, c * tw
-        z[y0 : y0 + 28, x0 : x0 + 28] = m
+        z[y0 : y0 + IMAGE_SIDE, x0 : x0 + IMAGE_SIDE] = m
         if digit is not None:
-            ink[y0 : y0 + 28, x0 : x0 + 28] = np.asarray(digit, dtype=float)
+            ink[y0 : y0 + IMAGE_SIDE, x0 : x0 + IMAGE_SIDE] = np.asarray(digit, dtype=float)
     # float32 travels as compact base64 in the figure's JSON (about 30 KB for four maps).
     traces = [dict(type="heatmap", z=z.astype(np.float32), coloraxis="coloraxis", hoverongaps=False,
                    hovertemplate="attribution %{z:.4g}<extra></extra>")]

@@ -27,7 +27,7 @@ from model.checkpoint import CheckpointMeta, load_checkpoint
 from model.data import Split, load_mnist
 from model.evaluate import EvalReport, evaluate
 from model.jobs import TrainingSlots
-from model.network import MLP
+from model.network import IMAGE_SIDE, MLP
 from model.paths import bundled_checkpoint
 
 LEADERBOARD_FILE = "leaderboard_n10000.csv"  # written by `make assets` (python -m explain.evaluate)
@@ -202,7 +202,7 @@ def test_probabilities(model_key: str, _model: MLP) -> np.ndarray:
 @torch.no_grad()
 def probabilities(model: MLP, x28: torch.Tensor | np.ndarray) -> np.ndarray:
     """Softmax over the 10 digits for one 28×28 pixel image."""
-    x = torch.as_tensor(np.asarray(x28, dtype=np.float32)).reshape(1, 28, 28)
+    x = torch.as_tensor(np.asarray(x28, dtype=np.float32)).reshape(1, IMAGE_SIDE, IMAGE_SIDE)
     return torch.softmax(model(x), dim=1)[0].numpy()
 
 

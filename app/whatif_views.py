@@ -23,6 +23,7 @@ from explain.attacks import AttackConfig
 from explain.counterfactual import CounterfactualConfig
 from explain.export import to_png
 from explain.map_stability import StabilityConfig
+from model.network import IMAGE_SIDE
 
 
 def pixel_editor(current: CurrentInput) -> tuple[np.ndarray, bool]:
@@ -40,7 +41,7 @@ def pixel_editor(current: CurrentInput) -> tuple[np.ndarray, bool]:
     if picked:
         new = x.reshape(-1).copy()
         new[picked] = ink if brush == "Paint" else 0.0
-        store_edit(current, new.reshape(28, 28))
+        store_edit(current, new.reshape(IMAGE_SIDE, IMAGE_SIDE))
         st.rerun()
     note = "edited: this is the page's input until you reset" if edited else "unedited"
     c, d = st.columns([1, 1])

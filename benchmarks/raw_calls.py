@@ -35,6 +35,7 @@ from lime import lime_image
 from explain.baselines import background, grid_mask
 from explain.context import TargetHead
 from explain.adapters.surrogates import LIME_KERNEL_WIDTH
+from model.network import IMAGE_SIDE
 
 
 def _lime_similarity(original, perturbed, interpretable, **kwargs) -> torch.Tensor:
@@ -50,9 +51,9 @@ def raw_calls(f: TargetHead, x: torch.Tensor) -> dict[str, Callable[[], object]]
     bg20, bg100 = background(20, 0), background(100, 0)
     mask = grid_mask(4)
     flat_mask = mask.reshape(-1)
-    seg = mask.reshape(28, 28).numpy()
+    seg = mask.reshape(IMAGE_SIDE, IMAGE_SIDE).numpy()
     xg = lambda: x.clone().requires_grad_(True)  # noqa: E731
-    img = x.reshape(28, 28).numpy().astype(np.float64)
+    img = x.reshape(IMAGE_SIDE, IMAGE_SIDE).numpy().astype(np.float64)
 
     def shap_kernel():
         def fn(z):

@@ -20,6 +20,7 @@ import time
 from pathlib import Path
 
 import torch
+from model.network import IMAGE_SIDE
 
 ROOT = Path(__file__).resolve().parents[1]
 FAST = ["saliency", "integrated_gradients", "deeplift", "gradient_shap"]
@@ -57,7 +58,7 @@ def bench_overhead(model, test, reps: int, methods: list[str]) -> list[dict]:
     from explain.context import private_head
     from explain.core import resolve_target
 
-    x = test.images[0].reshape(1, 1, 28, 28)
+    x = test.images[0].reshape(1, 1, IMAGE_SIDE, IMAGE_SIDE)
     target, w = resolve_target(model, x, None)
     calls = raw_calls(private_head(model, w), x)
     rows = []

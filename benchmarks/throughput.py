@@ -27,6 +27,7 @@ from captum.attr import (
 
 from explain.baselines import background, grid_mask
 from explain.context import private_head
+from model.network import IMAGE_SIDE
 
 INTERNAL_BATCH = 8192
 
@@ -67,7 +68,7 @@ def bench_throughput(model: torch.nn.Module, images: torch.Tensor, methods: list
     """Digits per second, ours and the raw batched call (where the library has one), interleaved."""
     from explain import explain_batch
 
-    x = images[:n].reshape(-1, 1, 28, 28)
+    x = images[:n].reshape(-1, 1, IMAGE_SIDE, IMAGE_SIDE)
     raw = raw_batch_calls(model, x)
     rows = []
     for name in methods:

@@ -14,7 +14,7 @@ from explain.context import private_head
 from explain.core import as_input, resolve_target
 from explain.params import BASELINES
 from explain.types import Target
-from model.network import MLP
+from model.network import IMAGE_SIDE, MLP
 
 
 @dataclass(frozen=True)
@@ -43,7 +43,7 @@ def activations(model: MLP, x: Any) -> Activations:
 def first_layer_weights(model: MLP) -> np.ndarray:
     """The first layer's incoming weights as images, (units, 28, 28), in normalised-input units."""
     w = _check_mlp(model).net.fc1.weight.detach()
-    return w.reshape(-1, 28, 28).numpy().copy()
+    return w.reshape(-1, IMAGE_SIDE, IMAGE_SIDE).numpy().copy()
 
 
 def _hidden_layer_name(model: MLP, layer: int) -> str:
@@ -73,7 +73,7 @@ def neuron_conductance(model: MLP, x: Any, layer: int, unit: int, target: Target
     nc = NeuronConductance(f, f.model.layer(name))
     values = nc.attribute(xt.clone().requires_grad_(True), neuron_selector=unit, baselines=_baseline(xt, baseline),
                           target=0, n_steps=steps, method="gausslegendre", internal_batch_size=steps)
-    return values.detach().reshape(28, 28).numpy().astype(np.float64)
+    return values.detach().reshape(IMAGE_SIDE, IMAGE_SIDE).numpy().astype(np.float64)
 
 
 def layer_conductance(model: MLP, x: Any, layer: int, target: Target = None, baseline: str = "zero",
@@ -124,4 +124,4 @@ def incoming_weights(model: MLP, layer: int, unit: int) -> np.ndarray:
     if not 0 <= unit < w.shape[0]:
         raise ValueError(f"unit must be in 0..{w.shape[0] - 1}, got {unit}")
     row = w[unit].numpy().copy()
-    return row.reshape(28, 28) if layer == 1 else row
+    return row.reshape(IMAGE_SIDE, IMAGE_SIDE) if layer == 1 else row

@@ -25,6 +25,7 @@ from torch import nn
 from explain.context import replicate
 from explain.core import seeded
 from explain.stopping import ShouldStop, stopped
+from model.network import IMAGE_SIDE
 
 ATTACKS = ("fgsm", "pgd")
 NORMS = {"linf": "Linf", "l2": "L2"}
@@ -94,7 +95,7 @@ def perturb(model: nn.Module, x: torch.Tensor, labels: torch.Tensor, eps: float,
     """Untargeted adversarial images for a batch (N, 1, 28, 28) against `labels` at radius eps."""
     eps = check_eps(eps, config.norm)
     f = replicate(model).eval()
-    x = x.detach().reshape(-1, 1, 28, 28).to(torch.float32)
+    x = x.detach().reshape(-1, 1, IMAGE_SIDE, IMAGE_SIDE).to(torch.float32)
     labels = torch.as_tensor(labels, dtype=torch.int64).reshape(-1)
     with torch.enable_grad():
         one_step = (FGSM(f, _loss, 0.0, 1.0).perturb(x, epsilon=eps, target=labels) if config.norm == "linf"
@@ -133,7 +134,7 @@ def accuracy_curve(model: nn.Module, images: torch.Tensor, labels: torch.Tensor,
     if len(eps) == 0:
         raise ValueError("eps must name at least one radius")
     radii = sorted({check_eps(e, config.norm) for e in eps})
-    x = images.reshape(-1, 1, 28, 28).to(torch.float32)
+    x = images.reshape(-1, 1, IMAGE_SIDE, IMAGE_SIDE).to(torch.float32)
     y = torch.as_tensor(labels, dtype=torch.int64).reshape(-1)
     if x.shape[0] == 0 or x.shape[0] != y.shape[0]:
         raise ValueError(f"need as many labels as images (at least one), got {x.shape[0]} and {y.shape[0]}")
@@ -202,7 +203,7 @@ def minimal_eps(model: nn.Module, images: torch.Tensor, labels: torch.Tensor, co
     if not 0 < eps_step <= eps_max:
         raise ValueError(f"eps_step must be in (0, eps_max], got {eps_step!r}")
     f = replicate(model).eval()
-    x = images.reshape(-1, 1, 28, 28).to(torch.float32)
+    x = images.reshape(-1, 1, IMAGE_SIDE, IMAGE_SIDE).to(torch.float32)
     y = torch.as_tensor(labels, dtype=torch.int64).reshape(-1)
     wrong = _fooled(f, x, y)
     out = np.full(x.shape[0], np.nan)

@@ -52,7 +52,7 @@ def _background(size: int, seed: int) -> torch.Tensor:
     train = load_mnist(train=True)
     gen = torch.Generator().manual_seed(10_000 + seed)
     idx = torch.randperm(len(train), generator=gen)[:size]
-    return train.images[idx].reshape(size, 1, 28, 28).clone()
+    return train.images[idx].reshape(size, 1, IMAGE_SIDE, IMAGE_SIDE).clone()
 
 
 def grid_mask(cell: int) -> torch.Tensor:
@@ -62,8 +62,8 @@ def grid_mask(cell: int) -> torch.Tensor:
 
 @lru_cache(maxsize=16)
 def _grid_mask(cell: int) -> torch.Tensor:
-    if not 1 <= cell <= 28:
+    if not 1 <= cell <= IMAGE_SIDE:
         raise ValueError(f"grid cell must be in 1..28 px, got {cell}")
-    per_row = -(-28 // cell)
-    r = torch.arange(28) // cell
-    return (r[:, None] * per_row + r[None, :]).reshape(1, 1, 28, 28)
+    per_row = -(-IMAGE_SIDE // cell)
+    r = torch.arange(IMAGE_SIDE) // cell
+    return (r[:, None] * per_row + r[None, :]).reshape(1, 1, IMAGE_SIDE, IMAGE_SIDE)

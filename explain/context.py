@@ -17,6 +17,7 @@ from torch import nn
 
 from explain.baselines import background, make_baseline
 from explain.params import BACKGROUND, Params
+from model.network import IMAGE_SIDE
 
 
 # Never modified: `replicate` gives every call its own copy with its own weights.
@@ -119,7 +120,7 @@ class Context:
     def outputs_per_digit(self, inputs: torch.Tensor) -> torch.Tensor:
         """(S, N, …) inputs → (S, N) outputs, digit n's column for every row of column n."""
         s = inputs.shape[0]
-        return self.output(inputs.reshape(-1, 1, 28, 28), self.target.repeat(s)).reshape(s, self.n)
+        return self.output(inputs.reshape(-1, 1, IMAGE_SIDE, IMAGE_SIDE), self.target.repeat(s)).reshape(s, self.n)
 
     def chunk(self, start: int, stop: int) -> Context:
         """Digits start..stop−1 through the same head."""

@@ -21,6 +21,7 @@ import torch.nn.functional as F
 from torch import nn
 
 from explain.context import replicate
+from model.network import IMAGE_SIDE
 
 NORMS = ("l2", "l1")
 CHANGED = 0.05  # a pixel counts as changed when it moves by more than this
@@ -222,5 +223,5 @@ def nearest_of_class(x: Any, cls: int, images: torch.Tensor, labels: torch.Tenso
     # ‖a − b‖² = ‖a‖² + ‖b‖² − 2 a·b for every candidate at once.
     d2 = (pool.pow(2).sum(1) + xt.pow(2).sum() - 2.0 * (pool @ xt.T).reshape(-1)).clamp_min(0)
     j = int(torch.argmin(d2))
-    return NearestDigit(int(idx[j]), images[idx[j]].reshape(28, 28).numpy().astype(np.float64), cls,
+    return NearestDigit(int(idx[j]), images[idx[j]].reshape(IMAGE_SIDE, IMAGE_SIDE).numpy().astype(np.float64), cls,
                         float(d2[j].sqrt()))

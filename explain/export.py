@@ -12,6 +12,7 @@ import numpy as np
 from PIL import Image
 
 from explain.types import Attribution
+from model.network import IMAGE_SIDE
 
 # Blue (negative) → white (zero) → red (positive), evenly spaced stops (ColorBrewer RdBu): the one
 # red–blue palette, for the PNG exports here and every signed map the app draws (app.figures).
@@ -44,7 +45,7 @@ def to_png(values: np.ndarray, zmax: float | None = None, scale: int = 10) -> by
 def to_npz(attributions: Mapping[str, Attribution], x: np.ndarray | None = None) -> bytes:
     arrays = {name: a.values for name, a in attributions.items()}
     if x is not None:
-        arrays["_input"] = np.asarray(x, dtype=np.float64).reshape(28, 28)
+        arrays["_input"] = np.asarray(x, dtype=np.float64).reshape(IMAGE_SIDE, IMAGE_SIDE)
     buf = io.BytesIO()
     np.savez_compressed(buf, **arrays)
     return buf.getvalue()

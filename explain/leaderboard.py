@@ -19,6 +19,7 @@ from explain.metrics.road import RoadLeRF, RoadMoRF
 from explain.registry import get_method
 from explain.stopping import ShouldStop, stopped
 from explain.types import BatchAttribution
+from model.network import IMAGE_SIDE
 
 CONTROLS = ("control_random", "control_sobel")
 SEEDS_FOR_STABILITY = 5
@@ -109,8 +110,8 @@ def control_maps(x: torch.Tensor, indices: list[int], name: str, seed: int) -> n
     if name not in CONTROLS:
         raise ValueError(f"unknown control {name!r}; use one of {list(CONTROLS)}")
     if name == "control_random":
-        return np.stack([np.random.default_rng([seed, i]).uniform(-1, 1, size=(28, 28)) for i in indices])
-    img = x.reshape(-1, 28, 28).numpy().astype(np.float64)
+        return np.stack([np.random.default_rng([seed, i]).uniform(-1, 1, size=(IMAGE_SIDE, IMAGE_SIDE)) for i in indices])
+    img = x.reshape(-1, IMAGE_SIDE, IMAGE_SIDE).numpy().astype(np.float64)
     # One image at a time: a 3-D sobel would also smooth across neighbouring digits.
     return np.stack([np.hypot(ndimage.sobel(im, axis=0), ndimage.sobel(im, axis=1)) for im in img])
 

@@ -20,6 +20,7 @@ from explain.core import as_input, explain_batch
 from explain.metrics.base import Scored
 from explain.metrics.robustness import MaxSensitivity
 from explain.registry import get_method
+from model.network import IMAGE_SIDE
 
 
 @dataclass(frozen=True)
@@ -57,7 +58,7 @@ def keeping_perturbations(model: nn.Module, x: Any, config: StabilityConfig) -> 
     xt = as_input(x)
     gen = torch.Generator().manual_seed(config.seed)
     pool = config.samples * 4  # drawn in one batch; most keep the prediction at this radius
-    noise = (torch.rand((pool, 1, 28, 28), generator=gen) * 2 - 1) * config.radius
+    noise = (torch.rand((pool, 1, IMAGE_SIDE, IMAGE_SIDE), generator=gen) * 2 - 1) * config.radius
     noisy = (xt + noise).clamp(0, 1)
     with torch.no_grad():
         keep = model(noisy).argmax(1) == model(xt).argmax(1)

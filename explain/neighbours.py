@@ -13,7 +13,7 @@ import numpy as np
 import torch
 
 from explain.projection import check_layer, layer_features
-from model.network import MLP
+from model.network import MLP, N_PIXELS
 
 METRICS = ("cosine", "l2")
 _QUERY_BLOCK = 1024  # queries per matrix product: 1024 × 60,000 float32 distances is 245 MB
@@ -83,7 +83,7 @@ def neighbours_of(model: MLP, x: Any, reference_features: np.ndarray, reference_
     """The k reference digits nearest to one input `x` (28×28 pixels) in `layer`.
     `reference_features` are `layer_features(model, reference_images, layer)` (computed once, cached)."""
     layer = check_layer(model, layer)
-    xt = torch.as_tensor(np.asarray(x, dtype=np.float32)).reshape(1, 784)
+    xt = torch.as_tensor(np.asarray(x, dtype=np.float32)).reshape(1, N_PIXELS)
     q = layer_features(model, xt, layer)
     with torch.no_grad():
         prediction = int(model(xt).argmax(dim=1))

@@ -14,7 +14,7 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 
-from model.network import MLP
+from model.network import IMAGE_SIDE, MLP
 
 GOAL_LAYERS = ("hidden1", "hidden2", "logits")  # explain.activations' names; "hiddenN" for deeper nets
 
@@ -80,7 +80,7 @@ def maximise_units(model: MLP, layer: str, settings: GoalSettings | None = None)
         raise ValueError(f"steps must be >= 1 and lr > 0, got {s.steps} and {s.lr}")
     units = 10 if layer == "logits" else model.config.hidden[int(layer[6:]) - 1]
     gen = torch.Generator().manual_seed(s.seed)
-    x = (0.1 + 0.05 * torch.randn(units, 1, 28, 28, generator=gen)).clamp_(0, 1).requires_grad_(True)
+    x = (0.1 + 0.05 * torch.randn(units, 1, IMAGE_SIDE, IMAGE_SIDE, generator=gen)).clamp_(0, 1).requires_grad_(True)
     opt = torch.optim.Adam([x], lr=s.lr)
     kernel = _gaussian_kernel(s.blur_sigma)
     rows = torch.arange(units)

@@ -17,7 +17,7 @@ from typing import Any
 import numpy as np
 import torch
 
-from model.network import MLP
+from model.network import MLP, N_PIXELS
 
 # The names explain.activations uses for hidden layers and logits, plus the raw input.
 LAYER_NAMES = {"pixels": "input pixels", "hidden1": "hidden 1", "hidden2": "hidden 2", "logits": "logits"}
@@ -52,9 +52,9 @@ def layer_features(model: MLP, images: torch.Tensor | np.ndarray, layer: str, ba
     """One layer's values for many digits, (N, width) float32, in batches of `batch` digits."""
     layer = check_layer(model, layer)
     x = torch.as_tensor(np.asarray(images, dtype=np.float32) if isinstance(images, np.ndarray) else images)
-    if x.ndim < 2 or x[0].numel() != 784:
+    if x.ndim < 2 or x[0].numel() != N_PIXELS:
         raise ValueError(f"images must be (N, 28, 28), (N, 1, 28, 28) or (N, 784), got {tuple(x.shape)}")
-    flat = x.reshape(x.shape[0], 784).to(torch.float32)
+    flat = x.reshape(x.shape[0], N_PIXELS).to(torch.float32)
     if layer == "pixels":
         return flat.numpy().copy()
     name = _module_name(layer)
@@ -69,7 +69,7 @@ def all_layer_features(model: MLP, images: torch.Tensor | np.ndarray, batch: int
     (`with_pixels=False` leaves out the pixel copy, 188 MB for the training split)."""
     x = torch.as_tensor(np.asarray(images, dtype=np.float32) if isinstance(images, np.ndarray) else images)
     flat = x.reshape(x.shape[0], -1).to(torch.float32)
-    if flat.shape[1] != 784:
+    if flat.shape[1] != N_PIXELS:
         raise ValueError(f"images must be (N, 28, 28), (N, 1, 28, 28) or (N, 784), got {tuple(x.shape)}")
     names = {_module_name(layer): layer for layer in projectable_layers(model) if layer != "pixels"}
     parts: dict[str, list[torch.Tensor]] = {layer: [] for layer in names.values()}

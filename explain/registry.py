@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from explain.params import Params
+from model.network import IMAGE_SIDE
 
 if TYPE_CHECKING:
     from explain.context import Context, Raw
@@ -30,7 +31,7 @@ class MethodSpec:
     # False: the library explains one example at a time; `explain_batch` calls it per digit.
     batched: bool = True
     # What a map is over: (28, 28) pixels, or a layer's units for a method over a layer.
-    map_shape: tuple[int, ...] = (28, 28)
+    map_shape: tuple[int, ...] = (IMAGE_SIDE, IMAGE_SIDE)
     # Digits per library call: bounds memory where a method expands each digit (perturbations, samples).
     chunk: int = 4096
     # A cheaper setting for previews while a stroke is still being drawn (e.g. fewer integration steps);

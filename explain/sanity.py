@@ -26,7 +26,7 @@ from torch import nn
 from explain.agreement import spearman
 from explain.core import as_input, explain
 from explain.stopping import ShouldStop, stopped
-from model.network import MLP
+from model.network import IMAGE_SIDE, MLP
 
 
 @dataclass(frozen=True, eq=False)
@@ -101,12 +101,12 @@ def random_logit(model: MLP, x, method: str, seed: int = 0) -> SanityRow:
 
 def random_map(seed: int = 0) -> np.ndarray:
     """Control: a map of uniform noise in [−1, 1]."""
-    return np.random.default_rng(seed).uniform(-1, 1, size=(28, 28))
+    return np.random.default_rng(seed).uniform(-1, 1, size=(IMAGE_SIDE, IMAGE_SIDE))
 
 
 def sobel_map(x) -> np.ndarray:
     """Control: the input's edge magnitude, a map that knows nothing about the model."""
-    img = as_input(x).reshape(28, 28).numpy().astype(np.float64)
+    img = as_input(x).reshape(IMAGE_SIDE, IMAGE_SIDE).numpy().astype(np.float64)
     return np.hypot(ndimage.sobel(img, axis=0), ndimage.sobel(img, axis=1))
 
 

@@ -13,6 +13,7 @@ from explain.core import as_input, explain_batch
 from explain.leaderboard import CONTROLS, control_batch, control_maps
 from explain.metrics import Explained, MaxSensitivity, Metric, core_metrics, curves
 from explain.types import BatchAttribution
+from model.network import IMAGE_SIDE
 
 TIE_DECIMALS = 4  # scores equal to this many decimals are ties (highlighted alike)
 
@@ -70,7 +71,7 @@ def deleted_images(model: nn.Module, x: Any, batch: BatchAttribution, replacemen
     """Each map's digit with `fraction` of its most relevant pixels deleted: (N, 28, 28)."""
     from explain.metrics import path_batch
 
-    xt = as_input(x).expand(len(batch), 1, 28, 28)
+    xt = as_input(x).expand(len(batch), 1, IMAGE_SIDE, IMAGE_SIDE)
     _, images = path_batch(Explained(model, xt, batch), replacement, fractions=np.array([fraction]))
     return images[:, 0, 0].numpy()
 

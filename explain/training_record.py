@@ -31,7 +31,7 @@ from explain.core import explain_batch
 from explain.projection import all_layer_features, fit_pca
 from explain.registry import fast_methods
 from model.data import Split, load_mnist
-from model.network import MLP
+from model.network import IMAGE_SIDE, MLP, N_PIXELS
 
 BACKGROUND_N = 1000  # test digits whose layer-2 positions are kept per epoch, the cloud behind the probes
 NO_INDEX = -1  # probe_index / probe_label of an extra input (the app's drawing): not a test digit
@@ -52,9 +52,9 @@ def default_probes(test: Split | None = None, extra: np.ndarray | None = None) -
     images, lab = test.images.numpy()[idx].astype(np.float32), labels[idx].astype(np.int64)
     if extra is not None:
         e = np.asarray(extra, dtype=np.float32)
-        if e.size != 784 or not np.isfinite(e).all():
+        if e.size != N_PIXELS or not np.isfinite(e).all():
             raise ValueError(f"extra probe must be one finite 28×28 image, got shape {e.shape}")
-        images = np.concatenate([images, e.reshape(1, 28, 28)])
+        images = np.concatenate([images, e.reshape(1, IMAGE_SIDE, IMAGE_SIDE)])
         lab, idx = np.append(lab, NO_INDEX), np.append(idx, NO_INDEX)
     return ProbeSet(images, lab, idx)
 

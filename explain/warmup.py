@@ -15,6 +15,7 @@ import time
 
 import torch
 from torch import nn
+from model.network import IMAGE_SIDE
 
 # Process-wide, like model.rng's lock: serialises imports, holds no data.
 IMPORT_LOCK = threading.RLock()
@@ -62,7 +63,7 @@ def warm_up(model: nn.Module, names: list[str] | None = None,
     from explain.core import MethodError, explain_many
     from explain.registry import method_names
 
-    x = torch.zeros(28, 28)
+    x = torch.zeros(IMAGE_SIDE, IMAGE_SIDE)
     x[6:22, 12:16] = 1.0  # a thick "1": enough ink for every method to do real work
     times: dict[str, float] = {}
     for name in names or method_names():

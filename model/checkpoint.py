@@ -20,7 +20,7 @@ from safetensors.torch import load as st_load
 from safetensors.torch import save as st_save
 
 from model.data import MNIST_MD5
-from model.network import ARCHITECTURE, MLP, MLPConfig
+from model.network import ARCHITECTURE, IMAGE_SIDE, MLP, MLPConfig
 
 if TYPE_CHECKING:
     from model.train import TrainConfig, TrainResult
@@ -238,7 +238,7 @@ def _probe_images() -> torch.Tensor:
     """Inputs every model must map to finite logits: a black and a white image and a few test digits."""
     from model.data import load_mnist
 
-    extremes = torch.stack([torch.zeros(28, 28), torch.ones(28, 28)])
+    extremes = torch.stack([torch.zeros(IMAGE_SIDE, IMAGE_SIDE), torch.ones(IMAGE_SIDE, IMAGE_SIDE)])
     try:
         digits = load_mnist(train=False).images[:8]
     except (OSError, RuntimeError):  # no MNIST files (a bare install): the extremes still catch overflow

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 import numpy as np
 from PIL import Image
 from scipy import ndimage
+from model.network import IMAGE_SIDE
 
 INK_THRESHOLD = 0.1  # pixels below this (0–1) are background when cropping
 MIN_INK_PIXELS = 1
@@ -80,13 +81,13 @@ def preprocess(image: np.ndarray) -> Preprocessed | None:
     pil = Image.fromarray((cropped * 255).astype(np.uint8))
     fitted = np.asarray(pil.resize((new_w, new_h), Image.Resampling.LANCZOS), dtype=np.float32) / 255.0
     fitted = np.clip(fitted, 0.0, 1.0)
-    centred = np.zeros((28, 28), dtype=np.float32)
-    top, left = (28 - new_h) // 2, (28 - new_w) // 2
+    centred = np.zeros((IMAGE_SIDE, IMAGE_SIDE), dtype=np.float32)
+    top, left = (IMAGE_SIDE - new_h) // 2, (IMAGE_SIDE - new_w) // 2
     centred[top : top + new_h, left : left + new_w] = fitted
     if centred.sum() > 0:
         cy, cx = ndimage.center_of_mass(centred)
         # Whole-pixel shift keeps strokes crisp; clamp so no ink leaves the field.
-        dy = int(np.clip(round(13.5 - cy), -top, 28 - new_h - top))
-        dx = int(np.clip(round(13.5 - cx), -left, 28 - new_w - left))
+        dy = int(np.clip(round((IMAGE_SIDE - 1) / 2 - cy), -top, IMAGE_SIDE - new_h - top))
+        dx = int(np.clip(round((IMAGE_SIDE - 1) / 2 - cx), -left, IMAGE_SIDE - new_w - left))
         centred = np.roll(centred, (dy, dx), axis=(0, 1))
     return Preprocessed(drawing=gray, cropped=cropped, fitted=fitted, centred=centred)

@@ -6,15 +6,8 @@ import numpy as np
 import pandas as pd
 import streamlit as st
 
-from app.figures import (
-    attribution_grid,
-    curves_figure,
-    leaderboard_figure,
-    rank_figure,
-    sanity_curves_figure,
-    sanity_many_figure,
-    thumbnails_figure,
-)
+from app.figures import attribution_grid, thumbnails_figure
+from app.figures_eval import curves_figure, leaderboard_figure, rank_figure, sanity_curves_figure, sanity_many_figure
 from app.inputs import pick_input
 from app.state import (
     REFERENCES_FILE,
@@ -32,6 +25,7 @@ from explain.metrics import REPLACEMENTS, MaxSensitivity, core_metrics
 from explain.metrics.road import RoadLeRF, RoadMoRF
 from explain.ranking import directions
 from explain.scorecard import best, deleted_images, stack
+from explain.metrics.faithfulness import STEPS
 
 DEFAULT = ["saliency", "integrated_gradients", "deeplift", "guided_backprop", "shap_deep", "lime_image"]
 LABELS = {m.name: m.label for m in [*core_metrics(REPLACEMENTS), MaxSensitivity(), RoadMoRF(), RoadLeRF()]} \
@@ -87,7 +81,7 @@ def this_input() -> None:
         lines = {display(k): v for k, v in card.curves[kind].items()}
         col.plotly_chart(curves_figure(lines, f"{kind.title()}: most relevant first ({better} is better)",
                                        "model confidence in the target"), key=f"ev-{kind}")
-    frac = st.slider("Pixels deleted, in each method's order", 0.0, 1.0, 0.1, 1 / 28, format="%.2f", key="ev-frac")
+    frac = st.slider("Pixels deleted, in each method's order", 0.0, 1.0, 0.1, 1 / STEPS, format="%.2f", key="ev-frac")
     ok = [m for m in methods if m not in card.errors]
     if ok:
         batch = stack([explanation(loaded, current.x, m, None) for m in ok])

@@ -16,6 +16,7 @@ from explain.context import Context, Raw
 from explain.params import GridParams, OcclusionParams, SampledGridParams, ShapleySamplingParams
 from explain.adapters.surrogates import coalition_outputs, fit_linear, kernel_shap_coalitions, lime_coalitions
 from explain.registry import register
+from model.network import IMAGE_SIDE
 
 
 def per_pixel(values: torch.Tensor, mask: torch.Tensor) -> torch.Tensor:
@@ -28,7 +29,7 @@ def per_pixel(values: torch.Tensor, mask: torch.Tensor) -> torch.Tensor:
           params=OcclusionParams, summary="output drop when a sliding patch is replaced by the baseline, per pixel")
 def occlusion(ctx: Context) -> Raw:
     p = ctx.params
-    n_windows = ((28 - p.window) // p.stride + 1) ** 2
+    n_windows = ((IMAGE_SIDE - p.window) // p.stride + 1) ** 2
     values = Occlusion(ctx.f).attribute(
         ctx.x, sliding_window_shapes=(1, p.window, p.window), strides=(1, p.stride, p.stride),
         baselines=ctx.baseline(), target=ctx.target, perturbations_per_eval=n_windows,

@@ -16,6 +16,7 @@ from explain.adapters.surrogates import coalition_outputs
 from explain.params import LimeImageParams
 from explain.registry import register
 from explain.warmup import ensure_imported
+from model.network import IMAGE_SIDE
 
 
 class _Quiet:
@@ -42,7 +43,7 @@ def lime_image_method(ctx: Context) -> Raw:
     # value s + 1, hidden segments become 0), which tells `classify` each sample's coalition, and
     # label n is digit n's output under that coalition (black where a segment is off).
     mask = grid_mask(ctx.params.cell)
-    segments = mask.reshape(28, 28).numpy()
+    segments = mask.reshape(IMAGE_SIDE, IMAGE_SIDE).numpy()
     n_seg = int(segments.max()) + 1
     first_pixel = np.array([np.flatnonzero(segments.reshape(-1) == s)[0] for s in range(n_seg)])
     zero = torch.zeros_like(ctx.x)

@@ -27,14 +27,14 @@ def _shap():
 def _maps(values, n: int) -> np.ndarray:
     # shap ≥ 0.45 returns one array with the outputs on the last axis, e.g. (n, 1, 28, 28, 1);
     # older releases return a list with one array per output.
-    return np.asarray(values[0] if isinstance(values, list) else values).reshape(n, 784)
+    return np.asarray(values[0] if isinstance(values, list) else values).reshape(n, N_PIXELS)
 
 
 def _explain_by_column(ctx: Context, make, run) -> Raw:
     """shap explains a single-output model: one explainer per head column (at most ten), reused for
     every digit explained through it; with one reference per digit, one explainer per digit."""
     refs = ctx.references()
-    out = np.zeros((ctx.n, 784))
+    out = np.zeros((ctx.n, N_PIXELS))
     if ctx.uses_background():
         for column in ctx.target.unique().tolist():
             rows = torch.nonzero(ctx.target == column)[:, 0]

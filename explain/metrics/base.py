@@ -16,6 +16,7 @@ import torch
 from torch import nn
 
 from explain.types import Attribution, BatchAttribution, Contrast
+from model.network import IMAGE_SIDE
 
 
 @dataclass(frozen=True)
@@ -30,7 +31,7 @@ class Explained:
     memo: dict = field(default_factory=dict, compare=False, repr=False)
 
     def __post_init__(self) -> None:
-        object.__setattr__(self, "x", self.x.reshape(-1, 1, 28, 28))
+        object.__setattr__(self, "x", self.x.reshape(-1, 1, IMAGE_SIDE, IMAGE_SIDE))
         if self.x.shape[0] != len(self.batch):
             raise ValueError(f"{self.x.shape[0]} digits but {len(self.batch)} maps")
 
@@ -48,7 +49,7 @@ class Scored:
     attribution: Attribution
 
     def as_batch(self) -> Explained:
-        return Explained(self.model, self.x.reshape(1, 1, 28, 28), BatchAttribution.of([self.attribution]))
+        return Explained(self.model, self.x.reshape(1, 1, IMAGE_SIDE, IMAGE_SIDE), BatchAttribution.of([self.attribution]))
 
 
 def target_probabilities(logits: torch.Tensor, targets: list[int | Contrast]) -> torch.Tensor:

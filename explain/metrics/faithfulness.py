@@ -20,7 +20,7 @@ from explain.metrics.base import Explained, Metric, Scored, target_probabilities
 from model.network import IMAGE_SIDE, N_CLASSES, N_PIXELS
 
 REPLACEMENTS = ("zero", "mean", "blur")  # what a deleted pixel becomes (fixed fills)
-STEPS = 28  # 28 pixels per step: 29 points from 0 to all 784 pixels
+STEPS = IMAGE_SIDE  # a row's worth (28 pixels) per step: 29 points from 0 to all 784 pixels
 
 
 def checked_replacement(replacement: str) -> str:
