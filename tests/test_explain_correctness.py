@@ -145,3 +145,17 @@ def test_batched_expected_gradients_equal_shaps_own_gradient_explainer(model, te
         explainer = shap.GradientExplainer(ctx.column_head(int(ctx.target[i])), background, batch_size=40)
         theirs = np.asarray(explainer.shap_values(x[i : i + 1].clone(), nsamples=40, rseed=7)).reshape(784)
         np.testing.assert_allclose(ours[i], theirs, rtol=1e-4, atol=1e-5 * np.abs(theirs).max())
+
+
+@pytest.mark.parametrize("method", ["saliency", "input_x_gradient", "integrated_gradients", "deeplift", "deeplift_shap",
+                                    "guided_backprop", "deconvolution", "lrp", "smoothgrad", "gradient_shap"])
+def test_one_backward_root_gives_captums_own_maps(model, test_split, method, monkeypatch):
+    """explain.adapters.one_root replaces Captum's one-root-per-row gradient step: same maps."""
+    from explain import explain_batch
+    from explain.adapters import captum_gradient
+
+    x = test_split.images[:16]
+    ours = explain_batch(model, x, method, params={"steps": 16} if method == "integrated_gradients" else None).values
+    monkeypatch.setattr(captum_gradient, "one_root", lambda attribution: attribution)  # Captum's own gradient step
+    theirs = explain_batch(model, x, method, params={"steps": 16} if method == "integrated_gradients" else None).values
+    np.testing.assert_allclose(ours, theirs, rtol=1e-5, atol=1e-7 * np.abs(theirs).max())

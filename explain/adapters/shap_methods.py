@@ -73,8 +73,9 @@ def shap_gradient(ctx: Context) -> Raw:
     base = refs[pick][None] if ctx.uses_background() else refs[:, None]  # (1, S, …) or (N, 1, …)
     x = ctx.x[:, None]
     points = (t * x + (1 - t) * base).reshape(ctx.n * s, *ctx.x.shape[1:])
-    grads = gradients_at(ctx, points, s).reshape(ctx.n, s, -1).double()
-    delta = (x - base).reshape(x.shape[0], -1, N_PIXELS).double()
+    grads = gradients_at(ctx, points, s).reshape(ctx.n, s, N_PIXELS)
+    delta = (x - base).reshape(x.shape[0], -1, N_PIXELS)
+    # float32 like the gradients (shap multiplies in float64: equal within 1e-6 relative here)
     return Raw((grads * delta).mean(dim=1), references=refs, shared=ctx.uses_background())
 
 
