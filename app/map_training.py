@@ -17,7 +17,7 @@ from app.figures_record import position_limits, probe_positions_figure, training
 from app.mosaic import attribution_mosaic
 from app.state import LoadedModel, bundled_model
 from app.session import TRAINING_RECORDS
-from explain.projection import layer_display_name
+from model.network import layer_display_name
 from explain.record_stats import rank_agreement_with_final
 from explain.registry import get_method
 from explain.training_record import NO_INDEX, TrainingRecord, load_record

@@ -12,7 +12,7 @@ import time
 
 from tests.browser import CHROMIUM, CHROMIUM_ARGS, PAD, draw_stroke, streamlit_server
 
-PAGES = ["home", "draw", "explore", "compare", "evaluate", "inside", "train"]
+PAGES = ["home", "draw", "explore", "compare", "evaluate", "whatif", "inside", "map", "train"]
 HOST = '[data-testid="stBidiComponentIsolated"]'
 ONE = [(0.5, 0.12), (0.5, 0.5), (0.51, 0.88)]
 SEVEN = [(0.2, 0.15), (0.8, 0.15), (0.45, 0.9)]

@@ -14,7 +14,7 @@ from explain.context import private_head
 from explain.core import as_input, resolve_target
 from explain.params import BASELINES
 from explain.types import Target
-from model.network import IMAGE_SIDE, MLP
+from model.network import IMAGE_SIDE, MLP, hidden_name, linear_of, module_of
 
 
 @dataclass(frozen=True)
@@ -33,7 +33,7 @@ def _check_mlp(model: Any) -> MLP:
 def activations(model: MLP, x: Any) -> Activations:
     model = _check_mlp(model)
     outs = model.forward_layers(as_input(x))
-    layers = {f"hidden{i}": outs[spec.name][0].numpy().copy() for i, spec in enumerate(model.hidden_layers(), 1)}
+    layers = {hidden_name(i): outs[spec.name][0].numpy().copy() for i, spec in enumerate(model.hidden_layers(), 1)}
     logits = outs["out"][0]
     layers["logits"] = logits.numpy().copy()
     layers["softmax"] = torch.softmax(logits, dim=0).numpy()
@@ -50,7 +50,7 @@ def _hidden_layer_name(model: MLP, layer: int) -> str:
     n = len(model.config.hidden)
     if isinstance(layer, bool) or not isinstance(layer, int) or not 1 <= layer <= n:
         raise ValueError(f"layer must be a hidden layer 1..{n}, got {layer!r}")
-    return f"relu{layer}"
+    return module_of(hidden_name(layer))
 
 
 def _baseline(x: torch.Tensor, baseline: str) -> torch.Tensor:
@@ -97,7 +97,7 @@ def dataset_activations(model: MLP, images: torch.Tensor, batch: int = 4096) -> 
     for i in range(0, images.shape[0], batch):
         layers = model.forward_layers(images[i : i + batch])
         for k, spec in enumerate(model.hidden_layers(), 1):
-            outs.setdefault(f"hidden{k}", []).append(layers[spec.name])
+            outs.setdefault(hidden_name(k), []).append(layers[spec.name])
     return {k: torch.cat(v).numpy() for k, v in outs.items()}
 
 
@@ -120,7 +120,7 @@ def incoming_weights(model: MLP, layer: int, unit: int) -> np.ndarray:
     """The weights into one hidden unit: 28×28 for layer 1, a vector over the previous layer otherwise."""
     model = _check_mlp(model)
     _hidden_layer_name(model, layer)
-    w = model.layer(f"fc{layer}").weight.detach()
+    w = model.layer(linear_of(layer)).weight.detach()
     if not 0 <= unit < w.shape[0]:
         raise ValueError(f"unit must be in 0..{w.shape[0] - 1}, got {unit}")
     row = w[unit].numpy().copy()

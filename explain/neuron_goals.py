@@ -14,7 +14,7 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 
-from model.network import IMAGE_SIDE, MLP
+from model.network import IMAGE_SIDE, MLP, hidden_index, hidden_name, linear_of, module_of
 
 GOAL_LAYERS = ("hidden1", "hidden2", "logits")  # explain.activations' names; "hiddenN" for deeper nets
 
@@ -38,12 +38,12 @@ class NeuronGoals:
 
 
 def goal_layers(model: MLP) -> list[str]:
-    return [*[f"hidden{i}" for i in range(1, len(model.config.hidden) + 1)], "logits"]
+    return [*[hidden_name(i) for i in range(1, len(model.config.hidden) + 1)], "logits"]
 
 
 def _layer_output(model: MLP, x: torch.Tensor, layer: str) -> torch.Tensor:
     """The named layer's output with gradients (forward_layers runs under no_grad); stops early."""
-    stop = "out" if layer == "logits" else f"relu{layer[6:]}"
+    stop = module_of(layer)
     z = (x.reshape(x.shape[0], -1) - model.config.mean) / model.config.std
     for name, module in model.net.named_children():
         z = module(z)
@@ -56,10 +56,10 @@ def _pre_activation(model: MLP, x: torch.Tensor, layer: str) -> torch.Tensor:
     """Hidden units are optimised before their ReLU: a dead start (value 0) still has a gradient."""
     if layer == "logits":
         return _layer_output(model, x, layer)
-    k = int(layer[6:])
-    below = _layer_output(model, x, f"hidden{k - 1}") if k > 1 else (
+    k = hidden_index(layer)
+    below = _layer_output(model, x, hidden_name(k - 1)) if k > 1 else (
         (x.reshape(x.shape[0], -1) - model.config.mean) / model.config.std)
-    return model.layer(f"fc{k}")(below)
+    return model.layer(linear_of(k))(below)
 
 
 def _gaussian_kernel(sigma: float) -> torch.Tensor:
@@ -78,7 +78,7 @@ def maximise_units(model: MLP, layer: str, settings: GoalSettings | None = None)
     s = settings or GoalSettings()
     if s.steps < 1 or s.lr <= 0:
         raise ValueError(f"steps must be >= 1 and lr > 0, got {s.steps} and {s.lr}")
-    units = 10 if layer == "logits" else model.config.hidden[int(layer[6:]) - 1]
+    units = 10 if layer == "logits" else model.config.hidden[hidden_index(layer) - 1]
     gen = torch.Generator().manual_seed(s.seed)
     x = (0.1 + 0.05 * torch.randn(units, 1, IMAGE_SIDE, IMAGE_SIDE, generator=gen)).clamp_(0, 1).requires_grad_(True)
     opt = torch.optim.Adam([x], lr=s.lr)

@@ -17,22 +17,14 @@ from typing import Any
 import numpy as np
 import torch
 
-from model.network import MLP, N_PIXELS
+from model.network import MLP, N_PIXELS, hidden_name, module_of
 
-# The names explain.activations uses for hidden layers and logits, plus the raw input.
-LAYER_NAMES = {"pixels": "input pixels", "hidden1": "hidden 1", "hidden2": "hidden 2", "logits": "logits"}
 PROJECTION_METHODS = ("pca", "umap")
 
 
 def projectable_layers(model: MLP) -> list[str]:
     """Every layer a map can show for this network: pixels, each hidden layer, logits."""
-    return ["pixels", *[f"hidden{i}" for i in range(1, len(model.config.hidden) + 1)], "logits"]
-
-
-def layer_display_name(layer: str) -> str:
-    if layer.startswith("hidden") and layer[6:].isdigit():
-        return f"hidden {layer[6:]}"
-    return LAYER_NAMES.get(layer, layer)
+    return ["pixels", *[hidden_name(i) for i in range(1, len(model.config.hidden) + 1)], "logits"]
 
 
 def check_layer(model: MLP, layer: Any) -> str:
@@ -40,11 +32,6 @@ def check_layer(model: MLP, layer: Any) -> str:
     if not isinstance(layer, str) or layer not in known:
         raise ValueError(f"layer must be one of {known}, got {layer!r}")
     return layer
-
-
-def _module_name(layer: str) -> str:
-    # explain.activations' "hidden{i}" is the post-ReLU output of module "relu{i}"; "logits" is "out".
-    return "out" if layer == "logits" else f"relu{layer[6:]}"
 
 
 @torch.no_grad()
@@ -57,7 +44,7 @@ def layer_features(model: MLP, images: torch.Tensor | np.ndarray, layer: str, ba
     flat = x.reshape(x.shape[0], N_PIXELS).to(torch.float32)
     if layer == "pixels":
         return flat.numpy().copy()
-    name = _module_name(layer)
+    name = module_of(layer)
     parts = [model.forward_layers(flat[i : i + batch])[name] for i in range(0, flat.shape[0], batch)]
     return torch.cat(parts).numpy()
 
@@ -71,7 +58,7 @@ def all_layer_features(model: MLP, images: torch.Tensor | np.ndarray, batch: int
     flat = x.reshape(x.shape[0], -1).to(torch.float32)
     if flat.shape[1] != N_PIXELS:
         raise ValueError(f"images must be (N, 28, 28), (N, 1, 28, 28) or (N, 784), got {tuple(x.shape)}")
-    names = {_module_name(layer): layer for layer in projectable_layers(model) if layer != "pixels"}
+    names = {module_of(layer): layer for layer in projectable_layers(model) if layer != "pixels"}
     parts: dict[str, list[torch.Tensor]] = {layer: [] for layer in names.values()}
     for i in range(0, flat.shape[0], batch):
         outs = model.forward_layers(flat[i : i + batch])

@@ -58,6 +58,37 @@ class LayerSpec:
     width: int
 
 
+# Layer names, in one place. The public name of hidden layer i is "hidden{i}" (its post-ReLU output),
+# shown as "hidden i"; inside the network it is module "relu{i}" after linear "fc{i}"; the logits are
+# "logits", module "out".
+def hidden_name(i: int) -> str:
+    return f"hidden{i}"
+
+
+def hidden_index(layer: str) -> int:
+    """1 for "hidden1"; ValueError for anything else."""
+    if not (isinstance(layer, str) and layer.startswith("hidden") and layer[6:].isdigit()):
+        raise ValueError(f"not a hidden layer name: {layer!r}")
+    return int(layer[6:])
+
+
+def module_of(layer: str) -> str:
+    """The module whose output is the named layer: "hidden2" → "relu2", "logits" → "out"."""
+    return "out" if layer == "logits" else f"relu{hidden_index(layer)}"
+
+
+def linear_of(i: int) -> str:
+    """The linear module into hidden layer i (or, with i = len(hidden) + 1, the logits)."""
+    return f"fc{i}"
+
+
+def layer_display_name(layer: str) -> str:
+    """"hidden2" → "hidden 2"; "pixels" → "input pixels"; anything else as it is."""
+    if layer.startswith("hidden") and layer[6:].isdigit():
+        return f"hidden {layer[6:]}"
+    return {"pixels": "input pixels"}.get(layer, layer)
+
+
 class MLP(nn.Module):
     def __init__(self, config: MLPConfig | None = None) -> None:
         super().__init__()
@@ -69,8 +100,8 @@ class MLP(nn.Module):
         layers: OrderedDict[str, nn.Module] = OrderedDict()
         width = N_PIXELS
         for i, h in enumerate(config.hidden, start=1):
-            layers[f"fc{i}"] = nn.Linear(width, h)
-            layers[f"relu{i}"] = nn.ReLU()
+            layers[linear_of(i)] = nn.Linear(width, h)
+            layers[module_of(hidden_name(i))] = nn.ReLU()
             width = h
         layers["out"] = nn.Linear(width, N_CLASSES)
         self.net = nn.Sequential(layers)
@@ -92,7 +123,7 @@ class MLP(nn.Module):
 
     def hidden_layers(self) -> list[LayerSpec]:
         """The post-ReLU hidden layers, first to last."""
-        return [LayerSpec(f"relu{i}", h) for i, h in enumerate(self.config.hidden, start=1)]
+        return [LayerSpec(module_of(hidden_name(i)), h) for i, h in enumerate(self.config.hidden, start=1)]
 
     def layer(self, name: str) -> nn.Module:
         try:

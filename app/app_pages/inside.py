@@ -16,6 +16,7 @@ from app.inputs import pick_input, test_input
 from app.state import active_model, test_activations, test_split
 from app.session import INSIDE_CLICKED, INSIDE_NEURON_SEEN, query_value
 from app.text import plain
+from model.network import hidden_index, hidden_name, layer_display_name
 from explain.activations import (
     activations,
     class_means,
@@ -63,7 +64,7 @@ st.plotly_chart(mosaic_figure(weights[order], [f"unit {u} (fires {h1[u]:.2f})" f
                 key="in-weights")
 
 st.subheader("Which hidden units carry the prediction")
-layer_names = [f"hidden {i}" for i in range(1, len(model.config.hidden) + 1)]
+layer_names = [layer_display_name(hidden_name(i)) for i in range(1, len(model.config.hidden) + 1)]
 lc_layer = st.selectbox("Layer", range(1, len(layer_names) + 1), format_func=lambda i: layer_names[i - 1],
                         key="in-lc-layer")
 lc = layer_conductance(model, current.x, lc_layer)
@@ -73,7 +74,7 @@ event = st.plotly_chart(bars_figure(lc[shown], [f"unit {i}" for i in shown],
                                     f"Layer conductance into class {predicted}: the {len(shown)} largest of "
                                     f"{lc.size} units (click a bar to drill down)", "unit", "conductance"),
                         key="in-lc", on_select="rerun", selection_mode="points")
-h_lc = acts.layers[f"hidden{lc_layer}"]
+h_lc = acts.layers[hidden_name(lc_layer)]
 silent = [int(u) for u in shown if h_lc[u] == 0 and lc[u] != 0]
 st.caption("Conductance integrates along the path from a black image to this input, so a unit can carry "
            "the prediction even where its final activation is 0: it was active part of the way."
@@ -88,8 +89,12 @@ neuron = query_value("neuron")
 if neuron and INSIDE_NEURON_SEEN.get() != neuron:
     INSIDE_NEURON_SEEN.set(neuron)
     layer_text, _, unit_text = neuron.partition(":")
-    if layer_text[6:].isdigit() and unit_text.isdigit() and 1 <= int(layer_text[6:]) <= len(layer_names):
-        st.session_state["in-unit-layer"], st.session_state["in-unit"] = int(layer_text[6:]), int(unit_text)
+    try:
+        index = hidden_index(layer_text)
+    except ValueError:
+        index = 0
+    if unit_text.isdigit() and 1 <= index <= len(layer_names):
+        st.session_state["in-unit-layer"], st.session_state["in-unit"] = index, int(unit_text)
     else:
         st.warning(f"Ignoring the link's neuron {plain(neuron, 40)}: use hidden1:5 or hidden2:12.")
 
@@ -98,13 +103,13 @@ c1, c2 = st.columns(2)
 layer = c1.selectbox("Layer", range(1, len(layer_names) + 1), format_func=lambda i: layer_names[i - 1],
                      key="in-unit-layer")
 width = model.config.hidden[layer - 1]
-default_unit = int(np.argmax(acts.layers[f"hidden{layer}"]))
+default_unit = int(np.argmax(acts.layers[hidden_name(layer)]))
 if st.session_state.get("in-unit", width) >= width:  # unset, or from a wider layer
     st.session_state["in-unit"] = default_unit
 # The value lives in the session state only (a default here too would warn on every rerun).
 unit = int(c2.number_input("Unit", 0, width - 1, key="in-unit"))
-value = float(acts.layers[f"hidden{layer}"][unit])
-dataset = test_activations(loaded.key, model)[f"hidden{layer}"]
+value = float(acts.layers[hidden_name(layer)][unit])
+dataset = test_activations(loaded.key, model)[hidden_name(layer)]
 split = test_split()
 means = class_means(dataset, split.labels.numpy())[:, unit]
 top = top_exciting(dataset, unit, 12)
@@ -130,4 +135,4 @@ st.plotly_chart(thumbnails_figure(split.images[top].numpy(),
                 key="in-top")
 st.caption(f"The 12 test digits that excite unit {unit} of {layer_names[layer - 1]} most (index, activation).")
 st.page_link("app_pages/map.py", label=f"What unit {unit} wants, and the map of every digit (Map)",
-             query_params={"neuron": f"hidden{layer}:{unit}"}, icon=":material/scatter_plot:")
+             query_params={"neuron": f"{hidden_name(layer)}:{unit}"}, icon=":material/scatter_plot:")

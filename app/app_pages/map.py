@@ -25,7 +25,8 @@ from app.state import active_model, test_probabilities, test_split
 from explain.activations import top_exciting
 from explain.neighbours import METRICS, neighbours_of
 from explain.neuron_goals import goal_layers
-from explain.projection import layer_display_name, layer_features, place_from_neighbours, projectable_layers
+from explain.projection import layer_features, place_from_neighbours, projectable_layers
+from model.network import layer_display_name
 
 PROJECTIONS = {"pca": "PCA (exact)", "umap": "UMAP"}
 MAX_SHOWN = 24  # selected digits drawn beside the map
