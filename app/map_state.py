@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 import threading
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -56,19 +57,27 @@ def pca(model_key: str, layer: str, _model: MLP) -> tuple[PCAProjection, np.ndar
     return proj, _frozen(proj.transform(feats).astype(np.float32))
 
 
-@st.cache_resource(show_spinner=False)
-def shipped_umap() -> tuple[dict[str, np.ndarray], dict[str, Any]] | None:
-    """The bundled model's UMAP coordinates from assets/, if present and made from this checkpoint."""
+def shipped_for_bundled(name: str, digest_key: str) -> tuple[Path, dict[str, Any]] | None:
+    """A shipped result under assets/ and its meta, only if the meta's `digest_key` names the bundled
+    checkpoint's digest: a result made for other weights would show the wrong thing."""
     from explain.map_cli import file_sha256
     from model.paths import bundled_checkpoint
 
-    path = assets_dir() / SHIPPED_UMAP
+    path = assets_dir() / name
     meta_path = path.with_name(path.name + ".meta.json")
     if not path.exists() or not meta_path.exists():
         return None
     meta = json.loads(meta_path.read_text())
-    if meta.get("checkpoint_sha256") != file_sha256(bundled_checkpoint()):
-        return None  # made for other weights: would show a wrong map
+    return (path, meta) if meta.get(digest_key) == file_sha256(bundled_checkpoint()) else None
+
+
+@st.cache_resource(show_spinner=False)
+def shipped_umap() -> tuple[dict[str, np.ndarray], dict[str, Any]] | None:
+    """The bundled model's UMAP coordinates from assets/, if present and made from this checkpoint."""
+    found = shipped_for_bundled(SHIPPED_UMAP, "checkpoint_sha256")
+    if found is None:
+        return None
+    path, meta = found
     with np.load(path) as npz:
         return {k: _frozen(npz[k].astype(np.float32)) for k in npz.files}, meta
 

@@ -7,7 +7,6 @@ session brings the record its own run made; other models (uploaded ones) have no
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
 import numpy as np
@@ -16,12 +15,12 @@ import streamlit as st
 from app.figures_record import position_limits, probe_positions_figure, training_agreement_chart
 from app.mosaic import attribution_mosaic
 from app.state import LoadedModel, bundled_model
+from app.map_state import shipped_for_bundled
 from app.session import TRAINING_RECORDS
 from model.network import layer_display_name
 from explain.record_stats import rank_agreement_with_final
 from explain.registry import get_method
 from explain.training_record import NO_INDEX, TrainingRecord, load_record
-from model.paths import assets_dir
 
 SHIPPED_RECORD = "map/training_record.npz"
 PLAY_KEY, EPOCH_KEY, METHOD_KEY = "map-rec-playing", "map-rec-epoch", "map-rec-method"
@@ -32,16 +31,10 @@ FRAME_S = 1.2
 def shipped_record() -> tuple[TrainingRecord, dict[str, Any]] | None:
     """The bundled model's training record, if present and made against this very checkpoint: either
     its run ended at these weights bit for bit, or it is a run of the same recipe (said on the page)."""
-    from explain.map_cli import file_sha256
-    from model.paths import bundled_checkpoint
-
-    path = assets_dir() / SHIPPED_RECORD
-    meta_path = path.with_name(path.name + ".meta.json")
-    if not path.exists() or not meta_path.exists():
+    found = shipped_for_bundled(SHIPPED_RECORD, "bundled_checkpoint_sha256")
+    if found is None:
         return None
-    meta = json.loads(meta_path.read_text())
-    if meta.get("bundled_checkpoint_sha256") != file_sha256(bundled_checkpoint()):
-        return None  # recorded against another checkpoint
+    path, meta = found
     if not (meta.get("bundled_weights_match") or meta.get("same_recipe_as_bundled")):
         return None
     record = load_record(path)

@@ -112,6 +112,7 @@ def render(r: dict) -> str:
         else:
             out.append(f"| {row['method']} | {row['ours_digits_per_s']:,.0f} | (library explains one digit at a "
                        "time or we batch its estimator ourselves) | | |")
+    out += ["", "Ratios below 1 come from how the gradients are taken: every Captum gradient attribution here takes its gradient from one backward root (`explain/adapters/one_root.py`, the same maps, tested), where Captum's own step makes one root per row of the batch; GradientShap and SmoothGrad draw per digit and take their gradients the same way."]
     lb = r.get("leaderboard")
     if lb:
         out += ["", f"### The bundled leaderboard: {lb['n']:,} digits, all methods", "",

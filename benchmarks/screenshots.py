@@ -58,17 +58,18 @@ def main() -> int:
         page.get_by_text("Pixels changed").first.wait_for(timeout=240_000)
         settle(page, 3)
         page.screenshot(path=str(docs / "whatif.png"), full_page=True)
-        wide = browser.new_page(viewport={"width": 1500, "height": 1100})
+        # Tall enough that the Map page needs no scrolling (Streamlit scrolls inside its own container,
+        # so a "full page" screenshot is only the viewport).
+        wide = browser.new_page(viewport={"width": 1500, "height": 4200})
         wide.goto(f"{url}/map?layer=hidden2&proj=umap&colour=label&index=8")
         wide.get_by_text("Nearest in hidden 2").wait_for(timeout=180_000)
         settle(wide, 3)
-        wide.screenshot(path=str(docs / "map.png"), full_page=True)
-        section = wide.get_by_role("heading", name="Across training", exact=True)
-        section.scroll_into_view_if_needed()
+        top = wide.get_by_role("heading", name="Across training", exact=True)
         wide.get_by_text("How close each method's maps are").wait_for(timeout=120_000)
         settle(wide, 2)
-        box = section.bounding_box()
-        wide.screenshot(path=str(docs / "map_across_training.png"), full_page=True,
+        box = top.bounding_box()
+        wide.screenshot(path=str(docs / "map.png"), clip={"x": 0, "y": 0, "width": 1500, "height": box["y"] - 10})
+        wide.screenshot(path=str(docs / "map_across_training.png"),
                         clip={"x": 0, "y": box["y"] - 10, "width": 1500, "height": 1350})
         browser.close()
     print("wrote docs/draw.png, compare.png, evaluate.png, inside.png, whatif.png, map.png, map_across_training.png")

@@ -14,6 +14,7 @@ import numpy as np
 
 from explain import cli_args, map_cli, whatif_cli
 from explain.core import MethodError, explain_batch
+from explain.params import REFERENCES
 from explain.registry import get_method, method_names, methods, methods_taking
 from explain.types import Contrast
 
@@ -129,7 +130,7 @@ def main(argv: list[str] | None = None) -> int:
     where.add_argument("--indices", type=cli_args.indices, help="test digits: 0-999, 3,17,42 or a mix")
     rp.add_argument("--method", default="all", help="a name, comma-separated names, or all")
     rp.add_argument("--target", type=target_arg, default=None, help="0-9, 'predicted' (default), or A,B for 'A and not B'")
-    rp.add_argument("--baseline", choices=["background", "zero", "mean", "blur", "noise"], default=None,
+    rp.add_argument("--baseline", choices=list(REFERENCES), default=None,
                     help="reference for the methods that take one")
     rp.add_argument("--seed", type=cli_args.seed, default=0)
     rp.add_argument("--checkpoint", type=cli_args.existing_file, default=None)

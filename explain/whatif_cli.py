@@ -84,6 +84,13 @@ def cmd_attack(args: argparse.Namespace) -> int:
     return 0
 
 
+def _common_options(p: argparse.ArgumentParser, handler) -> None:
+    p.add_argument("--seed", type=cli_args.seed, default=0)
+    p.add_argument("--checkpoint", type=cli_args.existing_file, default=None)
+    p.add_argument("--json", action="store_true")
+    p.set_defaults(handler=handler)
+
+
 def add_subcommands(sub: argparse._SubParsersAction) -> None:
     """Add `counterfactual` and `attack` to a `python -m explain` sub-parser set."""
     cp = sub.add_parser("counterfactual", help="the smallest change that makes the model say --to")
@@ -92,20 +99,14 @@ def add_subcommands(sub: argparse._SubParsersAction) -> None:
     cp.add_argument("--norm", default="l2", help="l2 (spread-out change) or l1 (sparse change)")
     cp.add_argument("--min-prob", default="0.5", help="probability of --to to reach, 0.1-0.99")
     cp.add_argument("--near-strokes", action="store_true", help="change only pixels within 2 px of the ink")
-    cp.add_argument("--seed", type=cli_args.seed, default=0)
-    cp.add_argument("--checkpoint", type=cli_args.existing_file, default=None)
-    cp.add_argument("--json", action="store_true")
-    cp.set_defaults(handler=cmd_counterfactual)
+    _common_options(cp, cmd_counterfactual)
     ap = sub.add_parser("attack", help="test-set accuracy under FGSM or PGD at several eps")
     ap.add_argument("--attack", required=True, help="fgsm or pgd")
     ap.add_argument("--eps", default="0,0.05,0.1,0.2", help="comma-separated radii")
     ap.add_argument("--n", default="1000", help="how many test digits (the first n)")
     ap.add_argument("--norm", default="linf", help="linf, or l2 (PGD only)")
     ap.add_argument("--steps", default="40", help="PGD steps")
-    ap.add_argument("--seed", type=cli_args.seed, default=0)
-    ap.add_argument("--checkpoint", type=cli_args.existing_file, default=None)
-    ap.add_argument("--json", action="store_true")
-    ap.set_defaults(handler=cmd_attack)
+    _common_options(ap, cmd_attack)
 
 
 def run_handler(args: argparse.Namespace) -> int:
