@@ -6,6 +6,7 @@ import numpy as np
 import plotly.graph_objects as go
 
 from explain.export import DIVERGING_STOPS
+from model.network import layer_display_name
 
 
 def pad_square(image: np.ndarray) -> np.ndarray:
@@ -191,7 +192,7 @@ def activations_figure(layers: dict[str, np.ndarray], title: str = "", signed: b
 
     names = list(layers)
     spacing = 0.09
-    fig = make_subplots(rows=1, cols=len(names), subplot_titles=[f"{n} ({layers[n].size})" for n in names],
+    fig = make_subplots(rows=1, cols=len(names), subplot_titles=[f"{layer_display_name(n)} ({layers[n].size})" for n in names],
                         horizontal_spacing=spacing)
     for i, n in enumerate(names, 1):
         v = np.asarray(layers[n], dtype=float).reshape(-1)
