@@ -8,7 +8,6 @@ page) shows the pad. The drawing is kept in the session, so it survives reruns a
 from __future__ import annotations
 
 import base64
-import zlib
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -20,6 +19,7 @@ from app.session import DRAWING
 
 SIZE = 280  # CSS pixels of the pad, and the side of the greyscale image the server rebuilds
 MAX_STROKE_VALUES = 40_000  # coordinates kept for redrawing the pad after a page switch
+MAX_CROP_CHARS = 4 * (2 * SIZE * SIZE) // 3 + 4  # base64 of the longest run-length form (every run 1 long)
 
 _PAD = st.components.v2.component("digit_lens.drawing_pad", html=HTML, css=CSS, js=JS)
 
@@ -41,6 +41,26 @@ def _int(value: Any, name: str, lo: int, hi: int) -> int:
     return int(value)
 
 
+def _unrle(pairs: np.ndarray, n: int) -> np.ndarray:
+    """(value, count) byte pairs → the n bytes they stand for; ValueError if they do not add up to n."""
+    if len(pairs) % 2 or int(pairs[1::2].sum(dtype=np.int64)) != n or (len(pairs) and pairs[1::2].min() == 0):
+        raise ValueError(f"drawing crop's run-length pairs do not make {n} pixels")
+    return np.repeat(pairs[0::2], pairs[1::2])
+
+
+def _rle(data: np.ndarray) -> bytes:
+    """The browser's run-length encoder (pairs of value and count ≤ 255), for tests and `encode`."""
+    out = bytearray()
+    i = 0
+    while i < len(data):
+        k = 1
+        while k < 255 and i + k < len(data) and data[i + k] == data[i]:
+            k += 1
+        out += bytes((int(data[i]), k))
+        i += k
+    return bytes(out)
+
+
 def decode(value: Any) -> Drawing:
     """The pad's `drawing` state value → a Drawing; ValueError naming what is wrong otherwise."""
     if not isinstance(value, dict):
@@ -58,17 +78,20 @@ def decode(value: Any) -> Drawing:
             raise ValueError(f"drawing crop must be an object, got {type(crop).__name__}")
         x, y = _int(crop.get("x"), "crop x", 0, SIZE - 1), _int(crop.get("y"), "crop y", 0, SIZE - 1)
         w, h = _int(crop.get("w"), "crop width", 1, SIZE - x), _int(crop.get("h"), "crop height", 1, SIZE - y)
+        if len(str(crop.get("data", ""))) > MAX_CROP_CHARS:
+            raise ValueError(f"drawing crop data is longer than {MAX_CROP_CHARS} characters")
         try:
-            raw = base64.b64decode(str(crop.get("data", "")), validate=True)
-            if crop.get("enc") == "deflate":
-                inflater = zlib.decompressobj()
-                raw = inflater.decompress(raw, w * h + 1)  # bounded: a small payload cannot blow up
-        except (ValueError, zlib.error) as exc:
-            raise ValueError(f"drawing crop data is not valid base64/deflate: {exc}") from None
+            raw = np.frombuffer(base64.b64decode(str(crop.get("data", "")), validate=True), np.uint8)
+        except ValueError as exc:
+            raise ValueError(f"drawing crop data is not valid base64: {exc}") from None
+        if crop.get("enc") == "rle":
+            raw = _unrle(raw, w * h)
+        elif crop.get("enc", "raw") != "raw":
+            raise ValueError(f"drawing crop encoding must be 'rle' or 'raw', got {crop.get('enc')!r:.20}")
         if len(raw) != w * h:
             raise ValueError(f"drawing crop has {len(raw)} bytes for {w}×{h} pixels")
         image = np.zeros((SIZE, SIZE), np.uint8)
-        image[y : y + h, x : x + w] = np.frombuffer(raw, np.uint8).reshape(h, w)
+        image[y : y + h, x : x + w] = raw.reshape(h, w)
     brush = value.get("brush", 20)
     return Drawing(seq, bool(value.get("final", True)), image, strokes,
                    int(brush) if isinstance(brush, (int, float)) else 20)
@@ -81,8 +104,8 @@ def encode(image: np.ndarray, seq: int = 1, final: bool = True) -> dict:
     if len(ys):
         y0, y1, x0, x1 = ys.min(), ys.max(), xs.min(), xs.max()
         part = np.ascontiguousarray(image[y0 : y1 + 1, x0 : x1 + 1], np.uint8)
-        crop = {"x": int(x0), "y": int(y0), "w": part.shape[1], "h": part.shape[0], "enc": "deflate",
-                "data": base64.b64encode(zlib.compress(part.tobytes())).decode()}
+        crop = {"x": int(x0), "y": int(y0), "w": part.shape[1], "h": part.shape[0], "enc": "rle",
+                "data": base64.b64encode(_rle(part.reshape(-1))).decode()}
     return {"seq": seq, "final": final, "size": SIZE, "brush": 20, "strokes": [], "crop": crop}
 
 

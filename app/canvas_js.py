@@ -1,10 +1,10 @@
 """The drawing pad's HTML, CSS and JavaScript (Streamlit Custom Components v2: inline, no build step).
 
 The pad keeps its strokes in the browser and sends `drawing` = {seq, final, size, brush, strokes,
-crop}, where `crop` is the ink's bounding box of a 280×280 greyscale rendering at 1× (deflated,
-base64): what the server preprocesses exactly as it did the old component's PNG. It sends at once
-on pointer-up and at most every 100 ms while a stroke is in progress, and never while an earlier
-update is still unanswered (the server echoes the last `seq` it processed as `data.ack`): otherwise
+crop}, where `crop` is the ink's bounding box of a 280×280 greyscale rendering at 1× (run-length
+pairs, base64): what the server preprocesses exactly as it did the old component's PNG. It sends at once
+on pointer-up (and undo, redo, clear) and, while a stroke is in progress, at most every 100 ms and
+never while an earlier update is still unanswered (the server echoes the last `seq` it processed as `data.ack`): otherwise
 reruns queue up and the page lags the pen by seconds.
 """
 
@@ -49,10 +49,18 @@ function b64(bytes) {
   return btoa(s);
 }
 
-async function pack(bytes) {
-  if (typeof CompressionStream === "undefined") return { enc: "raw", data: b64(bytes) };
-  const stream = new Blob([bytes]).stream().pipeThrough(new CompressionStream("deflate"));
-  return { enc: "deflate", data: b64(new Uint8Array(await new Response(stream).arrayBuffer())) };
+// Run-length pairs (value, count ≤ 255): synchronous, so an update leaves in the pointerup handler itself
+// (CompressionStream's promise chain waited behind the page's rendering, up to 200 ms); a digit's ink is
+// long runs of 0 and 255, a few kB instead of w×h bytes.
+function rle(bytes) {
+  const out = new Uint8Array(2 * bytes.length);
+  let n = 0;
+  for (let i = 0; i < bytes.length;) {
+    const v = bytes[i]; let k = 1;
+    while (k < 255 && i + k < bytes.length && bytes[i + k] === v) k++;
+    out[n++] = v; out[n++] = k; i += k;
+  }
+  return b64(out.subarray(0, n));
 }
 
 function paintStroke(ctx, s) {
@@ -111,12 +119,12 @@ function setup(root, args) {
     for (let y = 0; y < h; y++) for (let x = 0; x < w; x++) out[y * w + x] = px[((y + y0) * SIZE + x + x0) * 4];
     return { x: x0, y: y0, w, h, bytes: out };
   }
-  async function send(final) {
+  function send(final) {
     const seq = ++S.seq;
     S.inflight = seq; S.lastSend = performance.now(); S.sends++;
     if (final && S.strokeEnd) S.finalSeq = seq;
     const strokes = S.strokes.concat(S.current ? [S.current] : []), c = cropBytes();
-    const crop = c && { x: c.x, y: c.y, w: c.w, h: c.h, ...(await pack(c.bytes)) };
+    const crop = c && { x: c.x, y: c.y, w: c.w, h: c.h, enc: "rle", data: rle(c.bytes) };
     S.setStateValue("drawing", { seq, final, size: SIZE, brush: Number(brush.value), strokes, crop });
     host.dataset.sends = S.sends;
     clearTimeout(S.timer);  // an answer that never comes (the run was replaced) must not block the pad
@@ -124,7 +132,9 @@ function setup(root, args) {
   }
   function request(final) {
     S.pendingFinal = S.pendingFinal || final;
-    if (S.inflight !== null) { S.pending = true; return; }
+    // A final update (pen lifted, undo, redo, clear) leaves at once: the server drops the preview run it
+    // replaces. Updates during a stroke wait for the last answer, so reruns never queue up.
+    if (S.inflight !== null && !final) { S.pending = true; return; }
     flush(true);
   }
   function flush(force) {

@@ -4,13 +4,12 @@ from __future__ import annotations
 
 import base64
 import io
-import zlib
 
 import numpy as np
 import pytest
 from PIL import Image, ImageDraw
 
-from app.canvas import SIZE, decode, encode
+from app.canvas import SIZE, _rle, _unrle, decode, encode
 from model.image_io import decode_upload
 from model.preprocess import preprocess, to_gray
 
@@ -52,7 +51,7 @@ def test_same_drawing_gives_the_same_model_input_as_the_old_png_path(shape):
 def test_the_payload_is_compact_and_rebuilds_the_image_exactly():
     gray = _drawing(SHAPES["zero"])
     payload = encode(gray)
-    assert len(payload["crop"]["data"]) < 0.1 * gray.size  # deflated ink box, not a 280×280 PNG
+    assert len(payload["crop"]["data"]) < 0.1 * gray.size  # run-length ink box, not a 280×280 PNG
     d = decode(payload)
     np.testing.assert_array_equal(d.image, gray)
     assert d.seq == 1 and d.final
@@ -64,9 +63,9 @@ def test_an_empty_pad_has_no_image():
 
 
 def _crop(**over):
-    raw = zlib.compress(bytes(4))
+    raw = bytes((0, 4))  # four pixels of value 0, as one (value, count) pair
     return {"seq": 1, "final": True, "size": SIZE,
-            "crop": {"x": 10, "y": 10, "w": 2, "h": 2, "enc": "deflate", "data": base64.b64encode(raw).decode(), **over}}
+            "crop": {"x": 10, "y": 10, "w": 2, "h": 2, "enc": "rle", "data": base64.b64encode(raw).decode(), **over}}
 
 
 @pytest.mark.parametrize("bad, message", [
@@ -75,12 +74,23 @@ def _crop(**over):
     ({"seq": 1, "size": 560}, "size"),
     (_crop(x=279, w=5), "crop width"),
     (_crop(data="!!!not base64"), "not valid base64"),
-    (_crop(w=3), "bytes for 3×2 pixels"),
-    (_crop(data=base64.b64encode(zlib.compress(bytes(10**6))).decode()), "bytes for 2×2 pixels"),
+    (_crop(w=3), "do not make 6 pixels"),
+    (_crop(data=base64.b64encode(bytes((9, 255)) * 4000).decode()), "do not make 4 pixels"),
+    (_crop(data=base64.b64encode(bytes((9, 0, 9, 4))).decode()), "do not make 4 pixels"),
+    (_crop(data="A" * 10**6), "longer than"),
+    (_crop(enc="raw", data=base64.b64encode(bytes(5)).decode()), "5 bytes for 2×2 pixels"),
+    (_crop(enc="zip"), "encoding must be"),
 ])
 def test_bad_payloads_raise_value_errors_naming_the_problem(bad, message):
     with pytest.raises(ValueError, match=message):
         decode(bad)
+
+
+def test_run_length_pairs_round_trip_long_runs_and_single_pixels():
+    data = np.array([0] * 600 + [255] * 3 + [17] + [0] * 2, np.uint8)
+    pairs = _rle(data)
+    assert pairs[:6] == bytes((0, 255, 0, 255, 0, 90))  # runs longer than 255 split
+    np.testing.assert_array_equal(_unrle(np.frombuffer(pairs, np.uint8), data.size), data)
 
 
 def test_decode_upload_and_pad_agree_on_a_white_on_black_drawing():
