@@ -7,8 +7,8 @@ from functools import partial
 import numpy as np
 import streamlit as st
 
-from app.figures import probability_figure
-from app.mosaic import attribution_mosaic
+from app.probability_bars import probability_bars
+from app.map_grid import grid_data, map_grid
 from app.session import query_value, set_query
 from app.text import plain
 from app.state import digit_likeness_score, LoadedModel, all_classes_explanation, explanation, probabilities
@@ -33,7 +33,7 @@ def show_prediction(loaded: LoadedModel, x: np.ndarray, true_label: int | None =
     if true_label is not None:
         c.metric("True label", true_label, delta="correct" if true_label == digit else "mistake",
                  delta_color="normal" if true_label == digit else "inverse", delta_arrow="off")
-    st.plotly_chart(probability_figure(probs), config={"displayModeBar": False})
+    probability_bars(probs, key="probabilities")
     return digit
 
 
@@ -137,7 +137,7 @@ def fingerprint(done: dict[str, Attribution]) -> str:
 
 
 def panel_title(a: Attribution) -> str:
-    # The runtime on its own line at the title's size (a <sub> came out ~7 px).
+    """A Plotly panel title: the method, and its runtime on its own line (a <sub> came out ~7 px)."""
     return f"{get_method(a.method).display}<br>{a.runtime_ms:.1f} ms"
 
 
@@ -213,15 +213,14 @@ def show_maps(loaded: LoadedModel, x: np.ndarray, methods: list[str], target, ke
         for name, row in rows.items():
             total = sum(a.runtime_ms for a in row)
             st.markdown(f"**{get_method(name).display}** · all 10 classes in {total:.0f} ms")
-            panels = [(f"class {t}{' (predicted)' if t == predicted else ''}", a.values) for t, a in enumerate(row)]
-            st.plotly_chart(attribution_mosaic(panels, digit, shared, cols=5, panel_px=110),
-                            key=f"{key}-grid-{name}", config={"displayModeBar": False})
+            panels = [(f"class {t}", "predicted" if t == predicted else "", a.values) for t, a in enumerate(row)]
+            map_grid(grid_data(panels, digit, shared, cols=5, px=110), key=f"{key}-grid-{name}")
         per = "one colour scale per method, shared by its 10 classes" if shared else scale
         st.caption(f"Each map explains one class's score; {sign_note(done)}; {per}. "
                    f"Fingerprint of these maps: `{fingerprint(done)}`")
     elif done:
-        st.plotly_chart(attribution_mosaic([(panel_title(a), a.values) for a in done.values()], digit, shared, cols),
-                        key=f"{key}-grid", config={"displayModeBar": False})
+        panels = [(get_method(a.method).display, f"{a.runtime_ms:.1f} ms", a.values) for a in done.values()]
+        map_grid(grid_data(panels, digit, shared, cols), key=f"{key}-grid")
         what = "the predicted class" if target is None else f"target {target}"
         st.caption(f"Maps explain {what}. {sign_note(done)}; {scale}. "
                    f"Fingerprint of these maps: `{fingerprint(done)}`")

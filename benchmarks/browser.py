@@ -10,10 +10,9 @@ from __future__ import annotations
 import statistics
 import time
 
-from tests.browser import CHROMIUM, CHROMIUM_ARGS, PAD, draw_stroke, streamlit_server
+from tests.browser import CHROMIUM, CHROMIUM_ARGS, PAD, PAD_HOST as HOST, draw_stroke, streamlit_server
 
 PAGES = ["home", "draw", "explore", "compare", "evaluate", "whatif", "inside", "map", "train"]
-HOST = '[data-testid="stBidiComponentIsolated"]'
 ONE = [(0.5, 0.12), (0.5, 0.5), (0.51, 0.88)]
 SEVEN = [(0.2, 0.15), (0.8, 0.15), (0.45, 0.9)]
 # Records when the Prediction metric appears (after a clear, the page has none).
@@ -33,7 +32,7 @@ def _ready(page, timeout: float = 120_000) -> None:
 
 
 def _answered(page, n: int) -> None:
-    page.wait_for_function(f"n => Number(document.querySelector('{HOST}').dataset.answered || 0) >= n", arg=n,
+    page.wait_for_function("([host, n]) => Number(document.querySelector(host).dataset.answered || 0) >= n", arg=[HOST, n],
                            timeout=120_000)
 
 

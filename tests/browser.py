@@ -60,6 +60,9 @@ def streamlit_server(timeout: float = 60.0, with_process: bool = False) -> Itera
 
 
 PAD = "canvas.dl-view"  # our drawing pad (Playwright's CSS locators pierce its shadow root)
+# The element that hosts the pad (its counters: data-sends, data-acks, data-answered, data-latency-ms);
+# the page holds other components too (the map grid, the probability bars).
+PAD_HOST = '.st-key-pad [data-testid="stBidiComponentIsolated"]'
 
 
 def pad_box(page) -> dict:
@@ -81,8 +84,8 @@ def draw_stroke(page, points: list[tuple[float, float]], steps: int = 8) -> None
     page.mouse.up()
 
 
-TOUCH_STROKE_JS = """([sel, pts]) => {
-  const el = document.querySelector('[data-testid="stBidiComponentIsolated"]').shadowRoot.querySelector(sel);
+TOUCH_STROKE_JS = """([host, sel, pts]) => {
+  const el = document.querySelector(host).shadowRoot.querySelector(sel);
   const r = el.getBoundingClientRect();
   const at = ([fx, fy]) => ({clientX: r.left + fx * r.width, clientY: r.top + fy * r.height});
   const base = {pointerId: 7, pointerType: "touch", isPrimary: true, bubbles: true, cancelable: true, composed: true};
@@ -99,7 +102,7 @@ TOUCH_STROKE_JS = """([sel, pts]) => {
 def touch_stroke(page, points: list[tuple[float, float]]) -> None:
     """Draw one stroke as a finger would: touch pointer events on the pad (what a phone sends)."""
     pad_box(page)
-    page.evaluate(TOUCH_STROKE_JS, [PAD, [list(p) for p in points]])
+    page.evaluate(TOUCH_STROKE_JS, [PAD_HOST, PAD, [list(p) for p in points]])
 
 
 def prediction(page, timeout: float = 90_000) -> str:

@@ -8,7 +8,7 @@ import statistics
 import time
 from dataclasses import dataclass, field
 
-from tests.browser import CHROMIUM, CHROMIUM_ARGS
+from tests.browser import CHROMIUM, CHROMIUM_ARGS, PAD_HOST
 
 SHAPES = {  # strokes as fractions of the canvas
     "1": [[(0.5, 0.12), (0.5, 0.5), (0.51, 0.88)]],
@@ -74,8 +74,7 @@ async def _stable_fingerprint(page, settle_s: float = 1.5, timeout_s: float = 12
     raise TimeoutError("the maps did not settle")
 
 
-ANSWERED_JS = """n => Number(document.querySelector('[data-testid="stBidiComponentIsolated"]')
-    ?.dataset.answered || 0) >= n"""
+ANSWERED_JS = "([host, n]) => Number(document.querySelector(host)?.dataset.answered || 0) >= n"
 
 
 async def one_session(browser, url: str, shape: str) -> SessionResult:
@@ -89,7 +88,7 @@ async def one_session(browser, url: str, shape: str) -> SessionResult:
         await _draw(page, SHAPES[shape])
         # The pad counts the answers to each stroke's final drawing (pointer-up); while drawing it also
         # sends interim updates, so a fingerprint that pauses is not yet the final one under load.
-        await page.wait_for_function(ANSWERED_JS, arg=len(SHAPES[shape]), timeout=180_000)
+        await page.wait_for_function(ANSWERED_JS, arg=[PAD_HOST, len(SHAPES[shape])], timeout=180_000)
         res.fingerprint, appeared = await _stable_fingerprint(page)
         res.latency_s = appeared - start
         metric = page.locator('[data-testid="stMetric"]').filter(has_text="Prediction")

@@ -8,7 +8,7 @@ from urllib.parse import urlparse
 import pytest
 
 from tests.browser import (
-    CHROMIUM, CHROMIUM_ARGS, PAD, draw_stroke, pad_box, prediction, streamlit_server, touch_stroke,
+    CHROMIUM, CHROMIUM_ARGS, PAD, PAD_HOST, draw_stroke, pad_box, prediction, streamlit_server, touch_stroke,
 )
 
 pytestmark = [
@@ -61,8 +61,8 @@ def _settled(page, timeout: float = 120_000) -> None:
 def _answered(page, count: int, timeout: float = 90_000) -> None:
     """Wait until the pad has had `count` strokes answered (prediction and maps on the page)."""
     page.wait_for_function(
-        """n => Number(document.querySelector('[data-testid="stBidiComponentIsolated"]').dataset.answered || 0) >= n""",
-        arg=count, timeout=timeout)
+        "([host, n]) => Number(document.querySelector(host).dataset.answered || 0) >= n",
+        arg=[PAD_HOST, count], timeout=timeout)
 
 
 def _watch_hosts(page) -> set[str]:
@@ -75,8 +75,8 @@ def _model_input_png(page) -> bytes:
     """The pad's 280×280 rendering at 1×: what the old component would have sent as its PNG."""
     import base64
 
-    url = page.evaluate("""() => document.querySelector('[data-testid="stBidiComponentIsolated"]')
-                               .shadowRoot.querySelector('canvas.dl-model').toDataURL('image/png')""")
+    url = page.evaluate("host => document.querySelector(host).shadowRoot.querySelector('canvas.dl-model')"
+                        ".toDataURL('image/png')", PAD_HOST)
     return base64.b64decode(url.split(",", 1)[1])
 
 

@@ -1,0 +1,54 @@
+"""Attribution maps as one light component: painted on canvases in the browser, one colour bar.
+
+`grid_data` is a pure function (arrays in, the component's JSON out) so tests read what the page
+would draw; `map_grid` mounts it. The Plotly mosaic (`app/mosaic.py`) stays for the pages whose maps
+do not change per stroke.
+"""
+
+from __future__ import annotations
+
+import base64
+
+import numpy as np
+import streamlit as st
+
+from app.figures import symmetric_limit
+from app.map_grid_js import CSS, HTML, JS
+from explain.export import DIVERGING_STOPS
+from model.network import IMAGE_SIDE
+
+OUTLINE_AT = 0.35  # ink level of the digit's outline drawn over every map
+_GRID = st.components.v2.component("digit_lens.map_grid", html=HTML, css=CSS, js=JS)
+
+
+def grid_data(panels: list[tuple[str, str, np.ndarray]], digit: np.ndarray | None = None, shared: bool = True,
+              cols: int = 4, px: int = 170) -> dict:
+    """(title, subtitle, 28×28 map) panels → the component's data, on one diverging scale centred at 0.
+
+    shared=True: one ±limit for all maps (magnitudes compare). shared=False: each map divided by its
+    own max |value| (the colour bar reads "relative"); the hover still gives the raw value.
+    """
+    if not panels:
+        raise ValueError("no maps to draw")
+    maps = [np.asarray(v, dtype=np.float64) for _, _, v in panels]
+    bad = [m.shape for m in maps if m.shape != (IMAGE_SIDE, IMAGE_SIDE)]
+    if bad:
+        raise ValueError(f"every map must be {IMAGE_SIDE}×{IMAGE_SIDE}, got {bad[:3]}")
+    scales = [1.0 if shared else symmetric_limit([m]) for m in maps]
+    shown = [m / s for m, s in zip(maps, scales)]
+    return {
+        "panels": [{"title": title, "sub": sub, "scale": scale,
+                    "values": base64.b64encode(m.astype("<f4").tobytes()).decode()}
+                   for (title, sub, _), m, scale in zip(panels, shown, scales)],
+        "limit": symmetric_limit(shown),
+        "colorbar": "attribution" if shared else "relative (÷ own max |value|)",
+        "outline": None if digit is None else "".join("1" if v >= OUTLINE_AT else "0"
+                                                      for v in np.asarray(digit, dtype=float).reshape(-1)),
+        "palette": [list(map(int, rgb)) for rgb in DIVERGING_STOPS],
+        "cols": int(cols), "px": int(px),
+    }
+
+
+def map_grid(data: dict, key: str) -> None:
+    """Mount the grid for `grid_data`'s output."""
+    _GRID(key=key, data=data, width="stretch")
