@@ -1,7 +1,7 @@
 """The map grid's HTML, CSS and JavaScript (Streamlit Custom Components v2: inline, no build step).
 
-Each map is painted cell by cell on a canvas (28×28 rectangles, then the digit's outline as the
-edges between ink and background cells), beside one colour bar. A Plotly mosaic of the same maps
+Each map is painted as a 28×28 image scaled up without smoothing on a canvas, then the digit's
+outline drawn as the edges between ink and background cells, beside one colour bar. A Plotly mosaic of the same maps
 cost the browser ~70 ms of scripting plus layout per update on this machine; this costs ~1 ms,
 which is what lets the Draw page answer a stroke within its budget.
 """
@@ -36,10 +36,10 @@ function floats(b64) {
   return new Float32Array(bytes.buffer);
 }
 
-function colour(palette, t) {  // t in [-1, 1] → the diverging palette, white at 0
+function rgb(palette, t) {  // t in [-1, 1] → the diverging palette, white at 0
   const x = (Math.max(-1, Math.min(1, t)) + 1) / 2 * (palette.length - 1), i = Math.min(Math.floor(x), palette.length - 2);
   const f = x - i, a = palette[i], b = palette[i + 1];
-  return `rgb(${Math.round(a[0] + f * (b[0] - a[0]))},${Math.round(a[1] + f * (b[1] - a[1]))},${Math.round(a[2] + f * (b[2] - a[2]))})`;
+  return [0, 1, 2].map((k) => Math.round(a[k] + f * (b[k] - a[k])));
 }
 
 function fmt(v) {
@@ -51,12 +51,16 @@ function paint(canvas, values, outline, limit, palette, px) {
   const dpr = window.devicePixelRatio || 1, cell = px / SIDE;
   canvas.width = Math.round(px * dpr); canvas.height = Math.round(px * dpr);
   canvas.style.width = canvas.style.height = px + "px";
-  const ctx = canvas.getContext("2d");
-  ctx.setTransform(dpr, 0, 0, dpr, 0, 0);
-  for (let r = 0; r < SIDE; r++) for (let c = 0; c < SIDE; c++) {
-    ctx.fillStyle = colour(palette, values[r * SIDE + c] / limit);
-    ctx.fillRect(c * cell, r * cell, cell + 0.5, cell + 0.5);  // +0.5: no hairline seams between cells
+  const ctx = canvas.getContext("2d"), small = new ImageData(SIDE, SIDE);
+  for (let i = 0; i < SIDE * SIDE; i++) {  // one pixel per cell, scaled up without smoothing
+    const [r, g, b] = rgb(palette, values[i] / limit);
+    small.data.set([r, g, b, 255], 4 * i);
   }
+  const tiny = new OffscreenCanvas(SIDE, SIDE);
+  tiny.getContext("2d").putImageData(small, 0, 0);
+  ctx.setTransform(dpr, 0, 0, dpr, 0, 0);
+  ctx.imageSmoothingEnabled = false;
+  ctx.drawImage(tiny, 0, 0, px, px);
   if (!outline) return;
   ctx.strokeStyle = "rgba(30,30,30,0.6)"; ctx.lineWidth = 1.25; ctx.beginPath();
   const ink = (r, c) => r >= 0 && c >= 0 && r < SIDE && c < SIDE && outline[r * SIDE + c] === "1";

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from functools import partial
 
 import numpy as np
@@ -13,7 +14,7 @@ from app.session import query_value, set_query
 from app.text import plain
 from app.state import digit_likeness_score, LoadedModel, all_classes_explanation, explanation, probabilities
 from explain import Attribution, Contrast, fast_methods, get_method, method_names, quick_params
-from explain.export import config_json, to_csv, to_npz, to_png
+from explain.export import config_json, to_csv, to_npz, to_zip
 
 ALL_CLASSES = "all"
 _MODES = ["Predicted class", "Another class", "All 10 classes", "Why A and not B"]
@@ -230,22 +231,18 @@ def show_maps(loaded: LoadedModel, x: np.ndarray, methods: list[str], target, ke
 
 
 def export_buttons(done: dict[str, Attribution], x: np.ndarray, config: dict, key: str) -> None:
+    """One row of downloads; the ZIP holds everything, with one PNG per map. Deferred (callables): the
+    files are built only when a button is pressed, not on every rerun (Draw reruns per stroke), and four
+    buttons in one row keep the per-stroke page light (one PNG button per map used to make 17 elements)."""
     if not done:
         return
-    with st.expander("Export"):
-        cols = st.columns(3)
-        # Deferred (a callable): the files are built only when a button is pressed, not on every
-        # rerun; the Draw page reruns per stroke.
-        cols[0].download_button("All maps (NPZ)", partial(to_npz, done, x), "digit-lens-maps.npz", key=f"{key}-npz")
-        cols[1].download_button("All maps (CSV)", partial(to_csv, done), "digit-lens-maps.csv", "text/csv",
-                                key=f"{key}-csv")
-        cols[2].download_button("Configuration (JSON)", partial(config_json, config), "digit-lens-config.json",
-                                "application/json", key=f"{key}-json")
-        png_cols = st.columns(min(len(done), 6))
-        for i, (name, a) in enumerate(done.items()):
-            label = get_method(a.method).display + (f" · class {a.target}" if name != a.method else "")
-            png_cols[i % len(png_cols)].download_button(f"{label} (PNG)", partial(to_png, a.values),
-                                                        f"{name}.png", "image/png", key=f"{key}-png-{name}")
+    with st.expander("Export"), st.container(horizontal=True):
+        st.download_button("Everything (ZIP: NPZ, CSV, JSON, a PNG per map)", partial(to_zip, done, x, config),
+                           "digit-lens-maps.zip", "application/zip", key=f"{key}-zip")
+        st.download_button("All maps (NPZ)", partial(to_npz, done, x), "digit-lens-maps.npz", key=f"{key}-npz")
+        st.download_button("All maps (CSV)", partial(to_csv, done), "digit-lens-maps.csv", "text/csv", key=f"{key}-csv")
+        st.download_button("Configuration (JSON)", partial(config_json, config), "digit-lens-config.json",
+                           "application/json", key=f"{key}-json")
 
 
 def target_text(target: int | Contrast | str | None, predicted: int) -> str:
@@ -255,19 +252,32 @@ def target_text(target: int | Contrast | str | None, predicted: int) -> str:
     return f"{target.a},{target.b}" if isinstance(target, Contrast) else str(target)
 
 
-def explanation_controls(loaded: LoadedModel, x: np.ndarray, key: str, predicted: int,
-                         config: dict | None = None, true_label: int | None = None, preview: bool = False) -> None:
-    """Target choice, colour scale, method choice (full width: chips are never cut) + the maps + export.
-    preview=True (a stroke in progress): each method's cheaper setting until the pen lifts."""
+@dataclass(frozen=True)
+class MapSettings:
+    """What the maps explain, on which colour scale, with which methods."""
+
+    target: int | Contrast | str | None
+    shared: bool
+    methods: list[str]
+
+
+def map_settings(key: str, predicted: int, true_label: int | None = None) -> MapSettings:
+    """Target choice, colour scale, and method choice (full width: chips are never cut)."""
     a, b = st.columns([1.4, 1])
     with a:
         target = target_selector(key, predicted, true_label=true_label)
     with b:
         shared = scale_selector(key)
-    methods = method_selector(key)
-    done = show_maps(loaded, x, methods, target, key, shared=shared, preview=preview)
-    export_buttons(done, x, {**(config or {}), "methods": methods, "target": target_text(target, predicted),
-                             "model": loaded.key, "seed": 0}, key)
+    return MapSettings(target, shared, method_selector(key))
+
+
+def maps_and_export(loaded: LoadedModel, x: np.ndarray, key: str, settings: MapSettings, predicted: int,
+                    config: dict | None = None, preview: bool = False) -> None:
+    """The maps for `settings`, then their export. preview=True (a stroke in progress): each method's
+    cheaper setting until the pen lifts."""
+    done = show_maps(loaded, x, settings.methods, settings.target, key, shared=settings.shared, preview=preview)
+    export_buttons(done, x, {**(config or {}), "methods": settings.methods,
+                             "target": target_text(settings.target, predicted), "model": loaded.key, "seed": 0}, key)
 
 
 def explanation_view(loaded: LoadedModel, x: np.ndarray, key: str, true_label: int | None = None,
@@ -278,7 +288,7 @@ def explanation_view(loaded: LoadedModel, x: np.ndarray, key: str, true_label: i
         st.image(upscale(x), caption="the 28×28 input", width=168)
     with right:
         predicted = show_prediction(loaded, x, true_label)
-    explanation_controls(loaded, x, key, predicted, config, true_label)
+    maps_and_export(loaded, x, key, map_settings(key, predicted, true_label), predicted, config)
 
 
 def upscale(img: np.ndarray, side: int = 168) -> np.ndarray:

@@ -64,3 +64,17 @@ def to_csv(attributions: Mapping[str, Attribution]) -> str:
 
 def config_json(config: Mapping[str, Any]) -> str:
     return json.dumps(config, indent=2, sort_keys=True, default=str)
+
+
+def to_zip(attributions: Mapping[str, Attribution], x: np.ndarray | None, config: Mapping[str, Any]) -> bytes:
+    """Everything in one file: maps.npz, maps.csv, config.json and one PNG per map (`{name}.png`)."""
+    import zipfile
+
+    buf = io.BytesIO()
+    with zipfile.ZipFile(buf, "w", zipfile.ZIP_DEFLATED) as z:
+        z.writestr("maps.npz", to_npz(attributions, x))
+        z.writestr("maps.csv", to_csv(attributions))
+        z.writestr("config.json", config_json(config))
+        for name, a in attributions.items():
+            z.writestr(f"{name}.png", to_png(a.values))
+    return buf.getvalue()

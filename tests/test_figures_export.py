@@ -13,7 +13,7 @@ import pytest
 from app.figures import agreement_figure, attribution_grid, probability_figure, symmetric_limit
 from explain import explain
 from explain.agreement import agreement_matrix, spearman, top_k_overlap
-from explain.export import config_json, diverging_rgb, to_csv, to_npz, to_png
+from explain.export import config_json, diverging_rgb, to_csv, to_npz, to_png, to_zip
 
 
 def _maps():
@@ -82,6 +82,11 @@ def test_exports_round_trip(model, test_split):
     assert len(rows) == 2 * 784 and float(rows[0]["value"]) == done["saliency"].values[0, 0]
     assert to_png(done["deeplift"].values)[:8] == b"\x89PNG\r\n\x1a\n"
     assert json.loads(config_json({"methods": ["a"], "seed": 0}))["seed"] == 0
+    import zipfile
+
+    with zipfile.ZipFile(io.BytesIO(to_zip(done, x, {"seed": 0}))) as z:
+        assert sorted(z.namelist()) == ["config.json", "deeplift.png", "maps.csv", "maps.npz", "saliency.png"]
+        assert z.read("maps.npz") == to_npz(done, x) and z.read("deeplift.png") == to_png(done["deeplift"].values)
 
 
 def test_the_unvalidated_per_stroke_figures_pass_plotly_validation():
@@ -94,3 +99,37 @@ def test_the_unvalidated_per_stroke_figures_pass_plotly_validation():
                                    rng.random((28, 28)), shared=False)):
         checked = go.Figure(fig.to_dict())  # raises ValueError on any invalid property
         assert checked.layout.height == fig.layout.height and len(checked.data) == len(fig.data)
+
+
+def test_map_grid_data_shares_or_normalises_the_scale_and_keeps_raw_values_for_hover():
+    import base64
+
+    from app.map_grid import grid_data
+
+    a, b = np.zeros((28, 28)), np.zeros((28, 28))
+    a[3, 4], b[5, 6] = 2.0, -0.5
+    digit = np.zeros((28, 28))
+    digit[10:20, 12:14] = 1.0
+
+    def values(panel):
+        return np.frombuffer(base64.b64decode(panel["values"]), "<f4").reshape(28, 28) * panel["scale"]
+
+    shared = grid_data([("A", "1 ms", a), ("B", "", b)], digit)
+    assert shared["limit"] == 2.0 and [p["scale"] for p in shared["panels"]] == [1.0, 1.0]
+    assert shared["outline"].count("1") == 20 and shared["colorbar"] == "attribution"
+    own = grid_data([("A", "", a), ("B", "", b)], shared=False)
+    assert own["limit"] == 1.0 and own["outline"] is None and "relative" in own["colorbar"]
+    for data in (shared, own):  # hover shows raw values whatever the scale
+        np.testing.assert_allclose(values(data["panels"][1]), b)
+    with pytest.raises(ValueError, match="28×28"):
+        grid_data([("A", "", np.zeros((27, 28)))])
+    with pytest.raises(ValueError, match="no maps"):
+        grid_data([])
+
+
+def test_probability_bars_data_names_the_bad_shape():
+    from app.probability_bars import bars_data
+
+    assert bars_data(np.eye(10)[3])["p"][3] == 1.0
+    with pytest.raises(ValueError, match="shape"):
+        bars_data(np.ones(9))

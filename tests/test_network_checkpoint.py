@@ -152,3 +152,15 @@ def test_metadata_fields_are_type_checked(field, value):
 
     with pytest.raises(ValueError, match=field):
         load_checkpoint_bytes(_rewrite_header(data, edit))
+
+
+def test_torch_threads_sets_the_count_for_the_block_and_restores_it():
+    from model.threads import torch_threads
+
+    before = torch.get_num_threads()
+    with torch_threads(1):
+        assert torch.get_num_threads() == 1
+    assert torch.get_num_threads() == before
+    with pytest.raises(ValueError, match="positive int"):
+        with torch_threads(0):
+            pass
