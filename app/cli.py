@@ -8,9 +8,26 @@ from pathlib import Path
 ENTRY = Path(__file__).resolve().parent / "streamlit_app.py"
 
 
+def _preload() -> None:
+    """torch, the app's own modules and captum, imported while Streamlit's server starts: the first
+    visitor's page would otherwise wait for them (`import torch` alone takes 1.5–2.7 s here). The first script
+    run importing the same modules simply waits for this import to finish (Python's module locks)."""
+    import importlib
+
+    importlib.import_module("app.state")
+    from explain.warmup import ensure_imported
+
+    # pandas + pyarrow: every Custom Component's data goes through them (the drawing pad too); then the
+    # method list and the fast maps.
+    ensure_imported("pandas", "methods", "captum")
+
+
 def main() -> None:
+    import threading
+
     from streamlit.web import cli as stcli
 
+    threading.Thread(target=_preload, name="preload", daemon=True).start()
     # Extra arguments pass through, e.g. `digit-lens --server.port 8600`.
     sys.argv = ["streamlit", "run", str(ENTRY), *sys.argv[1:]]
     sys.exit(stcli.main())

@@ -25,7 +25,7 @@ from explain import Attribution, Contrast, explain
 from explain.warmup import ensure_imported, import_and_warm_up, imported
 from model.checkpoint import CheckpointMeta, load_checkpoint
 from model.data import Split, load_mnist
-from model.evaluate import EvalReport, evaluate
+from model.evaluate import EvalReport, accuracy, evaluate
 from model.jobs import TrainingSlots
 from model.network import IMAGE_SIDE, MLP
 from model.paths import bundled_checkpoint
@@ -153,7 +153,7 @@ def model_switcher() -> None:
 
     def label(name: str) -> str:
         m = models[name]
-        return f"{name} · {model_report(m.key, m.model).accuracy:.2%}"
+        return f"{name} · {model_accuracy(m.key, m.model):.2%}"
 
     chosen = st.sidebar.selectbox("Model (test accuracy)", names, index=names.index(active), format_func=label)
     if chosen != active:
@@ -176,9 +176,11 @@ def test_activations(model_key: str, _model: MLP) -> dict[str, np.ndarray]:
 
 @st.cache_resource(show_spinner="Learning what handwritten digits look like…")
 def _likeness():
-    from explain.ood import fit_digit_likeness
+    from explain.ood import DigitLikeness, fit_digit_likeness, shipped_path
     from model.data import load_mnist
 
+    if shipped_path().exists():  # made by `make assets` from the same training digits
+        return DigitLikeness.load(shipped_path())
     return fit_digit_likeness(load_mnist(train=True).images)
 
 
@@ -191,6 +193,13 @@ def digit_likeness_score(x: np.ndarray) -> tuple[float, float]:
 @st.cache_data(show_spinner="Evaluating on the 10,000 test digits…", max_entries=16)
 def model_report(model_key: str, _model: MLP) -> EvalReport:
     return evaluate(_model, test_split())
+
+
+@st.cache_data(show_spinner="Scoring on the 10,000 test digits…", max_entries=16)
+def model_accuracy(model_key: str, _model: MLP) -> float:
+    """Test accuracy alone (one forward pass; the full report's scikit-learn import cost the first page
+    of a fresh server seconds)."""
+    return accuracy(_model, test_split())
 
 
 @st.cache_data(show_spinner="Predicting the 10,000 test digits…", max_entries=16)

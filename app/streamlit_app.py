@@ -27,8 +27,10 @@ PAGES = [
     st.Page("app_pages/train.py", title="Train", icon=":material/model_training:", url_path="train"),
 ]
 # What each page imports before it can run (its own explainers wait inside explain/ as needed):
-# Draw and Explore show a prediction first and pull in captum when they reach the maps.
-NEEDS: dict[str, tuple[str, ...]] = {"index": ("pandas",), "home": ("pandas",), "draw": (), "explore": ()}
+# Draw and Explore show a prediction first and pull in captum when they reach the maps; their
+# components' data goes through pandas (Streamlit's serialiser imports it: never from two threads).
+NEEDS: dict[str, tuple[str, ...]] = {"index": ("pandas",), "home": ("pandas",), "draw": ("pandas",),
+                                     "explore": ("pandas",)}
 
 page = st.navigation(PAGES)
 model_switcher()

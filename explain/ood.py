@@ -11,7 +11,9 @@ features see a letter as a confident digit — so the warning looks at the pixel
 
 from __future__ import annotations
 
+import sys
 from dataclasses import dataclass
+from pathlib import Path
 
 import numpy as np
 import torch
@@ -39,6 +41,21 @@ class DigitLikeness:
     def flags(self, x: torch.Tensor | np.ndarray) -> np.ndarray:
         return self.scores(x) > self.threshold
 
+    def save(self, path: Path) -> Path:
+        path = Path(path)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        np.savez(path, mean=self.mean, components=self.components, threshold=np.float64(self.threshold))
+        return path
+
+    @classmethod
+    def load(cls, path: Path) -> DigitLikeness:
+        """A fit written by `save` (no pickles); ValueError when the arrays have the wrong shapes."""
+        with np.load(path, allow_pickle=False) as f:
+            mean, components, threshold = f["mean"], f["components"], float(f["threshold"])
+        if mean.shape != (N_PIXELS,) or components.ndim != 2 or components.shape[1] != N_PIXELS:
+            raise ValueError(f"{path}: not a digit-likeness fit (mean {mean.shape}, components {components.shape})")
+        return cls(mean, components, threshold)
+
 
 def fit_digit_likeness(images: torch.Tensor, quantile: float = QUANTILE, components: int = COMPONENTS
                        ) -> DigitLikeness:
@@ -56,3 +73,28 @@ def fit_digit_likeness(images: torch.Tensor, quantile: float = QUANTILE, compone
     _, vectors = np.linalg.eigh(z.T @ z)  # ascending eigenvalues
     fitted = DigitLikeness(mean, np.ascontiguousarray(vectors[:, ::-1][:, :components].T), float("inf"))
     return DigitLikeness(mean, fitted.components, float(np.quantile(fitted.scores(x), quantile)))
+
+
+def shipped_path() -> Path:
+    """Where `make assets` puts the fit of the bundled MNIST training digits (the app loads it at once:
+    fitting took seconds in front of a fresh server's first prediction)."""
+    from model.paths import assets_dir
+
+    return assets_dir() / "ood" / "digit_likeness.npz"
+
+
+def main(argv: list[str] | None = None) -> int:
+    """`python -m explain.ood --out PATH`: fit on the 60,000 training digits and save."""
+    import argparse
+
+    from model.data import load_mnist
+
+    p = argparse.ArgumentParser(prog="python -m explain.ood", description=main.__doc__)
+    p.add_argument("--out", type=Path, default=shipped_path())
+    args = p.parse_args(argv)
+    print(f"wrote {fit_digit_likeness(load_mnist(train=True).images).save(args.out)}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -74,13 +74,11 @@ def register(**spec_fields) -> Callable[[Callable[[Context], Raw]], Callable[[Co
 
 
 def _load_adapters() -> None:
-    # Importing the adapter modules fills the registry (once; imports are cached). Only captum is
-    # imported here, under the one import lock; shap and lime load when a method of theirs first runs.
-    from explain.warmup import IMPORT_LOCK, ensure_imported
+    # Importing the adapter modules (the "methods" import group) fills the registry, once, under the one
+    # import lock; the libraries themselves load when a method of theirs first runs.
+    from explain.warmup import ensure_imported
 
-    ensure_imported("captum")
-    with IMPORT_LOCK:
-        from explain.adapters import captum_gradient, captum_perturbation, lime_methods, shap_methods  # noqa: F401
+    ensure_imported("methods")
 
 
 def methods() -> list[MethodSpec]:

@@ -10,17 +10,27 @@ importer got to it simply waits for that group (the import itself then is a no-o
 from __future__ import annotations
 
 import importlib
+import sys
 import threading
 import time
 
 import torch
 from torch import nn
+from types import ModuleType
 from model.network import IMAGE_SIDE
 
-# Process-wide, like model.rng's lock: serialises imports, holds no data.
+# Process-wide, like model.rng's lock: serialises imports.
 IMPORT_LOCK = threading.RLock()
-# In the order the app needs them: the fast gradient maps first, then the rest.
+# The groups whose imports have *finished* (a module is in sys.modules while still half-initialised,
+# so that is no test). Only ever grows, under IMPORT_LOCK; read without it as a fast path, so a page
+# never waits behind the importer's lock for a group that is already there.
+_FINISHED: set[str] = set()
+# In the order the app needs them: the method registry (our adapter modules, which import no library
+# until a method runs: a page lists the methods without waiting seconds for captum), captum for the
+# fast gradient maps, then the rest.
 IMPORT_GROUPS: dict[str, tuple[str, ...]] = {
+    "methods": ("explain.adapters.captum_gradient", "explain.adapters.captum_perturbation",
+                "explain.adapters.lime_methods", "explain.adapters.shap_methods"),
     "captum": ("captum.attr",),
     "pandas": ("pandas", "pyarrow"),  # st.dataframe converts through them
     "sklearn": ("sklearn.linear_model",),  # Captum's Lime/KernelShap import it lazily
@@ -34,16 +44,23 @@ def ensure_imported(*groups: str) -> None:
     for group in groups or tuple(IMPORT_GROUPS):
         if group not in IMPORT_GROUPS:
             raise ValueError(f"unknown import group {group!r}; known: {', '.join(IMPORT_GROUPS)}")
+        if group in _FINISHED:
+            continue
         with IMPORT_LOCK:  # one group per hold, so a waiting page gets its turn between groups
             for module in IMPORT_GROUPS[group]:
                 importlib.import_module(module)
+            _FINISHED.add(group)
+
+
+def library(module: str, group: str) -> ModuleType:
+    """`module` (one of `group`'s), imported through `ensure_imported`: how adapters reach a library."""
+    ensure_imported(group)
+    return sys.modules[module]
 
 
 def imported(*groups: str) -> bool:
-    """Whether every module of these groups (all when none are named) is already imported."""
-    import sys
-
-    return all(m in sys.modules for g in groups or tuple(IMPORT_GROUPS) for m in IMPORT_GROUPS[g])
+    """Whether every module of these groups (all when none are named) has finished importing."""
+    return all(g in _FINISHED for g in groups or tuple(IMPORT_GROUPS))
 
 
 def preload_imports() -> None:

@@ -1,21 +1,23 @@
 """MNIST, offline, loaded once into memory.
 
-torchvision's `datasets.MNIST(root, download=True)` skips the network when the original `.gz`
-files with the right MD5 already sit in `root/MNIST/raw/`; we seed that folder from the bundled
-copies, then keep the whole split as one uint8 tensor (training slices it, never per-sample PIL).
+The four original IDX `.gz` files ship in `assets/mnist/`; we read them with numpy (checking the
+MD5s torchvision checks) and keep a whole split as one tensor (training slices it, never per-sample
+PIL). Not through torchvision: importing it cost the app's first page ~3 s of its start-up.
 """
 
 from __future__ import annotations
 
+import gzip
+import hashlib
 import shutil
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 
+import numpy as np
 import torch
-from torchvision import datasets
 
-from model.paths import bundled_mnist_dir, data_cache_dir
+from model.paths import bundled_mnist_dir
 
 RAW_FILES = (
     "train-images-idx3-ubyte.gz",
@@ -57,21 +59,32 @@ def seed_raw_folder(root: Path, source: Path | None = None) -> None:
             shutil.copyfile(src, target)
 
 
+def read_idx(path: Path, md5: str | None = None) -> np.ndarray:
+    """One IDX file (gzipped, as MNIST ships): its uint8 array; ValueError on a bad digest or header."""
+    blob = Path(path).read_bytes()
+    if md5 is not None and hashlib.md5(blob).hexdigest() != md5:
+        raise ValueError(f"{Path(path).name}: MD5 {hashlib.md5(blob).hexdigest()} is not MNIST's {md5}")
+    raw = gzip.decompress(blob)
+    if raw[:2] != b"\0\0" or raw[2] != 0x08:  # magic: two zero bytes, then 0x08 = unsigned bytes
+        raise ValueError(f"{Path(path).name} is not an IDX file of unsigned bytes")
+    dims = np.frombuffer(raw, ">u4", count=raw[3], offset=4).astype(int)
+    return np.frombuffer(raw, np.uint8, offset=4 + 4 * raw[3]).reshape(dims)
+
+
 @lru_cache(maxsize=4)
-def _load(root: str, train: bool) -> Split:
-    seed_raw_folder(Path(root))
-    ds = datasets.MNIST(root, train=train, download=True)
-    images = ds.data.to(torch.float32).div_(255.0)
-    labels = ds.targets.to(torch.int64)
-    # Shared by every caller in the process: freeze it against accidental in-place edits.
-    images.requires_grad_(False)
-    return Split(images=images, labels=labels)
+def _load(folder: str, train: bool) -> Split:
+    prefix = "train" if train else "t10k"
+    images, labels = (read_idx(Path(folder) / f, MNIST_MD5[f])
+                      for f in (f"{prefix}-images-idx3-ubyte.gz", f"{prefix}-labels-idx1-ubyte.gz"))
+    # Shared by every caller in the process, never edited in place.
+    return Split(images=torch.from_numpy(images.astype(np.float32) / 255.0), labels=torch.from_numpy(labels.astype(np.int64)))
 
 
 def load_mnist(train: bool, root: Path | str | None = None) -> Split:
-    """The training (60,000) or test (10,000) split, cached per process."""
-    root = Path(root) if root is not None else data_cache_dir()
-    return _load(str(root.resolve()), bool(train))
+    """The training (60,000) or test (10,000) split, cached per process: the bundled files, or those
+    in torchvision's layout `root/MNIST/raw/` when a root is given."""
+    folder = Path(root) / "MNIST" / "raw" if root is not None else bundled_mnist_dir()
+    return _load(str(folder.resolve()), bool(train))
 
 
 def mean_digit() -> torch.Tensor:

@@ -30,6 +30,7 @@ RESULTS: dict[str, str] = {
     "leaderboard/leaderboard_n10000.csv.meta.json": f"python -m explain.evaluate {LEADERBOARD}",
     "leaderboard/leaderboard_n10000.scores.npz": f"python -m explain.evaluate {LEADERBOARD}",
     "leaderboard/references_n1000.csv": f"python -m explain.evaluate {REFERENCES}",
+    "ood/digit_likeness.npz": "python -m explain.ood --out assets/ood/digit_likeness.npz",
     "map/umap_bundled.npz": "python -m explain project --layer all --method umap --seed 0 "
                             "--out assets/map/umap_bundled.npz",
 }

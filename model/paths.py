@@ -2,7 +2,7 @@
 
 Both can be moved with environment variables so a container or a read-only install still works:
 DIGIT_LENS_ASSETS points at the folder holding `mnist/` and `mnist_mlp.safetensors`;
-DIGIT_LENS_DATA at a writable folder for torchvision's `MNIST/raw` layout.
+DIGIT_LENS_DATA at a writable folder for torchvision's `MNIST/raw` layout (the reference benchmark).
 """
 
 from __future__ import annotations
@@ -32,7 +32,7 @@ def bundled_checkpoint() -> Path:
 
 
 def data_cache_dir() -> Path:
-    """A writable folder for torchvision's MNIST layout (never inside the assets)."""
+    """A writable folder for torchvision's MNIST layout, for the reference benchmark (never the assets)."""
     env = os.environ.get("DIGIT_LENS_DATA")
     if env:
         return Path(env)

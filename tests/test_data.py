@@ -24,11 +24,26 @@ def test_split_sizes_and_label_counts(train_split, test_split):
     assert float(train_split.images.min()) == 0.0 and float(train_split.images.max()) == 1.0
 
 
-def test_any_root_works_offline(tmp_path):
+def test_any_root_works_offline_and_reads_what_torchvision_reads(tmp_path, test_split):
+    from torchvision import datasets
+
     seed_raw_folder(tmp_path)
     split = load_mnist(train=False, root=tmp_path)
-    assert len(split) == 10_000
-    assert (tmp_path / "MNIST" / "raw" / "t10k-images-idx3-ubyte").exists()
+    theirs = datasets.MNIST(tmp_path, train=False, download=True)  # finds the seeded files: no network
+    assert torch.equal(split.images, theirs.data.to(torch.float32) / 255.0)
+    assert torch.equal(split.labels, theirs.targets) and torch.equal(split.images, test_split.images)
+
+
+def test_a_changed_file_fails_its_digest(tmp_path):
+    import pytest
+
+    from model.data import read_idx
+
+    bad = tmp_path / "t10k-labels-idx1-ubyte.gz"
+    blob = (bundled_mnist_dir() / bad.name).read_bytes()
+    bad.write_bytes(blob[:-1] + bytes([blob[-1] ^ 1]))
+    with pytest.raises(ValueError, match="is not MNIST's"):
+        read_idx(bad, MNIST_MD5[bad.name])
 
 
 def test_mean_digit_is_a_copy(train_split):

@@ -59,3 +59,17 @@ def test_scores_are_per_digit_and_checked(test_split, likeness):
     assert likeness.scores(x[2:3])[0] == pytest.approx(batch[2], rel=1e-9)
     with pytest.raises(ValueError, match="quantile"):
         fit_digit_likeness(x, quantile=1.0)
+
+
+def test_the_shipped_fit_is_the_fit_of_the_shipped_training_digits(likeness, tmp_path):
+    from explain.ood import DigitLikeness, shipped_path
+
+    shipped = DigitLikeness.load(shipped_path())
+    np.testing.assert_allclose(shipped.mean, likeness.mean)
+    # Components are defined up to sign: compare the projections they span.
+    np.testing.assert_allclose(shipped.components.T @ shipped.components, likeness.components.T @ likeness.components,
+                               atol=1e-8)
+    assert shipped.threshold == pytest.approx(likeness.threshold, rel=1e-9)
+    np.savez(tmp_path / "bad.npz", mean=np.zeros(5), components=np.zeros((2, 5)), threshold=1.0)
+    with pytest.raises(ValueError, match="not a digit-likeness fit"):
+        DigitLikeness.load(tmp_path / "bad.npz")

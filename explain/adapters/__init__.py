@@ -5,3 +5,10 @@ import warnings
 # Captum announces every hook it sets on a ReLU. Ours always land on a private copy of the model
 # (see explain/context.py), so the warning says nothing a user can act on.
 warnings.filterwarnings("ignore", message=r"Setting (forward, )?backward hooks", category=UserWarning)
+
+
+def captum_attr():  # noqa: ANN201 - the module captum.attr
+    """captum.attr, imported when a method first runs: listing the methods needs no captum."""
+    from explain.warmup import library
+
+    return library("captum.attr", "captum")
