@@ -86,10 +86,11 @@ def render(r: dict) -> str:
         out += ["", f"Slowest first open {max(fo.values()):.2f} s (target < 2 s: {_ok(max(fo.values()) < 2)}); "
                 f"slowest revisit {max(rv.values()):.2f} s (target < 1 s: {_ok(max(rv.values()) < 1)})."]
         if r.get("before"):
-            bb = r["before"]
-            out += ["", "### Before (streamlit-drawable-canvas, same bench, recorded in benchmarks/before.json)", "",
-                    f"- stroke → prediction + maps: {bb['round_trip_ms']:.0f} ms; process start → first prediction "
-                    f"{bb['first_prediction_s']:.2f} s ({bb['source']})."]
+            out += ["", "### Before (the same bench, read back from BENCHMARKS.md as committed then)", "",
+                    "| version | stroke → prediction + maps | process start → first prediction |", "|---|---|---|"]
+            out += [f"| {label} (at {b['ref']}) | {b['round_trip_ms']:.0f} ms | {b['first_prediction_s']:.2f} s |"
+                    for label, b in r["before"].items()]
+            out += [f"| now | {sm['median_ms']:.0f} ms | {br['first_prediction_s']:.2f} s |"]
     t = r.get("training")
     if t:
         extrap = "" if t["reference_epochs_run"] == 10 else \

@@ -52,7 +52,7 @@ def test_report_renders_every_section():
         "browser": {"health_s": 1, "first_prediction_s": 3, "first_maps_s": 4, "stroke_to_prediction": s,
                     "stroke_to_maps": s, "updates_per_s": 6.0, "answers": 18, "stroke_s": 3.0,
                     "first_open_s": {"home": 1.0}, "revisit_s": {"home": 0.5}},
-        "before": {"round_trip_ms": 613, "first_prediction_s": 8.7, "source": "test"},
+        "before": {"old pad": {"round_trip_ms": 613, "first_prediction_s": 8.7, "ref": "abc1234"}},
         "sessions": {"load": {"sessions": 20, "errors": 0, "p50_s": 1, "p95_s": 2, "sessions_match_serial": True},
                      "connects": 50, "server_rss_mb_trace": [1, 2, 3], "growth_mb": 1},
     })
@@ -60,6 +60,7 @@ def test_report_renders_every_section():
         assert heading in md
     assert "6.2×" in md and "not met" not in md.split("## 2.")[0]
     assert "| saliency | 9,000 | 10,000 | 1.11 | met |" in md and "took **500 s**" in md
+    assert "| old pad (at abc1234) | 613 ms | 8.70 s |" in md
 
 
 def test_every_registered_method_has_a_raw_call():
