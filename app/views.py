@@ -137,11 +137,6 @@ def fingerprint(done: dict[str, Attribution]) -> str:
     return h.hexdigest()[:12]
 
 
-def panel_title(a: Attribution) -> str:
-    """A Plotly panel title: the method, and its runtime on its own line (a <sub> came out ~7 px)."""
-    return f"{get_method(a.method).display}<br>{a.runtime_ms:.1f} ms"
-
-
 def is_unsigned(a: Attribution) -> bool:
     """Maps of |gradient| (Saliency, SmoothGrad with absolute=True) say how much, never which way."""
     return bool(a.params.get("absolute"))

@@ -20,6 +20,16 @@ CHROMIUM_ARGS = [
 ]
 
 
+def watch_hosts(page) -> set[str]:
+    """The hosts this page sends network requests to (blob: and data: URLs of its own modules are none)."""
+    from urllib.parse import urlparse
+
+    hosts: set[str] = set()
+    page.on("request", lambda r: hosts.add(urlparse(r.url).netloc)
+            if urlparse(r.url).scheme in ("http", "https", "ws", "wss") else None)
+    return hosts
+
+
 def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))

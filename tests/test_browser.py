@@ -8,7 +8,7 @@ from urllib.parse import urlparse
 import pytest
 
 from tests.browser import (
-    CHROMIUM, CHROMIUM_ARGS, PAD, PAD_HOST, draw_stroke, pad_box, prediction, streamlit_server, touch_stroke,
+    CHROMIUM, CHROMIUM_ARGS, PAD, PAD_HOST, draw_stroke, watch_hosts, pad_box, prediction, streamlit_server, touch_stroke,
 )
 
 pytestmark = [
@@ -65,12 +65,6 @@ def _answered(page, count: int, timeout: float = 90_000) -> None:
         arg=[PAD_HOST, count], timeout=timeout)
 
 
-def _watch_hosts(page) -> set[str]:
-    hosts: set[str] = set()
-    page.on("request", lambda r: hosts.add(urlparse(r.url).netloc) if urlparse(r.url).scheme in ("http", "https", "ws", "wss") else None)
-    return hosts
-
-
 def _model_input_png(page) -> bytes:
     """The pad's 280×280 rendering at 1×: what the old component would have sent as its PNG."""
     import base64
@@ -101,7 +95,7 @@ def _expected(png: bytes) -> tuple[str, str]:
 
 def test_draw_with_the_mouse_reads_the_same_prediction_as_the_old_png_path(browser, server, artifacts_dir):
     page = browser.new_page(viewport=DESKTOP)
-    hosts = _watch_hosts(page)
+    hosts = watch_hosts(page)
     page.goto(f"{server}/draw")
     page.get_by_text("Draw a digit on the pad").wait_for(timeout=120_000)
     pad_box(page)
@@ -197,7 +191,7 @@ def test_every_page_state_screenshot_and_no_other_host(browser, server, artifact
     viewport = DESKTOP if size == "desktop" else PHONE
     ctx = browser.new_context(viewport=viewport, has_touch=size == "phone")
     page = ctx.new_page()
-    hosts = _watch_hosts(page)
+    hosts = watch_hosts(page)
     path = state.split("-")[0]
     _open(page, server, path)
     landed = urlparse(page.url).path.strip("/")

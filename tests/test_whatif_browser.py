@@ -7,7 +7,7 @@ from urllib.parse import urlparse
 
 import pytest
 
-from tests.browser import CHROMIUM, CHROMIUM_ARGS, streamlit_server
+from tests.browser import CHROMIUM, CHROMIUM_ARGS, streamlit_server, watch_hosts
 from tests.conftest import ARTIFACTS, ROOT
 
 pytestmark = [
@@ -33,8 +33,7 @@ def test_whatif_page_opens_clean_and_a_clicked_pixel_is_painted():
     with streamlit_server(timeout=180) as url, sync_playwright() as p:
         browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True)
         page = browser.new_page(viewport={"width": 1400, "height": 2400})
-        hosts: set[str] = set()
-        page.on("request", lambda r: hosts.add(urlparse(r.url).netloc))
+        hosts = watch_hosts(page)
         page.goto(f"{url}/whatif?index=3&to=6")
         page.get_by_text("Pixels changed").first.wait_for(timeout=240_000)
         page.wait_for_timeout(2000)
