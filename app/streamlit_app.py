@@ -34,7 +34,6 @@ NEEDS: dict[str, tuple[str, ...]] = {"index": ("pandas",), "home": ("pandas",), 
 
 page = st.navigation(PAGES)
 model_switcher()
-needs = NEEDS.get(page.url_path, ("captum", "pandas", "sklearn", "shap", "lime"))
-if needs:
-    wait_for_imports(*needs)
+needs = NEEDS.get(page.url_path, ())  # every group for the other pages
+wait_for_imports(*needs)
 page.run()

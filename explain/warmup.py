@@ -36,6 +36,9 @@ IMPORT_GROUPS: dict[str, tuple[str, ...]] = {
     "sklearn": ("sklearn.linear_model",),  # Captum's Lime/KernelShap import it lazily
     "shap": ("shap",),
     "lime": ("lime.lime_image", "skimage.segmentation"),
+    # A torch optimiser's first construction imports torch._dynamo (seconds): What if's counterfactual
+    # and the Train page build one per request.
+    "optim": ("torch._dynamo",),
 }
 
 
