@@ -54,7 +54,7 @@ function paint(canvas, values, outline, limit, palette, px) {
   const ctx = canvas.getContext("2d"), small = new ImageData(SIDE, SIDE);
   for (let i = 0; i < SIDE * SIDE; i++) {  // one pixel per cell, scaled up without smoothing
     const [r, g, b] = rgb(palette, values[i] / limit);
-    small.data.set([r, g, b, 255], 4 * i);
+    small.data[4 * i] = r; small.data[4 * i + 1] = g; small.data[4 * i + 2] = b; small.data[4 * i + 3] = 255;
   }
   const tiny = new OffscreenCanvas(SIDE, SIDE);
   tiny.getContext("2d").putImageData(small, 0, 0);

@@ -76,6 +76,8 @@ def test_draw_injected_pixels_predicts_and_explains(digit):
     [grid] = _components(at, "map_grid")
     assert [p["title"] for p in grid["panels"]] == [get_method(m).display for m in fast_methods()]
     assert grid["outline"].count("1") > 20 and grid["colorbar"] == "attribution"
+    [steps] = _components(at, "image_strip")
+    assert [i["caption"] for i in steps["images"]] == ["drawing", "cropped", "fit into 20 px", "centred 28×28"]
     assert not at.error
 
 

@@ -133,3 +133,19 @@ def test_probability_bars_data_names_the_bad_shape():
     assert bars_data(np.eye(10)[3])["p"][3] == 1.0
     with pytest.raises(ValueError, match="shape"):
         bars_data(np.ones(9))
+
+
+def test_image_strip_data_keeps_the_pixels_and_refuses_what_it_cannot_draw():
+    import base64
+
+    from app.image_strip import MAX_SIDE, strip_data
+
+    img = np.arange(12, dtype=np.uint8).reshape(3, 4)
+    [item] = strip_data([img], ["steps"])["images"]
+    assert (item["w"], item["h"], item["caption"]) == (4, 3, "steps")
+    assert base64.b64decode(item["pixels"]) == img.tobytes()
+    for bad in (np.zeros((3, 4)), np.zeros((MAX_SIDE + 1, 2), np.uint8), np.zeros((2, 2, 3), np.uint8)):
+        with pytest.raises(ValueError, match="2-D uint8"):
+            strip_data([bad], ["x"])
+    with pytest.raises(ValueError, match="captions"):
+        strip_data([img], [])

@@ -6,6 +6,7 @@ import numpy as np
 import streamlit as st
 
 from app.canvas import drawing_pad, read_drawing
+from app.image_strip import image_strip
 from app.inputs import CurrentInput, set_current
 from app.session import DRAW_PIXELS, DRAW_PREDICTED
 from app.state import active_model
@@ -47,9 +48,9 @@ def _answer(left, right, settings: MapSettings) -> None:
                 loaded = active_model()
                 predicted = DRAW_PREDICTED.set(show_prediction(loaded, steps.centred))
                 st.caption("What the model sees, after MNIST's own preprocessing:")
-                st.image([upscale(steps.drawing, 96), upscale(steps.cropped, 96), upscale(steps.fitted, 96),
-                          upscale(steps.centred, 96)],
-                         caption=["drawing", "cropped", "fit into 20 px", "centred 28×28"])
+                image_strip([upscale(steps.drawing, 96), upscale(steps.cropped, 96), upscale(steps.fitted, 96),
+                             upscale(steps.centred, 96)], ["drawing", "cropped", "fit into 20 px", "centred 28×28"],
+                            key="draw-steps")
         if steps is not None:
             set_current(CurrentInput("drawing", steps.centred, "your drawing"))
             # While a stroke is in progress (not final) the maps are previews with cheaper settings.
