@@ -18,7 +18,8 @@ HTML = '<div class="dl-strip"></div>'
 CSS = """
 .dl-strip { display: flex; flex-wrap: wrap; gap: 0.6rem; font-family: var(--st-font); color: var(--st-text-color); }
 .dl-strip figure { margin: 0; display: flex; flex-direction: column; align-items: center; gap: 0.25rem;
-  font-size: 13px; opacity: 0.85; }
+  font-size: 13px; }
+.dl-strip figcaption { opacity: 0.85; }
 .dl-strip canvas { border-radius: 0.3rem; image-rendering: pixelated; }
 """
 JS = r"""

@@ -9,7 +9,7 @@ which is what lets the Draw page answer a stroke within its budget.
 HTML = '<div class="dl-grid"><div class="dl-panels"></div><div class="dl-bar"></div><div class="dl-tip" hidden></div></div>'
 
 CSS = """
-.dl-grid { position: relative; display: flex; align-items: flex-start; gap: 1rem; flex-wrap: wrap;
+.dl-grid { position: relative; display: flex; align-items: flex-start; gap: 1rem;
   font-family: var(--st-font); color: var(--st-text-color); font-size: 13px; }
 .dl-panels { display: grid; gap: 0.75rem 0.9rem; }
 .dl-panel { margin: 0; display: flex; flex-direction: column; align-items: center; }
@@ -71,10 +71,10 @@ function paint(canvas, values, outline, limit, palette, px) {
   ctx.stroke();
 }
 
-function colourBar(bar, d) {
+function colourBar(bar, d, px) {
   const stops = d.palette.map((p, i) => `rgb(${p.join(",")}) ${(100 * i / (d.palette.length - 1)).toFixed(1)}%`);
   const ticks = [1, 0.5, 0, -0.5, -1].map((t) => `<span>${fmt(t * d.limit)}</span>`).join("");
-  bar.style.height = d.px + "px";
+  bar.style.height = px + "px";
   bar.innerHTML = `<div class="ramp" style="background: linear-gradient(to top, ${stops.join(", ")})"
     role="img" aria-label="colour bar: ${d.colorbar}, from ${fmt(-d.limit)} to ${fmt(d.limit)}"></div>
     <div class="ticks">${ticks}</div><div class="title">${d.colorbar}</div>`;
@@ -83,8 +83,11 @@ function colourBar(bar, d) {
 export default function ({ parentElement, data }) {
   const d = data || {}, root = parentElement.querySelector(".dl-grid");
   const panels = root.querySelector(".dl-panels"), tip = root.querySelector(".dl-tip");
-  const n = (d.panels || []).length;
-  panels.style.gridTemplateColumns = `repeat(${Math.max(1, Math.min(d.cols || 4, n))}, ${d.px}px)`;
+  const n = (d.panels || []).length, cols = Math.max(1, Math.min(d.cols || 4, n));
+  // Panels shrink to the column they are in (the colour bar stays beside them, never wraps below).
+  const room = (parentElement.clientWidth || root.clientWidth || 1000) - 110 - (cols - 1) * 15;
+  const px = Math.max(64, Math.min(d.px, Math.floor(room / cols)));
+  panels.style.gridTemplateColumns = `repeat(${cols}, ${px}px)`;
   while (panels.children.length > n) panels.lastChild.remove();
   while (panels.children.length < n) {
     const fig = document.createElement("figure");
@@ -97,7 +100,7 @@ export default function ({ parentElement, data }) {
     fig.querySelector("figcaption").innerHTML = `<b></b><span></span>`;
     fig.querySelector("b").textContent = p.title; fig.querySelector("span").textContent = p.sub || "";
     canvas.setAttribute("aria-label", `${p.title}: attribution map, 28×28 pixels`);
-    paint(canvas, maps[i], d.outline, d.limit, d.palette, d.px);
+    paint(canvas, maps[i], d.outline, d.limit, d.palette, px);
     canvas.onpointermove = (e) => {
       const box = canvas.getBoundingClientRect(), host = root.getBoundingClientRect();
       const c = Math.min(SIDE - 1, Math.floor((e.clientX - box.left) / box.width * SIDE));
@@ -110,6 +113,6 @@ export default function ({ parentElement, data }) {
     };
     canvas.onpointerleave = () => { tip.hidden = true; };
   });
-  colourBar(root.querySelector(".dl-bar"), d);
+  colourBar(root.querySelector(".dl-bar"), d, px);
 }
 """
