@@ -83,10 +83,13 @@ function colourBar(bar, d, px) {
 export default function ({ parentElement, data }) {
   const d = data || {}, root = parentElement.querySelector(".dl-grid");
   const panels = root.querySelector(".dl-panels"), tip = root.querySelector(".dl-tip");
-  const n = (d.panels || []).length, cols = Math.max(1, Math.min(d.cols || 4, n));
-  // Panels shrink to the column they are in (the colour bar stays beside them, never wraps below).
-  const room = (parentElement.clientWidth || root.clientWidth || 1000) - 110 - (cols - 1) * 15;
-  const px = Math.max(64, Math.min(d.px, Math.floor(room / cols)));
+  const n = (d.panels || []).length, width = parentElement.clientWidth || root.clientWidth || 1000;
+  // Panels shrink to the column they are in, and wrap onto more rows before they get too small to read
+  // (a phone); the colour bar stays beside them, never below.
+  const fit = (k) => Math.floor((width - 110 - (k - 1) * 15) / k);
+  let cols = Math.max(1, Math.min(d.cols || 4, n));
+  while (cols > 1 && fit(cols) < 110) cols--;
+  const px = Math.max(64, Math.min(d.px, fit(cols)));
   panels.style.gridTemplateColumns = `repeat(${cols}, ${px}px)`;
   while (panels.children.length > n) panels.lastChild.remove();
   while (panels.children.length < n) {

@@ -13,10 +13,11 @@ import importlib
 import sys
 import threading
 import time
+from types import ModuleType
 
 import torch
 from torch import nn
-from types import ModuleType
+
 from model.network import IMAGE_SIDE
 
 # Process-wide, like model.rng's lock: serialises imports.
