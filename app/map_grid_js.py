@@ -15,7 +15,7 @@ CSS = """
 .dl-panel { margin: 0; display: flex; flex-direction: column; align-items: center; }
 .dl-panel figcaption { text-align: center; line-height: 1.25; margin-bottom: 0.3rem; }
 .dl-panel figcaption b { font-weight: 600; }
-.dl-panel figcaption span { display: block; font-size: 12px; opacity: 0.8; }
+.dl-panel figcaption span { display: block; font-size: 12px; opacity: 0.8; min-height: 1.25em; }
 .dl-panel canvas { display: block; border: 1px solid var(--st-border-color, #999); cursor: crosshair; }
 .dl-bar { display: flex; align-items: stretch; gap: 0.35rem; margin-top: 2.2rem; }
 .dl-bar .ramp { width: 14px; border: 1px solid var(--st-border-color, #999); }
