@@ -21,26 +21,10 @@ def pad_square(image: np.ndarray) -> np.ndarray:
 
 
 def light_figure(data: list[dict], layout: dict) -> go.Figure:
-    """A figure from plain dicts, without plotly's per-property validation: about 10× faster to build,
-    for the figures the Draw page rebuilds on every pen update. tests/test_figures.py builds each of them
-    again with validation on, so a bad property still fails a test."""
+    """A figure from plain dicts, without plotly's per-property validation: about 10× faster to build
+    (the mosaics of Compare and Map). tests/test_figures_export.py builds each of them again with
+    validation on, so a bad property still fails a test."""
     return go.Figure(dict(data=data, layout=layout), _validate=False)
-
-
-def probability_figure(probs: np.ndarray, highlight: int | None = None) -> go.Figure:
-    """Bar chart of the 10 class probabilities; the predicted digit stands out."""
-    p = np.asarray(probs, dtype=float).reshape(-1)
-    if p.shape != (10,):
-        raise ValueError(f"expected 10 probabilities, got shape {p.shape}")
-    top = int(p.argmax()) if highlight is None else highlight
-    bar = dict(type="bar", x=[str(d) for d in range(10)], y=p.tolist(),
-               marker=dict(color=["#d62728" if d == top else "#7f9fbf" for d in range(10)]),
-               text=[f"{v:.0%}" if v >= 0.01 else "" for v in p], textposition="outside",
-               hovertemplate="digit %{x}: %{y:.4f}<extra></extra>")
-    return light_figure([bar], dict(
-        yaxis=dict(range=[0, 1.12], tickformat=".0%", title=dict(text="probability")),
-        xaxis=dict(title=dict(text="digit"), type="category"),
-        height=260, margin=dict(l=40, r=8, t=8, b=36), showlegend=False))
 
 
 # Blue negative, white zero, red positive: one scale for every attribution map in the app, the

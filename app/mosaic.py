@@ -1,8 +1,9 @@
 """All of a page's attribution maps as ONE heatmap trace (a mosaic with gaps) and one outline trace.
 
 `make_subplots` with a heatmap and a contour per map took 150–570 ms to build on this machine for
-four maps, more than the maps themselves: the Draw page rebuilds its figure on every stroke, so it
-tiles the maps into one array instead, built without plotly's validation (a few ms). Pure function: arrays in, figure out.
+four maps, more than the maps themselves, so this tiles the maps into one array, built without
+plotly's validation. Used by Compare and Map; the pages that redraw per stroke use app/map_grid.py.
+Pure function: arrays in, figure out.
 """
 
 from __future__ import annotations

@@ -92,7 +92,12 @@ def main(argv: list[str] | None = None) -> int:
     p = argparse.ArgumentParser(prog="python -m explain.ood", description=main.__doc__)
     p.add_argument("--out", type=Path, default=shipped_path())
     args = p.parse_args(argv)
-    print(f"wrote {fit_digit_likeness(load_mnist(train=True).images).save(args.out)}")
+    try:
+        args.out.parent.mkdir(parents=True, exist_ok=True)  # fails before the fit, not after it
+        print(f"wrote {fit_digit_likeness(load_mnist(train=True).images).save(args.out)}")
+    except OSError as exc:
+        print(f"python -m explain.ood: cannot write {args.out}: {exc.strerror or exc}", file=sys.stderr)
+        return 2
     return 0
 
 

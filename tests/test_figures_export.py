@@ -10,7 +10,7 @@ import numpy as np
 import plotly.graph_objects as go
 import pytest
 
-from app.figures import agreement_figure, attribution_grid, probability_figure, symmetric_limit
+from app.figures import agreement_figure, attribution_grid, symmetric_limit
 from explain import explain
 from explain.agreement import agreement_matrix, spearman, top_k_overlap
 from explain.export import config_json, diverging_rgb, to_csv, to_npz, to_png, to_zip
@@ -51,8 +51,6 @@ def test_figure_input_errors():
     with pytest.raises(ValueError):
         attribution_grid([])
     with pytest.raises(ValueError):
-        probability_figure(np.ones(9))
-    with pytest.raises(ValueError):
         agreement_figure(np.eye(3), ["a", "b"], "t")
     assert symmetric_limit([np.zeros((2, 2))]) == 1.0
 
@@ -89,14 +87,13 @@ def test_exports_round_trip(model, test_split):
         assert z.read("maps.npz") == to_npz(done, x) and z.read("deeplift.png") == to_png(done["deeplift"].values)
 
 
-def test_the_unvalidated_per_stroke_figures_pass_plotly_validation():
-    """probability_figure and attribution_mosaic skip validation for speed: validate them here."""
+def test_the_unvalidated_mosaic_passes_plotly_validation():
+    """attribution_mosaic skips validation for speed: validate it here."""
     from app.mosaic import attribution_mosaic
 
     rng = np.random.default_rng(0)
-    for fig in (probability_figure(rng.dirichlet(np.ones(10))),
-                attribution_mosaic([("a", rng.normal(size=(28, 28))), ("b", rng.normal(size=(28, 28)))],
-                                   rng.random((28, 28)), shared=False)):
+    for fig in (attribution_mosaic([("a", rng.normal(size=(28, 28))), ("b", rng.normal(size=(28, 28)))],
+                                   rng.random((28, 28)), shared=False),):
         checked = go.Figure(fig.to_dict())  # raises ValueError on any invalid property
         assert checked.layout.height == fig.layout.height and len(checked.data) == len(fig.data)
 

@@ -73,3 +73,13 @@ def test_the_shipped_fit_is_the_fit_of_the_shipped_training_digits(likeness, tmp
     np.savez(tmp_path / "bad.npz", mean=np.zeros(5), components=np.zeros((2, 5)), threshold=1.0)
     with pytest.raises(ValueError, match="not a digit-likeness fit"):
         DigitLikeness.load(tmp_path / "bad.npz")
+
+
+def test_the_fit_cli_says_one_line_and_exits_2_when_it_cannot_write(tmp_path, capsys):
+    from explain.ood import main
+
+    blocker = tmp_path / "file"
+    blocker.write_text("x")
+    assert main(["--out", str(blocker / "fit.npz")]) == 2  # a file where a folder should be
+    err = capsys.readouterr().err.strip()
+    assert err.startswith("python -m explain.ood: cannot write") and "\n" not in err
