@@ -9,7 +9,7 @@ import json
 import numpy as np
 import streamlit as st
 
-from app.figures import attribution_grid
+from app.mosaic import attribution_mosaic
 from app.figures_whatif import images_figure, pixel_editor_figure, probabilities_before_after, stability_figure
 from app.inputs import CurrentInput
 from app.state import LoadedModel
@@ -65,7 +65,7 @@ def maps_before_after(loaded: LoadedModel, before: np.ndarray, after: np.ndarray
                 panels.append((f"{label} · {get_method(m).display} ({got[m].target})", got[m].values))
                 out[f"map_{label.replace(' ', '_')}_{m}"] = got[m].values
     if panels:
-        st.plotly_chart(attribution_grid(panels, None, shared=True, overlay=False, cols=len(methods), panel_px=150),
+        st.plotly_chart(attribution_mosaic(panels, None, shared=True, overlay=False, cols=len(methods), panel_px=150),
                         key=f"{key}-maps")
         st.caption("Top row: the maps before; bottom row: after. Each explains that image's predicted class "
                    "(in brackets); red pushes it up, blue down; one colour scale for all.")

@@ -10,7 +10,9 @@ import numpy as np
 import plotly.graph_objects as go
 import pytest
 
-from app.figures import agreement_figure, attribution_grid, symmetric_limit
+from app.figures import agreement_figure, symmetric_limit, tiles_figure
+from app.figures_map import MapPoints, map_figure
+from app.mosaic import attribution_mosaic, thumbnails_figure
 from explain import explain
 from explain.agreement import agreement_matrix, spearman, top_k_overlap
 from explain.export import config_json, diverging_rgb, to_csv, to_npz, to_png, to_zip
@@ -21,35 +23,49 @@ def _maps():
     return [("a", rng.normal(size=(28, 28))), ("b", 5 * rng.normal(size=(28, 28)) + 1)]
 
 
+def _tile(fig, i: int, cols: int, trace: int = 0) -> np.ndarray:
+    """Tile i of a mosaic trace's z (tiles `cols` to a row)."""
+    from app.mosaic import GAP, TITLE_ROWS
+
+    r, c = divmod(i, cols)
+    y0, x0 = r * (28 + TITLE_ROWS) + TITLE_ROWS, c * (28 + GAP)
+    return np.asarray(fig.data[trace].z, dtype=float)[y0 : y0 + 28, x0 : x0 + 28]
+
+
 def test_shared_scale_is_shared_and_symmetric():
     panels = _maps()
-    fig = attribution_grid(panels, digit=np.zeros((28, 28)), shared=True)
+    fig = attribution_mosaic(panels, digit=np.zeros((28, 28)), shared=True)
     ca = fig.layout.coloraxis
     peak = max(np.abs(m).max() for _, m in panels)
     assert ca.cmin == pytest.approx(-peak) and ca.cmax == pytest.approx(peak) and ca.cmid == 0
-    heatmaps = [t for t in fig.data if t.type == "heatmap" and t.coloraxis == "coloraxis"]
-    assert len(heatmaps) == 2  # one per map, all on the one colour axis (one legend)
-    np.testing.assert_allclose(np.asarray(heatmaps[1].z), panels[1][1])  # values drawn unscaled
+    heatmaps = [t for t in fig.data if t.type == "heatmap"]
+    assert [t.coloraxis for t in heatmaps] == ["coloraxis"]  # every map in one trace, on one colour axis
+    np.testing.assert_allclose(_tile(fig, 1, cols=4), panels[1][1], rtol=1e-6)  # values drawn unscaled
+    assert [a.text for a in fig.layout.annotations] == ["a", "b"]
 
 
 def test_per_map_scale_normalises_each_map():
-    fig = attribution_grid(_maps(), shared=False)
-    heatmaps = [np.asarray(t.z) for t in fig.data if t.type == "heatmap"]
-    assert all(np.abs(z).max() == pytest.approx(1.0) for z in heatmaps)
+    fig = attribution_mosaic(_maps(), shared=False)
+    assert all(np.abs(_tile(fig, i, cols=4)).max() == pytest.approx(1.0) for i in range(2))
     assert fig.layout.coloraxis.cmin == -fig.layout.coloraxis.cmax == -1
 
 
 def test_side_by_side_adds_the_input_panel_and_overlay_adds_outlines():
-    digit = np.zeros((28, 28))
-    beside = attribution_grid(_maps(), digit=digit, overlay=False)
-    over = attribution_grid(_maps(), digit=digit, overlay=True)
-    assert len([t for t in beside.data if t.type == "heatmap"]) == 3
-    assert len([t for t in over.data if t.type == "contour"]) == 2
+    digit = np.random.default_rng(1).random((28, 28))
+    beside = attribution_mosaic(_maps(), digit=digit, overlay=False)
+    over = attribution_mosaic(_maps(), digit=digit, overlay=True)
+    grey = [i for i, t in enumerate(beside.data) if t.type == "heatmap" and t.coloraxis == "coloraxis2"]
+    assert len(grey) == 1 and [a.text for a in beside.layout.annotations] == ["input", "a", "b"]
+    np.testing.assert_allclose(_tile(beside, 0, cols=4, trace=grey[0]), digit, rtol=1e-6)
+    assert np.isnan(_tile(beside, 0, cols=4)).all()  # the input tile holds no attribution
+    assert [t.type for t in over.data] == ["heatmap", "contour"] and len(over.layout.annotations) == 2
 
 
 def test_figure_input_errors():
     with pytest.raises(ValueError):
-        attribution_grid([])
+        attribution_mosaic([])
+    with pytest.raises(ValueError, match="28×28"):
+        thumbnails_figure(np.zeros((2, 28, 28)), ["only one title"])
     with pytest.raises(ValueError):
         agreement_figure(np.eye(3), ["a", "b"], "t")
     assert symmetric_limit([np.zeros((2, 2))]) == 1.0
@@ -87,15 +103,28 @@ def test_exports_round_trip(model, test_split):
         assert z.read("maps.npz") == to_npz(done, x) and z.read("deeplift.png") == to_png(done["deeplift"].values)
 
 
-def test_the_unvalidated_mosaic_passes_plotly_validation():
-    """attribution_mosaic skips validation for speed: validate it here."""
-    from app.mosaic import attribution_mosaic
-
+def test_the_unvalidated_figures_pass_plotly_validation():
+    """The mosaics, thumbnails, tiles and the Map's scatter skip validation for speed: validate them here."""
     rng = np.random.default_rng(0)
-    for fig in (attribution_mosaic([("a", rng.normal(size=(28, 28))), ("b", rng.normal(size=(28, 28)))],
-                                   rng.random((28, 28)), shared=False),):
+    two = [("a", rng.normal(size=(28, 28))), ("b", rng.normal(size=(28, 28)))]
+    points = MapPoints(rng.normal(size=(50, 2)), rng.integers(0, 10, 50), rng.integers(0, 10, 50), rng.random(50))
+    figures = [attribution_mosaic(two, rng.random((28, 28)), shared=False),
+               attribution_mosaic(two, rng.random((28, 28)), overlay=False, bar_title="weight"),
+               thumbnails_figure(rng.random((5, 28, 28)), list("abcde"), cols=3),
+               tiles_figure(rng.normal(size=(6, 28, 28)), rng.random((6, 2)), "%{customdata[0]}: %{z}", "weight", True, 4),
+               *(map_figure(points, c, ("PC 1", "PC 2"), "t", (0.0, 0.0)) for c in ("label", "mistake", "confidence"))]
+    for fig in figures:
         checked = go.Figure(fig.to_dict())  # raises ValueError on any invalid property
         assert checked.layout.height == fig.layout.height and len(checked.data) == len(fig.data)
+
+
+def test_tiles_carry_each_tiles_numbers_for_hover():
+    imgs = np.arange(3 * 28 * 28, dtype=float).reshape(3, 28, 28)
+    fig = tiles_figure(imgs, np.array([[7, 0.5], [8, 0.25], [9, 0.125]]), "%{customdata[0]}", "pixel", False, cols=2)
+    z, hover = np.asarray(fig.data[0].z), np.asarray(fig.data[0].customdata)
+    assert hover.shape == (*z.shape, 2)
+    np.testing.assert_array_equal(z[29:, :28], imgs[2])  # second row, first column: the third image
+    assert (hover[29:, :28] == [9, 0.125]).all() and np.isnan(hover[28, 0]).all()  # a gap row has none
 
 
 def test_map_grid_data_shares_or_normalises_the_scale_and_keeps_raw_values_for_hover():

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import streamlit as st
 
-from app.figures import agreement_figure, attribution_grid, spread_figure
+from app.figures import agreement_figure, spread_figure
 from app.inputs import pick_input, test_input
 from app.text import plain
 from app.state import active_model, batch_explanation, probabilities
@@ -119,7 +119,7 @@ if mode == "One input × many methods":
         done.update(got)
         errors.update(errs)
         if done:
-            slot.plotly_chart(attribution_grid([(titled(x), x.values) for x in done.values()], current.x,
+            slot.plotly_chart(attribution_mosaic([(titled(x), x.values) for x in done.values()], current.x,
                                                shared, overlay, cols=6), key="cmp-grid-fast")
     slow = [n for n in order if n not in fast]
     if slow:
@@ -132,7 +132,7 @@ if mode == "One input × many methods":
         bar.empty()
     ordered = [done[n] for n in selected if n in done]
     if ordered:
-        slot.plotly_chart(attribution_grid([(titled(x), x.values) for x in ordered], current.x, shared,
+        slot.plotly_chart(attribution_mosaic([(titled(x), x.values) for x in ordered], current.x, shared,
                                            overlay, cols=6), key="cmp-grid")
     for n, err in errors.items():
         st.error(f"{get_method(n).display} failed: {plain(err)}")

@@ -6,7 +6,7 @@ import numpy as np
 import pandas as pd
 import streamlit as st
 
-from app.figures import attribution_grid, thumbnails_figure
+from app.mosaic import attribution_mosaic, thumbnails_figure
 from app.figures_eval import curves_figure, leaderboard_figure, rank_figure, sanity_curves_figure, sanity_many_figure
 from app.inputs import pick_input
 from app.state import (
@@ -191,7 +191,7 @@ def sanity() -> None:
             lines[display(m)] = [("none", 1.0)] + [(r.randomised, r.spearman) for r in rows]
     if panels:
         cols = len(loaded.model.config.hidden) + 2  # the trained map, then one per Linear layer
-        st.plotly_chart(attribution_grid(panels, current.x, shared=False, overlay=True, cols=cols, panel_px=150),
+        st.plotly_chart(attribution_mosaic(panels, current.x, shared=False, overlay=True, cols=cols, panel_px=150),
                         key="sa-grid")
     st.caption("Rows: methods; columns: the trained model, then " + ("one layer randomised at a time" if independent
                else "more layers randomised") + " (each map on its own scale).")

@@ -7,12 +7,11 @@ import streamlit as st
 
 from app.figures import (
     activations_figure,
-    attribution_grid,
     bars_figure,
-    mosaic_figure,
-    thumbnails_figure,
+    tiles_figure,
 )
 from app.inputs import pick_input, test_input
+from app.mosaic import attribution_mosaic, thumbnails_figure
 from app.state import active_model, test_activations, test_split
 from app.session import INSIDE_CLICKED, INSIDE_NEURON_SEEN, query_value
 from app.text import plain
@@ -59,8 +58,9 @@ order_by = st.radio("Order", ["unit number", "how strongly each unit fires for t
                     key="in-order")
 h1 = acts.layers["hidden1"]
 order = np.arange(len(weights)) if order_by == "unit number" else np.argsort(-h1, kind="stable")
-st.plotly_chart(mosaic_figure(weights[order], [f"unit {u} (fires {h1[u]:.2f})" for u in order],
-                              cols=16, title=f"{len(weights)} incoming weight images, one signed scale"),
+st.plotly_chart(tiles_figure(weights[order], np.stack([order, h1[order]], axis=1),
+                             "unit %{customdata[0]:.0f} (fires %{customdata[1]:.2f}): weight %{z:.3f}", "weight",
+                             signed=True, cols=16, title=f"{len(weights)} incoming weight images, one signed scale"),
                 key="in-weights")
 
 st.subheader("Which hidden units carry the prediction")
@@ -120,12 +120,12 @@ a.metric(f"Activation of unit {unit} here", f"{value:.3f}",
               f"{dataset[:, unit].max():.3f}")
 w_in = incoming_weights(model, layer, unit)
 if w_in.ndim == 2:
-    a.plotly_chart(attribution_grid([("incoming weights", w_in)], cols=1, panel_px=220, bar_title="weight"),
+    a.plotly_chart(attribution_mosaic([("incoming weights", w_in)], cols=1, panel_px=220, bar_title="weight"),
                    key="in-w")
 else:
     a.plotly_chart(bars_figure(w_in, [str(i) for i in range(w_in.size)], "incoming weights from hidden 1",
                                "unit below", "weight"), key="in-w")
-b.plotly_chart(attribution_grid([(f"neuron conductance into {predicted}",
+b.plotly_chart(attribution_mosaic([(f"neuron conductance into {predicted}",
                                   neuron_conductance(model, current.x, layer, unit))], current.x, cols=1,
                                 panel_px=220), key="in-nc")
 c.plotly_chart(bars_figure(means, [str(d) for d in range(10)], f"Mean activation of unit {unit} per class",

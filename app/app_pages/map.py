@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+import numpy as np
 import streamlit as st
 
-from app.figures import thumbnails_figure
-from app.figures_map import COLOUR_MODES, MapPoints, goals_mosaic, map_figure, selected_indices
+from app.figures import tiles_figure
+from app.figures_map import COLOUR_MODES, MapPoints, map_figure, selected_indices
 from app.inputs import pick_input
 from app.session import query_value, set_query
 from app.map_seeds import across_seeds
+from app.mosaic import thumbnails_figure
 from app.map_training import across_training
 from app.map_state import (
     neuron_goals,
@@ -195,8 +197,9 @@ unit = int(g2.number_input("Unit", 0, units - 1, key="map-goal-unit"))
 acts = test_features(loaded.key, model)[goal_layer]
 test_max = acts.max(axis=0)
 unit_word = "class" if goal_layer == "logits" else "unit"
-st.plotly_chart(goals_mosaic(goals.images, [f"{unit_word} {u}: {goals.activations[u]:.1f} (test max {test_max[u]:.1f})"
-                                            for u in range(units)], cols=16 if units > 10 else 10,
+st.plotly_chart(tiles_figure(goals.images, np.stack([np.arange(units), goals.activations, test_max], axis=1),
+                             f"{unit_word} %{{customdata[0]:.0f}}: %{{customdata[1]:.1f}} (test max %{{customdata[2]:.1f}})",
+                             "pixel", signed=False, cols=16 if units > 10 else 10,
                              title=f"The input each {unit_word} of {layer_display_name(goal_layer)} wants "
                                    "(activation maximisation, all units in one batch)"), key="map-goals")
 top = top_exciting(acts, unit, 12)
