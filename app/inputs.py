@@ -7,6 +7,7 @@ from dataclasses import dataclass
 import numpy as np
 import streamlit as st
 
+from app.defaults import DEFAULT_TEST_INDEX
 from app.state import test_split
 from app.text import plain, safe_name
 from app.session import CURRENT_INPUT, INDEX_SEEN, query_value, set_query
@@ -93,7 +94,7 @@ def pick_input(key: str) -> CurrentInput | None:
         return current
     if choice == "test":
         index = st.number_input("Test digit index", 0, len(test_split()) - 1,
-                                value=current.index if current and current.index is not None else 0,
+                                value=current.index if current and current.index is not None else DEFAULT_TEST_INDEX,
                                 key=f"{key}-index")
         ci = test_input(int(index))
         if current is None or current.index != ci.index:

@@ -9,6 +9,7 @@ sees another's choices.
 from __future__ import annotations
 
 import atexit
+import os
 import hashlib
 import json
 import threading
@@ -103,13 +104,21 @@ def start_warm_up() -> threading.Thread:
     # the captum import (Python) does: both start now, side by side.
     fit = threading.Thread(target=_likeness, name="likeness-fit", daemon=True)
     fit.start()
-    thread = threading.Thread(target=import_and_warm_up, args=(bundled_model().model, stop), name="warm-up",
-                              daemon=True)
+    thread = threading.Thread(target=_warm_up_and_prime, args=(stop,), name="warm-up", daemon=True)
     thread.start()
     # A daemon thread still inside torch when the interpreter finalises aborts the process
     # ("terminate called without an active exception"): stop it between methods and wait.
     atexit.register(lambda: (stop.set(), thread.join(timeout=30), fit.join(timeout=30)))
     return thread
+
+
+def _warm_up_and_prime(stop: threading.Event) -> None:
+    import_and_warm_up(bundled_model().model, stop)
+    # DIGIT_LENS_PRIME=0 skips the default views (the test suite's many short-lived servers set it).
+    if os.environ.get("DIGIT_LENS_PRIME", "1") != "0":
+        from app.prime import prime
+
+        prime(bundled_model(), stop)
 
 
 def wait_for_imports(*groups: str) -> None:
@@ -223,6 +232,14 @@ def target_key(target: int | Contrast | None) -> str:
     return "pred" if target is None else str(target)
 
 
+def settings_key(method: str, params: dict[str, Any] | None) -> str:
+    """A method's full settings as JSON: the defaults a page spells out and the ones it leaves implicit
+    share one cache entry (so what app.prime computes is what a page finds). Bad values raise here."""
+    from explain import get_method
+
+    return json.dumps(get_method(method).params.from_dict(params).to_dict(), sort_keys=True)
+
+
 @st.cache_data(show_spinner=False, max_entries=EXPLANATION_CACHE_ENTRIES)
 def _cached_explanation(model_key: str, x_key: str, method: str, t_key: str, params_json: str, seed: int,
                         _model: MLP, _x: np.ndarray, _target: Any) -> Attribution:
@@ -233,7 +250,7 @@ def explanation(loaded: LoadedModel, x: np.ndarray, method: str, target: int | C
                 params: dict[str, Any] | None = None, seed: int = 0) -> Attribution:
     """`explain` through the bounded cache. Errors propagate (and are never cached)."""
     return _cached_explanation(loaded.key, input_digest(x), method, target_key(target),
-                               json.dumps(params or {}, sort_keys=True), seed, loaded.model, x, target)
+                               settings_key(method, params), seed, loaded.model, x, target)
 
 
 @st.cache_data(show_spinner=False, max_entries=EXPLANATION_CACHE_ENTRIES // 10)
@@ -247,7 +264,7 @@ def _cached_all_classes(model_key: str, x_key: str, method: str, params_json: st
 def all_classes_explanation(loaded: LoadedModel, x: np.ndarray, method: str, params: dict[str, Any] | None = None,
                             seed: int = 0) -> list[Attribution]:
     """One method's maps for each of the 10 classes (in class order), through the bounded cache."""
-    return _cached_all_classes(loaded.key, input_digest(x), method, json.dumps(params or {}, sort_keys=True), seed,
+    return _cached_all_classes(loaded.key, input_digest(x), method, settings_key(method, params), seed,
                                loaded.model, x)
 
 
@@ -261,7 +278,7 @@ def _cached_batch(model_key: str, x_key: str, method: str, params_json: str, see
 def batch_explanation(loaded: LoadedModel, x: np.ndarray, method: str, params: dict[str, Any] | None = None,
                       seed: int = 0):
     """`explain_batch` of N digits (each for its predicted class) through a bounded cache."""
-    return _cached_batch(loaded.key, input_digest(x), method, json.dumps(params or {}, sort_keys=True), seed,
+    return _cached_batch(loaded.key, input_digest(x), method, settings_key(method, params), seed,
                          loaded.model, x)
 
 

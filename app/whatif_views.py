@@ -10,6 +10,7 @@ import numpy as np
 import streamlit as st
 
 from app.mosaic import attribution_mosaic
+from app.defaults import WHATIF_MIN_PROB
 from app.figures_whatif import images_figure, pixel_editor_figure, probabilities_before_after, stability_figure
 from app.inputs import CurrentInput
 from app.state import LoadedModel
@@ -88,7 +89,7 @@ def counterfactual_section(loaded: LoadedModel, x: np.ndarray, predicted: int, p
     runner_up = int(np.argsort(probs)[-2])
     url_setting("wi-to", "to", runner_up, parse_choice(list(range(10))), "use a class 0–9")
     url_setting("wi-norm", "norm", "l2", parse_choice(["l2", "l1"]), "use l2 or l1")
-    url_setting("wi-minprob", "minprob", 0.5, parse_range(0.1, 0.99), "use a probability 0.1–0.99")
+    url_setting("wi-minprob", "minprob", WHATIF_MIN_PROB, parse_range(0.1, 0.99), "use a probability 0.1–0.99")
     url_setting("wi-pen", "pen", False, lambda r: {"1": True, "0": False}[r], "use 0 or 1")
     a, b, c, d = st.columns([1, 1.2, 1.2, 1])
     target = a.selectbox("Make it a", list(range(10)), key="wi-to")

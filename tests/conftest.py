@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import pytest
@@ -8,6 +9,11 @@ import torch
 from model.checkpoint import load_checkpoint
 from model.data import load_mnist
 from model.paths import bundled_checkpoint
+
+# The app computes every page's default view in the background after start-up (app.prime). The suite
+# starts many short-lived servers and AppTests that would each pay for it on 2 cores; tests/test_prime.py
+# checks the priming itself. Servers started by the tests inherit this.
+os.environ.setdefault("DIGIT_LENS_PRIME", "0")
 
 ROOT = Path(__file__).resolve().parents[1]
 ARTIFACTS = ROOT / "test-artifacts"

@@ -17,6 +17,7 @@ from app.state import (
     sanity_cascade,
     score_card,
 )
+from app.defaults import EVALUATE_METHODS, EVALUATE_REPLACEMENT, SANITY_DIGITS, SANITY_METHODS
 from app.evaluate_runs import recompute_leaderboard, sanity_over_digits
 from app.text import plain
 from app.views import method_selector
@@ -27,7 +28,6 @@ from explain.ranking import directions
 from explain.scorecard import best, deleted_images, stack
 from explain.metrics.faithfulness import STEPS
 
-DEFAULT = ["saliency", "integrated_gradients", "deeplift", "guided_backprop", "shap_deep", "lime_image"]
 LABELS = {m.name: m.label for m in [*core_metrics(REPLACEMENTS), MaxSensitivity(), RoadMoRF(), RoadLeRF()]} \
     | {"seed_stability": "Seed stability"}
 HIGHLIGHT = "background-color: #c7e9c0; font-weight: bold"
@@ -61,8 +61,8 @@ def score_table(card) -> None:
 def this_input() -> None:
     loaded = active_model()
     current = pick_input("ev")
-    methods = method_selector("ev", default=DEFAULT)
-    replacement = st.radio("Deleted pixels become", list(REPLACEMENTS), index=1, horizontal=True, key="ev-repl",
+    methods = method_selector("ev", default=EVALUATE_METHODS)
+    replacement = st.radio("Deleted pixels become", list(REPLACEMENTS), index=EVALUATE_REPLACEMENT, horizontal=True, key="ev-repl",
                            help="On MNIST, deleting a black background pixel by setting it to zero changes "
                                 "nothing; the mean training digit is the default replacement.")
     if current is None or not methods:
@@ -174,8 +174,7 @@ def sanity() -> None:
     st.caption(f"Model-parameter randomisation (Adebayo et al. 2018): {how}; a map that barely changes is not "
                "explaining the model.")
     current = pick_input("sa")
-    methods = method_selector("sa", default=["saliency", "integrated_gradients", "guided_backprop", "deconvolution"],
-                              param="sanity_methods")
+    methods = method_selector("sa", default=SANITY_METHODS, param="sanity_methods")
     if current is None or not methods:
         return
     panels, lines = [], {}
@@ -198,7 +197,7 @@ def sanity() -> None:
     c1, c2 = st.columns(2)
     c1.plotly_chart(sanity_curves_figure(lines, "This input: similarity to the trained model's map"),
                     key="sa-curves")
-    n = 100
+    n = SANITY_DIGITS
     many = {display(m): (list(s.steps), s.mean, s.ci95)
             for m, s in sanity_over_digits(loaded, methods, independent, n).items()}
     c2.plotly_chart(sanity_many_figure(many, f"Over {n} test digits: mean similarity with 95 % intervals"),

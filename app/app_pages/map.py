@@ -5,6 +5,7 @@ from __future__ import annotations
 import numpy as np
 import streamlit as st
 
+from app.defaults import MAP_LAYER
 from app.figures import tiles_figure
 from app.figures_map import COLOUR_MODES, MapPoints, map_figure, selected_indices
 from app.inputs import pick_input
@@ -58,7 +59,7 @@ from_query("map-colour", "colour", list(COLOUR_MODES))
 current = pick_input("map")
 
 c1, c2, c3 = st.columns(3)
-st.session_state.setdefault("map-layer", "hidden2" if "hidden2" in layers else layers[-1])
+st.session_state.setdefault("map-layer", MAP_LAYER if MAP_LAYER in layers else layers[-1])
 if st.session_state["map-layer"] not in layers:  # the model changed to one with fewer layers
     st.session_state["map-layer"] = layers[-1]
 layer = c1.selectbox("Layer", layers, format_func=layer_display_name, key="map-layer")

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import streamlit as st
 
+from app.defaults import DEFAULT_TEST_INDEX
 from app.inputs import get_current, pick_input, test_input
 from app.state import active_model, probabilities
 from app.views import show_maps
@@ -25,8 +26,8 @@ st.caption("Edit the digit pixel by pixel, ask for the smallest change that make
 loaded = active_model()
 current = pick_input("wi") or get_current()
 if current is None:
-    current = test_input(0)
-    st.caption("No digit chosen yet: using test digit #0.")
+    current = test_input(DEFAULT_TEST_INDEX)
+    st.caption(f"No digit chosen yet: using test digit #{DEFAULT_TEST_INDEX}.")
 
 left, right = st.columns([1.1, 1], gap="large")
 with left:

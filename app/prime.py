@@ -1,0 +1,86 @@
+"""Every page's first view of the bundled model, computed once per process in the background.
+
+A new visitor sees each page with its defaults (app.defaults): test digit #0, the default methods and
+settings. Those views are the same for everyone, so after the warm-up the server computes them through
+the very cached functions the pages call (same arguments, same cache keys); a page opened meanwhile
+waits for the entry being computed instead of computing it twice (Streamlit locks each cache key).
+Nothing here draws: the pages' own figures are cheap once the numbers are cached.
+"""
+
+from __future__ import annotations
+
+import threading
+
+import numpy as np
+
+from app.defaults import (
+    DEFAULT_TEST_INDEX,
+    EVALUATE_METHODS,
+    EVALUATE_REPLACEMENT,
+    MAP_LAYER,
+    SANITY_DIGITS,
+    SANITY_METHODS,
+    WHATIF_MIN_PROB,
+)
+from app.state import LoadedModel, explanation, probabilities, sanity_cascade, score_card, test_activations, test_split
+
+
+def _explain_all(loaded: LoadedModel, x: np.ndarray, methods: list[str]) -> None:
+    for name in methods:
+        try:
+            explanation(loaded, x, name, None)
+        except Exception:  # noqa: BLE001 - the page shows that method's error when it gets there
+            pass
+
+
+def _evaluate(loaded: LoadedModel, x: np.ndarray, stop: threading.Event) -> None:
+    from app.evaluate_runs import _cascade_many
+    from explain.metrics import REPLACEMENTS
+
+    score_card(loaded, x, EVALUATE_METHODS, list(REPLACEMENTS)[EVALUATE_REPLACEMENT])
+    _explain_all(loaded, x, EVALUATE_METHODS)
+    for name in SANITY_METHODS:
+        if stop.is_set():
+            return
+        sanity_cascade(loaded, x, name, False)
+        _cascade_many(loaded.key, name, False, SANITY_DIGITS, loaded.model)
+
+
+def _whatif(loaded: LoadedModel, x: np.ndarray) -> None:
+    from app.whatif_state import make_counterfactual
+    from explain import fast_methods
+    from explain.counterfactual import CounterfactualConfig
+
+    runner_up = int(np.argsort(probabilities(loaded.model, x))[-2])
+    cf, _ = make_counterfactual(loaded, x, CounterfactualConfig(runner_up, WHATIF_MIN_PROB, "l2", False))
+    _explain_all(loaded, cf.image, fast_methods())
+
+
+def _map(loaded: LoadedModel) -> None:
+    from app.map_state import pca, test_features, train_features, train_split
+    from app.state import test_probabilities
+
+    test_probabilities(loaded.key, loaded.model)
+    if MAP_LAYER in test_features(loaded.key, loaded.model):
+        pca(loaded.key, MAP_LAYER, loaded.model)
+    train_split()
+    train_features(loaded.key, loaded.model)
+
+
+def prime(loaded: LoadedModel, stop: threading.Event) -> None:
+    """Fill the caches behind every page's default view, cheapest and most visited first."""
+    from explain import fast_methods, method_names
+
+    x = test_split().images[DEFAULT_TEST_INDEX].numpy()
+    steps = [
+        lambda: _explain_all(loaded, x, fast_methods()),  # Draw, Explore, What if
+        lambda: test_activations(loaded.key, loaded.model),  # Inside
+        lambda: _whatif(loaded, x),
+        lambda: _map(loaded),
+        lambda: _explain_all(loaded, x, method_names()),  # Compare: every method
+        lambda: _evaluate(loaded, x, stop),
+    ]
+    for step in steps:
+        if stop.is_set():
+            return
+        step()
