@@ -1,8 +1,8 @@
 """Attribution maps as one light component: painted on canvases in the browser, one colour bar.
 
 `grid_data` is a pure function (arrays in, the component's JSON out) so tests read what the page
-would draw; `map_grid` mounts it. The Plotly mosaic (`app/mosaic.py`) stays for the pages whose maps
-do not change per stroke.
+would draw; `map_grid` mounts it. Every page draws its 28×28 maps with it: a Plotly chart per page
+costs the browser far more (the Plotly bundle, then each chart's layout).
 """
 
 from __future__ import annotations
@@ -22,11 +22,12 @@ _GRID = st.components.v2.component("digit_lens.map_grid", html=HTML, css=CSS, js
 
 
 def grid_data(panels: list[tuple[str, str, np.ndarray]], digit: np.ndarray | None = None, shared: bool = True,
-              cols: int = 4, px: int = 170) -> dict:
+              cols: int = 4, px: int = 170, quantity: str = "attribution") -> dict:
     """(title, subtitle, 28×28 map) panels → the component's data, on one diverging scale centred at 0.
 
     shared=True: one ±limit for all maps (magnitudes compare). shared=False: each map divided by its
-    own max |value| (the colour bar reads "relative"); the hover still gives the raw value.
+    own max |value| (the colour bar reads "relative"); the hover still gives the raw value. `quantity`
+    names what the maps hold (the colour bar's title and the hover's word): attribution, weight, …
     """
     if not panels:
         raise ValueError("no maps to draw")
@@ -41,7 +42,7 @@ def grid_data(panels: list[tuple[str, str, np.ndarray]], digit: np.ndarray | Non
                     "values": base64.b64encode(m.astype("<f4").tobytes()).decode()}
                    for (title, sub, _), m, scale in zip(panels, shown, scales)],
         "limit": symmetric_limit(shown),
-        "colorbar": "attribution" if shared else "relative (÷ own max |value|)",
+        "colorbar": quantity if shared else "relative (÷ own max |value|)", "quantity": quantity,
         "outline": None if digit is None else "".join("1" if v >= OUTLINE_AT else "0"
                                                       for v in np.asarray(digit, dtype=float).reshape(-1)),
         "palette": [list(map(int, rgb)) for rgb in DIVERGING_STOPS],

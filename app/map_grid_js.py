@@ -102,14 +102,14 @@ export default function ({ parentElement, data }) {
     const fig = panels.children[i], canvas = fig.querySelector("canvas");
     fig.querySelector("figcaption").innerHTML = `<b></b><span></span>`;
     fig.querySelector("b").textContent = p.title; fig.querySelector("span").textContent = p.sub || "";
-    canvas.setAttribute("aria-label", `${p.title}: attribution map, 28×28 pixels`);
+    canvas.setAttribute("aria-label", `${p.title}: ${d.quantity} map, 28×28 pixels`);
     paint(canvas, maps[i], d.outline, d.limit, d.palette, px);
     canvas.onpointermove = (e) => {
       const box = canvas.getBoundingClientRect(), host = root.getBoundingClientRect();
       const c = Math.min(SIDE - 1, Math.floor((e.clientX - box.left) / box.width * SIDE));
       const r = Math.min(SIDE - 1, Math.floor((e.clientY - box.top) / box.height * SIDE));
       const shown = maps[i][r * SIDE + c], raw = shown * p.scale;
-      tip.textContent = `${p.title} · row ${r}, column ${c}: attribution ${fmt(raw)}` +
+      tip.textContent = `${p.title} · row ${r}, column ${c}: ${d.quantity} ${fmt(raw)}` +
         (p.scale !== 1 ? ` (${fmt(shown)} of its max |value|)` : "");
       tip.hidden = false;
       tip.style.left = (e.clientX - host.left + 14) + "px"; tip.style.top = (e.clientY - host.top + 14) + "px";

@@ -9,10 +9,10 @@ import json
 import numpy as np
 import streamlit as st
 
-from app.mosaic import attribution_mosaic
 from app.defaults import WHATIF_MIN_PROB
 from app.figures_whatif import images_figure, pixel_editor_figure, probabilities_before_after, stability_figure
 from app.inputs import CurrentInput
+from app.map_grid import grid_data, map_grid
 from app.state import LoadedModel
 from app.text import plain
 from app.session import WHATIF_EDITS
@@ -63,13 +63,12 @@ def maps_before_after(loaded: LoadedModel, before: np.ndarray, after: np.ndarray
     for label, got in ((names[0], got_b), (names[1], got_a)):
         for m in methods:
             if m in got:
-                panels.append((f"{label} · {get_method(m).display} ({got[m].target})", got[m].values))
+                panels.append((f"{label} · {get_method(m).display}", f"explains {got[m].target}", got[m].values))
                 out[f"map_{label.replace(' ', '_')}_{m}"] = got[m].values
     if panels:
-        st.plotly_chart(attribution_mosaic(panels, None, shared=True, overlay=False, cols=len(methods), panel_px=150),
-                        key=f"{key}-maps")
+        map_grid(grid_data(panels, None, shared=True, cols=len(methods), px=130), key=f"{key}-maps")
         st.caption("Top row: the maps before; bottom row: after. Each explains that image's predicted class "
-                   "(in brackets); red pushes it up, blue down; one colour scale for all.")
+                   "(under its title); red pushes it up, blue down; one colour scale for all.")
     for m, err in {**err_b, **err_a}.items():
         st.error(f"{get_method(m).display} failed: {plain(err)}")
     return out

@@ -102,19 +102,25 @@ def updates_while_drawing(page, url: str, seconds: float = 3.0) -> dict:
     return {"updates_per_s": during / elapsed, "answers": during, "stroke_s": elapsed}
 
 
-def page_opens(browser, url: str) -> dict:
-    """Each page in a new browser session (first open), then again in the same session (revisit)."""
-    first, second = {}, {}
-    for name in PAGES:
-        ctx = browser.new_context(viewport={"width": 1400, "height": 1000})
-        page = ctx.new_page()
-        for sink in (first, second):
-            t = time.monotonic()
-            page.goto(f"{url}/{name}")
-            _ready(page)
-            sink[name] = time.monotonic() - t
-        ctx.close()
-    return {"first_open_s": first, "revisit_s": second}
+def page_opens(browser, url: str, repeats: int = 3) -> dict:
+    """Each page in a new browser session (first open), then again in the same session (revisit), `repeats`
+    times: the medians and ranges (single page loads on this machine vary by seconds)."""
+    first: dict[str, list[float]] = {name: [] for name in PAGES}
+    second: dict[str, list[float]] = {name: [] for name in PAGES}
+    for _ in range(repeats):
+        for name in PAGES:
+            ctx = browser.new_context(viewport={"width": 1400, "height": 1000})
+            page = ctx.new_page()
+            for sink in (first, second):
+                t = time.monotonic()
+                page.goto(f"{url}/{name}")
+                _ready(page)
+                sink[name].append(time.monotonic() - t)
+            ctx.close()
+    return {"first_open_s": {k: statistics.median(v) for k, v in first.items()},
+            "revisit_s": {k: statistics.median(v) for k, v in second.items()},
+            "first_open_range_s": {k: [min(v), max(v)] for k, v in first.items()},
+            "revisit_range_s": {k: [min(v), max(v)] for k, v in second.items()}, "open_repeats": repeats}
 
 
 def bench_browser(n_strokes: int = 20) -> dict:

@@ -85,11 +85,17 @@ def render(r: dict) -> str:
                 "title with no spinner showing, which left out most of the slow pages' work. Measured after the "
                 f"server settled ({br.get('settle_s', 0):.0f} s after the first prediction: imports, warm-up and "
                 "every page's default view computed once in the background, `app.prime`).", "",
-                "| page | first open s | revisit s |", "|---|---|---|"]
+                f"| page | first open s, median of {br.get('open_repeats', 1)} (range) | revisit s (range) |",
+                "|---|---|---|"]
         fo, rv = br["first_open_s"], br["revisit_s"]
-        out += [f"| {k} | {fo[k]:.2f} | {rv[k]:.2f} |" for k in fo]
-        out += ["", f"Slowest first open {max(fo.values()):.2f} s (target < 2 s: {_ok(max(fo.values()) < 2)}); "
-                f"slowest revisit {max(rv.values()):.2f} s (target < 1 s: {_ok(max(rv.values()) < 1)})."]
+        fr, rr = br.get("first_open_range_s", {}), br.get("revisit_range_s", {})
+
+        def cell(v: float, rng: list[float] | None) -> str:
+            return f"{v:.2f}" + (f" ({rng[0]:.2f}–{rng[1]:.2f})" if rng else "")
+
+        out += [f"| {k} | {cell(fo[k], fr.get(k))} | {cell(rv[k], rr.get(k))} |" for k in fo]
+        out += ["", f"Slowest median first open {max(fo.values()):.2f} s (target < 2 s: {_ok(max(fo.values()) < 2)}); "
+                f"slowest median revisit {max(rv.values()):.2f} s (target < 1 s: {_ok(max(rv.values()) < 1)})."]
         if r.get("before"):
             out += ["", "### Before (the same bench, read back from BENCHMARKS.md as committed then)", "",
                     "| version | stroke → prediction + maps | process start → first prediction |", "|---|---|---|"]

@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from explain import fast_methods, method_names
+from explain import fast_methods, get_method, method_names
 
 ENTRY = str(Path(__file__).resolve().parents[1] / "app" / "streamlit_app.py")
 
@@ -115,8 +115,9 @@ def test_compare_all_methods_on_one_digit():
     at = _app("compare", query={"index": "0"})
     assert at.multiselect[0].value == method_names()  # every registered method, in registry order
     assert not at.error
-    charts = at.get("plotly_chart")
-    assert len(charts) >= 3  # maps grid + two agreement matrices
+    [grid] = [g for g in _components(at, "map_grid")]
+    assert [p["title"] for p in grid["panels"]] == [get_method(m).display for m in method_names()]
+    assert len(at.get("plotly_chart")) == 2  # the two agreement matrices
 
 
 def test_compare_unknown_method_in_link_is_ignored_with_a_warning():
@@ -129,8 +130,7 @@ def test_compare_several_digits():
     at = _app("compare", query={"methods": "saliency,deeplift"})
     at.radio(key="cmp-layout").set_value("Several test digits × methods").run()
     assert not at.exception and not at.error
-    charts = at.get("plotly_chart")
-    assert len(charts) == 4, "one mosaic per default digit (0, 1, 2, 3)"
+    assert len(_components(at, "map_grid")) == 4, "one row of maps per default digit (0, 1, 2, 3)"
     at.text_input(key="cmp-indices").set_value("1, 2, 3, 4, 5, 6, 7, 8, 9").run()
     assert any("first 8 of the 9" in w.value for w in at.warning)
     at.text_input(key="cmp-indices").set_value("1, 2, 99999").run()
@@ -148,8 +148,12 @@ def test_evaluate_page_scores_curves_and_sanity():
     deletion = card["Deletion AUC (mean fill) ↓"]
     assert deletion["Integrated Gradients"] < deletion["control: random map"]  # a real map beats noise
     assert np.isnan(card["Completeness gap ↓"]["Saliency"]) and card["Completeness gap ↓"]["DeepLift"] < 1e-3
-    charts = at.get("plotly_chart")
-    assert len(charts) >= 4  # deletion, insertion, thumbnails, sanity grid (+ curves, leaderboard)
+    assert len(at.get("plotly_chart")) >= 4  # deletion, insertion, leaderboard, ranks, sanity curves
+    [deleted] = [s for s in _components(at, "image_strip")]
+    assert [im["caption"] for im in deleted["images"]] == list(card.index[:6])  # each method's digit, deleted
+    [sanity] = _components(at, "map_grid")  # per method: the trained model's map, then one per Linear layer
+    subs = [p["sub"] for p in sanity["panels"]]
+    assert subs[0] == "trained" and all(t.endswith(" randomised") for t in subs[1:4]) and len(subs) == 4 * 4
     at.slider(key="ev-frac").set_value(0.5).run()
     assert not at.exception
     at.toggle(key="sa-indep").set_value(True).run()
@@ -181,7 +185,9 @@ def test_a_method_that_raises_shows_its_error_and_the_others_render(monkeypatch)
     monkeypatch.setitem(_REGISTRY, "boom", MethodSpec("boom", "Boom", "captum", "gradient", False, NoParams, boom))
     at = _app("compare", query={"index": "2", "methods": "saliency,boom,deeplift"})
     assert any("Boom failed" in e.value and "injected failure" in e.value for e in at.error)
-    assert len(at.get("plotly_chart")) >= 3  # the grid of the two good maps and the agreement matrices
+    [grid] = _components(at, "map_grid")
+    assert [p["title"] for p in grid["panels"]] == ["Saliency", "DeepLift"]  # the two good maps
+    assert len(at.get("plotly_chart")) == 2  # and their agreement matrices
 
 
 @pytest.mark.parametrize("kind", ["white", "dot", "edge"])

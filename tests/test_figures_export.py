@@ -12,60 +12,14 @@ import pytest
 
 from app.figures import agreement_figure, symmetric_limit, tiles_figure
 from app.figures_map import MapPoints, map_figure
-from app.mosaic import attribution_mosaic, thumbnails_figure
 from explain import explain
 from explain.agreement import agreement_matrix, spearman, top_k_overlap
 from explain.export import config_json, diverging_rgb, to_csv, to_npz, to_png, to_zip
 
 
-def _maps():
-    rng = np.random.default_rng(0)
-    return [("a", rng.normal(size=(28, 28))), ("b", 5 * rng.normal(size=(28, 28)) + 1)]
-
-
-def _tile(fig, i: int, cols: int, trace: int = 0) -> np.ndarray:
-    """Tile i of a mosaic trace's z (tiles `cols` to a row)."""
-    from app.mosaic import GAP, TITLE_ROWS
-
-    r, c = divmod(i, cols)
-    y0, x0 = r * (28 + TITLE_ROWS) + TITLE_ROWS, c * (28 + GAP)
-    return np.asarray(fig.data[trace].z, dtype=float)[y0 : y0 + 28, x0 : x0 + 28]
-
-
-def test_shared_scale_is_shared_and_symmetric():
-    panels = _maps()
-    fig = attribution_mosaic(panels, digit=np.zeros((28, 28)), shared=True)
-    ca = fig.layout.coloraxis
-    peak = max(np.abs(m).max() for _, m in panels)
-    assert ca.cmin == pytest.approx(-peak) and ca.cmax == pytest.approx(peak) and ca.cmid == 0
-    heatmaps = [t for t in fig.data if t.type == "heatmap"]
-    assert [t.coloraxis for t in heatmaps] == ["coloraxis"]  # every map in one trace, on one colour axis
-    np.testing.assert_allclose(_tile(fig, 1, cols=4), panels[1][1], rtol=1e-6)  # values drawn unscaled
-    assert [a.text for a in fig.layout.annotations] == ["a", "b"]
-
-
-def test_per_map_scale_normalises_each_map():
-    fig = attribution_mosaic(_maps(), shared=False)
-    assert all(np.abs(_tile(fig, i, cols=4)).max() == pytest.approx(1.0) for i in range(2))
-    assert fig.layout.coloraxis.cmin == -fig.layout.coloraxis.cmax == -1
-
-
-def test_side_by_side_adds_the_input_panel_and_overlay_adds_outlines():
-    digit = np.random.default_rng(1).random((28, 28))
-    beside = attribution_mosaic(_maps(), digit=digit, overlay=False)
-    over = attribution_mosaic(_maps(), digit=digit, overlay=True)
-    grey = [i for i, t in enumerate(beside.data) if t.type == "heatmap" and t.coloraxis == "coloraxis2"]
-    assert len(grey) == 1 and [a.text for a in beside.layout.annotations] == ["input", "a", "b"]
-    np.testing.assert_allclose(_tile(beside, 0, cols=4, trace=grey[0]), digit, rtol=1e-6)
-    assert np.isnan(_tile(beside, 0, cols=4)).all()  # the input tile holds no attribution
-    assert [t.type for t in over.data] == ["heatmap", "contour"] and len(over.layout.annotations) == 2
-
-
 def test_figure_input_errors():
-    with pytest.raises(ValueError):
-        attribution_mosaic([])
-    with pytest.raises(ValueError, match="28×28"):
-        thumbnails_figure(np.zeros((2, 28, 28)), ["only one title"])
+    with pytest.raises(ValueError, match="per-tile data"):
+        tiles_figure(np.zeros((2, 28, 28)), np.zeros((3, 1)), "%{z}", "weight", signed=True)
     with pytest.raises(ValueError):
         agreement_figure(np.eye(3), ["a", "b"], "t")
     assert symmetric_limit([np.zeros((2, 2))]) == 1.0
@@ -104,14 +58,10 @@ def test_exports_round_trip(model, test_split):
 
 
 def test_the_unvalidated_figures_pass_plotly_validation():
-    """The mosaics, thumbnails, tiles and the Map's scatter skip validation for speed: validate them here."""
+    """The tiles and the Map's scatter skip validation for speed: validate them here."""
     rng = np.random.default_rng(0)
-    two = [("a", rng.normal(size=(28, 28))), ("b", rng.normal(size=(28, 28)))]
     points = MapPoints(rng.normal(size=(50, 2)), rng.integers(0, 10, 50), rng.integers(0, 10, 50), rng.random(50))
-    figures = [attribution_mosaic(two, rng.random((28, 28)), shared=False),
-               attribution_mosaic(two, rng.random((28, 28)), overlay=False, bar_title="weight"),
-               thumbnails_figure(rng.random((5, 28, 28)), list("abcde"), cols=3),
-               tiles_figure(rng.normal(size=(6, 28, 28)), rng.random((6, 2)), "%{customdata[0]}: %{z}", "weight", True, 4),
+    figures = [tiles_figure(rng.normal(size=(6, 28, 28)), rng.random((6, 2)), "%{customdata[0]}: %{z}", "weight", True, 4),
                *(map_figure(points, c, ("PC 1", "PC 2"), "t", (0.0, 0.0)) for c in ("label", "mistake", "confidence"))]
     for fig in figures:
         checked = go.Figure(fig.to_dict())  # raises ValueError on any invalid property
@@ -147,6 +97,8 @@ def test_map_grid_data_shares_or_normalises_the_scale_and_keeps_raw_values_for_h
     assert own["limit"] == 1.0 and own["outline"] is None and "relative" in own["colorbar"]
     for data in (shared, own):  # hover shows raw values whatever the scale
         np.testing.assert_allclose(values(data["panels"][1]), b)
+    weights = grid_data([("W", "", b)], quantity="weight")  # what the maps hold names the bar and the hover
+    assert (weights["colorbar"], weights["quantity"]) == ("weight", "weight")
     with pytest.raises(ValueError, match="28×28"):
         grid_data([("A", "", np.zeros((27, 28)))])
     with pytest.raises(ValueError, match="no maps"):

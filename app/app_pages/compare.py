@@ -9,17 +9,13 @@ from app.figures import agreement_figure, spread_figure
 from app.inputs import pick_input, test_input
 from app.text import plain
 from app.state import active_model, batch_explanation, probabilities
-from app.mosaic import attribution_mosaic
+from app.image_strip import image_strip
+from app.map_grid import grid_data, map_grid
 from app.views import export_buttons, method_selector, run_methods, target_selector, target_text, upscale
 from app.session import query_value, set_query
 from explain import Attribution, get_method, method_names
 from explain.agreement import agreement_matrix
 from explain.grid import explain_grid, seed_spread
-
-
-def panel_title(a: Attribution) -> str:
-    """A Plotly panel title: the method, and its runtime on its own line (a <sub> came out ~7 px)."""
-    return f"{get_method(a.method).display}<br>{a.runtime_ms:.1f} ms"
 
 
 MAX_DIGITS = 8
@@ -95,10 +91,23 @@ else:
     set_query("params", None)
 
 
-def titled(a) -> str:
-    """A panel title that marks non-default parameters."""
+def panel(a: Attribution) -> tuple[str, str, np.ndarray]:
+    """A map panel: the method, its runtime and any non-default parameters under it."""
     extra = ", ".join(f"{k.replace('_', ' ')} {v}" for k, v in non_default.get(a.method, {}).items())
-    return panel_title(a) + (f"<br>({extra})" if extra else "")
+    return get_method(a.method).display, f"{a.runtime_ms:.1f} ms" + (f" · {extra}" if extra else ""), a.values
+
+
+def show_grid(panels: list[tuple[str, str, np.ndarray]], x: np.ndarray, key: str) -> None:
+    """The maps on the light grid: the digit's outline over each, or the digit in its own column first."""
+    grid = grid_data(panels, x if overlay else None, shared, cols=6, px=120)
+    if overlay:
+        map_grid(grid, key=key)
+        return
+    left, right = st.columns([1, 7])
+    with left:
+        image_strip([upscale(x, 112)], ["input"], key=f"{key}-input")
+    with right:
+        map_grid(grid, key=key)
 
 
 if mode == "One input × many methods":
@@ -119,8 +128,8 @@ if mode == "One input × many methods":
         done.update(got)
         errors.update(errs)
         if done:
-            slot.plotly_chart(attribution_mosaic([(titled(x), x.values) for x in done.values()], current.x,
-                                               shared, overlay, cols=6), key="cmp-grid-fast")
+            with slot.container():
+                show_grid([panel(x) for x in done.values()], current.x, "cmp-grid-fast")
     slow = [n for n in order if n not in fast]
     if slow:
         bar = st.progress(0.0, text="Computing the slower methods…")
@@ -132,8 +141,8 @@ if mode == "One input × many methods":
         bar.empty()
     ordered = [done[n] for n in selected if n in done]
     if ordered:
-        slot.plotly_chart(attribution_mosaic([(titled(x), x.values) for x in ordered], current.x, shared,
-                                           overlay, cols=6), key="cmp-grid")
+        with slot.container():
+            show_grid([panel(x) for x in ordered], current.x, "cmp-grid")
     for n, err in errors.items():
         st.error(f"{get_method(n).display} failed: {plain(err)}")
     stochastic = [x.method for x in ordered if get_method(x.method).stochastic]
@@ -186,10 +195,11 @@ else:
     shown = [n for n in selected if n in result.done]
     for i, ci in enumerate(inputs):
         left, right = st.columns([1, 7])
-        left.image(upscale(ci.x, 112), caption=f"#{ci.index}: {ci.description}")
+        with left:
+            image_strip([upscale(ci.x, 112)], [f"#{ci.index}: {ci.description}"], key=f"cmp-multi-input-{i}")
         if shown:
-            panels = [(get_method(n).display, result.done[n].values[i]) for n in shown]
-            right.plotly_chart(attribution_mosaic(panels, ci.x if overlay else None, shared, cols=6, panel_px=120),
-                               key=f"cmp-multi-{i}")
+            with right:
+                map_grid(grid_data([(get_method(n).display, "", result.done[n].values[i]) for n in shown],
+                                   ci.x if overlay else None, shared, cols=6, px=110), key=f"cmp-multi-{i}")
     st.caption("Each digit explained for its predicted class; one batch per method for all digits. "
                + ("One colour scale per digit row." if shared else "Each map on its own scale."))

@@ -6,7 +6,8 @@ import numpy as np
 import pandas as pd
 import streamlit as st
 
-from app.mosaic import attribution_mosaic, thumbnails_figure
+from app.image_strip import image_strip
+from app.map_grid import grid_data, map_grid
 from app.figures_eval import curves_figure, leaderboard_figure, rank_figure, sanity_curves_figure, sanity_many_figure
 from app.inputs import pick_input
 from app.state import (
@@ -20,7 +21,7 @@ from app.state import (
 from app.defaults import EVALUATE_METHODS, EVALUATE_REPLACEMENT, SANITY_DIGITS, SANITY_METHODS
 from app.evaluate_runs import recompute_leaderboard, sanity_over_digits
 from app.text import plain
-from app.views import method_selector
+from app.views import method_selector, upscale
 from explain.leaderboard import variant_display
 from explain.metrics import REPLACEMENTS, MaxSensitivity, core_metrics
 from explain.metrics.road import RoadLeRF, RoadMoRF
@@ -86,7 +87,7 @@ def this_input() -> None:
     if ok:
         batch = stack([explanation(loaded, current.x, m, None) for m in ok])
         imgs = deleted_images(loaded.model, current.x, batch, replacement, frac)
-        st.plotly_chart(thumbnails_figure(imgs, [display(m) for m in ok], cols=6), key="ev-thumbs")
+        image_strip([upscale(img, 84) for img in imgs], [display(m) for m in ok], key="ev-thumbs")
 
 
 def replacement_words(meta: dict) -> str:
@@ -185,13 +186,12 @@ def sanity() -> None:
             except Exception as exc:  # noqa: BLE001 - shown in place of that method's row
                 st.error(f"{display(m)} failed: {plain(f'{type(exc).__name__}: {exc}')}")
                 continue
-            panels.append((f"{display(m)} · trained", original))
-            panels += [(f"{r.randomised} randomised", r.values) for r in rows]
+            panels.append((display(m), "trained", original))
+            panels += [(display(m), f"{r.randomised} randomised", r.values) for r in rows]
             lines[display(m)] = [("none", 1.0)] + [(r.randomised, r.spearman) for r in rows]
     if panels:
         cols = len(loaded.model.config.hidden) + 2  # the trained map, then one per Linear layer
-        st.plotly_chart(attribution_mosaic(panels, current.x, shared=False, overlay=True, cols=cols, panel_px=150),
-                        key="sa-grid")
+        map_grid(grid_data(panels, current.x, shared=False, cols=cols, px=130), key="sa-grid")
     st.caption("Rows: methods; columns: the trained model, then " + ("one layer randomised at a time" if independent
                else "more layers randomised") + " (each map on its own scale).")
     c1, c2 = st.columns(2)

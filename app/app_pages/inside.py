@@ -11,10 +11,12 @@ from app.figures import (
     tiles_figure,
 )
 from app.inputs import pick_input, test_input
-from app.mosaic import attribution_mosaic, thumbnails_figure
+from app.image_strip import image_strip
+from app.map_grid import grid_data, map_grid
 from app.state import active_model, test_activations, test_split
 from app.session import INSIDE_CLICKED, INSIDE_NEURON_SEEN, query_value
 from app.text import plain
+from app.views import upscale
 from model.network import hidden_index, hidden_name, layer_display_name
 from explain.activations import (
     activations,
@@ -120,19 +122,18 @@ a.metric(f"Activation of unit {unit} here", f"{value:.3f}",
               f"{dataset[:, unit].max():.3f}")
 w_in = incoming_weights(model, layer, unit)
 if w_in.ndim == 2:
-    a.plotly_chart(attribution_mosaic([("incoming weights", w_in)], cols=1, panel_px=220, bar_title="weight"),
-                   key="in-w")
+    with a:
+        map_grid(grid_data([("incoming weights", "", w_in)], cols=1, px=190, quantity="weight"), key="in-w")
 else:
     a.plotly_chart(bars_figure(w_in, [str(i) for i in range(w_in.size)], "incoming weights from hidden 1",
                                "unit below", "weight"), key="in-w")
-b.plotly_chart(attribution_mosaic([(f"neuron conductance into {predicted}",
-                                  neuron_conductance(model, current.x, layer, unit))], current.x, cols=1,
-                                panel_px=220), key="in-nc")
+with b:
+    map_grid(grid_data([(f"neuron conductance into {predicted}", "", neuron_conductance(model, current.x, layer, unit))],
+                       current.x, cols=1, px=190, quantity="conductance"), key="in-nc")
 c.plotly_chart(bars_figure(means, [str(d) for d in range(10)], f"Mean activation of unit {unit} per class",
                            "true digit", "mean activation", highlight=predicted), key="in-means")
-st.plotly_chart(thumbnails_figure(split.images[top].numpy(),
-                                  [f"#{i} ({dataset[i, unit]:.2f})" for i in top], cols=12),
-                key="in-top")
+image_strip([upscale(img, 80) for img in split.images[top].numpy()], [f"#{i} ({dataset[i, unit]:.2f})" for i in top],
+            key="in-top")
 st.caption(f"The 12 test digits that excite unit {unit} of {layer_names[layer - 1]} most (index, activation).")
 st.page_link("app_pages/map.py", label=f"What unit {unit} wants, and the map of every digit (Map)",
              query_params={"neuron": f"{hidden_name(layer)}:{unit}"}, icon=":material/scatter_plot:")

@@ -11,7 +11,7 @@ from app.figures_map import COLOUR_MODES, MapPoints, map_figure, selected_indice
 from app.inputs import pick_input
 from app.session import query_value, set_query
 from app.map_seeds import across_seeds
-from app.mosaic import thumbnails_figure
+from app.image_strip import image_strip
 from app.map_training import across_training
 from app.map_state import (
     neuron_goals,
@@ -25,6 +25,7 @@ from app.map_state import (
     umap_jobs,
 )
 from app.state import active_model, test_probabilities, test_split
+from app.views import upscale
 from explain.activations import top_exciting
 from explain.neighbours import METRICS, neighbours_of
 from explain.neuron_goals import goal_layers
@@ -128,9 +129,8 @@ with right:
         chosen.sort(key=lambda i: (pred[i] == labels[i], i))  # mistakes first: the interesting ones
         shown = chosen[:MAX_SHOWN]
         st.markdown(f"**{len(chosen):,} selected**" + (f" (first {MAX_SHOWN} shown)" if len(chosen) > MAX_SHOWN else ""))
-        st.plotly_chart(thumbnails_figure(split.images[shown].numpy(),
-                                          [f"#{i}: {labels[i]}→{pred[i]}" for i in shown], cols=4),
-                        key="map-selected", config={"displayModeBar": False})
+        image_strip([upscale(img, 72) for img in split.images[shown].numpy()],
+                    [f"#{i}: {labels[i]}→{pred[i]}" for i in shown], key="map-selected")
         st.dataframe({"index": shown, "true": labels[shown].tolist(), "predicted": pred[shown].tolist(),
                       "Explore": [f"explore?index={i}" for i in shown],
                       "Compare": [f"compare?index={i}" for i in shown]},
@@ -164,13 +164,13 @@ else:
                    "the prediction stands on thin ground.")
     a, b = st.columns(2)
     a.markdown(f"**Nearest in {layer_display_name(nb_layer)}** (label · distance)")
-    a.plotly_chart(thumbnails_figure(train.images[nb.indices].numpy(),
-                                     [f"{lab} · {d:.3f}" for lab, d in zip(nb.labels, nb.distances)], cols=6),
-                   key="map-nb", config={"displayModeBar": False})
+    with a:
+        image_strip([upscale(img, 72) for img in train.images[nb.indices].numpy()],
+                    [f"{lab} · {d:.3f}" for lab, d in zip(nb.labels, nb.distances)], key="map-nb")
     b.markdown("**Nearest in pixel space** (label · distance)")
-    b.plotly_chart(thumbnails_figure(train.images[px.indices].numpy(),
-                                     [f"{lab} · {d:.3f}" for lab, d in zip(px.labels, px.distances)], cols=6),
-                   key="map-px", config={"displayModeBar": False})
+    with b:
+        image_strip([upscale(img, 72) for img in train.images[px.indices].numpy()],
+                    [f"{lab} · {d:.3f}" for lab, d in zip(px.labels, px.distances)], key="map-px")
 
 across_training(loaded)
 across_seeds(loaded, current)
@@ -205,12 +205,13 @@ st.plotly_chart(tiles_figure(goals.images, np.stack([np.arange(units), goals.act
                                    "(activation maximisation, all units in one batch)"), key="map-goals")
 top = top_exciting(acts, unit, 12)
 x1, x2 = st.columns([1, 3])
-x1.plotly_chart(thumbnails_figure(goals.images[unit][None], [f"{unit_word} {unit}"], cols=1), key="map-goal-one",
-                config={"displayModeBar": False})
+with x1:
+    image_strip([upscale(goals.images[unit], 112)], [f"{unit_word} {unit}"], key="map-goal-one")
 x1.metric("Activation on it", f"{goals.activations[unit]:.2f}", help=f"The test-set maximum is {test_max[unit]:.2f}")
 x2.markdown(f"**The 12 test digits that excite {unit_word} {unit} most** (index · activation)")
-x2.plotly_chart(thumbnails_figure(split.images[top].numpy(), [f"#{i} · {acts[i, unit]:.1f}" for i in top], cols=6),
-                key="map-goal-top", config={"displayModeBar": False})
+with x2:
+    image_strip([upscale(img, 72) for img in split.images[top].numpy()], [f"#{i} · {acts[i, unit]:.1f}" for i in top],
+                key="map-goal-top")
 if goal_layer != "logits":
     if x1.button("Open this unit on Inside", icon=":material/hub:", key="map-to-inside"):
         # Inside reads the link's ?neuron= (its own widgets are its own keys).
