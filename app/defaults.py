@@ -8,5 +8,7 @@ EVALUATE_METHODS = ["saliency", "integrated_gradients", "deeplift", "guided_back
 EVALUATE_REPLACEMENT = 1  # index into explain.metrics.REPLACEMENTS: the mean training digit
 SANITY_METHODS = ["saliency", "integrated_gradients", "guided_backprop", "deconvolution"]
 SANITY_DIGITS = 100  # the randomisation checks over the first N test digits
+EXPLORE_ROWS = 300  # test digits listed at once (each a thumbnail); the filters narrow the rest
 MAP_LAYER = "hidden2"
+MAP_NEIGHBOURS = 12  # nearest training digits shown, in the layer and in pixel space
 WHATIF_MIN_PROB = 0.5

@@ -31,9 +31,9 @@ def _hover(name: str) -> str:
 
 
 def _trace(p: MapPoints, idx: np.ndarray, name: str, marker: dict) -> dict:
-    # A list, not an array: Plotly would send a typed array and each selected point's customdata
-    # would come back from the browser as {"0": …, "1": …} instead of a list.
-    custom = np.stack([idx, p.labels[idx], p.predictions[idx], p.confidence[idx]], axis=1).tolist()
+    # An array (a typed array in the JSON), not lists: 10,000 points' lists cost 0.3 s of copying per page
+    # run. A selected point's customdata then comes back as {"0": …, "1": …}: selected_indices reads both.
+    custom = np.stack([idx, p.labels[idx], p.predictions[idx], p.confidence[idx]], axis=1).astype(np.float32)
     return dict(type="scattergl", x=p.coords[idx, 0], y=p.coords[idx, 1], mode="markers", name=name,
                 customdata=custom, marker={"size": 4, "opacity": 0.75, **marker}, hovertemplate=_hover(name))
 

@@ -15,14 +15,25 @@ import numpy as np
 
 from app.defaults import (
     DEFAULT_TEST_INDEX,
+    EXPLORE_ROWS,
     EVALUATE_METHODS,
     EVALUATE_REPLACEMENT,
     MAP_LAYER,
+    MAP_NEIGHBOURS,
     SANITY_DIGITS,
     SANITY_METHODS,
     WHATIF_MIN_PROB,
 )
-from app.state import LoadedModel, explanation, probabilities, sanity_cascade, score_card, test_activations, test_split
+from app.state import (
+    LoadedModel,
+    explanation,
+    probabilities,
+    sanity_cascade,
+    score_card,
+    test_activations,
+    test_split,
+    test_thumbnails,
+)
 
 
 def _explain_all(loaded: LoadedModel, x: np.ndarray, methods: list[str]) -> None:
@@ -56,15 +67,18 @@ def _whatif(loaded: LoadedModel, x: np.ndarray) -> None:
     _explain_all(loaded, cf.image, fast_methods())
 
 
-def _map(loaded: LoadedModel) -> None:
-    from app.map_state import pca, test_features, train_features, train_split
+def _map(loaded: LoadedModel, x: np.ndarray) -> None:
+    from app.map_state import neighbours, pca, test_features
+    from app.map_training import shipped_record
     from app.state import test_probabilities
+    from explain.neighbours import METRICS
 
     test_probabilities(loaded.key, loaded.model)
     if MAP_LAYER in test_features(loaded.key, loaded.model):
         pca(loaded.key, MAP_LAYER, loaded.model)
-    train_split()
-    train_features(loaded.key, loaded.model)
+        for layer in (MAP_LAYER, "pixels"):
+            neighbours(loaded, x, layer, MAP_NEIGHBOURS, METRICS[0])
+    shipped_record()
 
 
 def prime(loaded: LoadedModel, stop: threading.Event) -> None:
@@ -74,9 +88,10 @@ def prime(loaded: LoadedModel, stop: threading.Event) -> None:
     x = test_split().images[DEFAULT_TEST_INDEX].numpy()
     steps = [
         lambda: _explain_all(loaded, x, fast_methods()),  # Draw, Explore, What if
+        lambda: test_thumbnails(tuple(range(EXPLORE_ROWS))),  # Explore's table, unfiltered
         lambda: test_activations(loaded.key, loaded.model),  # Inside
         lambda: _whatif(loaded, x),
-        lambda: _map(loaded),
+        lambda: _map(loaded, x),
         lambda: _explain_all(loaded, x, method_names()),  # Compare: every method
         lambda: _evaluate(loaded, x, stop),
     ]

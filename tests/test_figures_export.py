@@ -11,7 +11,7 @@ import plotly.graph_objects as go
 import pytest
 
 from app.figures import agreement_figure, symmetric_limit, tiles_figure
-from app.figures_map import MapPoints, map_figure
+from app.figures_map import MapPoints, map_figure, selected_indices
 from explain import explain
 from explain.agreement import agreement_matrix, spearman, top_k_overlap
 from explain.export import config_json, diverging_rgb, to_csv, to_npz, to_png, to_zip
@@ -127,3 +127,14 @@ def test_image_strip_data_keeps_the_pixels_and_refuses_what_it_cannot_draw():
             strip_data([bad], ["x"])
     with pytest.raises(ValueError, match="captions"):
         strip_data([img], [])
+
+
+def test_selected_points_name_their_test_digits_whatever_shape_the_browser_sends():
+    from types import SimpleNamespace
+
+    points = [{"customdata": {"0": 7.0, "1": 1.0}},  # a typed array row comes back as a dict
+              {"customdata": [8, 3, 3, 0.5]},  # a plain list
+              {"x": 0.1, "y": 0.2},  # the star: no customdata
+              {"customdata": {"0": 7.0}}]  # the same digit twice (box + click): once
+    assert selected_indices(SimpleNamespace(selection={"points": points})) == [7, 8]
+    assert selected_indices(None) == [] and selected_indices(SimpleNamespace(selection=None)) == []

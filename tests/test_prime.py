@@ -31,6 +31,7 @@ def primed():
 
 @pytest.mark.parametrize("page", ["compare", "whatif", "evaluate", "inside", "map", "explore", "draw"])
 def test_a_primed_page_opens_without_explaining_anything(primed, page, monkeypatch):
+    import app.map_state as map_state
     import app.state as state
     import app.whatif_state as whatif_state
     import explain.scorecard as scorecard
@@ -46,6 +47,7 @@ def test_a_primed_page_opens_without_explaining_anything(primed, page, monkeypat
     monkeypatch.setattr(state, "explain", counting("explain", state.explain))
     monkeypatch.setattr(whatif_state, "counterfactual", counting("counterfactual", whatif_state.counterfactual))
     monkeypatch.setattr(scorecard, "score_card", counting("score_card", scorecard.score_card))
+    monkeypatch.setattr(map_state, "neighbours_of", counting("neighbours_of", map_state.neighbours_of))
     _open(page)
     assert calls == []
 

@@ -2,19 +2,15 @@
 
 from __future__ import annotations
 
-import base64
-import io
-
 import numpy as np
 import streamlit as st
-from PIL import Image
 
+from app.defaults import EXPLORE_ROWS
 from app.inputs import get_current, input_from_query, set_current, test_input, upload_input
-from app.state import active_model, test_probabilities, test_split
+from app.state import active_model, test_probabilities, test_split, test_thumbnails
 from app.views import explanation_view
 from app.session import EXPLORE_PICKED, query_value, set_query
 
-MAX_ROWS = 300  # thumbnails rendered at once; the filters narrow the rest
 
 st.title("Explore the test set")
 loaded = active_model()
@@ -24,13 +20,6 @@ pred = probs.argmax(axis=1)
 conf = probs.max(axis=1)
 labels = split.labels.numpy()
 input_from_query()
-
-
-def thumbnail(index: int) -> str:
-    img = Image.fromarray((split.images[index].numpy() * 255).astype(np.uint8)).resize((56, 56))
-    buf = io.BytesIO()
-    img.save(buf, format="PNG")
-    return "data:image/png;base64," + base64.b64encode(buf.getvalue()).decode()
 
 
 mistakes = np.flatnonzero(pred != labels)
@@ -61,11 +50,11 @@ if only_wrong:
 idx = np.flatnonzero(keep)
 if order == "lowest confidence":
     idx = idx[np.argsort(conf[idx], kind="stable")]
-st.caption(f"{len(idx):,} digits match" + (f"; showing the first {MAX_ROWS}" if len(idx) > MAX_ROWS else "")
+st.caption(f"{len(idx):,} digits match" + (f"; showing the first {EXPLORE_ROWS}" if len(idx) > EXPLORE_ROWS else "")
            + ". Click a row to explain that digit.")
-shown = idx[:MAX_ROWS]
+shown = idx[:EXPLORE_ROWS]
 table = {
-    "digit": [thumbnail(int(i)) for i in shown],
+    "digit": test_thumbnails(tuple(int(i) for i in shown)),
     "index": shown.tolist(),
     "true": labels[shown].tolist(),
     "predicted": pred[shown].tolist(),

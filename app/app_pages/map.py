@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import streamlit as st
 
-from app.defaults import MAP_LAYER
+from app.defaults import MAP_LAYER, MAP_NEIGHBOURS
 from app.figures import tiles_figure
 from app.figures_map import COLOUR_MODES, MapPoints, map_figure, selected_indices
 from app.inputs import pick_input
@@ -14,20 +14,20 @@ from app.map_seeds import across_seeds
 from app.image_strip import image_strip
 from app.map_training import across_training
 from app.map_state import (
+    neighbours,
     neuron_goals,
     pca,
     shipped_coords,
     shipped_umap,
     start_umap,
     test_features,
-    train_features,
     train_split,
     umap_jobs,
 )
 from app.state import active_model, test_probabilities, test_split
 from app.views import upscale
 from explain.activations import top_exciting
-from explain.neighbours import METRICS, neighbours_of
+from explain.neighbours import METRICS
 from explain.neuron_goals import goal_layers
 from explain.projection import layer_features, place_from_neighbours, projectable_layers
 from model.network import layer_display_name
@@ -148,13 +148,12 @@ else:
     nb_layers = [name for name in layers if name != "pixels"]
     nb_layer = n1.selectbox("Layer", nb_layers, index=nb_layers.index(layer) if layer in nb_layers else 0,
                             format_func=layer_display_name, key="map-nb-layer")
-    k = int(n2.slider("Neighbours", 3, 30, 12, key="map-nb-k"))
+    k = int(n2.slider("Neighbours", 3, 30, MAP_NEIGHBOURS, key="map-nb-k"))
     metric = n3.radio("Distance", METRICS, format_func={"cosine": "cosine", "l2": "Euclidean (L2)"}.get,
                       horizontal=True, key="map-nb-metric")
-    reference = train_features(loaded.key, model)
     train = train_split()
-    nb = neighbours_of(model, current.x, reference[nb_layer], train.labels.numpy(), nb_layer, k, metric)
-    px = neighbours_of(model, current.x, reference["pixels"], train.labels.numpy(), "pixels", k, metric)
+    nb = neighbours(loaded, current.x, nb_layer, k, metric)
+    px = neighbours(loaded, current.x, "pixels", k, metric)
     m1, m2 = st.columns(2)
     m1.metric(f"Neighbours labelled {nb.prediction} (the prediction)", f"{nb.agreement:.0%}",
               help="A low share means the network puts this input among digits of other classes.")
