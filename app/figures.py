@@ -6,7 +6,6 @@ import numpy as np
 import plotly.graph_objects as go
 
 from explain.export import DIVERGING_STOPS
-from model.network import layer_display_name
 
 
 def pad_square(image: np.ndarray) -> np.ndarray:
@@ -82,53 +81,6 @@ def spread_figure(panels: list[tuple[str, np.ndarray]], cols: int = 6) -> go.Fig
     fig.update_layout(coloraxis=dict(colorscale="Viridis", cmin=0, cmax=top,
                                      colorbar=dict(title="std over seeds", thickness=12)),
                       height=rows * 200 + 40, margin=dict(l=4, r=4, t=40, b=4), font_size=12)
-    fig.update_annotations(font_size=12)
-    return fig
-
-
-def near_square(n: int) -> tuple[int, int]:
-    """Rows × cols for n cells, as square as the divisors of n allow (128 → 8 × 16)."""
-    rows = int(np.sqrt(n))
-    while n % rows:
-        rows -= 1
-    return rows, n // rows
-
-
-LAYER_UNITS = {"logits": "logit", "softmax": "probability"}
-
-
-def activations_figure(layers: dict[str, np.ndarray], title: str = "", signed: bool = False) -> go.Figure:
-    """Each layer as a heatmap of cells (hidden 1: 8×16, hidden 2: 8×8, logits and softmax: 1×10),
-    each with its own titled colour bar; logits (and, with `signed`, every layer, e.g. a difference
-    of two inputs) on a diverging scale centred at zero. The 1×10 layers are labelled 0–9."""
-    from plotly.subplots import make_subplots
-
-    names = list(layers)
-    spacing = 0.09
-    fig = make_subplots(rows=1, cols=len(names), subplot_titles=[f"{layer_display_name(n)} ({layers[n].size})" for n in names],
-                        horizontal_spacing=spacing)
-    for i, n in enumerate(names, 1):
-        v = np.asarray(layers[n], dtype=float).reshape(-1)
-        r, c = near_square(v.size) if v.size > 10 else (1, v.size)
-        grid = v.reshape(r, c)
-        units = np.arange(v.size).reshape(r, c)
-        diverging = signed or n == "logits"
-        domain = fig.layout[f"xaxis{i if i > 1 else ''}"].domain
-        unit = "difference" if signed else LAYER_UNITS.get(n, "activation")
-        fig.add_trace(go.Heatmap(
-            z=grid, customdata=units, colorscale=DIVERGING if diverging else "Viridis",
-            zmid=0 if diverging else None,
-            colorbar=dict(title=dict(text=unit, font=dict(size=11)), x=domain[1] + 0.005, len=0.75, thickness=8,
-                          tickfont=dict(size=11)),
-            hovertemplate=f"{n} unit %{{customdata}}: %{{z:.3f}}<extra></extra>"), 1, i)
-        if v.size <= 10:  # the output layers: one cell per digit, labelled
-            fig.update_xaxes(tickmode="array", tickvals=list(range(v.size)), ticktext=[str(d) for d in range(v.size)],
-                             visible=True, showgrid=False, title=dict(text="digit", font=dict(size=11)),
-                             tickfont=dict(size=11), row=1, col=i)
-        else:
-            fig.update_xaxes(visible=False, row=1, col=i)
-    fig.update_yaxes(autorange="reversed", visible=False)
-    fig.update_layout(title=title, height=250, margin=dict(l=4, r=30, t=50, b=30))
     fig.update_annotations(font_size=12)
     return fig
 

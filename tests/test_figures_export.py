@@ -138,3 +138,17 @@ def test_selected_points_name_their_test_digits_whatever_shape_the_browser_sends
               {"customdata": {"0": 7.0}}]  # the same digit twice (box + click): once
     assert selected_indices(SimpleNamespace(selection={"points": points})) == [7, 8]
     assert selected_indices(None) == [] and selected_indices(SimpleNamespace(selection=None)) == []
+
+
+def test_layer_heatmaps_data_scales_each_layer_and_refuses_what_it_cannot_draw():
+    from app.layer_heatmaps import layers_data
+
+    data = layers_data({"hidden1": np.linspace(0, 3, 128), "logits": np.array([-2.0, 5.0] + [0.0] * 8)})
+    h1, logits = data["layers"]
+    assert (h1["lo"], h1["hi"], h1["unit"]) == (0.0, 3.0, "activation")  # sequential: its own range
+    assert (logits["lo"], logits["hi"], logits["unit"]) == (-5.0, 5.0, "logit")  # diverging, centred at zero
+    assert h1["palette"] != logits["palette"]
+    flat = layers_data({"hidden2": np.zeros(64)})["layers"][0]
+    assert flat["hi"] > flat["lo"]  # a constant layer still has a colour bar
+    with pytest.raises(ValueError, match="hidden1"):
+        layers_data({"hidden1": np.array([0.0, np.nan])})

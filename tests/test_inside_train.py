@@ -139,22 +139,30 @@ def _app(page: str, query: dict | None = None) -> AppTest:
     return at
 
 
-def test_inside_page_shows_every_activation_cell():
-    at = _app("inside", {"index": "4"})
-    assert not at.error
-    import base64
+def _layer_maps(at) -> list[dict]:
     import json
 
-    def decode(z):  # plotly ships numpy arrays as base64 "bdata" with a dtype and a shape
-        if isinstance(z, dict):
-            return np.frombuffer(base64.b64decode(z["bdata"]), dtype=z["dtype"])
-        return np.asarray(z, dtype=float)
+    return [json.loads(c.proto.json) for c in at.get("bidi_component")
+            if c.proto.component_name == "digit_lens.layer_heatmaps"]
 
-    data = json.loads(at.get("plotly_chart")[0].proto.spec)["data"]
-    cells = [int(decode(t["z"]).size) for t in data if t["type"] == "heatmap"]
-    assert cells == [128, 64, 10, 10]
+
+def test_inside_page_shows_every_activation_cell(test_split):
+    import base64
+
+    at = _app("inside", {"index": "4"})
+    assert not at.error
+    [shown] = _layer_maps(at)
+    cells = [np.frombuffer(base64.b64decode(layer["values"]), dtype="<f4") for layer in shown["layers"]]
+    assert [c.size for c in cells] == [128, 64, 10, 10]
+    assert [(layer["rows"], layer["cols"]) for layer in shown["layers"]] == [(8, 16), (8, 8), (1, 10), (1, 10)]
+    assert int(cells[3].argmax()) == int(cells[2].argmax()) and abs(float(cells[3].sum()) - 1) < 1e-5
+    assert shown["layers"][2]["lo"] == -shown["layers"][2]["hi"]  # logits: diverging, centred at zero
+    assert shown["layers"][2]["labels"] == [str(d) for d in range(10)] and shown["layers"][0]["labels"] is None
     at.toggle(key="in-compare").set_value(True).run()
-    assert not at.exception and len(at.get("plotly_chart")) >= 3
+    both = _layer_maps(at)
+    assert not at.exception and [m["layers"][0]["unit"] for m in both] == ["activation", "activation", "difference"]
+    diff = [np.frombuffer(base64.b64decode(m["layers"][0]["values"]), dtype="<f4") for m in both]
+    np.testing.assert_allclose(diff[2], diff[0] - diff[1], atol=1e-5)  # the third is first − second
     at.selectbox(key="in-unit-layer").set_value(2).run()
     assert not at.exception and not at.error
 

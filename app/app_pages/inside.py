@@ -6,11 +6,11 @@ import numpy as np
 import streamlit as st
 
 from app.figures import (
-    activations_figure,
     bars_figure,
     tiles_figure,
 )
 from app.inputs import pick_input, test_input
+from app.layer_heatmaps import layer_heatmaps, layers_data
 from app.image_strip import image_strip
 from app.map_grid import grid_data, map_grid
 from app.state import active_model, test_activations, test_split
@@ -49,10 +49,9 @@ if compare:
     diff = {k: acts.layers[k] - acts_b.layers[k] for k in acts.layers}
     for i, (title, layers) in enumerate(((current.description, acts.layers), (other.description, acts_b.layers),
                                          ("difference (first − second)", diff))):
-        st.plotly_chart(activations_figure(layers, title, signed=i == 2), key=f"in-acts-{i}")
+        layer_heatmaps(layers_data(layers, title, signed=i == 2), key=f"in-acts-{i}")
 else:
-    st.plotly_chart(activations_figure(acts.layers, f"{current.description}: predicted {predicted}"),
-                    key="in-acts")
+    layer_heatmaps(layers_data(acts.layers, f"{current.description}: predicted {predicted}"), key="in-acts")
 
 st.subheader("First-layer weights")
 weights = first_layer_weights(model)
