@@ -47,6 +47,7 @@ def _explain_all(loaded: LoadedModel, x: np.ndarray, methods: list[str]) -> None
 def _evaluate(loaded: LoadedModel, x: np.ndarray, stop: threading.Event) -> None:
     from app.evaluate_runs import _cascade_many
     from explain.metrics import REPLACEMENTS
+    from explain.stopping import Stopped
 
     score_card(loaded, x, EVALUATE_METHODS, list(REPLACEMENTS)[EVALUATE_REPLACEMENT])
     _explain_all(loaded, x, EVALUATE_METHODS)
@@ -54,7 +55,10 @@ def _evaluate(loaded: LoadedModel, x: np.ndarray, stop: threading.Event) -> None
         if stop.is_set():
             return
         sanity_cascade(loaded, x, name, False)
-        _cascade_many(loaded.key, name, False, SANITY_DIGITS, loaded.model)
+        try:  # the longest step: it stops between digits when the server shuts down
+            _cascade_many(loaded.key, name, False, SANITY_DIGITS, loaded.model, stop.is_set)
+        except Stopped:
+            return
 
 
 def _whatif(loaded: LoadedModel, x: np.ndarray) -> None:

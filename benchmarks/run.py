@@ -198,7 +198,10 @@ def bench_sessions(connects: int, load_sessions: int) -> dict:
     from tests.browser import CHROMIUM, CHROMIUM_ARGS, streamlit_server
     from tests.load import SHAPES, run_sessions, serial_reference
 
+    from benchmarks.browser import _idle
+
     with streamlit_server(with_process=True) as (url, proc):
+        _idle(proc.pid)  # a running server: its background imports, warm-up and priming done
         reference = serial_reference(url)
         report = run_sessions(url, [list(SHAPES)[i % len(SHAPES)] for i in range(load_sessions)])
         matches = all(r.fingerprint == reference[r.shape].fingerprint and r.prediction == r.shape
