@@ -47,15 +47,21 @@ def symmetric_limit(maps: list[np.ndarray]) -> float:
     return peak if peak > 0 else 1.0
 
 
+LABELLED_UP_TO = 12  # methods: above this the cells carry no printed number (hover has it), see below
+
+
 def agreement_figure(matrix: np.ndarray, names: list[str], title: str, zmin: float = -1.0) -> go.Figure:
-    """A method × method heatmap of agreement scores, each cell labelled."""
+    """A method × method heatmap of agreement scores, each cell labelled while there are at most
+    LABELLED_UP_TO methods: 19 × 19 printed numbers cost the browser ~0.3 s of text layout per open of
+    Compare, and the colour with its bar, plus the hover, carry the value."""
     m = np.asarray(matrix, dtype=float)
     if m.shape != (len(names), len(names)):
         raise ValueError(f"matrix shape {m.shape} does not match {len(names)} names")
+    labels = dict(text=np.round(m, 2), texttemplate="%{text}") if len(names) <= LABELLED_UP_TO else {}
     fig = go.Figure(go.Heatmap(
         z=m, x=names, y=names, zmin=zmin, zmax=1.0,
-        colorscale=DIVERGING if zmin < 0 else "Blues", zmid=0 if zmin < 0 else None, text=np.round(m, 2),
-        texttemplate="%{text}", hovertemplate="%{y} vs %{x}: %{z:.3f}<extra></extra>",
+        colorscale=DIVERGING if zmin < 0 else "Blues", zmid=0 if zmin < 0 else None, **labels,
+        hovertemplate="%{y} vs %{x}: %{z:.3f}<extra></extra>",
         colorbar=dict(title="Spearman ρ" if zmin < 0 else "overlap", thickness=12),
     ))
     fig.update_yaxes(autorange="reversed", title="method")

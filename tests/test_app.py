@@ -117,7 +117,10 @@ def test_compare_all_methods_on_one_digit():
     assert not at.error
     [grid] = [g for g in _components(at, "map_grid")]
     assert [p["title"] for p in grid["panels"]] == [get_method(m).display for m in method_names()]
-    assert len(at.get("plotly_chart")) == 2  # the two agreement matrices
+    assert [c.key for c in at.get("plotly_chart")] == ["cmp-agree-s"]  # the open tab's agreement matrix only
+    at.session_state["cmp-agree-tab"] = "Top-10 % pixel overlap"
+    at.run()
+    assert [c.key for c in at.get("plotly_chart")] == ["cmp-agree-k"]
 
 
 def test_compare_unknown_method_in_link_is_ignored_with_a_warning():
@@ -148,14 +151,21 @@ def test_evaluate_page_scores_curves_and_sanity():
     deletion = card["Deletion AUC (mean fill) ↓"]
     assert deletion["Integrated Gradients"] < deletion["control: random map"]  # a real map beats noise
     assert np.isnan(card["Completeness gap ↓"]["Saliency"]) and card["Completeness gap ↓"]["DeepLift"] < 1e-3
-    assert len(at.get("plotly_chart")) >= 4  # deletion, insertion, leaderboard, ranks, sanity curves
+    assert [c.key for c in at.get("plotly_chart")] == ["ev-deletion", "ev-insertion"]  # only the open tab runs
     [deleted] = [s for s in _components(at, "image_strip")]
     assert [im["caption"] for im in deleted["images"]] == list(card.index[:6])  # each method's digit, deleted
+    at.slider(key="ev-frac").set_value(0.5).run()
+    assert not at.exception
+    at.session_state["ev-tab"] = "Leaderboard"
+    at.run()
+    keys = [c.key for c in at.get("plotly_chart")]
+    assert not at.exception and any(k.endswith("-ranks") for k in keys) and "ev-deletion" not in keys
+    at.session_state["ev-tab"] = "Sanity checks"
+    at.run()
     [sanity] = _components(at, "map_grid")  # per method: the trained model's map, then one per Linear layer
     subs = [p["sub"] for p in sanity["panels"]]
     assert subs[0] == "trained" and all(t.endswith(" randomised") for t in subs[1:4]) and len(subs) == 4 * 4
-    at.slider(key="ev-frac").set_value(0.5).run()
-    assert not at.exception
+    assert "ev-deletion" not in {c.key for c in at.get("plotly_chart")}
     at.toggle(key="sa-indep").set_value(True).run()
     assert not at.exception and not at.error
 
@@ -187,7 +197,7 @@ def test_a_method_that_raises_shows_its_error_and_the_others_render(monkeypatch)
     assert any("Boom failed" in e.value and "injected failure" in e.value for e in at.error)
     [grid] = _components(at, "map_grid")
     assert [p["title"] for p in grid["panels"]] == ["Saliency", "DeepLift"]  # the two good maps
-    assert len(at.get("plotly_chart")) == 2  # and their agreement matrices
+    assert [c.key for c in at.get("plotly_chart")] == ["cmp-agree-s"]  # and how much they agree
 
 
 @pytest.mark.parametrize("kind", ["white", "dot", "edge"])

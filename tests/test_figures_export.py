@@ -152,3 +152,12 @@ def test_layer_heatmaps_data_scales_each_layer_and_refuses_what_it_cannot_draw()
     assert flat["hi"] > flat["lo"]  # a constant layer still has a colour bar
     with pytest.raises(ValueError, match="hidden1"):
         layers_data({"hidden1": np.array([0.0, np.nan])})
+
+
+def test_agreement_cells_are_labelled_while_they_are_few():
+    from app.figures import LABELLED_UP_TO
+
+    few = agreement_figure(np.eye(3), list("abc"), "t")
+    many = agreement_figure(np.eye(LABELLED_UP_TO + 1), [f"m{i}" for i in range(LABELLED_UP_TO + 1)], "t")
+    assert few.data[0].texttemplate == "%{text}" and np.asarray(few.data[0].text)[0, 0] == 1.0
+    assert many.data[0].texttemplate is None and "%{z:.3f}" in many.data[0].hovertemplate

@@ -21,15 +21,20 @@ QUERY = {"index": "0", "methods": "saliency", "sanity_methods": "saliency",
          "leaderboard_methods": "saliency,deeplift,input_x_gradient"}
 
 
-def _evaluate() -> AppTest:
+def _evaluate(tab: str = "Leaderboard") -> AppTest:
+    """Evaluate with one tab open (only the open tab runs)."""
     at = AppTest.from_file(ENTRY, default_timeout=240)
     for k, v in QUERY.items():
         at.query_params[k] = v
     at.run()
     at.switch_page("app_pages/evaluate.py")
+    at.session_state["ev-tab"] = tab
     at.run()
     assert not at.exception, [e.value for e in at.exception]
-    at.slider(key="lb-n").set_value(10).run()
+    if tab == "Leaderboard":
+        at.slider(key="lb-n").set_value(10).run()
+    else:
+        at.run()  # a rerun, as a widget change would make (a cut request offers "Compute the rest" then)
     return at
 
 
@@ -119,7 +124,7 @@ def test_whatif_test_set_attacks_cancel_keeps_fgsm(monkeypatch):
 
 def test_sanity_over_many_digits_cut_by_the_budget_then_computed_on_request(monkeypatch):
     monkeypatch.setattr(runs, "SANITY_BUDGET_S", 1e-6)
-    at = _evaluate()
+    at = _evaluate("Sanity checks")
     warned = [w.value for w in at.warning if w.value.startswith("Stopped at the time budget")]
     assert len(warned) == 1 and "nothing was finished; not computed: Saliency" in warned[0], warned
     many = next(c for c in at.get("plotly_chart") if c.key == "sa-many")

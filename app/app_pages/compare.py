@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import streamlit as st
 
-from app.figures import agreement_figure, spread_figure
+from app.figures import LABELLED_UP_TO, agreement_figure, spread_figure
 from app.inputs import pick_input, test_input
 from app.text import plain
 from app.state import active_model, batch_explanation, probabilities
@@ -156,11 +156,17 @@ if mode == "One input × many methods":
     if len(ordered) >= 2:
         st.subheader("How much the methods agree")
         maps = {get_method(x.method).display: x.values for x in ordered}
-        t1, t2 = st.tabs(["Spearman rank correlation", "Top-10 % pixel overlap"])
-        t1.plotly_chart(agreement_figure(agreement_matrix(maps, "spearman"), list(maps),
-                                         "Spearman rank correlation of the maps"), key="cmp-agree-s")
-        t2.plotly_chart(agreement_figure(agreement_matrix(maps, "top_k", 0.1), list(maps),
-                                         "Share of the top-10 % pixels in common", zmin=0.0), key="cmp-agree-k")
+        t1, t2 = st.tabs(["Spearman rank correlation", "Top-10 % pixel overlap"], key="cmp-agree-tab",
+                         on_change="rerun")  # only the open tab draws its matrix
+        if t1.open:
+            t1.plotly_chart(agreement_figure(agreement_matrix(maps, "spearman"), list(maps),
+                                             "Spearman rank correlation of the maps"), key="cmp-agree-s")
+        if t2.open:
+            t2.plotly_chart(agreement_figure(agreement_matrix(maps, "top_k", 0.1), list(maps),
+                                             "Share of the top-10 % pixels in common", zmin=0.0), key="cmp-agree-k")
+        if len(maps) > LABELLED_UP_TO:
+            st.caption("Hover a cell for its value (printed in the cells up to "
+                       f"{LABELLED_UP_TO} methods).")
     export_buttons({x.method: x for x in ordered}, current.x,
                    {"input": current.description, "index": current.index, "methods": selected,
                     "params": params, "target": target_text(target, predicted), "seed": seed, "model": loaded.key}, "cmp")

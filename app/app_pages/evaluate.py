@@ -207,10 +207,9 @@ def sanity() -> None:
 st.title("Evaluate the explanations")
 st.caption("Maps are easy to draw and hard to trust. Here each method is *measured*: faithfulness "
            "(deletion / insertion), infidelity, robustness, complexity and completeness, against two control maps.")
-tab_input, tab_board, tab_sanity = st.tabs(["This input", "Leaderboard", "Sanity checks"])
-with tab_input:
-    this_input()
-with tab_board:
-    leaderboard()
-with tab_sanity:
-    sanity()
+# Only the open tab runs and draws (on_change="rerun"): the other two cost every visit seconds of charts.
+tabs = st.tabs(["This input", "Leaderboard", "Sanity checks"], key="ev-tab", on_change="rerun")
+for tab, section in zip(tabs, (this_input, leaderboard, sanity), strict=True):
+    if tab.open:
+        with tab:
+            section()
