@@ -63,7 +63,8 @@ def this_input() -> None:
     loaded = active_model()
     current = pick_input("ev")
     methods = method_selector("ev", default=EVALUATE_METHODS)
-    replacement = st.radio("Deleted pixels become", list(REPLACEMENTS), index=EVALUATE_REPLACEMENT, horizontal=True, key="ev-repl",
+    replacement = st.radio("Deleted pixels become", list(REPLACEMENTS), index=EVALUATE_REPLACEMENT, horizontal=True,
+                           key="ev-repl",
                            help="On MNIST, deleting a black background pixel by setting it to zero changes "
                                 "nothing; the mean training digit is the default replacement.")
     if current is None or not methods:

@@ -127,8 +127,9 @@ else:
     a.plotly_chart(bars_figure(w_in, [str(i) for i in range(w_in.size)], "incoming weights from hidden 1",
                                "unit below", "weight"), key="in-w")
 with b:
-    map_grid(grid_data([(f"neuron conductance into {predicted}", "", neuron_conductance(model, current.x, layer, unit))],
-                       current.x, cols=1, px=190, quantity="conductance"), key="in-nc")
+    conductance = neuron_conductance(model, current.x, layer, unit)
+    map_grid(grid_data([(f"neuron conductance into {predicted}", "", conductance)], current.x, cols=1, px=190,
+                       quantity="conductance"), key="in-nc")
 c.plotly_chart(bars_figure(means, [str(d) for d in range(10)], f"Mean activation of unit {unit} per class",
                            "true digit", "mean activation", highlight=predicted), key="in-means")
 image_strip([upscale(img, 80) for img in split.images[top].numpy()], [f"#{i} ({dataset[i, unit]:.2f})" for i in top],
