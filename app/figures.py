@@ -33,14 +33,6 @@ DIVERGING = [[k / (len(DIVERGING_STOPS) - 1), "#{:02x}{:02x}{:02x}".format(*rgb)
 BLUE, RED = DIVERGING[1][1], DIVERGING[5][1]
 
 
-def _image_axes(fig: go.Figure, rows: int, cols: int) -> None:
-    """Every subplot shows an image: rows top-down, square pixels (each y axis tied to its own x)."""
-    fig.update_yaxes(autorange="reversed", visible=False, constrain="domain")
-    fig.update_xaxes(visible=False, constrain="domain")
-    for i in range(1, rows * cols + 1):
-        fig.update_yaxes(scaleanchor=f"x{'' if i == 1 else i}", row=(i - 1) // cols + 1, col=(i - 1) % cols + 1)
-
-
 def symmetric_limit(maps: list[np.ndarray]) -> float:
     """The largest |value| over all maps: the ± limit of a shared colour scale."""
     peak = max((float(np.abs(m).max()) for m in maps), default=0.0)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import plotly.graph_objects as go
 
-from app.figures import BLUE, DIVERGING, RED, _image_axes, symmetric_limit
+from app.figures import BLUE, DIVERGING, RED
 from model.network import IMAGE_SIDE
 
 SIDE = IMAGE_SIDE
@@ -36,31 +36,6 @@ def pixel_editor_figure(x: np.ndarray, px: int = 320, tool: str = "click") -> go
     # and puts clicks off by a margin): each pixel is px/28 screen pixels wide and high.
     fig.update_layout(height=px + 60, width=px + 60, margin=dict(l=50, r=10, t=10, b=50), dragmode=dragmode,
                       plot_bgcolor="#222", clickmode="event+select")
-    return fig
-
-
-def images_figure(panels: list[tuple[str, np.ndarray, str]], panel_px: int = 190) -> go.Figure:
-    """Digits and signed differences in one row: kind "image" (grey, 0–1) or "change" (diverging, ±)."""
-    from plotly.subplots import make_subplots
-
-    if not panels:
-        raise ValueError("no images to draw")
-    changes = [np.asarray(v, float) for _, v, k in panels if k == "change"]
-    limit = symmetric_limit(changes) if changes else 1.0
-    fig = make_subplots(rows=1, cols=len(panels), subplot_titles=[t for t, _, _ in panels], horizontal_spacing=0.03)
-    for i, (_t, v, kind) in enumerate(panels, 1):
-        z = np.asarray(v, dtype=float).reshape(SIDE, SIDE)
-        axis = "coloraxis" if kind == "change" else "coloraxis2"
-        fig.add_trace(go.Heatmap(z=z, coloraxis=axis, hovertemplate="row %{y}, col %{x}: %{z:.3f}<extra></extra>"),
-                      1, i)
-    _image_axes(fig, 1, len(panels))
-    fig.update_layout(
-        coloraxis=dict(colorscale=DIVERGING, cmin=-limit, cmax=limit, cmid=0.0,
-                       colorbar=dict(title="pixel change", thickness=12)),
-        coloraxis2=dict(colorscale="gray", cmin=0.0, cmax=1.0, showscale=False),
-        height=panel_px + 50, margin=dict(l=4, r=4, t=36, b=4),
-    )
-    fig.update_annotations(font_size=12)
     return fig
 
 

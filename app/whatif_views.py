@@ -10,13 +10,14 @@ import numpy as np
 import streamlit as st
 
 from app.defaults import WHATIF_MIN_PROB
-from app.figures_whatif import images_figure, pixel_editor_figure, probabilities_before_after, stability_figure
+from app.figures_whatif import pixel_editor_figure, probabilities_before_after, stability_figure
+from app.image_strip import image_strip
 from app.inputs import CurrentInput
 from app.map_grid import grid_data, map_grid
 from app.state import LoadedModel
 from app.text import plain
 from app.session import WHATIF_EDITS
-from app.views import run_methods
+from app.views import run_methods, upscale
 from app.whatif_state import (make_adversarial, make_counterfactual, parse_choice, parse_range, stability,
                               store_edit, url_setting, working_input, write_url)
 from explain import fast_methods, get_method
@@ -51,6 +52,16 @@ def pixel_editor(current: CurrentInput) -> tuple[np.ndarray, bool]:
         store_edit(current, None)
         st.rerun()
     return x, edited
+
+
+def images_and_change(images: list[tuple[str, np.ndarray]], change: np.ndarray, key: str) -> None:
+    """Digits in grey side by side, then the pixel change between the first two on a diverging scale."""
+    left, right = st.columns([len(images), 1.6])
+    with left:
+        image_strip([upscale(img, 128) for _, img in images], [title for title, _ in images], key=f"{key}-digits")
+    with right:
+        map_grid(grid_data([("difference", "after − before", np.asarray(change))], cols=1, px=128,
+                           quantity="pixel change"), key=f"{key}-change")
 
 
 def maps_before_after(loaded: LoadedModel, before: np.ndarray, after: np.ndarray, names: tuple[str, str], key: str
@@ -108,10 +119,8 @@ def counterfactual_section(loaded: LoadedModel, x: np.ndarray, predicted: int, p
     if not cf.success:
         st.warning(f"No change found that makes the model say {target} with p ≥ {min_prob:.0%}"
                    + (" with the pen only near the strokes; try without." if pen else "."))
-    st.plotly_chart(images_figure([("original", cf.original, "image"), (f"counterfactual ({cf.prediction})", cf.image,
-                                   "image"), ("difference", cf.difference, "change"),
-                                   (f"nearest real {target} (train #{near.index})", near.image, "image")]),
-                    key="wi-cf-images")
+    images_and_change([("original", cf.original), (f"counterfactual ({cf.prediction})", cf.image),
+                       (f"nearest real {target} (train #{near.index})", near.image)], cf.difference, "wi-cf-images")
     m = st.columns(6)
     m[0].metric(f"p({target}) after", f"{cf.probability:.1%}", f"from {cf.probs_before[target]:.1%}")
     m[1].metric("L2 change", f"{cf.l2:.2f}")
@@ -149,9 +158,8 @@ def attack_section(loaded: LoadedModel, x: np.ndarray) -> None:
     verdict = (f"flipped: {adv.label} → **{adv.prediction}**" if adv.flipped
                else f"not flipped: still {adv.label}")
     st.markdown(f"{attack.upper()} at ε = {eps:g} ({'L∞' if norm == 'linf' else 'L2'}): {verdict}.")
-    st.plotly_chart(images_figure([("original", adv.original, "image"), (f"adversarial ({adv.prediction})", adv.image,
-                                   "image"), ("difference", adv.image - adv.original, "change")]),
-                    key="wi-adv-images")
+    images_and_change([("original", adv.original), (f"adversarial ({adv.prediction})", adv.image)],
+                      adv.image - adv.original, "wi-adv-images")
     st.plotly_chart(probabilities_before_after(adv.probs_before, adv.probs_after, ("original", "adversarial")),
                     key="wi-adv-probs", config={"displayModeBar": False})
     maps = maps_before_after(loaded, adv.original, adv.image, ("original", "adversarial"), "wi-adv")

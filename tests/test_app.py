@@ -228,3 +228,24 @@ def test_draw_shows_cheaper_previews_while_a_stroke_is_in_progress_and_full_maps
     fingerprints = [text.split("Fingerprint of these maps: ")[1][:14] for text in (during, after)]
     assert fingerprints[0] != fingerprints[1]  # the full maps replaced the previews
     assert _metrics(at)["Prediction"] == "1"
+
+
+def test_whatif_shows_the_counterfactual_beside_the_original_and_its_change():
+    import base64
+
+    at = _app("whatif", query={"index": "0", "to": "9"})
+    assert not at.error
+    [digits] = [c for c in _components(at, "image_strip") if c["images"][0]["caption"] == "original"]
+    captions = [im["caption"] for im in digits["images"]]
+    assert captions[1].startswith("counterfactual (") and captions[2].startswith("nearest real 9 (train #")
+    [change] = [g for g in _components(at, "map_grid") if g["quantity"] == "pixel change"]
+    diff = np.frombuffer(base64.b64decode(change["panels"][0]["values"]), dtype="<f4")
+    assert diff.size == 784 and np.abs(diff).max() > 0 and change["colorbar"] == "pixel change"
+
+
+def test_whatif_attack_shows_the_adversarial_digit_and_its_change():
+    at = _app("whatif", query={"index": "0", "view": "attack"})
+    assert not at.error
+    [digits] = [c for c in _components(at, "image_strip") if c["images"][0]["caption"] == "original"]
+    assert [im["caption"] for im in digits["images"]][1].startswith("adversarial (")
+    assert [g for g in _components(at, "map_grid") if g["quantity"] == "pixel change"]
