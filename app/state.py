@@ -211,7 +211,7 @@ def model_accuracy(model_key: str, _model: MLP) -> float:
     return accuracy(_model, test_split())
 
 
-@st.cache_data(show_spinner=False, max_entries=64)
+@st.cache_data(show_spinner="Drawing the digits' thumbnails…", max_entries=64)
 def test_thumbnails(indices: tuple[int, ...]) -> list[str]:
     """56-pixel PNG thumbnails of these test digits as data URLs (Explore's table; 300 PNG encodes took
     0.4 s of every visit)."""
