@@ -31,6 +31,7 @@ CSS = """
 .dl-layer canvas { display: block; border: 1px solid var(--st-border-color, #999); cursor: crosshair; }
 .dl-layer .digits { display: flex; font-size: 12px; }
 .dl-layer .digits span { text-align: center; }
+.dl-layer .axis { text-align: center; font-size: 12px; opacity: 0.85; }
 .dl-layer .ramp { width: 10px; border: 1px solid var(--st-border-color, #999); }
 .dl-layer .ticks { display: flex; flex-direction: column; justify-content: space-between; font-size: 12px;
   font-variant-numeric: tabular-nums; }
@@ -82,6 +83,7 @@ export default function ({ parentElement, data }) {
     if (L.labels) {
       const digits = fig.querySelector(".digits");
       digits.innerHTML = L.labels.map((t) => `<span style="width:${cell}px">${t}</span>`).join("");
+      digits.insertAdjacentHTML("afterend", '<div class="axis">digit</div>');  // the cells' axis title
     }
     const stops = L.palette.map((p, i) => `rgb(${p.join(",")}) ${(100 * i / (L.palette.length - 1)).toFixed(1)}%`);
     const ramp = fig.querySelector(".ramp"), barH = Math.max(h, 72);
