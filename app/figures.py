@@ -31,6 +31,10 @@ def light_figure(data: list[dict], layout: dict) -> go.Figure:
 DIVERGING = [[k / (len(DIVERGING_STOPS) - 1), "#{:02x}{:02x}{:02x}".format(*rgb)]
              for k, rgb in enumerate(DIVERGING_STOPS)]
 BLUE, RED = DIVERGING[1][1], DIVERGING[5][1]
+# Pixels, black background and white ink as MNIST draws them. Spelled out: a figure that skips validation
+# (light_figure) hands a name straight to plotly.js, which knows "Greys" (white to black) but not plotly.py's
+# "gray", and silently drew blue-to-red instead.
+GREYS = [[0.0, "#000000"], [1.0, "#ffffff"]]
 
 
 def symmetric_limit(maps: list[np.ndarray]) -> float:
@@ -114,7 +118,7 @@ def tiles_figure(images: np.ndarray, per_tile: np.ndarray, hovertemplate: str, b
     cols = max(1, min(cols, len(imgs)))
     rows = -(-len(imgs) // cols)
     limit = symmetric_limit([imgs])
-    scale = dict(colorscale=DIVERGING, zmin=-limit, zmax=limit) if signed else dict(colorscale="gray", zmin=0, zmax=1)
+    scale = dict(colorscale=DIVERGING, zmin=-limit, zmax=limit) if signed else dict(colorscale=GREYS, zmin=0, zmax=1)
     trace = dict(type="heatmap", z=big.astype(np.float32), customdata=hover, hoverongaps=False,
                  hovertemplate=hovertemplate + "<extra></extra>", **scale,
                  colorbar=dict(title=dict(text=bar_title), thickness=12))

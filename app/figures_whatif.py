@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import plotly.graph_objects as go
 
-from app.figures import BLUE, DIVERGING, RED
+from app.figures import BLUE, DIVERGING, GREYS, RED
 from model.network import IMAGE_SIDE
 
 SIDE = IMAGE_SIDE
@@ -23,7 +23,7 @@ def pixel_editor_figure(x: np.ndarray, px: int = 320, tool: str = "click") -> go
     rows, cols = np.divmod(np.arange(SIDE * SIDE), SIDE)
     fig = go.Figure(go.Scatter(
         x=cols, y=rows, mode="markers", customdata=img.reshape(-1),
-        marker=dict(symbol="square", size=px / SIDE * 0.9, color=img.reshape(-1), colorscale="gray", cmin=0,
+        marker=dict(symbol="square", size=px / SIDE * 0.9, color=img.reshape(-1), colorscale=GREYS, cmin=0,
                     cmax=1, line=dict(width=0.5, color="#444"), showscale=False),
         hovertemplate="row %{y}, col %{x}: %{customdata:.2f}<extra></extra>",
         selected=dict(marker=dict(opacity=1)), unselected=dict(marker=dict(opacity=1)),

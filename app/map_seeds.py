@@ -44,7 +44,6 @@ def spread_figure(spread: SeedSpread, title: str) -> go.Figure:
 
 
 def across_seeds(loaded: LoadedModel, current: CurrentInput | None) -> None:
-    st.header("Across training seeds")
     hidden = loaded.model.config.hidden
     st.caption(f"{SEEDS} models shaped like the active one ({loaded.model.config.name}) that differ only in their "
                f"seed ({EPOCHS} epochs on {DIGITS:,} training digits each, one background job). Where the maps "

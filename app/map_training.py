@@ -89,7 +89,6 @@ def _step() -> None:
 
 
 def across_training(loaded: LoadedModel) -> None:
-    st.header("Across training")
     found = record_for(loaded)
     if found is None:
         st.info("No training record for this model. The bundled model ships one; a model trained on the Train page "

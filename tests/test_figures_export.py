@@ -61,11 +61,33 @@ def test_the_unvalidated_figures_pass_plotly_validation():
     """The tiles and the Map's scatter skip validation for speed: validate them here."""
     rng = np.random.default_rng(0)
     points = MapPoints(rng.normal(size=(50, 2)), rng.integers(0, 10, 50), rng.integers(0, 10, 50), rng.random(50))
-    figures = [tiles_figure(rng.normal(size=(6, 28, 28)), rng.random((6, 2)), "%{customdata[0]}: %{z}", "weight", True, 4),
+    figures = [*(tiles_figure(rng.normal(size=(6, 28, 28)), rng.random((6, 2)), "%{customdata[0]}: %{z}", "weight",
+                              signed, 4) for signed in (True, False)),
                *(map_figure(points, c, ("PC 1", "PC 2"), "t", (0.0, 0.0)) for c in ("label", "mistake", "confidence"))]
     for fig in figures:
         checked = go.Figure(fig.to_dict())  # raises ValueError on any invalid property
         assert checked.layout.height == fig.layout.height and len(checked.data) == len(fig.data)
+        # plotly.py turns its own colour scale names into lists; unvalidated, plotly.js gets the name itself
+        for scale in _colour_scales(fig.to_dict()):
+            assert not isinstance(scale, str) or scale in PLOTLY_JS_SCALES, f"plotly.js has no colour scale {scale!r}"
+
+
+# The named colour scales plotly.js itself knows (src/components/colorscale/scales.js); any other name it
+# silently replaces with its default.
+PLOTLY_JS_SCALES = {"Blackbody", "Bluered", "Blues", "Cividis", "Earth", "Electric", "Greens", "Greys", "Hot", "Jet",
+                    "Picnic", "Portland", "Rainbow", "RdBu", "Reds", "Viridis", "YlGnBu", "YlOrRd"}
+
+
+def _colour_scales(node):
+    if isinstance(node, dict):
+        for k, v in node.items():
+            if k == "colorscale":
+                yield v
+            else:
+                yield from _colour_scales(v)
+    elif isinstance(node, (list, tuple)):
+        for v in node:
+            yield from _colour_scales(v)
 
 
 def test_tiles_carry_each_tiles_numbers_for_hover():

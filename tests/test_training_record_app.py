@@ -1,4 +1,5 @@
-"""The Map page's "Across training" section (AppTest): the slider walks the record, Play steps through it."""
+"""The Map page's tabs (AppTest): "Across training" (the slider walks the record, Play steps through it),
+"Across seeds", and only the open tab runs."""
 
 from __future__ import annotations
 
@@ -44,8 +45,7 @@ def test_across_training_walks_a_session_record(small_record):
     from app.state import weights_digest
 
     key = weights_digest(load_checkpoint(bundled_checkpoint())[0].eval())
-    at = _map_page({"training_records": {key: small_record}})  # as if the active model were trained here
-    assert any(h.value == "Across training" for h in at.header)
+    at = _map_page({"training_records": {key: small_record}, "map-tab": "Across training"})  # trained here
     assert any("recorded during this session's training run" in c.value for c in at.caption)
     slider = at.select_slider(key="map-rec-epoch")
     assert slider.value == 2 and list(slider.options) == ["0", "1", "2"]
@@ -62,7 +62,7 @@ def test_across_training_walks_a_session_record(small_record):
 
 
 def test_across_training_uses_the_shipped_record_for_the_bundled_model():
-    at = _map_page()
+    at = _map_page({"map-tab": "Across training"})
     assert any("shipped with the bundled model" in c.value for c in at.caption)
     import json
 
@@ -91,10 +91,11 @@ def test_across_training_opens_clean_in_chromium():
         browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True)
         page = browser.new_page(viewport={"width": 1500, "height": 1100})
         page.goto(f"{url}/map?layer=hidden2&proj=pca&index=8")
-        section = page.get_by_role("heading", name="Across training", exact=True)
+        section = page.get_by_role("tab", name="Across training", exact=True)
         section.wait_for(timeout=180_000)
-        section.scroll_into_view_if_needed()
+        section.click()  # only the open tab runs
         page.get_by_text("How close each method's maps are").wait_for(timeout=120_000)
+        section.evaluate("e => e.scrollIntoView({block: 'start'})")  # the tab at the top of the screenshot
         page.wait_for_timeout(1500)
         box = section.bounding_box()
         page.screenshot(path=str(out / "map_across_training.png"), full_page=True,
@@ -112,8 +113,7 @@ def test_across_seeds_shows_mean_and_std_of_a_finished_job():
     configs = [TrainConfig(hidden=(128, 64), epochs=1, train_size=300, seed=s) for s in range(2)]
     job = TrainJob(configs[0], more=(configs[1],))
     job.results = [train(c) for c in configs]  # as if the background job had finished
-    at = _map_page({"map-seed-job": job, "map-source": "test"})
-    assert any(h.value == "Across training seeds" for h in at.header)
+    at = _map_page({"map-seed-job": job, "map-source": "test", "map-tab": "Across seeds"})
     assert any(m.label.startswith("Mean std") for m in at.metric)
     assert not at.exception
 
@@ -137,3 +137,16 @@ def test_a_train_page_run_brings_its_record_to_the_map_page():
     assert any("recorded during this session's training run" in c.value for c in at.caption)
     assert list(at.select_slider(key="map-rec-epoch").options) == ["0", "1", "2"]
     assert _metric(at, "Test accuracy") == f"{job.result.test_accuracy:.2%}"  # the kept model is the last epoch
+
+
+def test_map_runs_only_the_open_tab_and_a_neuron_link_opens_the_units_tab():
+    at = _map_page({"map-source": "test"})
+    keys = {w.key for w in [*at.selectbox, *at.select_slider, *at.number_input]}
+    assert "map-nb-layer" in keys  # the first tab, open by default
+    assert not keys & {"map-rec-epoch", "map-goal-layer", "map-goal-unit"}  # the closed tabs did not run
+    at.query_params["neuron"] = "hidden1:5"  # Inside's "What unit 5 wants" link
+    at.run()
+    assert not at.exception, [e.value for e in at.exception]
+    assert at.session_state["map-tab"] == "What each neuron wants"
+    assert at.selectbox(key="map-goal-layer").value == "hidden1" and at.number_input(key="map-goal-unit").value == 5
+    assert "map-nb-layer" not in {s.key for s in at.selectbox}

@@ -34,6 +34,7 @@ from model.network import layer_display_name
 
 PROJECTIONS = {"pca": "PCA (exact)", "umap": "UMAP"}
 MAX_SHOWN = 24  # selected digits drawn beside the map
+SECTIONS = ("Nearest digits", "Across training", "Across seeds", "What each neuron wants")
 
 st.title("Map")
 st.caption("Every one of the 10,000 test digits placed by what one layer of the network makes of it. "
@@ -140,10 +141,12 @@ with right:
         st.page_link("app_pages/explore.py", label=f"Open #{shown[0]} in Explore", query_params={"index": shown[0]},
                      icon=":material/grid_view:")
 
-st.header("What the network thinks it looks like")
-if current is None:
-    st.info("Choose an input above (a drawing, a test digit or an upload) to see its nearest training digits.")
-else:
+def nearest_digits() -> None:
+    """The current input's nearest training digits in a layer of the network, and in pixel space."""
+    st.caption("What the network thinks the current input looks like: the training digits nearest to it.")
+    if current is None:
+        st.info("Choose an input above (a drawing, a test digit or an upload) to see its nearest training digits.")
+        return
     n1, n2, n3 = st.columns(3)
     nb_layers = [name for name in layers if name != "pixels"]
     nb_layer = n1.selectbox("Layer", nb_layers, index=nb_layers.index(layer) if layer in nb_layers else 0,
@@ -171,47 +174,55 @@ else:
         image_strip([upscale(img, 72) for img in train.images[px.indices].numpy()],
                     [f"{lab} · {d:.3f}" for lab, d in zip(px.labels, px.distances)], key="map-px")
 
-across_training(loaded)
-across_seeds(loaded, current)
 
-st.header("What each neuron wants")
+def unit_goals() -> None:
+    """Activation maximisation: the input each unit of a layer wants, beside the test digits that excite it most."""
+    st.caption("The input each unit wants most (activation maximisation, all units of a layer in one batch; "
+               "optimised once per model and layer, a few seconds).")
+    g1, g2 = st.columns([1, 1])
+    goal_layer = g1.selectbox("Layer", glayers, format_func=layer_display_name, key="map-goal-layer")
+    goals = neuron_goals(loaded.key, goal_layer, model)
+    units = len(goals.images)
+    if st.session_state.get("map-goal-unit", 0) >= units:
+        st.session_state["map-goal-unit"] = 0
+    st.session_state.setdefault("map-goal-unit", 0)
+    unit = int(g2.number_input("Unit", 0, units - 1, key="map-goal-unit"))
+    acts = test_features(loaded.key, model)[goal_layer]
+    test_max = acts.max(axis=0)
+    unit_word = "class" if goal_layer == "logits" else "unit"
+    st.plotly_chart(tiles_figure(goals.images, np.stack([np.arange(units), goals.activations, test_max], axis=1),
+                                 f"{unit_word} %{{customdata[0]:.0f}}: %{{customdata[1]:.1f}} "
+                                 "(test max %{customdata[2]:.1f})",
+                                 "pixel", signed=False, cols=16 if units > 10 else 10,
+                                 title=f"The input each {unit_word} of {layer_display_name(goal_layer)} wants "
+                                       "(activation maximisation, all units in one batch)"), key="map-goals")
+    top = top_exciting(acts, unit, 12)
+    x1, x2 = st.columns([1, 3])
+    with x1:
+        image_strip([upscale(goals.images[unit], 112)], [f"{unit_word} {unit}"], key="map-goal-one")
+    x1.metric("Activation on it", f"{goals.activations[unit]:.2f}", help=f"The test-set maximum is {test_max[unit]:.2f}")
+    x2.markdown(f"**The 12 test digits that excite {unit_word} {unit} most** (index · activation)")
+    with x2:
+        image_strip([upscale(img, 72) for img in split.images[top].numpy()],
+                    [f"#{i} · {acts[i, unit]:.1f}" for i in top], key="map-goal-top")
+    if goal_layer != "logits":
+        if x1.button("Open this unit on Inside", icon=":material/hub:", key="map-to-inside"):
+            # Inside reads the link's ?neuron= (its own widgets are its own keys).
+            st.switch_page("app_pages/inside.py", query_params={"neuron": f"{goal_layer}:{unit}"})
+
+
 glayers = goal_layers(model)
-neuron = query_value("neuron")  # "hidden1:5" from the Inside page's link
+neuron = query_value("neuron")  # "hidden1:5" from the Inside page's link: opens the units' tab on that unit
 if neuron and st.session_state.get("map-goal-seen") != neuron:
     name, _, unit_text = neuron.partition(":")
     if name in glayers and unit_text.isdigit():
         st.session_state["map-goal-layer"], st.session_state["map-goal-unit"] = name, int(unit_text)
     st.session_state["map-goal-seen"] = neuron
-if neuron:
-    st.session_state.setdefault("map-goals-on", True)
-if not st.toggle("Show what each unit wants (optimised once per model and layer, a few seconds)", key="map-goals-on"):
-    st.stop()
-g1, g2 = st.columns([1, 1])
-goal_layer = g1.selectbox("Layer", glayers, format_func=layer_display_name, key="map-goal-layer")
-goals = neuron_goals(loaded.key, goal_layer, model)
-units = len(goals.images)
-if st.session_state.get("map-goal-unit", 0) >= units:
-    st.session_state["map-goal-unit"] = 0
-st.session_state.setdefault("map-goal-unit", 0)
-unit = int(g2.number_input("Unit", 0, units - 1, key="map-goal-unit"))
-acts = test_features(loaded.key, model)[goal_layer]
-test_max = acts.max(axis=0)
-unit_word = "class" if goal_layer == "logits" else "unit"
-st.plotly_chart(tiles_figure(goals.images, np.stack([np.arange(units), goals.activations, test_max], axis=1),
-                             f"{unit_word} %{{customdata[0]:.0f}}: %{{customdata[1]:.1f}} (test max %{{customdata[2]:.1f}})",
-                             "pixel", signed=False, cols=16 if units > 10 else 10,
-                             title=f"The input each {unit_word} of {layer_display_name(goal_layer)} wants "
-                                   "(activation maximisation, all units in one batch)"), key="map-goals")
-top = top_exciting(acts, unit, 12)
-x1, x2 = st.columns([1, 3])
-with x1:
-    image_strip([upscale(goals.images[unit], 112)], [f"{unit_word} {unit}"], key="map-goal-one")
-x1.metric("Activation on it", f"{goals.activations[unit]:.2f}", help=f"The test-set maximum is {test_max[unit]:.2f}")
-x2.markdown(f"**The 12 test digits that excite {unit_word} {unit} most** (index · activation)")
-with x2:
-    image_strip([upscale(img, 72) for img in split.images[top].numpy()], [f"#{i} · {acts[i, unit]:.1f}" for i in top],
-                key="map-goal-top")
-if goal_layer != "logits":
-    if x1.button("Open this unit on Inside", icon=":material/hub:", key="map-to-inside"):
-        # Inside reads the link's ?neuron= (its own widgets are its own keys).
-        st.switch_page("app_pages/inside.py", query_params={"neuron": f"{goal_layer}:{unit}"})
+    st.session_state["map-tab"] = SECTIONS[-1]
+# Only the open tab runs and draws (on_change="rerun"): four sections' charts made every visit slow.
+tabs = st.tabs(list(SECTIONS), key="map-tab", on_change="rerun")
+sections = (nearest_digits, lambda: across_training(loaded), lambda: across_seeds(loaded, current), unit_goals)
+for tab, section in zip(tabs, sections, strict=True):
+    if tab.open:
+        with tab:
+            section()
