@@ -20,12 +20,8 @@ from torch import nn
 
 from model.network import IMAGE_SIDE
 
-# Process-wide, like model.rng's lock: serialises imports.
+# Process-wide, like model.rng's lock: one importer at a time.
 IMPORT_LOCK = threading.RLock()
-# The groups whose imports have *finished* (a module is in sys.modules while still half-initialised,
-# so that is no test). Only ever grows, under IMPORT_LOCK; read without it as a fast path, so a page
-# never waits behind the importer's lock for a group that is already there.
-_FINISHED: set[str] = set()
 # In the order the app needs them: the method registry (our adapter modules, which import no library
 # until a method runs: a page lists the methods without waiting seconds for captum), captum for the
 # fast gradient maps, then the rest.
@@ -43,17 +39,34 @@ IMPORT_GROUPS: dict[str, tuple[str, ...]] = {
 }
 
 
+# Set once a group's imports have *finished* (a module is in sys.modules while still half-initialised, so
+# that is no test). Created with the groups and only ever set: a page reads them without any lock.
+_DONE: dict[str, threading.Event] = {group: threading.Event() for group in IMPORT_GROUPS}
+POLL_S = 0.05
+
+
 def ensure_imported(*groups: str) -> None:
-    """Import these groups (all when none are named) under the one import lock; cheap once done."""
+    """Import these groups (all when none are named), one importer at a time; cheap once done.
+
+    A caller waits for *its* group, not for the lock: whoever holds the lock may be importing another
+    group for seconds, and a lock is not fair (the background importer releasing it between groups
+    usually takes it straight back). py-spy of a fresh server showed the first page waiting 3.5 s for
+    the lock behind captum and sklearn although the pandas it needed had long been imported.
+    """
     for group in groups or tuple(IMPORT_GROUPS):
         if group not in IMPORT_GROUPS:
             raise ValueError(f"unknown import group {group!r}; known: {', '.join(IMPORT_GROUPS)}")
-        if group in _FINISHED:
-            continue
-        with IMPORT_LOCK:  # one group per hold, so a waiting page gets its turn between groups
-            for module in IMPORT_GROUPS[group]:
-                importlib.import_module(module)
-            _FINISHED.add(group)
+        done = _DONE[group]
+        while not done.is_set():
+            if not IMPORT_LOCK.acquire(timeout=POLL_S):
+                continue  # someone else is importing: look again whether it was this group
+            try:
+                if not done.is_set():
+                    for module in IMPORT_GROUPS[group]:
+                        importlib.import_module(module)
+                    done.set()
+            finally:
+                IMPORT_LOCK.release()
 
 
 def library(module: str, group: str) -> ModuleType:
@@ -64,7 +77,7 @@ def library(module: str, group: str) -> ModuleType:
 
 def imported(*groups: str) -> bool:
     """Whether every module of these groups (all when none are named) has finished importing."""
-    return all(g in _FINISHED for g in groups or tuple(IMPORT_GROUPS))
+    return all(_DONE[g].is_set() for g in groups or tuple(IMPORT_GROUPS))
 
 
 def preload_imports() -> None:

@@ -132,6 +132,7 @@ def test_a_train_page_run_brings_its_record_to_the_map_page():
     at.run()
     assert not at.exception
     at.switch_page("app_pages/map.py")
+    at.session_state["map-tab"] = "Across training"
     at.run()
     assert not at.exception, [e.value for e in at.exception]
     assert any("recorded during this session's training run" in c.value for c in at.caption)
