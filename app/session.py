@@ -57,7 +57,6 @@ DRAW_PREDICTED: Slot[int] = Slot("draw_predicted", "app/app_pages/draw.py",
 
 # Explore, Inside (the page itself writes these once per click or link, then its widgets rule).
 EXPLORE_PICKED: Slot[Any] = Slot("ex-picked", "app/app_pages/explore.py", "the gallery click already applied")
-INSIDE_CLICKED: Slot[Any] = Slot("in-clicked", "app/app_pages/inside.py", "the heatmap click already applied")
 INSIDE_NEURON_SEEN: Slot[str] = Slot("in-neuron-seen", "app/app_pages/inside.py", "the ?neuron= already applied")
 
 # Train (app/app_pages/train.py).

@@ -163,6 +163,8 @@ def test_inside_page_shows_every_activation_cell(test_split):
     assert not at.exception and [m["layers"][0]["unit"] for m in both] == ["activation", "activation", "difference"]
     diff = [np.frombuffer(base64.b64decode(m["layers"][0]["values"]), dtype="<f4") for m in both]
     np.testing.assert_allclose(diff[2], diff[0] - diff[1], atol=1e-5)  # the third is first − second
+    at.session_state["in-tab"] = "One neuron up close"  # only the open tab runs
+    at.run()
     at.selectbox(key="in-unit-layer").set_value(2).run()
     assert not at.exception and not at.error
 

@@ -20,6 +20,7 @@ from app.state import (
 )
 from app.defaults import EVALUATE_METHODS, EVALUATE_REPLACEMENT, SANITY_DIGITS, SANITY_METHODS
 from app.evaluate_runs import recompute_leaderboard, sanity_over_digits
+from app.tabs import lazy_tabs
 from app.text import plain
 from app.views import method_selector, upscale
 from explain.leaderboard import variant_display
@@ -208,9 +209,7 @@ def sanity() -> None:
 st.title("Evaluate the explanations")
 st.caption("Maps are easy to draw and hard to trust. Here each method is *measured*: faithfulness "
            "(deletion / insertion), infidelity, robustness, complexity and completeness, against two control maps.")
-# Only the open tab runs and draws (on_change="rerun"): the other two cost every visit seconds of charts.
-tabs = st.tabs(["This input", "Leaderboard", "Sanity checks"], key="ev-tab", on_change="rerun")
-for tab, section in zip(tabs, (this_input, leaderboard, sanity), strict=True):
-    if tab.open:
-        with tab:
-            section()
+# Only the open tab runs and draws: the other two cost every visit seconds of charts.
+lazy_tabs("ev-tab", {"This input": this_input, "Leaderboard": leaderboard, "Sanity checks": sanity},
+          keep=("ev-source", "ev-index", "ev-methods", "ev-repl", "ev-sens", "ev-frac", "lb-n", "lb-methods",
+                "sa-indep", "sa-source", "sa-index", "sa-methods"))

@@ -14,7 +14,8 @@ from app.layer_heatmaps import layer_heatmaps, layers_data
 from app.image_strip import image_strip
 from app.map_grid import grid_data, map_grid
 from app.state import active_model, test_activations, test_split
-from app.session import INSIDE_CLICKED, INSIDE_NEURON_SEEN, query_value
+from app.tabs import lazy_tabs
+from app.session import INSIDE_NEURON_SEEN, query_value
 from app.text import plain
 from app.views import upscale
 from model.network import hidden_index, hidden_name, layer_display_name
@@ -53,38 +54,89 @@ if compare:
 else:
     layer_heatmaps(layers_data(acts.layers, f"{current.description}: predicted {predicted}"), key="in-acts")
 
-st.subheader("First-layer weights")
-weights = first_layer_weights(model)
-order_by = st.radio("Order", ["unit number", "how strongly each unit fires for this input"], horizontal=True,
-                    key="in-order")
-h1 = acts.layers["hidden1"]
-order = np.arange(len(weights)) if order_by == "unit number" else np.argsort(-h1, kind="stable")
-st.plotly_chart(tiles_figure(weights[order], np.stack([order, h1[order]], axis=1),
-                             "unit %{customdata[0]:.0f} (fires %{customdata[1]:.2f}): weight %{z:.3f}", "weight",
-                             signed=True, cols=16, title=f"{len(weights)} incoming weight images, one signed scale"),
-                key="in-weights")
-
-st.subheader("Which hidden units carry the prediction")
 layer_names = [layer_display_name(hidden_name(i)) for i in range(1, len(model.config.hidden) + 1)]
-lc_layer = st.selectbox("Layer", range(1, len(layer_names) + 1), format_func=lambda i: layer_names[i - 1],
-                        key="in-lc-layer")
-lc = layer_conductance(model, current.x, lc_layer)
-TOP_UNITS = 24  # all 128 bars were too cramped to read or click
-shown = np.argsort(-np.abs(lc), kind="stable")[:TOP_UNITS]
-event = st.plotly_chart(bars_figure(lc[shown], [f"unit {i}" for i in shown],
-                                    f"Layer conductance into class {predicted}: the {len(shown)} largest of "
-                                    f"{lc.size} units (click a bar to drill down)", "unit", "conductance"),
-                        key="in-lc", on_select="rerun", selection_mode="points")
-h_lc = acts.layers[hidden_name(lc_layer)]
-silent = [int(u) for u in shown if h_lc[u] == 0 and lc[u] != 0]
-st.caption("Conductance integrates along the path from a black image to this input, so a unit can carry "
-           "the prediction even where its final activation is 0: it was active part of the way."
-           + (f" Here that holds for unit(s) {', '.join(map(str, silent[:6]))}." if silent else ""))
-points = event.selection.points if event and event.selection else []
-clicked = (lc_layer, int(str(points[0]["x"]).split()[-1])) if points else None
-if clicked and INSIDE_CLICKED.get() != clicked:  # a click applies once, then widgets rule
-    st.session_state["in-unit-layer"], st.session_state["in-unit"] = clicked
-INSIDE_CLICKED.set(clicked)
+TABS = ("First-layer weights", "Which units carry the prediction", "One neuron up close")
+TOP_UNITS = 24  # conductance bars: all 128 were too cramped to read or click
+
+
+def first_layer_weights_tab() -> None:
+    weights = first_layer_weights(model)
+    order_by = st.radio("Order", ["unit number", "how strongly each unit fires for this input"], horizontal=True,
+                        key="in-order")
+    h1 = acts.layers["hidden1"]
+    order = np.arange(len(weights)) if order_by == "unit number" else np.argsort(-h1, kind="stable")
+    st.plotly_chart(tiles_figure(weights[order], np.stack([order, h1[order]], axis=1),
+                                 "unit %{customdata[0]:.0f} (fires %{customdata[1]:.2f}): weight %{z:.3f}", "weight",
+                                 signed=True, cols=16, title=f"{len(weights)} incoming weight images, one signed scale"),
+                    key="in-weights")
+
+
+def drill_down() -> None:
+    """A click on a conductance bar opens that unit in "One neuron up close" (a callback: it runs before the
+    rerun, so it may still set the tab and the unit's widgets)."""
+    points = (st.session_state.get("in-lc") or {}).get("selection", {}).get("points", [])
+    if points:
+        st.session_state["in-unit-layer"] = st.session_state.get("in-lc-layer", 1)
+        st.session_state["in-unit"] = int(str(points[0]["x"]).split()[-1])
+        st.session_state["in-tab"] = TABS[2]
+
+
+def conductance_tab() -> None:
+    lc_layer = st.selectbox("Layer", range(1, len(layer_names) + 1), format_func=lambda i: layer_names[i - 1],
+                            key="in-lc-layer")
+    lc = layer_conductance(model, current.x, lc_layer)
+    shown = np.argsort(-np.abs(lc), kind="stable")[:TOP_UNITS]
+    st.plotly_chart(bars_figure(lc[shown], [f"unit {i}" for i in shown],
+                                f"Layer conductance into class {predicted}: the {len(shown)} largest of "
+                                f"{lc.size} units (click a bar to drill down)", "unit", "conductance"),
+                    key="in-lc", on_select=drill_down, selection_mode="points")
+    h_lc = acts.layers[hidden_name(lc_layer)]
+    silent = [int(u) for u in shown if h_lc[u] == 0 and lc[u] != 0]
+    st.caption("Conductance integrates along the path from a black image to this input, so a unit can carry "
+               "the prediction even where its final activation is 0: it was active part of the way."
+               + (f" Here that holds for unit(s) {', '.join(map(str, silent[:6]))}." if silent else ""))
+
+
+def neuron_tab() -> None:
+    c1, c2 = st.columns(2)
+    layer = c1.selectbox("Layer", range(1, len(layer_names) + 1), format_func=lambda i: layer_names[i - 1],
+                         key="in-unit-layer")
+    width = model.config.hidden[layer - 1]
+    default_unit = int(np.argmax(acts.layers[hidden_name(layer)]))
+    if st.session_state.get("in-unit", width) >= width:  # unset, or from a wider layer
+        st.session_state["in-unit"] = default_unit
+    # The value lives in the session state only (a default here too would warn on every rerun).
+    unit = int(c2.number_input("Unit", 0, width - 1, key="in-unit"))
+    value = float(acts.layers[hidden_name(layer)][unit])
+    dataset = test_activations(loaded.key, model)[hidden_name(layer)]
+    split = test_split()
+    means = class_means(dataset, split.labels.numpy())[:, unit]
+    top = top_exciting(dataset, unit, 12)
+
+    a, b, c = st.columns([1, 1, 1.4])
+    a.metric(f"Activation of unit {unit} here", f"{value:.3f}",
+             help="Post-ReLU value for the current input; the test-set maximum is "
+                  f"{dataset[:, unit].max():.3f}")
+    w_in = incoming_weights(model, layer, unit)
+    if w_in.ndim == 2:
+        with a:
+            map_grid(grid_data([("incoming weights", "", w_in)], cols=1, px=190, quantity="weight"), key="in-w")
+    else:
+        a.plotly_chart(bars_figure(w_in, [str(i) for i in range(w_in.size)], "incoming weights from hidden 1",
+                                   "unit below", "weight"), key="in-w")
+    with b:
+        conductance = neuron_conductance(model, current.x, layer, unit)
+        map_grid(grid_data([(f"neuron conductance into {predicted}", "", conductance)], current.x, cols=1, px=190,
+                           quantity="conductance"), key="in-nc")
+    c.plotly_chart(bars_figure(means, [str(d) for d in range(10)], f"Mean activation of unit {unit} per class",
+                               "true digit", "mean activation", highlight=predicted), key="in-means")
+    image_strip([upscale(img, 80) for img in split.images[top].numpy()],
+                [f"#{i} ({dataset[i, unit]:.2f})" for i in top], key="in-top")
+    st.caption(f"The 12 test digits that excite unit {unit} of {layer_names[layer - 1]} most (index, activation).")
+    st.page_link("app_pages/map.py", label=f"What unit {unit} wants, and the map of every digit (Map)",
+                 query_params={"neuron": f"{hidden_name(layer)}:{unit}"}, icon=":material/scatter_plot:")
+
+
 # The Map page's "Open this unit on Inside" links here with ?neuron=hidden2:5 (applied once per value).
 neuron = query_value("neuron")
 if neuron and INSIDE_NEURON_SEEN.get() != neuron:
@@ -96,44 +148,10 @@ if neuron and INSIDE_NEURON_SEEN.get() != neuron:
         index = 0
     if unit_text.isdigit() and 1 <= index <= len(layer_names):
         st.session_state["in-unit-layer"], st.session_state["in-unit"] = index, int(unit_text)
+        st.session_state["in-tab"] = TABS[2]
     else:
         st.warning(f"Ignoring the link's neuron {plain(neuron, 40)}: use hidden1:5 or hidden2:12.")
 
-st.subheader("One neuron up close")
-c1, c2 = st.columns(2)
-layer = c1.selectbox("Layer", range(1, len(layer_names) + 1), format_func=lambda i: layer_names[i - 1],
-                     key="in-unit-layer")
-width = model.config.hidden[layer - 1]
-default_unit = int(np.argmax(acts.layers[hidden_name(layer)]))
-if st.session_state.get("in-unit", width) >= width:  # unset, or from a wider layer
-    st.session_state["in-unit"] = default_unit
-# The value lives in the session state only (a default here too would warn on every rerun).
-unit = int(c2.number_input("Unit", 0, width - 1, key="in-unit"))
-value = float(acts.layers[hidden_name(layer)][unit])
-dataset = test_activations(loaded.key, model)[hidden_name(layer)]
-split = test_split()
-means = class_means(dataset, split.labels.numpy())[:, unit]
-top = top_exciting(dataset, unit, 12)
-
-a, b, c = st.columns([1, 1, 1.4])
-a.metric(f"Activation of unit {unit} here", f"{value:.3f}",
-         help="Post-ReLU value for the current input; the test-set maximum is "
-              f"{dataset[:, unit].max():.3f}")
-w_in = incoming_weights(model, layer, unit)
-if w_in.ndim == 2:
-    with a:
-        map_grid(grid_data([("incoming weights", "", w_in)], cols=1, px=190, quantity="weight"), key="in-w")
-else:
-    a.plotly_chart(bars_figure(w_in, [str(i) for i in range(w_in.size)], "incoming weights from hidden 1",
-                               "unit below", "weight"), key="in-w")
-with b:
-    conductance = neuron_conductance(model, current.x, layer, unit)
-    map_grid(grid_data([(f"neuron conductance into {predicted}", "", conductance)], current.x, cols=1, px=190,
-                       quantity="conductance"), key="in-nc")
-c.plotly_chart(bars_figure(means, [str(d) for d in range(10)], f"Mean activation of unit {unit} per class",
-                           "true digit", "mean activation", highlight=predicted), key="in-means")
-image_strip([upscale(img, 80) for img in split.images[top].numpy()], [f"#{i} ({dataset[i, unit]:.2f})" for i in top],
-            key="in-top")
-st.caption(f"The 12 test digits that excite unit {unit} of {layer_names[layer - 1]} most (index, activation).")
-st.page_link("app_pages/map.py", label=f"What unit {unit} wants, and the map of every digit (Map)",
-             query_params={"neuron": f"{hidden_name(layer)}:{unit}"}, icon=":material/scatter_plot:")
+# Only the open tab runs and draws: the weight tiles and two bar charts made every visit slow.
+lazy_tabs("in-tab", dict(zip(TABS, (first_layer_weights_tab, conductance_tab, neuron_tab), strict=True)),
+          keep=("in-order", "in-lc-layer", "in-unit-layer", "in-unit"))

@@ -25,6 +25,7 @@ from app.map_state import (
     umap_jobs,
 )
 from app.state import active_model, test_probabilities, test_split
+from app.tabs import lazy_tabs
 from app.views import upscale
 from explain.activations import top_exciting
 from explain.neighbours import METRICS
@@ -219,10 +220,8 @@ if neuron and st.session_state.get("map-goal-seen") != neuron:
         st.session_state["map-goal-layer"], st.session_state["map-goal-unit"] = name, int(unit_text)
     st.session_state["map-goal-seen"] = neuron
     st.session_state["map-tab"] = SECTIONS[-1]
-# Only the open tab runs and draws (on_change="rerun"): four sections' charts made every visit slow.
-tabs = st.tabs(list(SECTIONS), key="map-tab", on_change="rerun")
-sections = (nearest_digits, lambda: across_training(loaded), lambda: across_seeds(loaded, current), unit_goals)
-for tab, section in zip(tabs, sections, strict=True):
-    if tab.open:
-        with tab:
-            section()
+# Only the open tab runs and draws: four sections' charts made every visit slow.
+lazy_tabs("map-tab", dict(zip(SECTIONS, (nearest_digits, lambda: across_training(loaded),
+                                         lambda: across_seeds(loaded, current), unit_goals), strict=True)),
+          keep=("map-nb-layer", "map-nb-k", "map-nb-metric", "map-rec-epoch", "map-rec-method", "map-seed-method",
+                "map-goal-layer", "map-goal-unit"))

@@ -1,0 +1,68 @@
+"""Lazy tabs (app/tabs.py): only the open tab runs, and a closed tab's widgets keep their values."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from tests.browser import CHROMIUM
+
+ENTRY = str(Path(__file__).resolve().parents[1] / "app" / "streamlit_app.py")
+
+
+def _page(page: str) -> AppTest:
+    at = AppTest.from_file(ENTRY, default_timeout=240)
+    at.run()
+    at.switch_page(f"app_pages/{page}.py").run()
+    assert not at.exception, [e.value for e in at.exception]
+    return at
+
+
+@pytest.mark.parametrize(("page", "tab_key", "widget", "kind", "value", "other_tab"), [
+    ("map", "map-tab", "map-nb-k", "slider", 20, "Across seeds"),
+    ("inside", "in-tab", "in-order", "radio", "how strongly each unit fires for this input",
+     "One neuron up close"),
+    ("evaluate", "ev-tab", "ev-repl", "radio", "blur", "Sanity checks"),
+])
+def test_a_closed_tab_runs_nothing_and_keeps_its_widgets_values(page, tab_key, widget, kind, value, other_tab):
+    at = _page(page)
+    first_tab = at.session_state[tab_key] if tab_key in at.session_state else None
+    getattr(at, kind)(key=widget).set_value(value).run()
+    at.session_state[tab_key] = other_tab
+    at.run()
+    assert not at.exception, [e.value for e in at.exception]
+    assert widget not in {w.key for w in getattr(at, kind)}  # its tab is closed: not drawn
+    at.session_state[tab_key] = first_tab or at.tabs[0].label
+    at.run()
+    assert getattr(at, kind)(key=widget).value == value  # not back at its default
+
+
+@pytest.mark.browser
+@pytest.mark.skipif(not os.path.exists(CHROMIUM) and not os.environ.get("CI"),
+                    reason="Debian chromium not installed (.ci/run installs it; under CI=1 this fails instead)")
+def test_a_conductance_bar_click_opens_that_unit_in_the_neuron_tab():
+    """Inside: the click lands in one tab and opens another (a callback sets the tab and the unit)."""
+    from playwright.sync_api import sync_playwright
+
+    from benchmarks.browser import _ready
+    from tests.browser import CHROMIUM_ARGS, streamlit_server
+
+    with streamlit_server() as url, sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True)
+        page = browser.new_page(viewport={"width": 1400, "height": 1000})
+        page.goto(f"{url}/inside?index=4")
+        _ready(page)
+        page.get_by_role("tab", name="Which units carry the prediction").click()
+        bars = page.locator(".js-plotly-plot .bars .point path")
+        bars.first.wait_for(timeout=120_000)
+        labels = page.locator(".js-plotly-plot .xtick text").all_text_contents()  # "unit 49", "unit 79", …
+        box = bars.nth(2).bounding_box()  # Plotly's drag layer covers the bars: click where the third one is
+        page.mouse.click(box["x"] + box["width"] / 2, box["y"] + box["height"] / 2)
+        page.get_by_role("tab", name="One neuron up close", selected=True).wait_for(timeout=60_000)
+        _ready(page)
+        assert page.get_by_test_id("stNumberInputField").input_value() == labels[2].split()[-1]
+        assert page.locator('[data-testid="stException"]').count() == 0
+        browser.close()
