@@ -64,11 +64,13 @@ def main() -> int:
         wide.goto(f"{url}/map?layer=hidden2&proj=umap&colour=label&index=8")
         wide.get_by_text("Nearest in hidden 2").wait_for(timeout=180_000)
         settle(wide, 3)
-        top = wide.get_by_role("heading", name="Across training", exact=True)
+        nearest = wide.get_by_role("tabpanel").bounding_box()  # the map, then its first tab: nearest digits
+        wide.screenshot(path=str(docs / "map.png"),
+                        clip={"x": 0, "y": 0, "width": 1500, "height": nearest["y"] + nearest["height"] + 10})
+        wide.get_by_role("tab", name="Across training", exact=True).click()
         wide.get_by_text("How close each method's maps are").wait_for(timeout=120_000)
         settle(wide, 2)
-        box = top.bounding_box()
-        wide.screenshot(path=str(docs / "map.png"), clip={"x": 0, "y": 0, "width": 1500, "height": box["y"] - 10})
+        box = wide.get_by_role("tablist").bounding_box()
         wide.screenshot(path=str(docs / "map_across_training.png"),
                         clip={"x": 0, "y": box["y"] - 10, "width": 1500, "height": 1350})
         browser.close()
