@@ -14,6 +14,7 @@ from typing import Any
 import numpy as np
 import streamlit as st
 
+from app.component import light_component
 from app.canvas_js import CSS, HTML, JS
 from app.session import DRAWING
 
@@ -21,7 +22,7 @@ SIZE = 280  # CSS pixels of the pad, and the side of the greyscale image the ser
 MAX_STROKE_VALUES = 40_000  # coordinates kept for redrawing the pad after a page switch
 MAX_CROP_CHARS = 4 * (2 * SIZE * SIZE) // 3 + 4  # base64 of the longest run-length form (every run 1 long)
 
-_PAD = st.components.v2.component("digit_lens.drawing_pad", html=HTML, css=CSS, js=JS)
+_PAD = light_component("digit_lens.drawing_pad", HTML, CSS, JS)
 
 
 @dataclass(frozen=True, eq=False)

@@ -78,7 +78,7 @@ function setup(root, args) {
   const pad = root.querySelector(".dl-pad"), brush = root.querySelector(".dl-brush");
   const host = root.host || root;  // where the page (and tests) can read the pad's counters
   const vctx = view.getContext("2d"), mctx = model.getContext("2d", { willReadFrequently: true });
-  const data = args.data || {};
+  const data = decode(args.data);
   const S = {
     strokes: Array.isArray(data.strokes) ? data.strokes : [], past: [], future: [], current: null,
     seq: Number(data.ack) || 0, lastAck: Number(data.ack) || 0, inflight: null, pending: false, pendingFinal: false, lastSend: 0,

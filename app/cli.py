@@ -9,17 +9,17 @@ ENTRY = Path(__file__).resolve().parent / "streamlit_app.py"
 
 
 def _preload() -> None:
-    """torch, the app's own modules and captum, imported while Streamlit's server starts: the first
-    visitor's page would otherwise wait for them (`import torch` alone takes 1.5–2.7 s here). The first script
-    run importing the same modules simply waits for this import to finish (Python's module locks)."""
+    """torch, the app's own modules and the method registry, imported while Streamlit's server starts: the
+    first visitor's page would otherwise wait for them (`import torch` alone takes 1.5–2.7 s here). The first
+    script run importing the same modules simply waits for this import to finish (Python's module locks)."""
     import importlib
 
     importlib.import_module("app.state")
     from explain.warmup import ensure_imported
 
-    # pandas + pyarrow: every Custom Component's data goes through them (the drawing pad too); then the
-    # method list and the fast maps.
-    ensure_imported("pandas", "methods", "captum")
+    # The method list (Draw's settings). The rest (captum for the maps, pandas for tables, …) comes from
+    # the warm-up thread once the first page has run (app.state.first_page_served).
+    ensure_imported("methods")
 
 
 def main() -> None:

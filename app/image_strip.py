@@ -10,8 +10,8 @@ from __future__ import annotations
 import base64
 
 import numpy as np
-import streamlit as st
 
+from app.component import light_component
 MAX_SIDE = 128  # pixels per image side: what a step needs, and a bound on each update's size
 
 HTML = '<div class="dl-strip"></div>'
@@ -23,7 +23,8 @@ CSS = """
 .dl-strip canvas { border-radius: 0.3rem; image-rendering: pixelated; }
 """
 JS = r"""
-export default function ({ parentElement, data }) {
+export default function ({ parentElement, data: raw }) {
+  const data = decode(raw);
   const strip = parentElement.querySelector(".dl-strip"), items = data.images || [];
   while (strip.children.length > items.length) strip.lastChild.remove();
   while (strip.children.length < items.length) {
@@ -44,7 +45,7 @@ export default function ({ parentElement, data }) {
 }
 """
 
-_STRIP = st.components.v2.component("digit_lens.image_strip", html=HTML, css=CSS, js=JS)
+_STRIP = light_component("digit_lens.image_strip", HTML, CSS, JS)
 
 
 def strip_data(images: list[np.ndarray], captions: list[str]) -> dict:

@@ -10,8 +10,8 @@ from __future__ import annotations
 import base64
 
 import numpy as np
-import streamlit as st
 
+from app.component import light_component
 from explain.export import DIVERGING_STOPS
 from model.network import layer_display_name
 
@@ -53,8 +53,8 @@ function colour(palette, t) {  // t in [0, 1]
 }
 const fmt = (v) => Math.abs(v) >= 100 || v === 0 ? v.toFixed(0) : String(Number(v.toPrecision(3)));
 
-export default function ({ parentElement, data }) {
-  const d = data || {}, root = parentElement.querySelector(".dl-layers"), tip = parentElement.querySelector(".dl-tip");
+export default function ({ parentElement, data: raw }) {
+  const d = decode(raw), root = parentElement.querySelector(".dl-layers"), tip = parentElement.querySelector(".dl-tip");
   const width = parentElement.clientWidth || 900, layers = d.layers || [];
   root.innerHTML = d.title ? "<h4></h4>" : "";
   if (d.title) root.querySelector("h4").textContent = d.title;
@@ -108,7 +108,7 @@ export default function ({ parentElement, data }) {
 }
 """
 
-_LAYERS = st.components.v2.component("digit_lens.layer_heatmaps", html=HTML, css=CSS, js=JS)
+_LAYERS = light_component("digit_lens.layer_heatmaps", HTML, CSS, JS)
 
 
 def near_square(n: int) -> tuple[int, int]:

@@ -10,15 +10,15 @@ from __future__ import annotations
 import base64
 
 import numpy as np
-import streamlit as st
 
+from app.component import light_component
 from app.figures import symmetric_limit
 from app.map_grid_js import CSS, HTML, JS
 from explain.export import DIVERGING_STOPS
 from model.network import IMAGE_SIDE
 
 OUTLINE_AT = 0.35  # ink level of the digit's outline drawn over every map
-_GRID = st.components.v2.component("digit_lens.map_grid", html=HTML, css=CSS, js=JS)
+_GRID = light_component("digit_lens.map_grid", HTML, CSS, JS)
 
 
 def grid_data(panels: list[tuple[str, str, np.ndarray]], digit: np.ndarray | None = None, shared: bool = True,

@@ -80,8 +80,8 @@ function colourBar(bar, d, px) {
     <div class="ticks">${ticks}</div><div class="title">${d.colorbar}</div>`;
 }
 
-export default function ({ parentElement, data }) {
-  const d = data || {}, root = parentElement.querySelector(".dl-grid");
+export default function ({ parentElement, data: raw }) {
+  const d = decode(raw), root = parentElement.querySelector(".dl-grid");
   const panels = root.querySelector(".dl-panels"), tip = root.querySelector(".dl-tip");
   const n = (d.panels || []).length, width = parentElement.clientWidth || root.clientWidth || 1000;
   // Panels shrink to the column they are in, and wrap onto more rows before they get too small to read

@@ -7,8 +7,8 @@ there. `bars_data` is pure (tests read it); `probability_bars` mounts it.
 from __future__ import annotations
 
 import numpy as np
-import streamlit as st
 
+from app.component import light_component
 from app.figures import BLUE, RED
 from model.network import N_CLASSES
 
@@ -37,7 +37,8 @@ CSS = """
 """
 
 JS = r"""
-export default function ({ parentElement, data }) {
+export default function ({ parentElement, data: raw }) {
+  const data = decode(raw);
   const fig = parentElement.querySelector(".dl-probs"), cols = fig.querySelector(".dl-cols");
   if (!cols.children.length) for (let d = 0; d < data.p.length; d++) {
     const col = document.createElement("div");
@@ -56,7 +57,7 @@ export default function ({ parentElement, data }) {
 }
 """
 
-_BARS = st.components.v2.component("digit_lens.probability_bars", html=HTML, css=CSS, js=JS)
+_BARS = light_component("digit_lens.probability_bars", HTML, CSS, JS)
 
 
 def bars_data(probs: np.ndarray) -> dict:

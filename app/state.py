@@ -104,7 +104,8 @@ def start_warm_up() -> threading.Thread:
     # the captum import (Python) does: both start now, side by side.
     fit = threading.Thread(target=_likeness, name="likeness-fit", daemon=True)
     fit.start()
-    thread = threading.Thread(target=_warm_up_and_prime, args=(stop,), name="warm-up", daemon=True)
+    thread = threading.Thread(target=_warm_up_and_prime, args=(stop, first_page_served()), name="warm-up",
+                              daemon=True)
     thread.start()
     # A daemon thread still inside torch when the interpreter finalises aborts the process
     # ("terminate called without an active exception"): stop it between methods and wait.
@@ -112,8 +113,21 @@ def start_warm_up() -> threading.Thread:
     return thread
 
 
-def _warm_up_and_prime(stop: threading.Event) -> None:
-    import_and_warm_up(bundled_model().model, stop)
+FIRST_PAGE_WAIT_S = 10.0  # the importer waits at most this long for the first page
+
+
+@st.cache_resource
+def first_page_served() -> threading.Event:
+    """Set when the process's first page has run (streamlit_app.py). Until then the background importer
+    waits, so the first visitor's page does not share the two cores with seconds of captum, pandas and
+    shap imports it does not need (a page that needs them imports them itself, see wait_for_imports)."""
+    return threading.Event()
+
+
+def _warm_up_and_prime(stop: threading.Event, served: threading.Event) -> None:
+    model = bundled_model().model
+    served.wait(FIRST_PAGE_WAIT_S)
+    import_and_warm_up(model, stop)
     # DIGIT_LENS_PRIME=0 skips the default views (the test suite's many short-lived servers set it).
     if os.environ.get("DIGIT_LENS_PRIME", "1") != "0":
         from app.prime import prime

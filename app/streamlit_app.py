@@ -6,7 +6,7 @@ from pathlib import Path
 
 import streamlit as st
 
-from app.state import model_switcher, start_warm_up, wait_for_imports
+from app.state import first_page_served, model_switcher, start_warm_up, wait_for_imports
 
 # A shipped file, not ":material/…:": that would make every page fetch its icon from fonts.gstatic.com.
 st.set_page_config(page_title="Digit Lens", page_icon=str(Path(__file__).with_name("icon.png")), layout="wide")
@@ -27,13 +27,17 @@ PAGES = [
     st.Page("app_pages/train.py", title="Train", icon=":material/model_training:", url_path="train"),
 ]
 # What each page imports before it can run (its own explainers wait inside explain/ as needed):
-# Draw and Explore show a prediction first and pull in captum when they reach the maps; their
-# components' data goes through pandas (Streamlit's serialiser imports it: never from two threads).
-NEEDS: dict[str, tuple[str, ...]] = {"index": ("pandas",), "home": ("pandas",), "draw": ("pandas",),
-                                     "explore": ("pandas",)}
+# Draw and Explore show a prediction first and pull in captum when they reach the maps; Home's and
+# Explore's tables go through pandas (Streamlit's serialiser imports it: never from two threads). Our
+# components send bytes (app/component.py), so Draw needs none of them.
+NEEDS: dict[str, tuple[str, ...]] = {"index": ("pandas",), "home": ("pandas",), "draw": (), "explore": ("pandas",)}
 
 page = st.navigation(PAGES)
 model_switcher()
-needs = NEEDS.get(page.url_path, ())  # every group for the other pages
-wait_for_imports(*needs)
+needs = NEEDS.get(page.url_path)
+if needs is None:  # the other pages: every group
+    wait_for_imports()
+elif needs:
+    wait_for_imports(*needs)
 page.run()
+first_page_served().set()  # the background importer may have the cores now

@@ -36,7 +36,7 @@ def _components(at: AppTest, name: str) -> list[dict]:
     """The data of every mounted Custom Component `digit_lens.{name}` (AppTest sees them as unknown)."""
     import json
 
-    return [json.loads(c.proto.json) for c in at.get("bidi_component")
+    return [json.loads(c.proto.bytes) for c in at.get("bidi_component")
             if c.proto.component_name == f"digit_lens.{name}"]
 
 

@@ -142,7 +142,7 @@ def _app(page: str, query: dict | None = None) -> AppTest:
 def _layer_maps(at) -> list[dict]:
     import json
 
-    return [json.loads(c.proto.json) for c in at.get("bidi_component")
+    return [json.loads(c.proto.bytes) for c in at.get("bidi_component")
             if c.proto.component_name == "digit_lens.layer_heatmaps"]
 
 
