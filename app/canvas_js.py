@@ -203,6 +203,7 @@ export default function (args) {
   let S = PADS.get(args.parentElement);
   if (!S) { S = setup(args.parentElement, args); PADS.set(args.parentElement, S); }
   S.setStateValue = args.setStateValue;
-  if (args.data && args.data.ack !== undefined) S.onAck(Number(args.data.ack));
+  const data = decode(args.data);
+  if (data.ack !== undefined) S.onAck(Number(data.ack));
 }
 """
