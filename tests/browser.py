@@ -37,13 +37,15 @@ def free_port() -> int:
 
 
 @contextlib.contextmanager
-def streamlit_server(timeout: float = 60.0, with_process: bool = False) -> Iterator:
-    """Start the app as `digit-lens` does; yield its base URL (and the process); stop it afterwards."""
+def streamlit_server(timeout: float = 60.0, with_process: bool = False,
+                     command: tuple[str, ...] = ("-m", "app.cli")) -> Iterator:
+    """Start the app as `digit-lens` does (or `python *command*`, e.g. another Streamlit script); yield its
+    base URL (and the process); stop it afterwards."""
     port = free_port()
     (ROOT / "test-artifacts").mkdir(exist_ok=True)
     log = open(ROOT / "test-artifacts" / f"server-{port}.log", "w")  # noqa: SIM115
     proc = subprocess.Popen(
-        [sys.executable, "-m", "app.cli", "--server.port", str(port), "--server.address", "127.0.0.1"],
+        [sys.executable, *command, "--server.port", str(port), "--server.address", "127.0.0.1"],
         cwd=ROOT, stdout=log, stderr=subprocess.STDOUT,
     )
     url = f"http://127.0.0.1:{port}"

@@ -50,7 +50,9 @@ def test_report_renders_every_section():
                         "seconds_per_method": {"saliency": 3.0}},
         "memory": {"rss_mb_trace": [500, 510, 511], "after_warm_up_mb": 500, "final_mb": 511,
                    "growth_last_half_mb": 1},
-        "browser": {"health_s": 1, "first_prediction_s": 3, "first_maps_s": 4, "stroke_to_prediction": s,
+        "browser": {"health_s": 1, "first_prediction_s": 3, "first_prediction_range_s": [2.5, 3.5], "start_ups": 3,
+                    "floor_first_prediction_s": 2.9, "floor_range_s": [2.8, 3.1], "first_maps_s": 4,
+                    "stroke_to_prediction": s,
                     "stroke_to_maps": s, "updates_per_s": 6.0, "answers": 18, "stroke_s": 3.0,
                     "first_open_s": {"home": 1.0}, "revisit_s": {"home": 0.5}},
         "before": {"old pad": {"round_trip_ms": 613, "first_prediction_s": 8.7, "ref": "abc1234"}},
@@ -62,6 +64,7 @@ def test_report_renders_every_section():
     assert "6.2×" in md and "not met" not in md.split("## 2.")[0]
     assert "| saliency | 9,000 | 10,000 | 1.11 | met |" in md and "took **500 s**" in md
     assert "| old pad (at abc1234) | 613 ms | 8.70 s |" in md
+    assert "**3.00 s** (median of 3, 2.50–3.50) (target < 4 s: met)" in md and "**2.90 s** (median of 3, 2.80–3.10)" in md
 
 
 def test_every_registered_method_has_a_raw_call():
