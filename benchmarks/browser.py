@@ -7,8 +7,10 @@ Playwright round trip is counted.
 
 from __future__ import annotations
 
+import contextlib
 import statistics
 import time
+from collections.abc import Iterator
 
 from tests.browser import CHROMIUM, CHROMIUM_ARGS, PAD, PAD_HOST as HOST, draw_stroke, streamlit_server
 
@@ -128,19 +130,25 @@ FLOOR = ("-m", "streamlit", "run", "benchmarks/floor_app.py")
 START_UPS = 3  # fresh servers per start-up figure (single start-ups here vary by seconds)
 
 
-def first_prediction(browser, command: tuple[str, ...] | None = None, path: str = "/draw") -> dict:
-    """A fresh server: process start → health, → first prediction (a stroke as soon as the pad is there)."""
+@contextlib.contextmanager
+def fresh_server(browser, command: tuple[str, ...] = ("-m", "app.cli"), path: str = "/draw") -> Iterator:
+    """A new server and page: process start → health, → first prediction (a stroke as soon as the pad is
+    there). Yields (those times, the page, the URL, the server process, the clock's start)."""
     t0 = time.monotonic()
-    with streamlit_server(**({"command": command} if command else {})) as url:
+    with streamlit_server(with_process=True, command=command) as (url, proc):
         health_s = time.monotonic() - t0
         page = browser.new_page(viewport={"width": 1400, "height": 1000})
         page.goto(f"{url}{path}")
         page.locator(PAD).first.wait_for(timeout=120_000)
         draw_stroke(page, ONE, steps=4)
         page.locator('[data-testid="stMetric"]').filter(has_text="Prediction").wait_for(timeout=120_000)
-        first_prediction_s = time.monotonic() - t0
+        yield {"health_s": health_s, "first_prediction_s": time.monotonic() - t0}, page, url, proc, t0
         page.close()
-    return {"health_s": health_s, "first_prediction_s": first_prediction_s}
+
+
+def first_prediction(browser, command: tuple[str, ...] = ("-m", "app.cli"), path: str = "/draw") -> dict:
+    with fresh_server(browser, command, path) as (times, *_):
+        return times
 
 
 def bench_browser(n_strokes: int = 20) -> dict:
@@ -152,15 +160,8 @@ def bench_browser(n_strokes: int = 20) -> dict:
         browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)  # launched before the clock
         floor = [first_prediction(browser, FLOOR, "/")["first_prediction_s"] for _ in range(START_UPS)]
         starts = [first_prediction(browser) for _ in range(START_UPS - 1)]
-        t0 = time.monotonic()
-        with streamlit_server(with_process=True) as (url, proc):
-            health_s = time.monotonic() - t0
-            page = browser.new_page(viewport={"width": 1400, "height": 1000})
-            page.goto(f"{url}/draw")
-            page.locator(PAD).first.wait_for(timeout=120_000)
-            draw_stroke(page, ONE, steps=4)
-            page.locator('[data-testid="stMetric"]').filter(has_text="Prediction").wait_for(timeout=120_000)
-            starts.append({"health_s": health_s, "first_prediction_s": time.monotonic() - t0})
+        with fresh_server(browser) as (times, page, url, proc, t0):
+            starts.append(times)
             page.get_by_text("Fingerprint of these maps").wait_for(timeout=120_000)
             first_maps_s = time.monotonic() - t0
             # Warm: wait for the background imports, warm-up and priming (app.prime) to finish, as a running
@@ -174,7 +175,6 @@ def bench_browser(n_strokes: int = 20) -> dict:
                       "start_ups": START_UPS, "first_maps_s": first_maps_s, "settle_s": settle_s,
                       **strokes(page, url, n_strokes), **updates_while_drawing(page, url),
                       **page_opens(browser, url)}
-            page.close()
         browser.close()
     return result
 
