@@ -142,6 +142,7 @@ with right:
         st.page_link("app_pages/explore.py", label=f"Open #{shown[0]} in Explore", query_params={"index": shown[0]},
                      icon=":material/grid_view:")
 
+
 def nearest_digits() -> None:
     """The current input's nearest training digits in a layer of the network, and in pixel space."""
     st.caption("What the network thinks the current input looks like: the training digits nearest to it.")
