@@ -29,13 +29,12 @@ def _page(page: str) -> AppTest:
 ])
 def test_a_closed_tab_runs_nothing_and_keeps_its_widgets_values(page, tab_key, widget, kind, value, other_tab):
     at = _page(page)
-    first_tab = at.session_state[tab_key] if tab_key in at.session_state else None
     getattr(at, kind)(key=widget).set_value(value).run()
     at.session_state[tab_key] = other_tab
     at.run()
     assert not at.exception, [e.value for e in at.exception]
     assert widget not in {w.key for w in getattr(at, kind)}  # its tab is closed: not drawn
-    at.session_state[tab_key] = first_tab or at.tabs[0].label
+    at.session_state[tab_key] = at.tabs[0].label  # back to the first tab, open by default
     at.run()
     assert getattr(at, kind)(key=widget).value == value  # not back at its default
 
