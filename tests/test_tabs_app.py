@@ -44,7 +44,7 @@ def test_a_closed_tab_runs_nothing_and_keeps_its_widgets_values(page, tab_key, w
                     reason="Debian chromium not installed (.ci/run installs it; under CI=1 this fails instead)")
 def test_a_conductance_bar_click_opens_that_unit_in_the_neuron_tab():
     """Inside: the click lands in one tab and opens another (a callback sets the tab and the unit)."""
-    from playwright.sync_api import sync_playwright
+    from playwright.sync_api import expect, sync_playwright
 
     from benchmarks.browser import _ready
     from tests.browser import CHROMIUM_ARGS, streamlit_server
@@ -62,6 +62,9 @@ def test_a_conductance_bar_click_opens_that_unit_in_the_neuron_tab():
         page.mouse.click(box["x"] + box["width"] / 2, box["y"] + box["height"] / 2)
         page.get_by_role("tab", name="One neuron up close", selected=True).wait_for(timeout=60_000)
         _ready(page)
-        assert page.get_by_test_id("stNumberInputField").input_value() == labels[2].split()[-1]
+        unit = labels[2].split()[-1]
+        assert f"Activation of unit {unit} here" in page.get_by_test_id("stMetricLabel").inner_text()  # server side
+        # The field shows the session-state value one React effect after the run ends (its default first): wait.
+        expect(page.get_by_test_id("stNumberInputField")).to_have_value(unit, timeout=10_000)
         assert page.locator('[data-testid="stException"]').count() == 0
         browser.close()

@@ -59,6 +59,8 @@ def test_a_confusion_cell_opens_explore_with_those_digits(page):
 
 
 def test_a_run_shows_live_curves_and_its_end(page):
+    from playwright.sync_api import expect
+
     # 20 epochs of 20,000 digits: long enough to be watched on a fast machine (a short run can end
     # between two polls), short enough per epoch on a loaded one (the whole suite, 2 cores). Any
     # epoch after the first means a validation point is on the curves; then Stop (or, if it was
@@ -85,6 +87,6 @@ def test_a_run_shows_live_curves_and_its_end(page):
     done.wait_for(timeout=30_000)
     assert "now this session's active model" in done.inner_text()
     assert "the completed epoch with the best validation accuracy" in done.inner_text()
-    assert page.get_by_label("Epochs", exact=True).input_value() == "20"  # the form shows the run's own settings
+    expect(page.get_by_label("Epochs", exact=True)).to_have_value("20")  # the form shows the run's own settings
     page.screenshot(path=str(ARTIFACTS / "train-finished.png"), full_page=True)
     assert page.locator('[data-testid="stException"]').count() == 0
