@@ -8,18 +8,43 @@ from pathlib import Path
 ENTRY = Path(__file__).resolve().parent / "streamlit_app.py"
 
 
+# The first page's own modules (torch-free: app/boot.py).
+FIRST_PAGE_MODULES = ("app.boot", "app.canvas", "app.image_strip", "app.probability_bars", "model.preprocess")
+IDLE_S = 2.0  # no visitor this long after the start: import torch and the app's modules before anyone asks
+
+
 def _preload() -> None:
-    """torch, the app's own modules and the method registry, imported while Streamlit's server starts: the
-    first visitor's page would otherwise wait for them (`import torch` alone takes 1.5–2.7 s here). The first
-    script run importing the same modules simply waits for this import to finish (Python's module locks)."""
+    """Import the first page's modules while the browser loads Streamlit's page (~1 s in which the server
+    idles), so the first script run finds them in. Only once the server is up: importing beside Streamlit's
+    own start delayed it by ~0.6 s here (one interpreter lock for both threads). Then, if nobody has come
+    yet, torch and the app (app.state), so a later visitor waits for none of it; if someone has, the
+    warm-up thread imports them once that visitor has an answer (app/boot.py)."""
     import importlib
+    import time
 
+    from streamlit import runtime
+    from streamlit.runtime.runtime import RuntimeState
+
+    while not runtime.exists() or runtime.get_instance().state == RuntimeState.INITIAL:
+        time.sleep(0.05)
+    for module in FIRST_PAGE_MODULES:
+        importlib.import_module(module)
+    deadline = time.monotonic() + IDLE_S
+    while time.monotonic() < deadline:
+        if runtime.get_instance().state != RuntimeState.NO_SESSIONS_CONNECTED:
+            return  # a visitor (or the server is stopping)
+        time.sleep(0.05)
     importlib.import_module("app.state")
-    from explain.warmup import ensure_imported
 
-    # The method list (Draw's settings). The rest (captum for the maps, pandas for tables, …) comes from
-    # the warm-up thread once the first page has run (app.state.first_page_served).
-    ensure_imported("methods")
+
+def _skip_component_scan() -> None:
+    """Streamlit's runtime reads the metadata of every installed distribution at start-up, looking for
+    packaged Custom Components (0.5–0.7 s of the start here, ~100 distributions). Ours are inline
+    (app/component.py) and we install no packaged one, so our launcher skips that scan; `streamlit run`
+    still does it. tests/test_boot.py fails if Streamlit moves the function this replaces."""
+    from streamlit.components.v2 import manifest_scanner
+
+    manifest_scanner.scan_component_manifests = lambda *args, **kwargs: []
 
 
 def main() -> None:
@@ -27,6 +52,7 @@ def main() -> None:
 
     from streamlit.web import cli as stcli
 
+    _skip_component_scan()
     threading.Thread(target=_preload, name="preload", daemon=True).start()
     # Extra arguments pass through, e.g. `digit-lens --server.port 8600`.
     sys.argv = ["streamlit", "run", str(ENTRY), *sys.argv[1:]]

@@ -5,18 +5,7 @@ from __future__ import annotations
 import numpy as np
 import plotly.graph_objects as go
 
-from explain.export import DIVERGING_STOPS
-
-
-def pad_square(image: np.ndarray) -> np.ndarray:
-    """Pad a thin image with black to a square so it displays at a readable size."""
-    img = np.asarray(image, dtype=float)
-    h, w = img.shape
-    side = max(h, w)
-    out = np.zeros((side, side))
-    top, left = (side - h) // 2, (side - w) // 2
-    out[top : top + h, left : left + w] = img
-    return out
+from app.palette import BLUE, DIVERGING, RED
 
 
 def light_figure(data: list[dict], layout: dict) -> go.Figure:
@@ -26,11 +15,6 @@ def light_figure(data: list[dict], layout: dict) -> go.Figure:
     return go.Figure(dict(data=data, layout=layout), _validate=False)
 
 
-# Blue negative, white zero, red positive: one scale for every attribution map in the app, the
-# PNG exports' palette (explain.export) as a Plotly colour scale. RED and BLUE: its bars and markers.
-DIVERGING = [[k / (len(DIVERGING_STOPS) - 1), "#{:02x}{:02x}{:02x}".format(*rgb)]
-             for k, rgb in enumerate(DIVERGING_STOPS)]
-BLUE, RED = DIVERGING[1][1], DIVERGING[5][1]
 # Pixels, black background and white ink as MNIST draws them. Spelled out: a figure that skips validation
 # (light_figure) hands a name straight to plotly.js, which knows "Greys" (white to black) but not plotly.py's
 # "gray", and silently drew blue-to-red instead.

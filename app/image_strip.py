@@ -12,6 +12,7 @@ import base64
 import numpy as np
 
 from app.component import light_component
+
 MAX_SIDE = 128  # pixels per image side: what a step needs, and a bound on each update's size
 
 HTML = '<div class="dl-strip"></div>'
@@ -64,3 +65,16 @@ def strip_data(images: list[np.ndarray], captions: list[str]) -> dict:
 
 def image_strip(images: list[np.ndarray], captions: list[str], key: str) -> None:
     _STRIP(key=key, data=strip_data(images, captions), width="stretch")
+
+
+def upscale(img: np.ndarray, side: int = 168) -> np.ndarray:
+    """A small image padded to a square (black) and enlarged with crisp pixels."""
+    from PIL import Image
+
+    img = np.asarray(img, dtype=float)
+    h, w = img.shape
+    sq = np.zeros((max(h, w),) * 2)
+    top, left = (len(sq) - h) // 2, (len(sq) - w) // 2
+    sq[top:top + h, left:left + w] = img
+    pixels = (np.clip(sq, 0, 1) * 255).astype(np.uint8)
+    return np.asarray(Image.fromarray(pixels).resize((side, side), Image.Resampling.NEAREST))

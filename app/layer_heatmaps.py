@@ -12,7 +12,7 @@ import base64
 import numpy as np
 
 from app.component import light_component
-from explain.export import DIVERGING_STOPS
+from model.constants import DIVERGING_STOPS
 from model.network import layer_display_name
 
 # Sequential palette for activations (Viridis' ten stops); signed values use the diverging one.

@@ -14,7 +14,7 @@ import numpy as np
 from app.component import light_component
 from app.figures import symmetric_limit
 from app.map_grid_js import CSS, HTML, JS
-from explain.export import DIVERGING_STOPS
+from model.constants import DIVERGING_STOPS
 from model.network import IMAGE_SIDE
 
 OUTLINE_AT = 0.35  # ink level of the digit's outline drawn over every map

@@ -1,16 +1,19 @@
-"""The ten class probabilities as a light bar chart (Custom Components v2, plain HTML bars).
+"""The prediction: its metrics and the ten class probabilities as a light bar chart (Custom Components
+v2, plain HTML bars).
 
 Redrawn on every stroke on the Draw page: a Plotly bar chart cost the browser tens of ms per update
-there. `bars_data` is pure (tests read it); `probability_bars` mounts it.
+there. `bars_data` is pure (tests read it); `probability_bars` mounts it. Torch-free: the first Draw
+page shows it before torch is in (app/boot.py).
 """
 
 from __future__ import annotations
 
 import numpy as np
+import streamlit as st
 
 from app.component import light_component
-from app.figures import BLUE, RED
-from model.network import N_CLASSES
+from app.palette import BLUE, RED
+from model.constants import N_CLASSES
 
 # The plot is 180 px tall: 14 px for the value labels above the bars, 148 px of bar, 18 px of digit
 # labels; the axis ticks sit at 14, 88 and 162 px.
@@ -70,3 +73,16 @@ def bars_data(probs: np.ndarray) -> dict:
 
 def probability_bars(probs: np.ndarray, key: str) -> None:
     _BARS(key=key, data=bars_data(probs), width="stretch")
+
+
+def prediction_view(probs: np.ndarray, true_label: int | None = None) -> int:
+    """Prediction, confidence (and the true label, when known) as metrics above the bars; the prediction."""
+    digit = int(np.argmax(probs))
+    a, b, c = st.columns(3)
+    a.metric("Prediction", digit)
+    b.metric("Confidence", f"{probs[digit]:.1%}")
+    if true_label is not None:
+        c.metric("True label", true_label, delta="correct" if true_label == digit else "mistake",
+                 delta_color="normal" if true_label == digit else "inverse", delta_arrow="off")
+    probability_bars(probs, key="probabilities")
+    return digit

@@ -8,8 +8,6 @@ sees another's choices.
 
 from __future__ import annotations
 
-import atexit
-import os
 import hashlib
 import json
 import threading
@@ -95,44 +93,21 @@ def session_alive_check() -> Callable[[], bool]:
     return lambda: rt.is_active_session(session_id)
 
 
-@st.cache_resource
-def start_warm_up() -> threading.Thread:
-    """Once per process, in the background: the heavy imports (one importer thread, see
-    explain.warmup), then every explainer's first-call costs. Pages wait only for what they use."""
-    stop = threading.Event()
-    # The out-of-distribution fit (numpy, a second or more) stands in front of the first prediction as
-    # the captum import (Python) does: both start now, side by side.
+def warm_up_and_prime(stop: threading.Event, served: threading.Event, wait_s: float, prime: bool = True) -> None:
+    """The warm-up thread's work once torch is in (app.boot): what Draw's maps need (the method list and
+    captum) and the out-of-distribution fit; once a full page has been `served` (or after `wait_s`) the
+    other libraries and every method's first call, so that page had the cores to itself; then every
+    page's default view (app.prime)."""
     fit = threading.Thread(target=_likeness, name="likeness-fit", daemon=True)
     fit.start()
-    thread = threading.Thread(target=_warm_up_and_prime, args=(stop, first_page_served()), name="warm-up",
-                              daemon=True)
-    thread.start()
-    # A daemon thread still inside torch when the interpreter finalises aborts the process
-    # ("terminate called without an active exception"): stop it between methods and wait.
-    atexit.register(lambda: (stop.set(), thread.join(timeout=30), fit.join(timeout=30)))
-    return thread
+    ensure_imported("methods", "captum")
+    served.wait(wait_s)
+    import_and_warm_up(bundled_model().model, stop)
+    fit.join()
+    if prime:
+        from app.prime import prime as prime_views
 
-
-FIRST_PAGE_WAIT_S = 10.0  # the importer waits at most this long for the first page
-
-
-@st.cache_resource
-def first_page_served() -> threading.Event:
-    """Set when the process's first page has run (streamlit_app.py). Until then the background importer
-    waits, so the first visitor's page does not share the two cores with seconds of captum, pandas and
-    shap imports it does not need (a page that needs them imports them itself, see wait_for_imports)."""
-    return threading.Event()
-
-
-def _warm_up_and_prime(stop: threading.Event, served: threading.Event) -> None:
-    model = bundled_model().model
-    served.wait(FIRST_PAGE_WAIT_S)
-    import_and_warm_up(model, stop)
-    # DIGIT_LENS_PRIME=0 skips the default views (the test suite's many short-lived servers set it).
-    if os.environ.get("DIGIT_LENS_PRIME", "1") != "0":
-        from app.prime import prime
-
-        prime(bundled_model(), stop)
+        prime_views(bundled_model(), stop)
 
 
 def wait_for_imports(*groups: str) -> None:
@@ -354,3 +329,6 @@ def bundled_leaderboard(name: str = LEADERBOARD_FILE) -> tuple[list[dict[str, st
     meta_path = path.with_name(path.name + ".meta.json")
     meta = json.loads(meta_path.read_text()) if meta_path.exists() else {}
     return rows, meta
+
+
+LOADED = True  # the last statement: app.boot.heavy_ready() reads it (a module in sys.modules may be half-imported)

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import streamlit as st
 
-from app.state import first_page_served, model_switcher, start_warm_up, wait_for_imports
+from app.boot import heavy_ready, let_heavy_start, start_warm_up, wait_for_heavy
 
 # A shipped file, not ":material/…:": that would make every page fetch its icon from fonts.gstatic.com.
 st.set_page_config(page_title="Digit Lens", page_icon=str(Path(__file__).with_name("icon.png")), layout="wide")
@@ -33,11 +33,18 @@ PAGES = [
 NEEDS: dict[str, tuple[str, ...]] = {"index": ("pandas",), "home": ("pandas",), "draw": (), "explore": ("pandas",)}
 
 page = st.navigation(PAGES)
-model_switcher()
-needs = NEEDS.get(page.url_path)
-if needs is None:  # the other pages: every group
-    wait_for_imports()
-elif needs:
-    wait_for_imports(*needs)
+# Until torch is in, Draw answers in numpy and brings the maps (and this sidebar) when it is: app/boot.py.
+light = page.url_path == "draw" and not heavy_ready()
+if not light:
+    wait_for_heavy()
+    from app.state import model_switcher, wait_for_imports
+
+    model_switcher()
+    needs = NEEDS.get(page.url_path)
+    if needs is None:  # the other pages: every group
+        wait_for_imports()
+    elif needs:
+        wait_for_imports(*needs)
 page.run()
-first_page_served().set()  # the background importer may have the cores now
+if not light:
+    let_heavy_start(served=True)  # the warm-up may have the cores now (a light Draw page: after its answer)

@@ -8,7 +8,8 @@ from functools import partial
 import numpy as np
 import streamlit as st
 
-from app.probability_bars import probability_bars
+from app.image_strip import upscale
+from app.probability_bars import prediction_view
 from app.map_grid import grid_data, map_grid
 from app.session import query_value, set_query
 from app.text import plain
@@ -21,21 +22,12 @@ _MODES = ["Predicted class", "Another class", "All 10 classes", "Why A and not B
 
 
 def show_prediction(loaded: LoadedModel, x: np.ndarray, true_label: int | None = None) -> int:
-    probs = probabilities(loaded.model, x)
-    digit = int(probs.argmax())
     score, threshold = digit_likeness_score(x)
     if score > threshold:
         st.warning(f"This does not look like a handwritten digit (out-of-distribution score {score:.1f} > "
                    f"{threshold:.1f}, a threshold only 1 % of training digits exceed): the model always answers "
                    "0–9, so the prediction below is a guess.", icon=":material/help:")
-    a, b, c = st.columns(3)
-    a.metric("Prediction", digit)
-    b.metric("Confidence", f"{probs[digit]:.1%}")
-    if true_label is not None:
-        c.metric("True label", true_label, delta="correct" if true_label == digit else "mistake",
-                 delta_color="normal" if true_label == digit else "inverse", delta_arrow="off")
-    probability_bars(probs, key="probabilities")
-    return digit
+    return prediction_view(probabilities(loaded.model, x), true_label)
 
 
 def _target_from_query(key: str, modes: list[str]) -> None:
@@ -284,13 +276,3 @@ def explanation_view(loaded: LoadedModel, x: np.ndarray, key: str, true_label: i
     with right:
         predicted = show_prediction(loaded, x, true_label)
     maps_and_export(loaded, x, key, map_settings(key, predicted, true_label), predicted, config)
-
-
-def upscale(img: np.ndarray, side: int = 168) -> np.ndarray:
-    """A small image padded to a square and enlarged with crisp pixels, for st.image."""
-    from PIL import Image
-
-    from app.figures import pad_square
-
-    sq = (np.clip(pad_square(img), 0, 1) * 255).astype(np.uint8)
-    return np.asarray(Image.fromarray(sq).resize((side, side), Image.Resampling.NEAREST))

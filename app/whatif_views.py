@@ -11,13 +11,13 @@ import streamlit as st
 
 from app.defaults import WHATIF_MIN_PROB
 from app.figures_whatif import pixel_editor_figure, probabilities_before_after, stability_figure
-from app.image_strip import image_strip
+from app.image_strip import image_strip, upscale
 from app.inputs import CurrentInput
 from app.map_grid import grid_data, map_grid
 from app.state import LoadedModel
 from app.text import plain
 from app.session import WHATIF_EDITS
-from app.views import run_methods, upscale
+from app.views import run_methods
 from app.whatif_state import (make_adversarial, make_counterfactual, parse_choice, parse_range, stability,
                               store_edit, url_setting, working_input, write_url)
 from explain import fast_methods, get_method

@@ -12,12 +12,10 @@ import numpy as np
 from PIL import Image
 
 from explain.types import Attribution
-from model.network import IMAGE_SIDE
+from model.constants import DIVERGING_STOPS, IMAGE_SIDE
 
 # Blue (negative) → white (zero) → red (positive), evenly spaced stops (ColorBrewer RdBu): the one
-# red–blue palette, for the PNG exports here and every signed map the app draws (app.figures).
-DIVERGING_STOPS = ((5, 48, 97), (33, 102, 172), (146, 197, 222), (247, 247, 247),
-                   (244, 165, 130), (178, 24, 43), (103, 0, 31))
+# red–blue palette (model.constants), for the PNG exports here and every signed map the app draws.
 _STOPS = np.array(DIVERGING_STOPS, dtype=np.float64)
 
 

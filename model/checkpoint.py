@@ -20,6 +20,7 @@ from safetensors.torch import load as st_load
 from safetensors.torch import save as st_save
 
 from model.data import MNIST_MD5
+from model.constants import META_KEY
 from model.network import ARCHITECTURE, IMAGE_SIDE, MLP, MLPConfig
 
 if TYPE_CHECKING:
@@ -27,7 +28,6 @@ if TYPE_CHECKING:
 
 MAX_CHECKPOINT_BYTES = 16 * 1024 * 1024  # float32: room for the largest MLPConfig allows
 MAX_HEADER_BYTES = 64 * 1024
-META_KEY = "digit_lens"
 
 
 

@@ -15,11 +15,7 @@ from dataclasses import dataclass
 import torch
 from torch import nn
 
-MNIST_MEAN = 0.1307  # the one place the normalisation constants live
-MNIST_STD = 0.3081
-IMAGE_SIDE = 28
-N_PIXELS = IMAGE_SIDE * IMAGE_SIDE
-N_CLASSES = 10
+from model.constants import IMAGE_SIDE, MNIST_MEAN, MNIST_STD, N_CLASSES, N_PIXELS  # noqa: F401 (re-exported)
 ARCHITECTURE = "mlp"
 MAX_PARAMETERS = 4_000_000  # 16 MB of float32: what a checkpoint upload may hold
 

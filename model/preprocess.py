@@ -12,7 +12,7 @@ from dataclasses import dataclass
 import numpy as np
 from PIL import Image
 from scipy import ndimage
-from model.network import IMAGE_SIDE
+from model.constants import IMAGE_SIDE
 
 INK_THRESHOLD = 0.1  # pixels below this (0–1) are background when cropping
 MIN_INK_PIXELS = 1

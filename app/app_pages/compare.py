@@ -9,9 +9,9 @@ from app.figures import LABELLED_UP_TO, agreement_figure, spread_figure
 from app.inputs import pick_input, test_input
 from app.text import plain
 from app.state import active_model, batch_explanation, probabilities
-from app.image_strip import image_strip
+from app.image_strip import image_strip, upscale
 from app.map_grid import grid_data, map_grid
-from app.views import export_buttons, method_selector, run_methods, target_selector, target_text, upscale
+from app.views import export_buttons, method_selector, run_methods, target_selector, target_text
 from app.session import query_value, set_query
 from explain import Attribution, get_method, method_names
 from explain.agreement import agreement_matrix

@@ -2,38 +2,53 @@
 
 from __future__ import annotations
 
+import contextlib
+
 import numpy as np
 import streamlit as st
 
+# Only torch-free modules up here: on a fresh server this page answers before torch is in (app/boot.py).
+from app.boot import bundled_numpy, heavy_ready, let_heavy_start
 from app.canvas import drawing_pad, read_drawing
-from app.image_strip import image_strip
-from app.inputs import CurrentInput, set_current
+from app.image_strip import image_strip, upscale
+from app.probability_bars import prediction_view
 from app.session import DRAW_PIXELS, DRAW_PREDICTED
-from app.state import active_model
 from app.text import plain
-from app.views import MapSettings, map_settings, maps_and_export, show_prediction, upscale
 from model.preprocess import preprocess
-from model.threads import torch_threads
 
 
 st.title("Draw a digit")
 st.caption("Draw one digit, large and centred, with the mouse, a pen or a finger. Undo, redo and clear are "
            "under the pad (Ctrl+Z, Ctrl+Shift+Z, Delete); the prediction and the maps follow the pen.")
-# The settings stay outside the fragment: a stroke reruns only what depends on the drawing.
-settings = map_settings("draw", DRAW_PREDICTED.get(0))
+# The settings stay outside the fragment: a stroke reruns only what depends on the drawing. Their container
+# is there even while they are not (torch not in yet), so the pad keeps its place when they come: a pad
+# that moves is mounted anew, which loses its keyboard focus and its undo history.
+settings = None  # None: torch is not in yet, the fragment answers in numpy (the bundled model)
+with st.container():
+    if heavy_ready():
+        from app.views import map_settings
+
+        settings = map_settings("draw", DRAW_PREDICTED.get(0))
 
 
 @st.fragment
-def draw_and_explain(settings: MapSettings) -> None:
+def draw_and_explain(settings) -> None:
     """Only this fragment reruns per stroke; the pad is mounted last so its acknowledgement reaches the
     browser once the answer is on the page (the pad sends its next update only then)."""
+    if settings is None and heavy_ready():  # torch came in since the page ran: the whole page, with maps
+        st.rerun()
     left, right = st.columns([1, 1.6], gap="large")
-    # A fragment rerun calls this function directly, so the thread count is set here, not around the call.
-    with torch_threads(1):  # a stroke's work is a few small products: see model/threads.py
+    if settings is None:
+        threads = contextlib.nullcontext()
+    else:  # a fragment rerun calls this function directly, so the thread count is set here
+        from model.threads import torch_threads
+
+        threads = torch_threads(1)  # a stroke's work is a few small products: see model/threads.py
+    with threads:
         _answer(left, right, settings)
 
 
-def _answer(left, right, settings: MapSettings) -> None:
+def _answer(left, right, settings) -> None:
     try:
         drawing, error = read_drawing()
         pixels = DRAW_PIXELS.get()  # AppTests inject H×W×4 or H×W uint8 pixels
@@ -45,20 +60,47 @@ def _answer(left, right, settings: MapSettings) -> None:
             if steps is None:
                 st.info("Draw a digit on the pad: the prediction and its explanations appear as you draw.")
             else:
-                loaded = active_model()
-                predicted = DRAW_PREDICTED.set(show_prediction(loaded, steps.centred))
+                predicted = DRAW_PREDICTED.set(_predict(steps.centred, settings is None))
                 st.caption("What the model sees, after MNIST's own preprocessing:")
                 image_strip([upscale(steps.drawing, 96), upscale(steps.cropped, 96), upscale(steps.fitted, 96),
                              upscale(steps.centred, 96)], ["drawing", "cropped", "fit into 20 px", "centred 28×28"],
                             key="draw-steps")
-        if steps is not None:
+        if steps is not None and settings is None:  # answered in numpy: torch may load now (see below)
+            let_heavy_start()
+        elif steps is not None:
+            from app.inputs import CurrentInput, set_current
+            from app.state import active_model
+            from app.views import maps_and_export
+
             set_current(CurrentInput("drawing", steps.centred, "your drawing"))
             # While a stroke is in progress (not final) the maps are previews with cheaper settings.
-            maps_and_export(loaded, steps.centred, "draw", settings, predicted, {"input": "drawing"},
+            maps_and_export(active_model(), steps.centred, "draw", settings, predicted, {"input": "drawing"},
                             preview=drawing is not None and not drawing.final and pixels is None)
     finally:  # the pad stays on the page whatever happens above
         with left:
             drawing_pad()
 
 
+def _predict(x: np.ndarray, light: bool) -> int:
+    """The prediction and its bars: with the bundled model in numpy until torch is in, then this session's model."""
+    if light:
+        return prediction_view(bundled_numpy().probabilities(x))
+    from app.state import active_model
+    from app.views import show_prediction
+
+    return show_prediction(active_model(), x)
+
+
+@st.fragment(run_every=0.5)
+def maps_when_ready() -> None:
+    """Until torch is in: say so, and rerun the whole page (map settings, sidebar, maps) once it is. A timer
+    rather than a wait inside the pad's fragment: the pad keeps answering (in numpy) meanwhile."""
+    if heavy_ready():
+        st.rerun()
+    st.info("The explanation maps come in a few seconds: PyTorch and the explainers are loading (once per "
+            "server start). Meanwhile the prediction follows the pen.", icon=":material/hourglass_top:")
+
+
 draw_and_explain(settings)
+if settings is None:
+    maps_when_ready()

@@ -6,7 +6,7 @@ import numpy as np
 import pandas as pd
 import streamlit as st
 
-from app.image_strip import image_strip
+from app.image_strip import image_strip, upscale
 from app.map_grid import grid_data, map_grid
 from app.figures_eval import curves_figure, leaderboard_figure, rank_figure, sanity_curves_figure, sanity_many_figure
 from app.inputs import pick_input
@@ -22,7 +22,7 @@ from app.defaults import EVALUATE_METHODS, EVALUATE_REPLACEMENT, SANITY_DIGITS, 
 from app.evaluate_runs import recompute_leaderboard, sanity_over_digits
 from app.tabs import lazy_tabs
 from app.text import plain
-from app.views import method_selector, upscale
+from app.views import method_selector
 from explain.leaderboard import variant_display
 from explain.metrics import REPLACEMENTS, MaxSensitivity, core_metrics
 from explain.metrics.road import RoadLeRF, RoadMoRF

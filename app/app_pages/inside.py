@@ -11,13 +11,12 @@ from app.figures import (
 )
 from app.inputs import pick_input, test_input
 from app.layer_heatmaps import layer_heatmaps, layers_data
-from app.image_strip import image_strip
+from app.image_strip import image_strip, upscale
 from app.map_grid import grid_data, map_grid
 from app.state import active_model, test_activations, test_split
 from app.tabs import lazy_tabs
 from app.session import INSIDE_NEURON_SEEN, query_value
 from app.text import plain
-from app.views import upscale
 from model.network import hidden_index, hidden_name, layer_display_name
 from explain.activations import (
     activations,

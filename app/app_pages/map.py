@@ -11,7 +11,7 @@ from app.figures_map import COLOUR_MODES, MapPoints, map_figure, selected_indice
 from app.inputs import pick_input
 from app.session import query_value, set_query
 from app.map_seeds import across_seeds
-from app.image_strip import image_strip
+from app.image_strip import image_strip, upscale
 from app.map_training import across_training
 from app.map_state import (
     neighbours,
@@ -26,7 +26,6 @@ from app.map_state import (
 )
 from app.state import active_model, test_probabilities, test_split
 from app.tabs import lazy_tabs
-from app.views import upscale
 from explain.activations import top_exciting
 from explain.neighbours import METRICS
 from explain.neuron_goals import goal_layers
