@@ -22,7 +22,7 @@ import app.boot, app.cli
 for module in app.cli.FIRST_PAGE_MODULES:
     __import__(module)
 assert "torch" not in sys.modules, "the preload imported torch"
-app.boot._warm_up = lambda boot: None  # no background imports during this check
+app.boot._warm_up = lambda boot: boot.stop.wait(60)  # a warm-up that imports nothing during this check
 from streamlit.testing.v1 import AppTest
 at = AppTest.from_file({ENTRY!r}, default_timeout=60)
 at.switch_page("app_pages/draw.py").run()  # the first page this server runs

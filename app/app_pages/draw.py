@@ -8,7 +8,7 @@ import numpy as np
 import streamlit as st
 
 # Only torch-free modules up here: on a fresh server this page answers before torch is in (app/boot.py).
-from app.boot import bundled_numpy, heavy_ready, let_heavy_start
+from app.boot import bundled_numpy, heavy_ready, let_heavy_start, start_warm_up, wait_for_heavy
 from app.canvas import drawing_pad, read_drawing
 from app.image_strip import image_strip, upscale
 from app.probability_bars import prediction_view
@@ -95,6 +95,8 @@ def _predict(x: np.ndarray, light: bool) -> int:
 def maps_when_ready() -> None:
     """Until torch is in: say so, and rerun the whole page (map settings, sidebar, maps) once it is. A timer
     rather than a wait inside the pad's fragment: the pad keeps answering (in numpy) meanwhile."""
+    if not heavy_ready() and not start_warm_up().is_alive():  # the warm-up failed: import here, raising its error
+        wait_for_heavy()
     if heavy_ready():
         st.rerun()
     st.info("The explanation maps come in a few seconds: PyTorch and the explainers are loading (once per "
