@@ -83,6 +83,7 @@ function setup(root, args) {
     strokes: Array.isArray(data.strokes) ? data.strokes : [], past: [], future: [], current: null,
     seq: Number(data.ack) || 0, lastAck: Number(data.ack) || 0, inflight: null, pending: false, pendingFinal: false, lastSend: 0,
     timer: null, strokeEnd: 0, finalSeq: null, sends: 0, acks: 0, setStateValue: args.setStateValue,
+    sentAt: new Map(), rounds: [],
   };
   if (data.brush) brush.value = data.brush;
 
@@ -121,7 +122,7 @@ function setup(root, args) {
   }
   function send(final) {
     const seq = ++S.seq;
-    S.inflight = seq; S.lastSend = performance.now(); S.sends++;
+    S.inflight = seq; S.lastSend = performance.now(); S.sends++; S.sentAt.set(seq, S.lastSend);
     if (final && S.strokeEnd) S.finalSeq = seq;
     const strokes = S.strokes.concat(S.current ? [S.current] : []), c = cropBytes();
     const crop = c && { x: c.x, y: c.y, w: c.w, h: c.h, enc: "rle", data: rle(c.bytes) };
@@ -146,6 +147,11 @@ function setup(root, args) {
   S.onAck = (ack) => {
     if (ack > S.lastAck) {
       S.lastAck = ack; S.acks++; host.dataset.acks = S.acks;
+      if (S.sentAt.has(ack)) {  // this update's round trip: sent → answered on the page (the last 50)
+        S.rounds = S.rounds.concat([(performance.now() - S.sentAt.get(ack)).toFixed(1)]).slice(-50);
+        host.dataset.roundTripsMs = S.rounds.join(",");
+      }
+      for (const k of S.sentAt.keys()) if (k <= ack) S.sentAt.delete(k);
       if (S.finalSeq !== null && ack >= S.finalSeq) {  // the answer to the drawing as it was on pointer-up
         host.dataset.latencyMs = (performance.now() - S.strokeEnd).toFixed(1);
         host.dataset.answered = (Number(host.dataset.answered) || 0) + 1;

@@ -15,7 +15,7 @@ from explain.leaderboard import LeaderboardConfig, MethodScores, run_leaderboard
 from explain.ranking import summarise
 from explain.sanity import CascadeSummary
 from explain.stopping import ShouldStop, Stopped
-from model.network import MLP
+from model.network import MLP, randomised_display_name
 
 LEADERBOARD_BUDGET_S = 120.0  # one press of Run: stop between methods after this, and say what was cut
 SANITY_BUDGET_S = 60.0  # the checks over many digits, per rerun of the page
@@ -95,7 +95,8 @@ def sanity_over_digits(loaded: LoadedModel, methods: list[str], independent: boo
                 lambda m: f"Sanity checks of {variant_display(m)} over {n} digits")
     done = {m: s for m, s in run.done.items() if isinstance(s, CascadeSummary) and len(s.steps)}
     cut = [variant_display(m) for m in run.remaining] \
-        + [f"{variant_display(m)} ({', '.join(s.cut)} randomised)" for m, s in run.done.items()
+        + [f"{variant_display(m)} ({', '.join(map(randomised_display_name, s.cut))} randomised)"
+           for m, s in run.done.items()
            if isinstance(s, CascadeSummary) and s.cut]
     heavy.report(run, "the chart", cut, SANITY_BUDGET_S)
     return done

@@ -85,6 +85,19 @@ def layer_display_name(layer: str) -> str:
     return {"pixels": "input pixels"}.get(layer, layer)
 
 
+def randomised_display_name(step: str) -> str:
+    """A sanity-check step as the cascade names it, for people: "out+fc2" → "output + hidden 2" (the
+    weights into the logits and into hidden 2), "random logit (3)" as it is."""
+    def one(module: str) -> str:
+        if module == "out":
+            return "output"
+        if module.startswith("fc") and module[2:].isdigit():
+            return layer_display_name(hidden_name(int(module[2:])))
+        return module
+
+    return " + ".join(one(m) for m in step.split("+"))
+
+
 class MLP(nn.Module):
     def __init__(self, config: MLPConfig | None = None) -> None:
         super().__init__()

@@ -165,6 +165,8 @@ def test_evaluate_page_scores_curves_and_sanity():
     [sanity] = _components(at, "map_grid")  # per method: the trained model's map, then one per Linear layer
     subs = [p["sub"] for p in sanity["panels"]]
     assert subs[0] == "trained" and all(t.endswith(" randomised") for t in subs[1:4]) and len(subs) == 4 * 4
+    # Display names, not module names: cumulative top-down, the output layer first.
+    assert subs[1:4] == ["output randomised", "output + hidden 2 randomised", "output + hidden 2 + hidden 1 randomised"]
     assert "ev-deletion" not in {c.key for c in at.get("plotly_chart")}
     at.toggle(key="sa-indep").set_value(True).run()
     assert not at.exception and not at.error

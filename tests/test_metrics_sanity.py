@@ -169,3 +169,11 @@ def test_cascade_over_many_digits_equals_one_by_one(model, test_split):
     assert many.n == 3 and len(many.steps) == len(many.ci95) == 3
     # Guided Backprop keeps more of its map with the top layer randomised than once fc1 goes too.
     assert many.mean[0] > many.mean[-1] + 0.3
+
+
+def test_cascade_steps_have_display_names():
+    from model.network import randomised_display_name
+
+    assert randomised_display_name("out") == "output"
+    assert randomised_display_name("out+fc2+fc1") == "output + hidden 2 + hidden 1"
+    assert randomised_display_name("random logit (3)") == "random logit (3)"  # not a module: as it is

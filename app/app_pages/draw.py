@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+from typing import TYPE_CHECKING
 
 import numpy as np
 import streamlit as st
@@ -15,6 +16,9 @@ from app.probability_bars import prediction_view
 from app.session import DRAW_PIXELS, DRAW_PREDICTED
 from app.text import plain
 from model.preprocess import preprocess
+
+if TYPE_CHECKING:
+    from app.views import MapSettings
 
 
 st.title("Draw a digit")
@@ -32,7 +36,7 @@ with st.container():
 
 
 @st.fragment
-def draw_and_explain(settings) -> None:
+def draw_and_explain(settings: MapSettings | None) -> None:
     """Only this fragment reruns per stroke; the pad is mounted last so its acknowledgement reaches the
     browser once the answer is on the page (the pad sends its next update only then)."""
     if settings is None and heavy_ready():  # torch came in since the page ran: the whole page, with maps
@@ -48,7 +52,7 @@ def draw_and_explain(settings) -> None:
         _answer(left, right, settings)
 
 
-def _answer(left, right, settings) -> None:
+def _answer(left, right, settings: MapSettings | None) -> None:
     try:
         drawing, error = read_drawing()
         pixels = DRAW_PIXELS.get()  # AppTests inject H×W×4 or H×W uint8 pixels

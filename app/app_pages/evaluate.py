@@ -29,6 +29,7 @@ from explain.metrics.road import RoadLeRF, RoadMoRF
 from explain.ranking import directions
 from explain.scorecard import best, deleted_images, stack
 from explain.metrics.faithfulness import STEPS
+from model.network import randomised_display_name
 
 LABELS = {m.name: m.label for m in [*core_metrics(REPLACEMENTS), MaxSensitivity(), RoadMoRF(), RoadLeRF()]} \
     | {"seed_stability": "Seed stability"}
@@ -189,8 +190,8 @@ def sanity() -> None:
                 st.error(f"{display(m)} failed: {plain(f'{type(exc).__name__}: {exc}')}")
                 continue
             panels.append((display(m), "trained", original))
-            panels += [(display(m), f"{r.randomised} randomised", r.values) for r in rows]
-            lines[display(m)] = [("none", 1.0)] + [(r.randomised, r.spearman) for r in rows]
+            panels += [(display(m), f"{randomised_display_name(r.randomised)} randomised", r.values) for r in rows]
+            lines[display(m)] = [("none", 1.0)] + [(randomised_display_name(r.randomised), r.spearman) for r in rows]
     if panels:
         cols = len(loaded.model.config.hidden) + 2  # the trained map, then one per Linear layer
         map_grid(grid_data(panels, current.x, shared=False, cols=cols, px=130), key="sa-grid")
@@ -200,7 +201,7 @@ def sanity() -> None:
     c1.plotly_chart(sanity_curves_figure(lines, "This input: similarity to the trained model's map"),
                     key="sa-curves")
     n = SANITY_DIGITS
-    many = {display(m): (list(s.steps), s.mean, s.ci95)
+    many = {display(m): ([randomised_display_name(step) for step in s.steps], s.mean, s.ci95)
             for m, s in sanity_over_digits(loaded, methods, independent, n).items()}
     c2.plotly_chart(sanity_many_figure(many, f"Over {n} test digits: mean similarity with 95 % intervals"),
                     key="sa-many")
