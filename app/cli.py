@@ -8,17 +8,15 @@ from pathlib import Path
 ENTRY = Path(__file__).resolve().parent / "streamlit_app.py"
 
 
-# The first page's own modules (torch-free: app/boot.py).
-FIRST_PAGE_MODULES = ("app.boot", "app.canvas", "app.image_strip", "app.probability_bars", "model.preprocess")
 IDLE_S = 2.0  # no visitor this long after the start: import torch and the app's modules before anyone asks
 
 
 def _preload() -> None:
-    """Import the first page's modules while the browser loads Streamlit's page (~1 s in which the server
-    idles), so the first script run finds them in. Only once the server is up: importing beside Streamlit's
-    own start delayed it by ~0.6 s here (one interpreter lock for both threads). Then, if nobody has come
-    yet, torch and the app (app.state), so a later visitor waits for none of it; if someone has, the
-    warm-up thread imports them once that visitor has an answer (app/boot.py)."""
+    """If nobody has come 2 s after the server is up, import torch and the app (app.state), so a later
+    visitor waits for none of it; if someone has, the warm-up thread imports them once that visitor has an
+    answer (app/boot.py). Only once the server is up: importing beside Streamlit's own start delays it
+    (one interpreter lock for both threads). Importing the first page's own modules here as well did not
+    help (six fresh starts each: first prediction 3.84 s with, 3.70 s without, medians)."""
     import importlib
     import time
 
@@ -27,8 +25,6 @@ def _preload() -> None:
 
     while not runtime.exists() or runtime.get_instance().state == RuntimeState.INITIAL:
         time.sleep(0.05)
-    for module in FIRST_PAGE_MODULES:
-        importlib.import_module(module)
     deadline = time.monotonic() + IDLE_S
     while time.monotonic() < deadline:
         if runtime.get_instance().state != RuntimeState.NO_SESSIONS_CONNECTED:

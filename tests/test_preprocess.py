@@ -56,3 +56,13 @@ def test_preprocessed_drawing_is_recognised(model):
     img[40:240, 130:150, :3] = 255  # a vertical stroke: a one
     out = preprocess(img)
     assert int(model(torch.from_numpy(out.centred)[None]).argmax()) == 1
+
+
+def test_centre_of_mass_agrees_with_scipy():
+    from model.preprocess import centre_of_mass
+
+    rng = np.random.default_rng(0)
+    for shape in [(28, 28), (5, 9), (1, 1)]:
+        img = rng.random(shape) * (rng.random(shape) > 0.6)
+        img.flat[0] += 0.5  # some ink
+        np.testing.assert_allclose(centre_of_mass(img), ndimage.center_of_mass(img), rtol=0, atol=1e-12)
