@@ -12,8 +12,10 @@ CSS = """
 .dl-grid { position: relative; display: flex; align-items: flex-start; gap: 1rem;
   font-family: var(--st-font); color: var(--st-text-color); font-size: 13px; }
 .dl-panels { display: grid; gap: 0.75rem 0.9rem; }
+/* A panel fills its grid row and its caption takes the slack: a caption that wraps to two lines keeps the
+   maps of that row level with their neighbours. */
 .dl-panel { margin: 0; display: flex; flex-direction: column; align-items: center; }
-.dl-panel figcaption { text-align: center; line-height: 1.25; margin-bottom: 0.3rem; }
+.dl-panel figcaption { text-align: center; line-height: 1.25; margin-bottom: 0.3rem; flex: 1 0 auto; }
 .dl-panel figcaption b { font-weight: 600; }
 .dl-panel figcaption span { display: block; font-size: 12px; opacity: 0.8; min-height: 1.25em; }
 .dl-panel canvas { display: block; border: 1px solid var(--st-border-color, #999); cursor: crosshair; }
