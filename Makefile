@@ -34,12 +34,12 @@ train: $(STAMP)
 # Regenerates the shipped checkpoint with the seed's recipe (all 60,000 digits, final weights) and, from
 # the same run, the record of its explanations across epochs (the Map page's "Across training").
 bundled-model: $(STAMP)
-	$(BIN)/python -m model.train --out assets/mnist_mlp.safetensors --record assets/map/training_record.npz
+	$(BIN)/python -m model.train --out assets/mnist_mlp.safetensors --record assets/map/training_record.npz --write-shipped
 
 # Every shipped result (model card, leaderboards, UMAP map, README blocks) from the bundled model,
 # then assets/manifest.json (commands and digests; model/manifest.py lists them once).
 assets: $(STAMP)
-	$(BIN)/python -m model.manifest --regenerate
+	$(BIN)/python -m model.manifest --regenerate --write-shipped
 
 evaluate: $(STAMP)
 	$(BIN)/python -m model.evaluate

@@ -9,6 +9,7 @@ from __future__ import annotations
 import argparse
 import json
 import sys
+from pathlib import Path
 
 import numpy as np
 
@@ -91,7 +92,8 @@ def cmd_run(args: argparse.Namespace) -> int:
             arrays[f"{name}/targets"] = np.array([str(t) for t in r.targets])
             if r.completeness_gaps is not None:
                 arrays[f"{name}/completeness_gaps"] = r.completeness_gaps
-        np.savez_compressed(args.out, **arrays)
+        with cli_args.atomic_output(args.out) as tmp, open(tmp, "wb") as fh:  # given a name, numpy adds .npz
+            np.savez_compressed(fh, **arrays)
     rows = []
     for name, r in results.items():
         if isinstance(r, MethodError):
@@ -134,7 +136,7 @@ def main(argv: list[str] | None = None) -> int:
                     help="reference for the methods that take one")
     rp.add_argument("--seed", type=cli_args.seed, default=0)
     rp.add_argument("--checkpoint", type=cli_args.existing_file, default=None)
-    rp.add_argument("--out", type=cli_args.output_file, default=None, help="write every map, target and output to FILE.npz")
+    rp.add_argument("--out", type=Path, default=None, help="write every map, target and output to FILE.npz")
     rp.add_argument("--json", action="store_true")
     lp.set_defaults(handler=cmd_list)
     rp.set_defaults(handler=cmd_run)
@@ -147,6 +149,11 @@ def main(argv: list[str] | None = None) -> int:
         if len(args.index) != 1:
             p.error("--index takes one digit; use --indices for several")
         args.index = args.index[0]
+    if args.cmd == "run" and args.out is not None:  # before any work: the maps are lost otherwise
+        try:
+            args.out = cli_args.check_output_file(args.out, suffixes=(".npz",))
+        except ValueError as exc:
+            p.error(str(exc))
     if args.cmd in {"counterfactual", "attack"}:
         return whatif_cli.run_handler(args)
     try:

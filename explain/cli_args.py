@@ -8,8 +8,17 @@ from pathlib import Path
 
 from torch import nn
 
-# One-line errors, seeds and file checks are shared with the model/ commands.
-from model.cli import OneLineParser, check_input_file, check_output_file, seed  # noqa: F401
+# One-line errors, seeds, file checks and atomic writes are shared with the model/ commands.
+from model.cli import (  # noqa: F401
+    OneLineParser,
+    OutputError,
+    add_write_shipped,
+    atomic_output,
+    atomic_outputs,
+    check_input_file,
+    check_output_file,
+    seed,
+)
 
 
 def positive_int(text: str) -> int:
@@ -35,7 +44,6 @@ def _as_type(check):
 
 
 existing_file = _as_type(check_input_file)
-output_file = _as_type(check_output_file)
 
 
 def load_model(checkpoint: Path | None) -> nn.Module:

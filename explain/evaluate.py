@@ -31,7 +31,6 @@ def write_csv(rows: list[dict[str, object]], path: Path) -> None:
     fields: list[str] = []
     for r in rows:
         fields += [k for k in r if k not in fields]
-    path.parent.mkdir(parents=True, exist_ok=True)
     with path.open("w", newline="") as fh:
         w = csv.DictWriter(fh, fieldnames=fields)
         w.writeheader()
@@ -41,7 +40,8 @@ def write_csv(rows: list[dict[str, object]], path: Path) -> None:
 
 def write_scores(path: Path, indices: list[int], results: list[MethodScores]) -> None:
     arrays = {f"{r.method}/{metric}": v.astype(np.float32) for r in results for metric, v in r.scores.items()}
-    np.savez_compressed(path, indices=np.array(indices, dtype=np.int32), **arrays)
+    with open(path, "wb") as fh:  # given a name, numpy would append .npz
+        np.savez_compressed(fh, indices=np.array(indices, dtype=np.int32), **arrays)
 
 
 def read_scores(path: Path) -> tuple[np.ndarray, dict[str, dict[str, np.ndarray]]]:
@@ -53,6 +53,19 @@ def read_scores(path: Path) -> tuple[np.ndarray, dict[str, dict[str, np.ndarray]
                 method, metric = key.split("/", 1)
                 out.setdefault(method, {})[metric] = z[key].astype(np.float64)
         return z["indices"], out
+
+
+def output_paths(out: Path) -> tuple[Path, Path, Path]:
+    """FILE.csv → (FILE.csv, FILE.csv.meta.json, FILE.scores.npz)."""
+    return out, out.with_name(out.name + ".meta.json"), out.with_suffix(".scores.npz")
+
+
+def check_outputs(out: Path, write_shipped: bool) -> tuple[Path, Path, Path]:
+    """The CSV and its two companions, each checked before the run (it can take many minutes)."""
+    out = cli_args.check_output_file(out, suffixes=(".csv",), write_shipped=write_shipped)
+    for companion in output_paths(out)[1:]:
+        cli_args.check_output_file(companion, write_shipped=write_shipped, companion_of=out)
+    return output_paths(out)
 
 
 def versions() -> dict[str, str]:
@@ -82,9 +95,12 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--workers", type=cli_args.positive_int, default=1,
                    help="processes, one torch thread each (2 on a 2-core machine: the library loops use both cores)")
     p.add_argument("--checkpoint", type=cli_args.existing_file, default=None)
-    p.add_argument("--out", type=cli_args.output_file, required=True, help="FILE.csv")
+    p.add_argument("--out", type=Path, required=True,
+                   help="FILE.csv (FILE.csv.meta.json and FILE.scores.npz beside it)")
+    cli_args.add_write_shipped(p)
     args = p.parse_args(argv)
     try:
+        out, meta_path, scores_path = check_outputs(args.out, args.write_shipped)
         names = method_names() if args.methods == "all" else [get_method(m.strip()).name for m in args.methods.split(",")]
         names += [v.strip() for v in args.variants.split(";") if v.strip()]
         extras = min(args.n, 1000) if args.extras_n is None else args.extras_n
@@ -111,8 +127,6 @@ def main(argv: list[str] | None = None) -> int:
         row["display"] = r.method if r.method.startswith("control") else variant_display(r.method)
         row["seconds"] = round(r.seconds, 2)
         row["error"] = r.error or ""
-    write_csv(rows, args.out)
-    write_scores(args.out.with_suffix(".scores.npz"), indices, results)
     meta = {
         "command": "python -m explain.evaluate " + shlex.join(argv if argv is not None else sys.argv[1:]),
         "date": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
@@ -129,9 +143,17 @@ def main(argv: list[str] | None = None) -> int:
         "checkpoint": str(args.checkpoint or "bundled"), "threads": torch.get_num_threads(), "workers": args.workers,
         "versions": versions(),
     }
-    Path(str(args.out) + ".meta.json").write_text(json.dumps(meta, indent=2))
+    try:
+        with cli_args.atomic_outputs(out, meta_path, scores_path) as (tmp_csv, tmp_meta, tmp_scores):
+            write_csv(rows, tmp_csv)
+            write_scores(tmp_scores, indices, results)
+            tmp_meta.write_text(json.dumps(meta, indent=2))
+    except OSError as exc:  # the folder changed during the run: still one line
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
     failed = [r.method for r in results if r.error]
-    print(f"{len(rows)} rows → {args.out} in {meta['seconds']} s" + (f"; failed: {', '.join(failed)}" if failed else ""))
+    print(f"{len(rows)} rows → {out} (+ {meta_path.name}, {scores_path.name}) in {meta['seconds']} s"
+          + (f"; failed: {', '.join(failed)}" if failed else ""))
     return 0
 
 

@@ -2,7 +2,7 @@
 
 Mount in `python -m explain` with `map_cli.add_subcommands(sub)` (handlers set `handler`), or run
 on its own: `python -m explain.map_cli neighbours --index 7 --layer hidden2 --k 10 --json`,
-`python -m explain.map_cli project --layer all --method umap --out assets/map/umap_bundled.npz`.
+`python -m explain.map_cli project --layer all --method umap --out map.npz`.
 Bad input exits 2 with one line on stderr.
 """
 
@@ -79,38 +79,52 @@ def _project(features: np.ndarray, method: str, seed: int) -> np.ndarray:
                     progress=lambda f, msg: print(f"\r{msg:60s}", end="", file=sys.stderr)).astype(np.float32)
 
 
+def _check_project_out(args: argparse.Namespace) -> Path | None:
+    """--out and its .meta.json, checked before the projection (a UMAP of all layers takes minutes)."""
+    if args.out is None:
+        if args.layer == "all":
+            raise ValueError("--layer all needs --out FILE.npz")
+        return None
+    out = cli_args.check_output_file(args.out, suffixes=OUT_SUFFIXES, write_shipped=args.write_shipped)
+    if out.name.endswith(".csv") and args.layer == "all":
+        raise ValueError("a CSV holds one layer; use --out FILE.npz for --layer all")
+    cli_args.check_output_file(_meta_path(out), write_shipped=args.write_shipped, companion_of=out)
+    return out
+
+
+def _meta_path(out: Path) -> Path:
+    return out.with_name(out.name + ".meta.json")
+
+
 def cmd_project(args: argparse.Namespace) -> int:
     from model.data import load_mnist
 
+    out = _check_project_out(args)
     model, path = _load(args.checkpoint)
     layers = projectable_layers(model) if args.layer == "all" else [args.layer]
     if args.layer != "all" and args.layer not in projectable_layers(model):
         raise ValueError(f"--layer must be 'all' or one of {projectable_layers(model)}, got {args.layer!r}")
-    if args.out is None and len(layers) > 1:
-        raise ValueError("--layer all needs --out FILE.npz")
-    if args.out is not None and args.out.suffix not in OUT_SUFFIXES:
-        raise ValueError(f"--out must end in {' or '.join(OUT_SUFFIXES)}, got {str(args.out)!r}")
-    if args.out is not None and args.out.suffix == ".csv" and len(layers) > 1:
-        raise ValueError("a CSV holds one layer; use --out FILE.npz for --layer all")
     test = load_mnist(train=False)
     started = time.perf_counter()
     coords = {layer: _project(layer_features(model, test.images, layer), args.method, args.seed) for layer in layers}
     seconds = time.perf_counter() - started
-    if args.out is None or args.out.suffix == ".csv":
+    if out is None or out.name.endswith(".csv"):
         xy = coords[layers[0]]
         lines = ["index,x,y"] + [f"{i},{x:.6g},{y:.6g}" for i, (x, y) in enumerate(xy)]
         text = "\n".join(lines) + "\n"
-        if args.out is None:
+        if out is None:
             sys.stdout.write(text)
             return 0
-        args.out.parent.mkdir(parents=True, exist_ok=True)
-        args.out.write_text(text)
-    else:
-        args.out.parent.mkdir(parents=True, exist_ok=True)
-        np.savez_compressed(args.out, **coords)
-    args.out.with_name(args.out.name + ".meta.json").write_text(json.dumps(_provenance(args, path, seconds), indent=2)
-                                                               + "\n")
-    print(f"wrote {args.out} ({', '.join(layers)}; {args.method}; {seconds:.1f} s)", file=sys.stderr)
+    meta = json.dumps(_provenance(args, path, seconds), indent=2) + "\n"
+    with cli_args.atomic_outputs(out, _meta_path(out)) as (tmp, tmp_meta):
+        if out.name.endswith(".csv"):
+            tmp.write_text(text)
+        else:
+            with open(tmp, "wb") as fh:  # given a name, numpy would append .npz
+                np.savez_compressed(fh, **coords)
+        tmp_meta.write_text(meta)
+    print(f"wrote {out} and {_meta_path(out).name} ({', '.join(layers)}; {args.method}; {seconds:.1f} s)",
+          file=sys.stderr)
     return 0
 
 
@@ -149,8 +163,9 @@ def add_subcommands(sub: argparse._SubParsersAction) -> None:
     pj.add_argument("--layer", required=True, help="pixels, hidden1, hidden2, … logits, or all")
     pj.add_argument("--method", choices=PROJECTION_METHODS, required=True)
     pj.add_argument("--seed", type=cli_args.seed, default=0)
-    pj.add_argument("--out", type=cli_args.output_file, default=None,
-                    help=".npz (all layers) or .csv (one); default: CSV on stdout")
+    pj.add_argument("--out", type=Path, default=None,
+                    help=".npz (all layers) or .csv (one), with FILE.meta.json beside it; default: CSV on stdout")
+    cli_args.add_write_shipped(pj)
     pj.add_argument("--checkpoint", type=cli_args.existing_file, default=None)
     pj.set_defaults(handler=cmd_project)
 

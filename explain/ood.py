@@ -42,9 +42,12 @@ class DigitLikeness:
         return self.scores(x) > self.threshold
 
     def save(self, path: Path) -> Path:
+        """Write exactly `path` (atomically; missing folders are created)."""
+        from model.cli import atomic_output
+
         path = Path(path)
-        path.parent.mkdir(parents=True, exist_ok=True)
-        np.savez(path, mean=self.mean, components=self.components, threshold=np.float64(self.threshold))
+        with atomic_output(path) as tmp, open(tmp, "wb") as fh:  # given a name, numpy would append .npz
+            np.savez(fh, mean=self.mean, components=self.components, threshold=np.float64(self.threshold))
         return path
 
     @classmethod
@@ -84,19 +87,21 @@ def shipped_path() -> Path:
 
 
 def main(argv: list[str] | None = None) -> int:
-    """`python -m explain.ood --out PATH`: fit on the 60,000 training digits and save."""
-    import argparse
-
+    """`python -m explain.ood --out FILE.npz`: fit on the 60,000 training digits and save.
+    The shipped fit is rewritten only by `make assets` (`--out assets/ood/digit_likeness.npz --write-shipped`)."""
+    from model import cli
     from model.data import load_mnist
 
-    p = argparse.ArgumentParser(prog="python -m explain.ood", description=main.__doc__)
-    p.add_argument("--out", type=Path, default=shipped_path())
+    p = cli.OneLineParser(prog="python -m explain.ood", description=main.__doc__)
+    p.add_argument("--out", type=Path, required=True, help="the .npz file to write")
+    cli.add_write_shipped(p)
     args = p.parse_args(argv)
     try:
-        args.out.parent.mkdir(parents=True, exist_ok=True)  # fails before the fit, not after it
-        print(f"wrote {fit_digit_likeness(load_mnist(train=True).images).save(args.out)}")
-    except OSError as exc:
-        print(f"python -m explain.ood: cannot write {args.out}: {exc.strerror or exc}", file=sys.stderr)
+        out = cli.check_output_file(args.out, suffixes=(".npz",), write_shipped=args.write_shipped)
+        print(f"wrote {fit_digit_likeness(load_mnist(train=True).images).save(out)}")
+    except cli.OutputError as exc:  # refused before the fit, or writing failed after it: one line
+        reason = str(exc).removeprefix(f"--out {args.out}").removeprefix(f"cannot write {args.out}").lstrip(": ")
+        print(f"python -m explain.ood: cannot write {args.out}: {reason}", file=sys.stderr)
         return 2
     return 0
 

@@ -91,15 +91,23 @@ def render(text: str) -> str:
 
 
 def main(argv: list[str] | None = None) -> int:
-    argv = sys.argv[1:] if argv is None else argv
+    from model import cli
+
+    p = cli.OneLineParser(prog="python -m explain.readme", description=__doc__.splitlines()[0])
+    p.add_argument("--check", action="store_true", help="exit 1 when a block is out of date; write nothing")
+    args = p.parse_args(argv)
     current = README.read_text()
     new = render(current)
-    if "--check" in argv:
+    if args.check:
         if new != current:
             print("README.md is out of date: run python -m explain.readme", file=sys.stderr)
             return 1
         return 0
-    README.write_text(new)
+    try:
+        with cli.atomic_output(cli.check_output_file(README, "README", (".md",))) as tmp:
+            tmp.write_text(new)
+    except ValueError as exc:
+        cli.fail(str(exc))
     print(f"wrote {README}")
     return 0
 

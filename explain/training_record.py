@@ -30,6 +30,7 @@ from explain.context import private_model
 from explain.core import explain_batch
 from explain.projection import all_layer_features, fit_pca
 from explain.registry import fast_methods
+from model.cli import atomic_output, atomic_outputs
 from model.data import Split, load_mnist
 from model.network import IMAGE_SIDE, MLP, N_PIXELS
 
@@ -94,10 +95,8 @@ class TrainingRecord:
         arrays = {f.name: getattr(self, f.name) for f in fields(self) if f.name not in ("methods", "layer", "meta")}
         arrays |= {"methods": np.array(self.methods), "layer": np.array(self.layer),
                    "meta": np.array(json.dumps(self.meta, sort_keys=True))}
-        tmp = path.with_name(path.name + ".tmp")
-        with open(tmp, "wb") as fh:  # a file handle: np.savez would append ".npz" to a ".tmp" name
+        with atomic_output(path) as tmp, open(tmp, "wb") as fh:  # a handle: np.savez would append ".npz"
             np.savez_compressed(fh, **arrays)
-        tmp.replace(path)
         return path
 
 
@@ -175,19 +174,6 @@ class TrainingRecorder:
         )
 
 
-def check_record_path(path: Path | str) -> Path:
-    """A record file to write, checked before training: a writable `.npz` path."""
-    from model.cli import check_output_file
-
-    path = Path(path)
-    if path.suffix != ".npz":
-        raise ValueError(f"--record must name a .npz file, got {str(path)!r}")
-    try:
-        return check_output_file(path)
-    except ValueError as exc:
-        raise ValueError(str(exc).replace("--out", "--record", 1)) from None
-
-
 def weights_sha256(model: torch.nn.Module) -> str:
     """A digest of the weights alone (names, shapes, bytes): a checkpoint file's digest also covers its
     metadata, whose creation time differs on every save."""
@@ -238,6 +224,8 @@ def save_with_meta(recorder: TrainingRecorder, result: Any, path: Path | str, ch
         "checkpoint_sha256": file_sha256(bundled if match else checkpoint),
         "torch": torch.__version__, "torch_threads": torch.get_num_threads(),
     }
-    recorder.finish(meta).save(path)
-    path.with_name(path.name + ".meta.json").write_text(json.dumps(meta, indent=2) + "\n")
+    record = recorder.finish(meta)
+    with atomic_outputs(path, path.with_name(path.name + ".meta.json")) as (tmp, tmp_meta):
+        record.save(tmp)
+        tmp_meta.write_text(json.dumps(meta, indent=2) + "\n")
     return meta

@@ -1,8 +1,10 @@
-"""`python -m model.card`: write assets/MODEL_CARD.md from the bundled checkpoint, measured now."""
+"""`python -m model.card [--out FILE.md]`: the model card of the bundled checkpoint, measured now, on
+stdout or to FILE.md; `make assets` rewrites the shipped assets/MODEL_CARD.md (`--write-shipped`)."""
 
 from __future__ import annotations
 
 import sys
+from pathlib import Path
 
 from model.checkpoint import load_checkpoint
 from model.evaluate import evaluate
@@ -20,8 +22,8 @@ Output: 10 logits, one per digit.
 
 ## Training
 - Data: the {train_size:,} MNIST training digits (bundled in `assets/mnist/`, MD5s in the checkpoint metadata).
-- Command: `make bundled-model` (`python -m model.train --seed {seed} --out assets/mnist_mlp.safetensors`);
-  this card is written afterwards by `python -m model.card`.
+- Command: `make bundled-model` (`python -m model.train --seed {seed} --out assets/mnist_mlp.safetensors
+  --write-shipped`); this card is written afterwards by `make assets` (`python -m model.card --write-shipped`).
 - Adam (fused), learning rate {lr} with {schedule} decay over the run, batch {batch}, {epochs} epochs, seed {seed},
   cross-entropy loss, no augmentation, no regularisation. The final weights are kept: no epoch is
   chosen by test accuracy.
@@ -67,10 +69,29 @@ def render() -> str:
     )
 
 
-def main() -> int:
-    path = assets_dir() / "MODEL_CARD.md"
-    path.write_text(render())
-    print(f"wrote {path}")
+def main(argv: list[str] | None = None) -> int:
+    from model import cli
+
+    p = cli.OneLineParser(prog="python -m model.card", description=__doc__)
+    p.add_argument("--out", type=Path, default=None,
+                   help="a .md file (default: stdout; with --write-shipped alone, assets/MODEL_CARD.md)")
+    cli.add_write_shipped(p)
+    args = p.parse_args(argv)
+    out = args.out if args.out is not None or not args.write_shipped else assets_dir() / "MODEL_CARD.md"
+    try:
+        if out is not None:
+            out = cli.check_output_file(out, suffixes=(".md",), write_shipped=args.write_shipped)
+        if not bundled_checkpoint().is_file():
+            raise ValueError(f"no bundled checkpoint at {bundled_checkpoint()}")
+        text = render()
+        if out is None:
+            sys.stdout.write(text)
+            return 0
+        with cli.atomic_output(out) as tmp:
+            tmp.write_text(text)
+    except ValueError as exc:
+        cli.fail(str(exc))
+    print(f"wrote {out}")
     return 0
 
 

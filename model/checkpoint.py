@@ -19,6 +19,7 @@ import torch
 from safetensors.torch import load as st_load
 from safetensors.torch import save as st_save
 
+from model.cli import atomic_output
 from model.data import MNIST_MD5
 from model.constants import META_KEY
 from model.network import ARCHITECTURE, IMAGE_SIDE, MLP, MLPConfig
@@ -128,14 +129,9 @@ def save_checkpoint(model: MLP, path: Path | str, meta: CheckpointMeta) -> None:
     path = Path(path)
     if path.is_dir():
         raise ValueError(f"{path} is a directory, not a checkpoint file name")
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(path.name + ".tmp")
-    try:
-        tmp.write_bytes(checkpoint_bytes(model, meta))
-        tmp.replace(path)  # never leave a half-written checkpoint behind…
-    except BaseException:
-        tmp.unlink(missing_ok=True)  # …nor the temporary file when the rename fails
-        raise
+    data = checkpoint_bytes(model, meta)
+    with atomic_output(path) as tmp:  # never a half-written checkpoint, nor a temporary file left behind
+        tmp.write_bytes(data)
 
 
 def _looks_like_pickle(data: bytes) -> bool:

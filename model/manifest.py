@@ -1,9 +1,10 @@
 """`python -m model.manifest`: what every shipped result belongs to.
 
 `assets/manifest.json` names, for each shipped result, the command that made it, the digest of the
-checkpoint it was computed from and its own digest. `--regenerate` (what `make assets` runs) runs
-every command in order, then rewrites the manifest; without it, only the manifest is rewritten from
-the files as they are. A test fails when a shipped file or the checkpoint no longer matches.
+checkpoint it was computed from and its own digest. Without options the manifest of the files as they
+are is printed (nothing is written); `--write-shipped` writes it to assets/manifest.json, and
+`--regenerate --write-shipped` (what `make assets` runs) first runs every command in order. A test
+fails when a shipped file or the checkpoint no longer matches.
 """
 
 from __future__ import annotations
@@ -18,21 +19,22 @@ from pathlib import Path
 from model.paths import assets_dir, bundled_checkpoint
 
 ROOT = Path(__file__).resolve().parents[1]
+SHIPPED = "--write-shipped"  # every command below writes into assets/: only with this flag
 LEADERBOARD = "--n 10000 --methods all --extras-n 1000 --workers 2 --out assets/leaderboard/leaderboard_n10000.csv"
 REFERENCES = ("--n 1000 --extras-n 0 --workers 2 --methods integrated_gradients,deeplift,deeplift_shap,gradient_shap,"
               "shap_deep --variants 'integrated_gradients[baseline=mean];deeplift[baseline=mean];"
               "deeplift_shap[baseline=zero];gradient_shap[baseline=zero];shap_deep[baseline=zero]' "
-              "--out assets/leaderboard/references_n1000.csv")
+              f"--out assets/leaderboard/references_n1000.csv {SHIPPED}")
 # Shipped result → the command that writes it (run from the repository root, in this order).
 RESULTS: dict[str, str] = {
-    "MODEL_CARD.md": "python -m model.card",
-    "leaderboard/leaderboard_n10000.csv": f"python -m explain.evaluate {LEADERBOARD}",
-    "leaderboard/leaderboard_n10000.csv.meta.json": f"python -m explain.evaluate {LEADERBOARD}",
-    "leaderboard/leaderboard_n10000.scores.npz": f"python -m explain.evaluate {LEADERBOARD}",
+    "MODEL_CARD.md": f"python -m model.card {SHIPPED}",
+    "leaderboard/leaderboard_n10000.csv": f"python -m explain.evaluate {LEADERBOARD} {SHIPPED}",
+    "leaderboard/leaderboard_n10000.csv.meta.json": f"python -m explain.evaluate {LEADERBOARD} {SHIPPED}",
+    "leaderboard/leaderboard_n10000.scores.npz": f"python -m explain.evaluate {LEADERBOARD} {SHIPPED}",
     "leaderboard/references_n1000.csv": f"python -m explain.evaluate {REFERENCES}",
-    "ood/digit_likeness.npz": "python -m explain.ood --out assets/ood/digit_likeness.npz",
+    "ood/digit_likeness.npz": f"python -m explain.ood --out assets/ood/digit_likeness.npz {SHIPPED}",
     "map/umap_bundled.npz": "python -m explain project --layer all --method umap --seed 0 "
-                            "--out assets/map/umap_bundled.npz",
+                            f"--out assets/map/umap_bundled.npz {SHIPPED}",
 }
 # Written together with the checkpoint by `make bundled-model` (one training run, recording on), so the
 # record ends at exactly the shipped weights; never rerun by --regenerate (the checkpoint changes only
@@ -55,18 +57,42 @@ def manifest() -> dict:
 
 
 def regenerate() -> None:
-    for cmd in dict.fromkeys(RESULTS.values()):  # each command once, in order
+    """Run every command in order (then the README's generated blocks); a failing one stops the rest."""
+    from model.cli import fail
+
+    for cmd in [*dict.fromkeys(RESULTS.values()), "python -m explain.readme"]:  # each command once, in order
         print(f"$ {cmd}", file=sys.stderr)
-        subprocess.run([sys.executable, *shlex.split(cmd)[1:]], cwd=ROOT, check=True)
-    subprocess.run([sys.executable, "-m", "explain.readme"], cwd=ROOT, check=True)
+        done = subprocess.run([sys.executable, *shlex.split(cmd)[1:]], cwd=ROOT, check=False)
+        if done.returncode:
+            fail(f"`{cmd}` exited with status {done.returncode}; the manifest was not rewritten")
 
 
 def main(argv: list[str] | None = None) -> int:
-    argv = sys.argv[1:] if argv is None else argv
-    if "--regenerate" in argv:
-        regenerate()
+    from model import cli
+
+    p = cli.OneLineParser(prog="python -m model.manifest", description=__doc__)
+    p.add_argument("--regenerate", action="store_true",
+                   help="first rerun every command that makes a shipped result (hours; needs --write-shipped)")
+    cli.add_write_shipped(p)
+    args = p.parse_args(argv)
+    if args.regenerate and not args.write_shipped:
+        p.error("--regenerate rewrites the shipped assets: it needs --write-shipped (`make assets` passes it)")
     path = assets_dir() / "manifest.json"
-    path.write_text(json.dumps(manifest(), indent=2) + "\n")
+    try:
+        if not bundled_checkpoint().is_file():
+            raise ValueError(f"no bundled checkpoint at {bundled_checkpoint()} (the assets folder: {assets_dir()})")
+        if args.write_shipped:
+            cli.check_output_file(path, write_shipped=True)
+        if args.regenerate:
+            regenerate()
+        text = json.dumps(manifest(), indent=2) + "\n"
+        if not args.write_shipped:
+            sys.stdout.write(text)
+            return 0
+        with cli.atomic_output(path) as tmp:
+            tmp.write_text(text)
+    except (ValueError, OSError) as exc:
+        cli.fail(str(exc))
     print(f"wrote {path}")
     return 0
 

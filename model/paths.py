@@ -23,6 +23,11 @@ def assets_dir() -> Path:
     return Path.cwd() / "assets"  # a non-editable install run from the project folder
 
 
+def repo_assets_dir() -> Path:
+    """The project's own assets folder (shipped files), wherever DIGIT_LENS_ASSETS points."""
+    return _REPO_ASSETS
+
+
 def bundled_mnist_dir() -> Path:
     return assets_dir() / "mnist"
 

@@ -183,6 +183,13 @@ def run_name(config: TrainConfig) -> str:
     return f"mlp-{MLPConfig(hidden=config.hidden).name}-e{config.epochs}-seed{config.seed}"
 
 
+def _hidden_sizes(text: str) -> tuple[int, ...]:
+    try:
+        return tuple(int(h) for h in text.split(","))
+    except ValueError:
+        raise ValueError(f"--hidden must be layer sizes separated by commas, like 128,64; got {text!r}") from None
+
+
 def main(argv: list[str] | None = None) -> int:
     from model import cli
     from model.checkpoint import CheckpointMeta, save_checkpoint
@@ -197,29 +204,31 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--train-size", type=int, default=None)
     p.add_argument("--constant-lr", action="store_true", help="no cosine decay (the seed's loop)")
     p.add_argument("--out", type=Path, default=None,
-                   help="default: ~/.cache/digit-lens/models/<run name>.safetensors "
+                   help="a .safetensors file; default: ~/.cache/digit-lens/models/<run name>.safetensors "
                         "(`make bundled-model` rewrites the shipped assets/mnist_mlp.safetensors)")
     p.add_argument("--record", type=Path, default=None,
                    help="also record explanations across training to this .npz (+ .meta.json beside it)")
+    cli.add_write_shipped(p)
     args = p.parse_args(argv)
-    # Every argument is checked here, before a single step: a bad --out used to surface after the run.
+    # Every argument and output is checked here, before a single step: a bad --out used to surface after the run.
     try:
-        hidden = tuple(int(h) for h in args.hidden.split(","))
+        hidden = _hidden_sizes(args.hidden)
         config = TrainConfig(
             hidden, args.epochs, args.lr, args.batch_size, args.seed, args.train_size,
             cosine=not args.constant_lr,
         )
-        out = cli.check_output_file(args.out or user_models_dir() / f"{run_name(config)}.safetensors")
+        out = cli.check_output_file(args.out or user_models_dir() / f"{run_name(config)}.safetensors",
+                                    suffixes=(".safetensors",), write_shipped=args.write_shipped)
+        if args.record is not None:
+            record = cli.check_output_file(args.record, "--record", (".npz",), args.write_shipped)
+            cli.check_output_file(record.with_name(record.name + ".meta.json"), "--record",
+                                  write_shipped=args.write_shipped, companion_of=record)
     except ValueError as exc:
         cli.fail(str(exc))
     recorder = None
     if args.record is not None:
-        from explain.training_record import TrainingRecorder, check_record_path
+        from explain.training_record import TrainingRecorder
 
-        try:
-            check_record_path(args.record)
-        except ValueError as exc:
-            cli.fail(str(exc))
         recorder = TrainingRecorder()
 
     from tqdm import tqdm
@@ -242,7 +251,7 @@ def main(argv: list[str] | None = None) -> int:
     try:
         save_checkpoint(result.model, out, meta)
     except (ValueError, OSError) as exc:
-        cli.fail(f"could not write {out}: {exc}")
+        cli.fail(str(exc) if isinstance(exc, cli.OutputError) else f"could not write {out}: {exc}")
     print(f"test accuracy {result.test_accuracy:.4f} in {result.seconds:.1f} s → {out}")
     if recorder is not None:
         from explain.training_record import save_with_meta
@@ -250,7 +259,7 @@ def main(argv: list[str] | None = None) -> int:
         try:
             save_with_meta(recorder, result, args.record, out, argv)
         except (ValueError, OSError) as exc:
-            cli.fail(f"could not write {args.record}: {exc}")
+            cli.fail(str(exc) if isinstance(exc, cli.OutputError) else f"could not write {args.record}: {exc}")
         print(f"training record → {args.record}")
     print(asdict(meta))
     return 0
