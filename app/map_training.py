@@ -30,7 +30,8 @@ FRAME_S = 1.2
 @st.cache_resource(show_spinner=False)
 def shipped_record() -> tuple[TrainingRecord, dict[str, Any]] | None:
     """The bundled model's training record, if present and made against this very checkpoint: either
-    its run ended at these weights bit for bit, or it is a run of the same recipe (said on the page)."""
+    its run ended at these weights bit for bit on the machine that made both, or it is a run of the same
+    recipe (said on the page)."""
     found = shipped_for_bundled(SHIPPED_RECORD, "bundled_checkpoint_sha256")
     if found is None:
         return None

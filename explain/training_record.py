@@ -189,7 +189,8 @@ def weights_sha256(model: torch.nn.Module) -> str:
 def save_with_meta(recorder: TrainingRecorder, result: Any, path: Path | str, checkpoint: Path,
                    argv: list[str] | None = None) -> dict[str, Any]:
     """Write the record and `<path>.meta.json`: the command, the weights' digest and whether they are
-    the bundled checkpoint's weights bit for bit (then the record belongs to that checkpoint)."""
+    the bundled checkpoint's weights bit for bit on the machine that ran it (then the record belongs to that
+    checkpoint; another CPU's float sums may train to slightly other weights)."""
     import shlex
     import sys
     import time
@@ -213,7 +214,7 @@ def save_with_meta(recorder: TrainingRecorder, result: Any, path: Path | str, ch
         "seconds": round(float(result.seconds), 1),
         "config": asdict(result.config), "test_accuracy": float(result.test_accuracy),
         "weights_sha256": digest,
-        # True only when this run ended at the bundled checkpoint's weights bit for bit: then every
+        # True only when this run ended at the bundled checkpoint's weights bit for bit (on this machine): then every
         # epoch here leads to the shipped model. Otherwise it is the same recipe's run, not that model's.
         "bundled_weights_match": bool(match),
         "bundled_weights_sha256": weights_sha256(shipped[0]) if shipped is not None else None,

@@ -23,6 +23,7 @@ from model.data import load_mnist
 from model.manifest import WITH_CHECKPOINT, sha256
 from model.paths import assets_dir, bundled_checkpoint
 from model.train import TrainConfig, train
+from tests.numeric import assert_close_at_scale
 
 SMALL = TrainConfig(hidden=(32, 16), epochs=2, train_size=2000)
 SHIPPED = assets_dir() / "map" / "training_record.npz"
@@ -135,7 +136,8 @@ def test_cli_bad_record_path_is_one_line_exit_2(bad, tmp_path):
 def test_shipped_record_is_the_bundled_models_own_training():
     """`make bundled-model` trains once with recording on and writes both the checkpoint and the record
     (12–16 min on this shared machine, far too slow for the suite): the record must end at the shipped
-    weights bit for bit, and its last epoch must replay against them."""
+    weights bit for bit, and its last epoch must replay against them (at the maps' scale: the record was
+    computed on another CPU)."""
     assert "map/training_record.npz" in WITH_CHECKPOINT
     meta = json.loads(SHIPPED.with_name(SHIPPED.name + ".meta.json").read_text())
     model, ckpt = load_checkpoint(bundled_checkpoint())
@@ -145,9 +147,9 @@ def test_shipped_record_is_the_bundled_models_own_training():
     assert rec.epochs.tolist() == list(range(ckpt.epochs + 1))
     assert rec.test_accuracy[-1] == pytest.approx(ckpt.test_accuracy, abs=1e-6)
     x = torch.from_numpy(rec.probe_images)
-    for i, name in enumerate(rec.methods):
+    for i, name in enumerate(rec.methods):  # recomputed here, shipped from another CPU: at the maps' scale
         expected = explain_batch(model, x, name, [int(t) for t in rec.targets[-1]]).values
-        np.testing.assert_allclose(rec.maps[i, -1], expected, rtol=1e-5, atol=1e-6)
+        assert_close_at_scale(rec.maps[i, -1], expected, err_msg=name)
 
 
 def test_seed_spread_mean_and_std_across_models():
