@@ -10,7 +10,7 @@ import streamlit as st
 from app.defaults import DEFAULT_TEST_INDEX
 from app.state import test_split
 from app.text import plain, safe_name
-from app.session import CURRENT_INPUT, INDEX_SEEN, query_value, set_query
+from app.session import CURRENT_INPUT, INDEX_SEEN, integer, link_value, query_value, set_query
 from model.image_io import FORMATS, MAX_UPLOAD_BYTES, decode_upload
 from model.preprocess import preprocess
 
@@ -48,10 +48,9 @@ def input_from_query() -> None:
     if raw is None or INDEX_SEEN.get() == raw:
         return
     INDEX_SEEN.set(raw)
-    try:
-        set_current(test_input(int(raw)))
-    except ValueError:
-        st.warning(f"The link asks for test digit {plain(raw, 20)}, which does not exist (use 0–9999).")
+    index = link_value("index", integer(0, len(test_split()) - 1), "that test digit does not exist (use 0–9999)")
+    if index is not None:
+        set_current(test_input(index))
 
 
 def upload_input(key: str) -> CurrentInput | None:

@@ -5,11 +5,16 @@ and views read and write session values only through slots (tests/test_session_k
 string key anywhere else), so a page never touches another page's state by accident, and renaming a
 key is one edit. Widget keys (`key=` of a widget) are the page's own and start with its prefix
 (`WIDGET_PREFIXES`); a page that wants another page to open in some state links to it with URL
-parameters, which that page reads. `URL` names every query parameter with the pages that read it.
+parameters, which that page reads. `URL` names every query parameter with the pages that read it, and
+`link_value` is the one way a page reads one: through a parser that refuses what it cannot use (the
+helpers below build them), so a bad link is one warning and the page's default, never an error box.
 """
 
 from __future__ import annotations
 
+import math
+import re
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, Generic, TypeVar
 
@@ -79,6 +84,9 @@ UMAP_JOBS: Slot[dict] = Slot("map-umap-jobs", "app/map_state.py", "background UM
 TRAINING_RECORDS: Slot[dict] = Slot("training_records", "app/map_training.py", "model key → its TrainingRecord")
 SEED_JOB: Slot[Any] = Slot("map-seed-job", "app/map_seeds.py", "the seeds-spread training job")
 
+# URL parameters (below): the bad values already warned about, so a link's warning shows once per value.
+URL_WARNED: Slot[set] = Slot("url-warned", "app/session.py", "(parameter, value) pairs already warned about")
+
 # Widget keys start with their page's prefix; no page writes a key with another page's prefix.
 WIDGET_PREFIXES: dict[str, tuple[str, ...]] = {
     "app/app_pages/draw.py": ("draw", "pad"), "app/app_pages/explore.py": ("ex",),
@@ -120,3 +128,114 @@ def set_query(name: str, value: str | None) -> None:
         st.query_params.pop(name, None)
     elif st.query_params.get(name) != value:
         st.query_params[name] = value
+
+
+# -- reading a link's parameters: one validated parser ----------------------------------------------
+class LinkValueError(ValueError):
+    """A parser's refusal: the value cannot be used (the message says what can)."""
+
+
+@dataclass(frozen=True)
+class Partly(Generic[T]):
+    """What a parser returns for a value it could use only in part: that part, and what it dropped."""
+
+    value: T
+    dropped: str
+
+
+def _warn_once(name: str, raw: str, message: str, part: bool = False) -> None:
+    """One warning line per (parameter, value) in a session; `raw` is the visitor's text, shown escaped."""
+    from app.text import plain
+
+    warned = URL_WARNED.setdefault(set())
+    if (name, raw) not in warned:
+        warned.add((name, raw))
+        st.warning(f"Ignoring {'part of ' if part else ''}the link's {name}={plain(raw, 40)}: {message}.",
+                   icon=":material/link_off:")
+
+
+def link_value(name: str, parse: Callable[[str], T | Partly[T]], expected: str) -> T | None:
+    """The declared URL parameter `name` as `parse` reads it, or None when the link has none.
+
+    A value `parse` refuses (any ValueError, TypeError, KeyError, IndexError or OverflowError) is one
+    warning line naming it and saying what is `expected`, once per value in a session, and None: the
+    caller keeps its default. A `Partly` result is used, with a warning about the part dropped."""
+    raw = query_value(name)
+    if raw is None:
+        return None
+    try:
+        value = parse(raw)
+    except (ValueError, TypeError, KeyError, IndexError, OverflowError):
+        _warn_once(name, raw, expected)
+        return None
+    if isinstance(value, Partly):
+        from app.text import plain
+
+        _warn_once(name, raw, plain(value.dropped, 160), part=True)
+        return value.value
+    return value
+
+
+_ASCII_INT = re.compile(r"[+-]?[0-9]{1,12}")
+
+
+def integer(lo: int, hi: int) -> Callable[[str], int]:
+    """Parser: ASCII digits (no '²', no '٣') making an integer in lo..hi."""
+    def parse(raw: str) -> int:
+        if not _ASCII_INT.fullmatch(raw.strip()) or not lo <= int(raw) <= hi:
+            raise LinkValueError(raw)
+        return int(raw)
+    return parse
+
+
+def number(lo: float, hi: float) -> Callable[[str], float]:
+    """Parser: a finite decimal number in [lo, hi]."""
+    def parse(raw: str) -> float:
+        value = float(raw)
+        if not math.isfinite(value) or not lo <= value <= hi:
+            raise LinkValueError(raw)
+        return value
+    return parse
+
+
+def choice(options: Sequence[T]) -> Callable[[str], T]:
+    """Parser: one of `options`, written as str(option)."""
+    def parse(raw: str) -> T:
+        for option in options:
+            if str(option) == raw:
+                return option
+        raise LinkValueError(raw)
+    return parse
+
+
+def flag(raw: str) -> bool:
+    """Parser: 1 or 0."""
+    return {"1": True, "0": False}[raw]
+
+
+def names(known: Sequence[str], what: str = "name") -> Callable[[str], list[str] | Partly[list[str]]]:
+    """Parser: comma-separated names from `known`, each once, in the link's order; unknown ones dropped
+    (with a warning), and none known at all refused."""
+    def parse(raw: str) -> list[str] | Partly[list[str]]:
+        asked = list(dict.fromkeys(n.strip() for n in raw.split(",") if n.strip()))
+        good, unknown = [n for n in asked if n in known], [n for n in asked if n not in known]
+        if not good:
+            raise LinkValueError(raw)
+        return Partly(good, f"unknown {what}(s) {', '.join(u[:40] for u in unknown[:5])}") if unknown else good
+    return parse
+
+
+def layer_unit(sizes: Mapping[str, int]) -> Callable[[str], tuple[str, int]]:
+    """Parser: 'hidden1:5', a unit of a layer in `sizes` (layer → its number of units), in ASCII digits."""
+    def parse(raw: str) -> tuple[str, int]:
+        layer, sep, index = raw.partition(":")
+        if not sep or layer not in sizes:
+            raise LinkValueError(raw)
+        return layer, integer(0, sizes[layer] - 1)(index)
+    return parse
+
+
+def unit_ranges(sizes: Mapping[str, int]) -> str:
+    """What `layer_unit(sizes)` takes, in words: 'hidden1:5 (hidden1 0–127, hidden2 0–63)'."""
+    first = next(iter(sizes))
+    return f"use a layer and unit like {first}:5 ({', '.join(f'{k} 0–{n - 1}' for k, n in sizes.items())})"

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from functools import partial
 
@@ -11,7 +12,7 @@ import streamlit as st
 from app.image_strip import upscale
 from app.probability_bars import prediction_view
 from app.map_grid import grid_data, map_grid
-from app.session import query_value, set_query
+from app.session import LinkValueError, integer, link_value, names, query_value, set_query
 from app.text import plain
 from app.state import digit_likeness_score, LoadedModel, all_classes_explanation, explanation, probabilities
 from explain import Attribution, Contrast, fast_methods, get_method, method_names, quick_params
@@ -30,27 +31,36 @@ def show_prediction(loaded: LoadedModel, x: np.ndarray, true_label: int | None =
     return prediction_view(probabilities(loaded.model, x), true_label)
 
 
+def _parse_target(allow_all: bool) -> Callable[[str], int | Contrast | str]:
+    """A link's `target`: a class 0–9, two different classes "a,b", or (where the page takes it) "all"."""
+    def parse(raw: str) -> int | Contrast | str:
+        if raw == ALL_CLASSES and allow_all:
+            return ALL_CLASSES
+        digits = [integer(0, 9)(part) for part in raw.split(",")]
+        if len(digits) == 1:
+            return digits[0]
+        if len(digits) == 2 and digits[0] != digits[1]:
+            return Contrast(*digits)
+        raise LinkValueError(raw)
+    return parse
+
+
 def _target_from_query(key: str, modes: list[str]) -> None:
-    """Apply a shared link's `?target=` (a class 0–9, "all", or "a,b") once; warn if it is invalid."""
+    """Apply a shared link's `?target=` once per value (a bad one is a warning and the default)."""
     raw = query_value("target")
     if raw is None or st.session_state.get(f"{key}-query") == raw:
         return
     st.session_state[f"{key}-query"] = raw
-    parts = raw.split(",")
-    try:
-        digits = [int(p) for p in parts] if raw != "all" else []
-        if raw == "all" and "All 10 classes" in modes:
-            st.session_state[f"{key}-mode"] = "All 10 classes"
-        elif len(digits) == 1 and 0 <= digits[0] <= 9:
-            st.session_state[f"{key}-mode"], st.session_state[f"{key}-class"] = "Another class", digits[0]
-        elif len(digits) == 2 and all(0 <= d <= 9 for d in digits) and digits[0] != digits[1]:
-            st.session_state[f"{key}-mode"] = "Why A and not B"
-            st.session_state[f"{key}-a"], st.session_state[f"{key}-b"] = digits
-        else:
-            raise ValueError(raw)
-    except ValueError:
-        st.warning(f"Ignoring the link's target {plain(raw, 40)}: use a class 0–9, two different classes "
-                   "like 4,9, or all.")
+    allow_all = "All 10 classes" in modes
+    target = link_value("target", _parse_target(allow_all), "use a class 0–9 or two different classes like 4,9"
+                        + (", or all" if allow_all else ""))
+    if target == ALL_CLASSES:
+        st.session_state[f"{key}-mode"] = "All 10 classes"
+    elif isinstance(target, Contrast):
+        st.session_state[f"{key}-mode"] = "Why A and not B"
+        st.session_state[f"{key}-a"], st.session_state[f"{key}-b"] = target.a, target.b
+    elif target is not None:
+        st.session_state[f"{key}-mode"], st.session_state[f"{key}-class"] = "Another class", target
 
 
 def target_selector(key: str, predicted: int, allow_all: bool = True, true_label: int | None = None
@@ -84,16 +94,8 @@ def target_selector(key: str, predicted: int, allow_all: bool = True, true_label
 
 
 def methods_from_query(default: list[str], param: str = "methods") -> list[str]:
-    """The `?methods=a,b` (or another `param`) of a shared link, unknown names dropped with a warning."""
-    raw = query_value(param)
-    if raw is None:
-        return default
-    names = method_names()
-    asked = [m.strip() for m in raw.split(",") if m.strip()]
-    unknown = [m for m in asked if m not in names]
-    if unknown:
-        st.warning("Ignoring unknown method name(s) in the link: " + ", ".join(plain(u, 40) for u in unknown[:5]))
-    return [m for m in asked if m in names] or default
+    """The `?methods=a,b` (or another `param`) of a shared link, each once; unknown names dropped with a warning."""
+    return link_value(param, names(method_names(), "method name"), "no known method name (see the picker)") or default
 
 
 def method_selector(key: str, default: list[str] | None = None, param: str = "methods") -> list[str]:
@@ -119,7 +121,8 @@ def run_methods(loaded: LoadedModel, x: np.ndarray, methods: list[str], target, 
 
 
 def fingerprint(done: dict[str, Attribution]) -> str:
-    """A short digest of the maps' values: equal fingerprints mean identical maps (any session)."""
+    """A short digest of the maps' values: equal fingerprints mean identical maps (any session of
+    one server; another CPU's float sums may differ in the last digits and so in the fingerprint)."""
     import hashlib
 
     h = hashlib.sha256()

@@ -10,8 +10,7 @@ import streamlit as st
 
 from app.inputs import CurrentInput
 from app.state import LoadedModel, input_digest, test_split
-from app.text import plain
-from app.session import WHATIF_EDIT, WHATIF_EDITS, query_value, set_query
+from app.session import WHATIF_EDIT, WHATIF_EDITS, link_value, query_value, set_query
 from explain.attacks import Adversarial, AttackConfig, AttackCurve, accuracy_curve, attack_digit, minimal_eps
 from explain.counterfactual import Counterfactual, CounterfactualConfig, NearestDigit, counterfactual, nearest_of_class
 from explain.map_stability import StabilityConfig, StabilityRow, map_stability
@@ -29,10 +28,9 @@ def url_setting(key: str, name: str, default: Any, parse: Callable[[str], Any], 
     raw, seen = query_value(name), f"{key}-query"
     if raw is not None and st.session_state.get(seen) != raw:
         st.session_state[seen] = raw
-        try:
-            st.session_state[key] = parse(raw)
-        except (ValueError, TypeError):
-            st.warning(f"Ignoring the link's {name}={plain(raw, 30)}: {what}.")
+        value = link_value(name, parse, what)
+        if value is not None:
+            st.session_state[key] = value
     st.session_state.setdefault(key, default)
 
 
@@ -41,24 +39,6 @@ def write_url(key: str, name: str, text: Callable[[Any], str] = str) -> None:
     value = text(st.session_state[key])
     set_query(name, value)
     st.session_state[f"{key}-query"] = value
-
-
-def parse_choice(options: list) -> Callable[[str], Any]:
-    def parse(raw: str) -> Any:
-        for o in options:
-            if str(o) == raw:
-                return o
-        raise ValueError(raw)
-    return parse
-
-
-def parse_range(lo: float, hi: float) -> Callable[[str], float]:
-    def parse(raw: str) -> float:
-        v = float(raw)
-        if not lo <= v <= hi:
-            raise ValueError(raw)
-        return v
-    return parse
 
 
 # -- the working input: the session's current digit, or its pixel-edited version until reset ----

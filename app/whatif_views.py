@@ -16,9 +16,9 @@ from app.inputs import CurrentInput
 from app.map_grid import grid_data, map_grid
 from app.state import LoadedModel
 from app.text import plain
-from app.session import WHATIF_EDITS
+from app.session import WHATIF_EDITS, choice, flag, number
 from app.views import run_methods
-from app.whatif_state import (make_adversarial, make_counterfactual, parse_choice, parse_range, stability,
+from app.whatif_state import (make_adversarial, make_counterfactual, stability,
                               store_edit, url_setting, working_input, write_url)
 from explain import fast_methods, get_method
 from explain.attacks import AttackConfig
@@ -97,10 +97,10 @@ def exports(arrays: dict[str, np.ndarray], summary: dict, png: np.ndarray, name:
 
 def counterfactual_section(loaded: LoadedModel, x: np.ndarray, predicted: int, probs: np.ndarray) -> None:
     runner_up = int(np.argsort(probs)[-2])
-    url_setting("wi-to", "to", runner_up, parse_choice(list(range(10))), "use a class 0–9")
-    url_setting("wi-norm", "norm", "l2", parse_choice(["l2", "l1"]), "use l2 or l1")
-    url_setting("wi-minprob", "minprob", WHATIF_MIN_PROB, parse_range(0.1, 0.99), "use a probability 0.1–0.99")
-    url_setting("wi-pen", "pen", False, lambda r: {"1": True, "0": False}[r], "use 0 or 1")
+    url_setting("wi-to", "to", runner_up, choice(list(range(10))), "use a class 0–9")
+    url_setting("wi-norm", "norm", "l2", choice(["l2", "l1"]), "use l2 or l1")
+    url_setting("wi-minprob", "minprob", WHATIF_MIN_PROB, number(0.1, 0.99), "use a probability 0.1–0.99")
+    url_setting("wi-pen", "pen", False, flag, "use 0 or 1")
     a, b, c, d = st.columns([1, 1.2, 1.2, 1])
     target = a.selectbox("Make it a", list(range(10)), key="wi-to")
     norm = b.radio("Change", ["l2", "l1"], key="wi-norm", horizontal=True,
@@ -140,9 +140,9 @@ def counterfactual_section(loaded: LoadedModel, x: np.ndarray, predicted: int, p
 
 
 def attack_section(loaded: LoadedModel, x: np.ndarray) -> None:
-    url_setting("wi-attack", "attack", "pgd", parse_choice(["fgsm", "pgd"]), "use fgsm or pgd")
-    url_setting("wi-anorm", "anorm", "linf", parse_choice(["linf", "l2"]), "use linf or l2")
-    url_setting("wi-eps", "eps", 0.1, parse_range(0.0, 3.0), "use a radius 0–3")
+    url_setting("wi-attack", "attack", "pgd", choice(["fgsm", "pgd"]), "use fgsm or pgd")
+    url_setting("wi-anorm", "anorm", "linf", choice(["linf", "l2"]), "use linf or l2")
+    url_setting("wi-eps", "eps", 0.1, number(0.0, 3.0), "use a radius 0–3")
     a, b, c = st.columns([1, 1, 2])
     attack = a.radio("Attack", ["fgsm", "pgd"], key="wi-attack", horizontal=True, format_func=str.upper)
     norm = b.radio("Norm", ["linf", "l2"], key="wi-anorm", horizontal=True, disabled=attack == "fgsm",

@@ -63,7 +63,7 @@ def hidden_name(i: int) -> str:
 
 def hidden_index(layer: str) -> int:
     """1 for "hidden1"; ValueError for anything else."""
-    if not (isinstance(layer, str) and layer.startswith("hidden") and layer[6:].isdigit()):
+    if not (isinstance(layer, str) and layer.startswith("hidden") and layer[6:].isascii() and layer[6:].isdigit()):
         raise ValueError(f"not a hidden layer name: {layer!r}")
     return int(layer[6:])
 

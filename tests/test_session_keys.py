@@ -66,7 +66,7 @@ def test_url_parameters_are_declared():
     for path in _modules():
         for node in ast.walk(ast.parse(path.read_text())):
             if isinstance(node, ast.Call) and getattr(node.func, "id", getattr(node.func, "attr", "")) in (
-                    "query_value", "set_query") and node.args and isinstance(node.args[0], ast.Constant):
+                    "query_value", "set_query", "link_value") and node.args and isinstance(node.args[0], ast.Constant):
                 used.add(node.args[0].value)
             if isinstance(node, ast.keyword) and node.arg == "query_params" and isinstance(node.value, ast.Dict):
                 used |= {k.value for k in node.value.keys if isinstance(k, ast.Constant)}

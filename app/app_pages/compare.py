@@ -12,7 +12,7 @@ from app.state import active_model, batch_explanation, probabilities
 from app.image_strip import image_strip, upscale
 from app.map_grid import grid_data, map_grid
 from app.views import export_buttons, method_selector, run_methods, target_selector, target_text
-from app.session import query_value, set_query
+from app.session import LinkValueError, Partly, link_value, set_query
 from explain import Attribution, get_method, method_names
 from explain.agreement import agreement_matrix
 from explain.grid import explain_grid, seed_spread
@@ -26,15 +26,26 @@ loaded = active_model()
 all_names = method_names()
 
 
-def params_from_link() -> dict[str, dict[str, str]]:
-    """`?params=integrated_gradients.steps=32,occlusion.window=6`: non-default parameters of a shared link."""
+def _parse_params(raw: str) -> dict[str, dict[str, str]] | Partly[dict[str, dict[str, str]]]:
+    """'integrated_gradients.steps=32,occlusion.window=6' → method → parameter → value (checked per method
+    by its parameter set when its widgets are built); items naming no known method are dropped."""
     out: dict[str, dict[str, str]] = {}
-    for item in (query_value("params") or "").split(","):
+    bad: list[str] = []
+    for item in raw.split(","):
         key, _, value = item.partition("=")
         method, _, name = key.partition(".")
-        if method in all_names and value:
+        if method in all_names and name and value:
             out.setdefault(method, {})[name] = value
-    return out
+        elif item.strip():
+            bad.append(item[:40])
+    if bad and not out:
+        raise LinkValueError(raw)
+    return Partly(out, f"not method.parameter=value: {', '.join(bad[:5])}") if bad else out
+
+
+def params_from_link() -> dict[str, dict[str, str]]:
+    """`?params=integrated_gradients.steps=32,occlusion.window=6`: non-default parameters of a shared link."""
+    return link_value("params", _parse_params, "use method.parameter=value, e.g. integrated_gradients.steps=32") or {}
 
 
 def param_widgets(name: str, linked: dict[str, str]) -> dict:

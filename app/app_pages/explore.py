@@ -9,7 +9,7 @@ from app.defaults import EXPLORE_ROWS
 from app.inputs import get_current, input_from_query, set_current, test_input, upload_input
 from app.state import active_model, test_probabilities, test_split, test_thumbnails
 from app.views import explanation_view
-from app.session import EXPLORE_PICKED, query_value, set_query
+from app.session import EXPLORE_PICKED, integer, link_value, set_query
 
 
 st.title("Explore the test set")
@@ -26,9 +26,9 @@ mistakes = np.flatnonzero(pred != labels)
 # Filters arrive in the link (the Train page's confusion matrix opens ?true=A&pred=B): read once,
 # then the widgets own them and write them back, so the share link keeps the filter.
 for key, param in (("ex-true", "true"), ("ex-pred", "pred")):
-    value = query_value(param)
-    if key not in st.session_state and value in {str(c) for c in range(10)}:
-        st.session_state[key] = int(value)
+    value = link_value(param, integer(0, 9), "use a class 0–9") if key not in st.session_state else None
+    if value is not None:
+        st.session_state[key] = value
 c1, c2, c3, c4, c5 = st.columns([1, 1, 1, 1, 1.2])
 true_cls = c1.selectbox("True class", ["any", *range(10)], key="ex-true")
 pred_cls = c2.selectbox("Predicted class", ["any", *range(10)], key="ex-pred")

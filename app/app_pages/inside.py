@@ -15,8 +15,7 @@ from app.image_strip import image_strip, upscale
 from app.map_grid import grid_data, map_grid
 from app.state import active_model, test_activations, test_split
 from app.tabs import lazy_tabs
-from app.session import INSIDE_NEURON_SEEN, query_value
-from app.text import plain
+from app.session import INSIDE_NEURON_SEEN, layer_unit, link_value, query_value, unit_ranges
 from model.network import hidden_index, hidden_name, layer_display_name
 from explain.activations import (
     activations,
@@ -140,16 +139,11 @@ def neuron_tab() -> None:
 neuron = query_value("neuron")
 if neuron and INSIDE_NEURON_SEEN.get() != neuron:
     INSIDE_NEURON_SEEN.set(neuron)
-    layer_text, _, unit_text = neuron.partition(":")
-    try:
-        index = hidden_index(layer_text)
-    except ValueError:
-        index = 0
-    if unit_text.isdigit() and 1 <= index <= len(layer_names):
-        st.session_state["in-unit-layer"], st.session_state["in-unit"] = index, int(unit_text)
+    sizes = {hidden_name(i): n for i, n in enumerate(model.config.hidden, 1)}
+    picked = link_value("neuron", layer_unit(sizes), unit_ranges(sizes))
+    if picked is not None:
+        st.session_state["in-unit-layer"], st.session_state["in-unit"] = hidden_index(picked[0]), picked[1]
         st.session_state["in-tab"] = TABS[2]
-    else:
-        st.warning(f"Ignoring the link's neuron {plain(neuron, 40)}: use hidden1:5 or hidden2:12.")
 
 # Only the open tab runs and draws: the weight tiles and two bar charts made every visit slow.
 lazy_tabs("in-tab", dict(zip(TABS, (first_layer_weights_tab, conductance_tab, neuron_tab), strict=True)),

@@ -9,7 +9,7 @@ from app.defaults import MAP_LAYER, MAP_NEIGHBOURS
 from app.figures import tiles_figure
 from app.figures_map import COLOUR_MODES, MapPoints, map_figure, selected_indices
 from app.inputs import pick_input
-from app.session import query_value, set_query
+from app.session import choice, layer_unit, link_value, query_value, set_query, unit_ranges
 from app.map_seeds import across_seeds
 from app.image_strip import image_strip, upscale
 from app.map_training import across_training
@@ -48,10 +48,12 @@ probs = test_probabilities(loaded.key, model)
 
 
 def from_query(key: str, param: str, options: list[str]) -> None:
-    """A shared link's setting seeds the widget once (then the widget rules and writes it back)."""
+    """A shared link's setting seeds the widget once per value (then the widget rules and writes it back)."""
     raw = query_value(param)
-    if raw is not None and raw in options and st.session_state.get(f"{key}-seen") != raw:
-        st.session_state[key] = raw
+    if raw is not None and st.session_state.get(f"{key}-seen") != raw:
+        value = link_value(param, choice(options), f"use one of {', '.join(options)}")
+        if value is not None:
+            st.session_state[key] = value
     st.session_state[f"{key}-seen"] = raw
 
 
@@ -215,11 +217,12 @@ def unit_goals() -> None:
 glayers = goal_layers(model)
 neuron = query_value("neuron")  # "hidden1:5" from the Inside page's link: opens the units' tab on that unit
 if neuron and st.session_state.get("map-goal-seen") != neuron:
-    name, _, unit_text = neuron.partition(":")
-    if name in glayers and unit_text.isdigit():
-        st.session_state["map-goal-layer"], st.session_state["map-goal-unit"] = name, int(unit_text)
     st.session_state["map-goal-seen"] = neuron
-    st.session_state["map-tab"] = SECTIONS[-1]
+    sizes = dict(zip(glayers, [*model.config.hidden, 10], strict=True))
+    picked = link_value("neuron", layer_unit(sizes), unit_ranges(sizes))
+    if picked is not None:
+        st.session_state["map-goal-layer"], st.session_state["map-goal-unit"] = picked
+        st.session_state["map-tab"] = SECTIONS[-1]
 # Only the open tab runs and draws: four sections' charts made every visit slow.
 lazy_tabs("map-tab", dict(zip(SECTIONS, (nearest_digits, lambda: across_training(loaded),
                                          lambda: across_seeds(loaded, current), unit_goals), strict=True)),

@@ -8,7 +8,8 @@ from app.defaults import DEFAULT_TEST_INDEX
 from app.inputs import get_current, pick_input, test_input
 from app.state import active_model, probabilities
 from app.views import show_maps
-from app.whatif_state import parse_choice, url_setting, write_url
+from app.session import choice
+from app.whatif_state import url_setting, write_url
 from app.whatif_testset import test_set_section
 from app.whatif_views import attack_section, counterfactual_section, pixel_editor, stability_section
 from explain import fast_methods
@@ -42,7 +43,7 @@ with right:
         c.metric("True label", current.true_label)
     show_maps(loaded, x, fast_methods(), None, "wi-now", cols=2)
 
-url_setting("wi-view", "view", "counterfactual", parse_choice(list(VIEWS)), f"use one of {', '.join(VIEWS)}")
+url_setting("wi-view", "view", "counterfactual", choice(list(VIEWS)), f"use one of {', '.join(VIEWS)}")
 view = st.segmented_control("Show", list(VIEWS), format_func=VIEWS.get, key="wi-view") or "counterfactual"
 write_url("wi-view", "view", lambda v: v or "counterfactual")
 {
