@@ -20,6 +20,7 @@ from app.session import DRAWING
 
 SIZE = 280  # CSS pixels of the pad, and the side of the greyscale image the server rebuilds
 MAX_STROKE_VALUES = 40_000  # coordinates kept for redrawing the pad after a page switch
+MAX_COORD = 100 * SIZE  # a pointer held outside the pad still reports (pointer capture): generous, finite
 MAX_CROP_CHARS = 4 * (2 * SIZE * SIZE) // 3 + 4  # base64 of the longest run-length form (every run 1 long)
 
 _PAD = light_component("digit_lens.drawing_pad", HTML, CSS, JS)
@@ -40,6 +41,31 @@ def _int(value: Any, name: str, lo: int, hi: int) -> int:
     if isinstance(value, bool) or not isinstance(value, (int, float)) or not lo <= value <= hi:
         raise ValueError(f"drawing {name} must be a number in {lo}..{hi}, got {value!r:.40}")
     return int(value)
+
+
+def _strokes(value: Any) -> list[dict[str, Any]]:
+    """The pad's strokes (only used to redraw it after a page switch): a list of {w, pts: [x, y, …]} with
+    numbers everywhere; ValueError naming the first thing wrong. Too many points: dropped, not refused
+    (a long drawing is legitimate; it only cannot be redrawn)."""
+    if value is None:
+        return []
+    if not isinstance(value, list):
+        raise ValueError(f"drawing strokes must be a list, got {type(value).__name__}")
+    total = 0
+    for i, stroke in enumerate(value):
+        if not isinstance(stroke, dict):
+            raise ValueError(f"drawing stroke {i} must be an object, got {type(stroke).__name__}")
+        _int(stroke.get("w"), f"stroke {i} width", 1, SIZE)
+        pts = stroke.get("pts")
+        if not isinstance(pts, list) or len(pts) < 2 or len(pts) % 2:
+            raise ValueError(f"drawing stroke {i} points must be a list of x, y pairs, got {pts!r:.40}")
+        total += len(pts)
+        if total > MAX_STROKE_VALUES:
+            return []
+        bad = [v for v in pts if isinstance(v, bool) or not isinstance(v, (int, float)) or not abs(v) <= MAX_COORD]
+        if bad:
+            raise ValueError(f"drawing stroke {i} points must be numbers within ±{MAX_COORD}, got {bad[0]!r:.20}")
+    return value
 
 
 def _unrle(pairs: np.ndarray, n: int) -> np.ndarray:
@@ -69,9 +95,11 @@ def decode(value: Any) -> Drawing:
     seq = _int(value.get("seq"), "seq", 0, 2**53)
     if _int(value.get("size", SIZE), "size", SIZE, SIZE) != SIZE:
         raise ValueError("drawing size must be 280")
-    strokes = value.get("strokes") or []
-    if not isinstance(strokes, list) or sum(len(s.get("pts", ())) for s in strokes if isinstance(s, dict)) > MAX_STROKE_VALUES:
-        strokes = []  # only used to redraw the pad; never worth failing over
+    final = value.get("final", True)
+    if not isinstance(final, bool):
+        raise ValueError(f"drawing final must be true or false, got {final!r:.20}")
+    brush = _int(value.get("brush", 20), "brush", 1, SIZE)
+    strokes = _strokes(value.get("strokes"))
     crop = value.get("crop")
     image = None
     if crop is not None:
@@ -79,10 +107,13 @@ def decode(value: Any) -> Drawing:
             raise ValueError(f"drawing crop must be an object, got {type(crop).__name__}")
         x, y = _int(crop.get("x"), "crop x", 0, SIZE - 1), _int(crop.get("y"), "crop y", 0, SIZE - 1)
         w, h = _int(crop.get("w"), "crop width", 1, SIZE - x), _int(crop.get("h"), "crop height", 1, SIZE - y)
-        if len(str(crop.get("data", ""))) > MAX_CROP_CHARS:
+        data = crop.get("data", "")
+        if not isinstance(data, str):
+            raise ValueError(f"drawing crop data must be a base64 string, got {type(data).__name__}")
+        if len(data) > MAX_CROP_CHARS:
             raise ValueError(f"drawing crop data is longer than {MAX_CROP_CHARS} characters")
         try:
-            raw = np.frombuffer(base64.b64decode(str(crop.get("data", "")), validate=True), np.uint8)
+            raw = np.frombuffer(base64.b64decode(data, validate=True), np.uint8)
         except ValueError as exc:
             raise ValueError(f"drawing crop data is not valid base64: {exc}") from None
         if crop.get("enc") == "rle":
@@ -93,9 +124,7 @@ def decode(value: Any) -> Drawing:
             raise ValueError(f"drawing crop has {len(raw)} bytes for {w}×{h} pixels")
         image = np.zeros((SIZE, SIZE), np.uint8)
         image[y : y + h, x : x + w] = raw.reshape(h, w)
-    brush = value.get("brush", 20)
-    return Drawing(seq, bool(value.get("final", True)), image, strokes,
-                   int(brush) if isinstance(brush, (int, float)) else 20)
+    return Drawing(seq, final, image, strokes, brush)
 
 
 def encode(image: np.ndarray, seq: int = 1, final: bool = True) -> dict:
@@ -111,15 +140,20 @@ def encode(image: np.ndarray, seq: int = 1, final: bool = True) -> dict:
 
 
 def _receive(key: str) -> None:
-    """on_change: decode the pad's new value into the session (before the fragment body runs)."""
+    """on_change: decode the pad's new value into the session (before the fragment body runs). A payload
+    that cannot be read keeps the last good drawing and leaves one message (until the next good one), and
+    is acknowledged like any other, so the pad does not wait for an answer that never comes."""
     value = (st.session_state.get(key) or {}).get("drawing")
     if value is None:
         return
     try:
         DRAWING.set(decode(value))
         st.session_state.pop(f"{key}-error", None)
-    except ValueError as exc:
+    except (ValueError, TypeError) as exc:  # decode checks every field; TypeError only as a last guard
         st.session_state[f"{key}-error"] = str(exc)
+        seq = value.get("seq") if isinstance(value, dict) else None
+        if isinstance(seq, int) and not isinstance(seq, bool) and 0 <= seq <= 2**53:
+            st.session_state[f"{key}-refused"] = seq
 
 
 def read_drawing(key: str = "pad") -> tuple[Drawing | None, str | None]:
@@ -127,10 +161,16 @@ def read_drawing(key: str = "pad") -> tuple[Drawing | None, str | None]:
     return DRAWING.get(), st.session_state.get(f"{key}-error")
 
 
+def answered(key: str = "pad") -> int:
+    """The last update this session answered: the latest drawing's seq, or a later refused one's."""
+    saved: Drawing | None = DRAWING.get()
+    return max(saved.seq if saved else 0, st.session_state.get(f"{key}-refused", 0))
+
+
 def drawing_pad(key: str = "pad") -> None:
     """Mount the pad; `ack` tells the browser which update this run answered."""
     saved: Drawing | None = DRAWING.get()
-    data = {"ack": saved.seq if saved else 0, "strokes": saved.strokes if saved else [],
+    data = {"ack": answered(key), "strokes": saved.strokes if saved else [],
             "brush": saved.brush if saved else 20}
     _PAD(key=key, data=data, default={"drawing": None}, on_drawing_change=lambda: _receive(key),
          width="content")
