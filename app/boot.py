@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import atexit
 import importlib
-import os
 import sys
 import threading
 import time
@@ -20,6 +19,7 @@ from dataclasses import dataclass, field
 
 import streamlit as st
 
+from model import tuning
 from model.numpy_mlp import NumpyMLP
 from model.paths import bundled_checkpoint
 
@@ -87,6 +87,7 @@ def _warm_up(boot: Boot) -> None:
     boot.go.wait(GO_WAIT_S)
     time.sleep(ANSWER_S)
     state = importlib.import_module(HEAVY)
-    # DIGIT_LENS_PRIME=0 skips the default views (the test suite's many short-lived servers set it).
+    # DIGIT_LENS_PRIME=0 skips the default views, DIGIT_LENS_WARM_UP=0 every method's first call (the test
+    # suite's server sets both: its tests pay only for the methods they use, on cores not shared with that).
     state.warm_up_and_prime(boot.stop, boot.served, SERVED_WAIT_S,
-                            prime=os.environ.get("DIGIT_LENS_PRIME", "1") != "0")
+                            warm_up=tuning.switch("WARM_UP"), prime=tuning.switch("PRIME"))

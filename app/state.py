@@ -93,7 +93,8 @@ def session_alive_check() -> Callable[[], bool]:
     return lambda: rt.is_active_session(session_id)
 
 
-def warm_up_and_prime(stop: threading.Event, served: threading.Event, wait_s: float, prime: bool = True) -> None:
+def warm_up_and_prime(stop: threading.Event, served: threading.Event, wait_s: float, warm_up: bool = True,
+                      prime: bool = True) -> None:
     """The warm-up thread's work once torch is in (app.boot): what Draw's maps need (the method list and
     captum) and the out-of-distribution fit; once a full page has been `served` (or after `wait_s`) the
     other libraries and every method's first call, so that page had the cores to itself; then every
@@ -102,7 +103,7 @@ def warm_up_and_prime(stop: threading.Event, served: threading.Event, wait_s: fl
     fit.start()
     ensure_imported("methods", "captum")
     served.wait(wait_s)
-    import_and_warm_up(bundled_model().model, stop)
+    import_and_warm_up(bundled_model().model, stop, first_calls=warm_up)
     fit.join()
     if prime:
         from app.prime import prime as prime_views

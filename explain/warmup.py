@@ -111,10 +111,12 @@ def warm_up(model: nn.Module, names: list[str] | None = None,
     return times
 
 
-def import_and_warm_up(model: nn.Module, stop: threading.Event | None = None) -> None:
-    """The background importer's whole job: each import group in order, then every method once."""
+def import_and_warm_up(model: nn.Module, stop: threading.Event | None = None, first_calls: bool = True) -> None:
+    """The background importer's whole job: each import group in order, then (with `first_calls`) every
+    method once."""
     for group in IMPORT_GROUPS:
         if stop is not None and stop.is_set():
             return
         ensure_imported(group)
-    warm_up(model, None, stop)
+    if first_calls:
+        warm_up(model, None, stop)

@@ -17,11 +17,13 @@ from typing import Any
 
 import torch
 
+from model import tuning
 from model.data import Split
 from model.train import Progress, TrainConfig, TrainResult, train
 
 BUDGET_S = 600.0  # wall clock per job (a group of runs shares it): no run holds a slot for longer
-OWNER_GRACE_S = 15.0  # the owner may look gone this long (a reconnecting tab) before the job ends
+# The owner may look gone this long (a reconnecting tab) before the job ends; tests shorten it.
+OWNER_GRACE_S = tuning.seconds("OWNER_GRACE_S", 15.0)
 OWNER_CHECK_EVERY_S = 1.0
 
 

@@ -10,10 +10,13 @@ from model.checkpoint import load_checkpoint
 from model.data import load_mnist
 from model.paths import bundled_checkpoint
 
-# The app computes every page's default view in the background after start-up (app.prime). The suite
-# starts many short-lived servers and AppTests that would each pay for it on 2 cores; tests/test_prime.py
-# checks the priming itself. Servers started by the tests inherit this.
+# The app computes every page's default view (app.prime) and calls every method once (the warm-up) in the
+# background after start-up. The suite's server and AppTests would each pay for that on the two cores the
+# tests run on; tests/test_prime.py and tests/test_warmup.py check both. Servers started here inherit this,
+# and a training run whose tab closed ends after 2 s, not 15 (tests/test_train_owner.py).
 os.environ.setdefault("DIGIT_LENS_PRIME", "0")
+os.environ.setdefault("DIGIT_LENS_WARM_UP", "0")
+os.environ.setdefault("DIGIT_LENS_OWNER_GRACE_S", "2")
 
 ROOT = Path(__file__).resolve().parents[1]
 ARTIFACTS = ROOT / "test-artifacts"
@@ -45,6 +48,56 @@ def train_split():
 def artifacts() -> Path:
     ARTIFACTS.mkdir(exist_ok=True)
     return ARTIFACTS
+
+
+@pytest.fixture(scope="session")
+def chromium() -> str:
+    """Debian's Chromium, or a failure saying how to get it: a browser test never skips silently."""
+    from tests.browser import CHROMIUM
+
+    if not os.access(CHROMIUM, os.X_OK):
+        pytest.fail(f"no Chromium at {CHROMIUM}: `apt-get install chromium` (make test and .ci/run do it "
+                    "when they may), or set CHROMIUM to its path", pytrace=False)
+    return CHROMIUM
+
+
+@pytest.fixture(scope="session")
+def browser(chromium):
+    """One headless Chromium for every browser test (each test opens its own context: see `new_page`)."""
+    from playwright.sync_api import sync_playwright
+
+    from tests.browser import CHROMIUM_ARGS
+
+    with sync_playwright() as p:
+        b = p.chromium.launch(executable_path=chromium, args=CHROMIUM_ARGS, headless=True)
+        yield b
+        b.close()
+
+
+@pytest.fixture(scope="session")
+def server():
+    """One app server for the browser tests that are not about start-up, CPU ownership or load; started
+    on first use, with the warm-up and priming off (see the top of this file)."""
+    from tests.browser import streamlit_server
+
+    with streamlit_server() as url:
+        yield url
+
+
+@pytest.fixture
+def new_page(browser):
+    """`new_page(**context_options)`: a page in a fresh browser context (its own cookies, session and
+    websocket), closed after the test so no session of an earlier test keeps the server busy."""
+    contexts = []
+
+    def make(**options):
+        ctx = browser.new_context(**options)
+        contexts.append(ctx)
+        return ctx.new_page()
+
+    yield make
+    for ctx in contexts:
+        ctx.close()
 
 
 @pytest.fixture(autouse=True)

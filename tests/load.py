@@ -115,8 +115,14 @@ async def _run(url: str, shapes: list[str]) -> LoadReport:
 
 
 def run_sessions(url: str, shapes: list[str]) -> LoadReport:
-    """Open one browser context per shape, all at once; each draws its shape and waits for the maps."""
-    return asyncio.run(_run(url, shapes))
+    """Open one browser context per shape, all at once; each draws its shape and waits for the maps.
+
+    In a thread of its own: asyncio.run beside the suite's sync Playwright (tests/conftest.py's browser)
+    in one thread would share that thread's event loop."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    with ThreadPoolExecutor(1) as pool:
+        return pool.submit(asyncio.run, _run(url, shapes)).result()
 
 
 def serial_reference(url: str) -> dict[str, SessionResult]:

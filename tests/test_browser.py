@@ -2,49 +2,20 @@
 
 from __future__ import annotations
 
-import os
 from urllib.parse import urlparse
 
 import pytest
 
 from tests.browser import (
-    CHROMIUM, CHROMIUM_ARGS, PAD, PAD_HOST, draw_stroke, watch_hosts, pad_box, prediction, streamlit_server, touch_stroke,
+    PAD, PAD_HOST, draw_stroke, watch_hosts, pad_box, prediction, touch_stroke,
 )
 
-pytestmark = [
-    pytest.mark.browser,
-    pytest.mark.skipif(not os.path.exists(CHROMIUM) and not os.environ.get("CI"),
-                       reason="Debian chromium not installed (.ci/run installs it)"),
-]
+pytestmark = pytest.mark.browser
 
 PAGES = ["home", "draw", "explore", "compare", "evaluate", "inside", "train"]
 DESKTOP, PHONE = {"width": 1400, "height": 1000}, {"width": 390, "height": 844}
 ONE = [(0.5, 0.12), (0.5, 0.5), (0.51, 0.88)]
 SEVEN = [(0.2, 0.15), (0.8, 0.15), (0.45, 0.9)]
-
-
-@pytest.fixture(scope="module")
-def browser():
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as p:
-        b = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True)
-        yield b
-        b.close()
-
-
-@pytest.fixture(scope="module")
-def server(artifacts_dir):
-    with streamlit_server() as url:
-        yield url
-
-
-@pytest.fixture(scope="module")
-def artifacts_dir():
-    from tests.conftest import ARTIFACTS
-
-    ARTIFACTS.mkdir(exist_ok=True)
-    return ARTIFACTS
 
 
 def _no_exception(page) -> None:
@@ -93,8 +64,8 @@ def _expected(png: bytes) -> tuple[str, str]:
     return str(int(p.argmax())), f"{float(p.max()):.1%}"
 
 
-def test_draw_with_the_mouse_reads_the_same_prediction_as_the_old_png_path(browser, server, artifacts_dir):
-    page = browser.new_page(viewport=DESKTOP)
+def test_draw_with_the_mouse_reads_the_same_prediction_as_the_old_png_path(new_page, server, artifacts):
+    page = new_page(viewport=DESKTOP)
     hosts = watch_hosts(page)
     page.goto(f"{server}/draw")
     page.get_by_text("Draw a digit on the pad").wait_for(timeout=120_000)
@@ -116,7 +87,7 @@ def test_draw_with_the_mouse_reads_the_same_prediction_as_the_old_png_path(brows
     page.close()
 
 
-def test_the_pads_run_length_encoder_is_the_one_the_server_decodes(browser):
+def test_the_pads_run_length_encoder_is_the_one_the_server_decodes(new_page):
     """The browser's `rle` (canvas_js) and the server's `_rle` give the same bytes for a drawing's ink."""
     import base64
 
@@ -128,15 +99,14 @@ def test_the_pads_run_length_encoder_is_the_one_the_server_decodes(browser):
     source = JS[JS.index("function b64("):JS.index("function paintStroke")]
     rng = np.random.default_rng(0)
     ink = np.repeat(rng.choice([0, 0, 255, 128], 400), rng.integers(1, 400, 400)).astype(np.uint8)
-    page = browser.new_page()
+    page = new_page()
     got = page.evaluate(f"values => {{ {source}; return rle(new Uint8Array(values)); }}", ink.tolist())
     page.close()
     assert base64.b64decode(got) == _rle(ink)
 
 
-def test_draw_by_touch_on_a_phone(browser, server, artifacts_dir):
-    ctx = browser.new_context(viewport=PHONE, has_touch=True, is_mobile=True, device_scale_factor=2)
-    page = ctx.new_page()
+def test_draw_by_touch_on_a_phone(new_page, server, artifacts):
+    page = new_page(viewport=PHONE, has_touch=True, is_mobile=True, device_scale_factor=2)
     page.goto(f"{server}/draw")
     page.get_by_text("Draw a digit on the pad").wait_for(timeout=120_000)
     box = pad_box(page)
@@ -149,14 +119,13 @@ def test_draw_by_touch_on_a_phone(browser, server, artifacts_dir):
     overflow = page.evaluate("""() => [...document.querySelectorAll('[data-testid="stMain"] *')].some(e =>
         e.scrollWidth > e.clientWidth + 1 && ['auto', 'scroll'].includes(getComputedStyle(e).overflowX))""")
     wide = page.evaluate("() => document.documentElement.scrollWidth")
-    page.screenshot(path=str(artifacts_dir / "draw-phone-touch.png"))
+    page.screenshot(path=str(artifacts / "draw-phone-touch.png"))
     assert wide <= PHONE["width"] and not overflow, "the Draw page scrolls sideways at 390 px"
     _no_exception(page)
-    ctx.close()
 
 
-def test_home_is_served_at_root_and_at_slash_home(browser, server):
-    page = browser.new_page(viewport=DESKTOP)
+def test_home_is_served_at_root_and_at_slash_home(new_page, server):
+    page = new_page(viewport=DESKTOP)
     for path in ("", "home"):
         page.goto(f"{server}/{path}")
         page.locator('[data-testid="stMainBlockContainer"] h1').first.wait_for(timeout=120_000)
@@ -186,11 +155,10 @@ STATES = {
 
 @pytest.mark.parametrize("size", ["desktop", "phone"])
 @pytest.mark.parametrize("state", list(STATES))
-def test_every_page_state_screenshot_and_no_other_host(browser, server, artifacts_dir, state, size):
+def test_every_page_state_screenshot_and_no_other_host(new_page, server, artifacts, state, size):
     """Screenshots into test-artifacts/ at 1400×1000 and 390×844; no request to any host but the app's."""
     viewport = DESKTOP if size == "desktop" else PHONE
-    ctx = browser.new_context(viewport=viewport, has_touch=size == "phone")
-    page = ctx.new_page()
+    page = new_page(viewport=viewport, has_touch=size == "phone")
     hosts = watch_hosts(page)
     path = state.split("-")[0]
     _open(page, server, path)
@@ -205,9 +173,8 @@ def test_every_page_state_screenshot_and_no_other_host(browser, server, artifact
     page.set_viewport_size({"width": viewport["width"], "height": max(viewport["height"], min(height, 6000))})
     page.wait_for_function("""() => [...document.querySelectorAll('[data-testid="stPlotlyChart"]')]
         .every(c => c.querySelector('.main-svg'))""", timeout=60_000)  # every chart drawn at the new size
-    page.screenshot(path=str(artifacts_dir / f"{state}-{size}.png"))
+    page.screenshot(path=str(artifacts / f"{state}-{size}.png"))
     assert hosts == {urlparse(server).netloc}, f"{state} requested other hosts: {hosts}"
-    ctx.close()
 
 
 def _upload(page, index: int, name: str, data: bytes, mime: str) -> None:
@@ -215,7 +182,7 @@ def _upload(page, index: int, name: str, data: bytes, mime: str) -> None:
         files=[{"name": name, "mimeType": mime, "buffer": data}])
 
 
-def test_checkpoint_uploads_in_the_browser(browser, server, artifacts_dir, tmp_path):
+def test_checkpoint_uploads_in_the_browser(new_page, server, artifacts, tmp_path):
     import pickle
 
     import torch
@@ -223,7 +190,7 @@ def test_checkpoint_uploads_in_the_browser(browser, server, artifacts_dir, tmp_p
     from model.checkpoint import CheckpointMeta, checkpoint_bytes
     from model.network import MLP, MLPConfig
 
-    page = browser.new_page(viewport={"width": 1400, "height": 2400})
+    page = new_page(viewport={"width": 1400, "height": 2400})
     page.goto(f"{server}/train")
     page.get_by_text("Upload a model").wait_for(timeout=120_000)
     _upload(page, 0, "evil.pt", pickle.dumps({"x": 1}), "application/octet-stream")
@@ -232,18 +199,18 @@ def test_checkpoint_uploads_in_the_browser(browser, server, artifacts_dir, tmp_p
     page.close()
     torch.manual_seed(1)
     good = checkpoint_bytes(MLP(MLPConfig(hidden=(24,))), CheckpointMeta(hidden=(24,)))
-    page = browser.new_page(viewport={"width": 1400, "height": 2400})
+    page = new_page(viewport={"width": 1400, "height": 2400})
     page.goto(f"{server}/train")
     page.get_by_text("Upload a model").wait_for(timeout=120_000)
     _upload(page, 0, "tiny.safetensors", good, "application/octet-stream")
     try:
         page.get_by_text("Active model: uploaded tiny.safetensors").wait_for(timeout=120_000)
     finally:
-        page.screenshot(path=str(artifacts_dir / "train-upload.png"), full_page=True)
+        page.screenshot(path=str(artifacts / "train-upload.png"), full_page=True)
     _no_exception(page)
 
 
-def test_image_upload_on_explore(browser, server, artifacts_dir):
+def test_image_upload_on_explore(new_page, server, artifacts):
     import io
 
     import numpy as np
@@ -253,7 +220,7 @@ def test_image_upload_on_explore(browser, server, artifacts_dir):
     arr[40:260, 90:115] = 0  # a dark "1" on white paper, as a phone photo would be
     buf = io.BytesIO()
     Image.fromarray(arr).save(buf, format="PNG")
-    page = browser.new_page(viewport={"width": 1400, "height": 2400})
+    page = new_page(viewport={"width": 1400, "height": 2400})
     page.goto(f"{server}/explore")
     page.get_by_text("…or upload a picture of a digit").click(timeout=120_000)
     _upload(page, 0, "one.png", buf.getvalue(), "image/png")
@@ -265,9 +232,9 @@ def test_image_upload_on_explore(browser, server, artifacts_dir):
     _no_exception(page)
 
 
-def test_train_download_and_reupload_in_a_new_session(browser, server, artifacts_dir):
+def test_train_download_and_reupload_in_a_new_session(new_page, server, artifacts):
     """Train 784-256-10 for one epoch in the browser, use it, download it, upload it in a new session."""
-    page = browser.new_page(viewport={"width": 1400, "height": 2400})
+    page = new_page(viewport={"width": 1400, "height": 2400})
     page.goto(f"{server}/train")
     hidden = page.get_by_label("Hidden layer sizes", exact=True).and_(page.locator("input"))
     try:
@@ -277,9 +244,9 @@ def test_train_download_and_reupload_in_a_new_session(browser, server, artifacts
         page.get_by_role("button", name="Train").click()
         page.get_by_text("active model on every page").wait_for(timeout=240_000)  # (markdown curls apostrophes)
     finally:
-        page.screenshot(path=str(artifacts_dir / "train-e2e.png"), full_page=True)
+        page.screenshot(path=str(artifacts / "train-e2e.png"), full_page=True)
     page.get_by_text("Active model: trained 784-256-10 seed 0").wait_for(timeout=60_000)
-    page.screenshot(path=str(artifacts_dir / "train-done.png"), full_page=True)
+    page.screenshot(path=str(artifacts / "train-done.png"), full_page=True)
     with page.expect_download(timeout=60_000) as dl:
         page.get_by_role("button", name="Download this model (.safetensors)").click()
     data = open(dl.value.path(), "rb").read()
@@ -287,8 +254,7 @@ def test_train_download_and_reupload_in_a_new_session(browser, server, artifacts
     page.locator('[data-testid="stMetric"]').filter(has_text="Prediction").wait_for(timeout=120_000)
     _no_exception(page)
 
-    fresh = browser.new_context().new_page()
-    fresh.set_viewport_size({"width": 1400, "height": 2400})
+    fresh = new_page(viewport={"width": 1400, "height": 2400})  # another session
     fresh.goto(f"{server}/train")
     fresh.get_by_text("Active model: bundled").wait_for(timeout=120_000)  # sessions do not share models
     _upload(fresh, 0, "mine.safetensors", data, "application/octet-stream")

@@ -4,18 +4,11 @@ to test-artifacts/."""
 
 from __future__ import annotations
 
-import os
-
 import pytest
 
-from tests.browser import CHROMIUM, CHROMIUM_ARGS, streamlit_server
 from tests.conftest import ARTIFACTS
 
-pytestmark = [
-    pytest.mark.browser,
-    pytest.mark.skipif(not os.path.exists(CHROMIUM) and not os.environ.get("CI"),
-                       reason="Debian chromium not installed (.ci/run installs it)"),
-]
+pytestmark = pytest.mark.browser
 
 # Slow library-loop methods on 50 digits: the request runs long enough to be watched and cancelled.
 SLOW = "shapley_value_sampling,lime_image,kernel_shap,occlusion"
@@ -27,35 +20,30 @@ def _settled(page, timeout: float = 180_000) -> None:
                  && !document.querySelector('[data-testid="stSpinner"]')""", timeout=timeout)
 
 
-def test_cancel_a_running_leaderboard_recompute():
-    from playwright.sync_api import sync_playwright
-
+def test_cancel_a_running_leaderboard_recompute(new_page, server):
     ARTIFACTS.mkdir(exist_ok=True)
-    with streamlit_server() as url, sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True)
-        page = browser.new_page(viewport={"width": 1400, "height": 1100})
-        page.goto(f"{url}/evaluate?index=0&methods=saliency&sanity_methods=saliency&leaderboard_methods={SLOW}")
-        page.get_by_role("tab", name="Leaderboard").click()
-        page.get_by_text("Recompute for the active model on fewer digits").click()
-        _settled(page)
-        page.get_by_role("button", name="Run", exact=True).click()
-        cancel = page.locator(".st-key-lb-run-state-cancel").get_by_role("button", name="Cancel")
-        cancel.wait_for(timeout=60_000)
-        page.locator('[data-testid="stProgress"]').first.wait_for(timeout=30_000)
-        page.get_by_text("(2 of 5)").wait_for(timeout=240_000)  # the first method is finished
-        cancel.scroll_into_view_if_needed()
-        page.screenshot(path=str(ARTIFACTS / "evaluate-recompute-running.png"), full_page=True)
-        cancel.click()
-        said = page.locator('[data-testid="stAlert"]').filter(has_text="Cancelled")
-        said.wait_for(timeout=120_000)
-        text = said.inner_text()
-        assert "the table shows what was finished" in text and "the control maps" in text, text
-        assert "Shapley Value Sampling" not in text.partition("not computed:")[2], text
-        page.get_by_text("Recomputed on 50 digits for the active model (part of the request)").wait_for(timeout=30_000)
-        _settled(page)
-        # No Cancel once the request ended (a replaced element may linger for a frame: wait, don't sample).
-        page.locator(".st-key-lb-run-state-cancel").wait_for(state="detached", timeout=30_000)
-        assert page.locator('[data-testid="stException"]').count() == 0
-        said.scroll_into_view_if_needed()
-        page.screenshot(path=str(ARTIFACTS / "evaluate-recompute-cancelled.png"), full_page=True)
-        browser.close()
+    page = new_page(viewport={"width": 1400, "height": 1100})
+    page.goto(f"{server}/evaluate?index=0&methods=saliency&sanity_methods=saliency&leaderboard_methods={SLOW}")
+    page.get_by_role("tab", name="Leaderboard").click()
+    page.get_by_text("Recompute for the active model on fewer digits").click()
+    _settled(page)
+    page.get_by_role("button", name="Run", exact=True).click()
+    cancel = page.locator(".st-key-lb-run-state-cancel").get_by_role("button", name="Cancel")
+    cancel.wait_for(timeout=60_000)
+    page.locator('[data-testid="stProgress"]').first.wait_for(timeout=30_000)
+    page.get_by_text("(2 of 5)").wait_for(timeout=240_000)  # the first method is finished
+    cancel.scroll_into_view_if_needed()
+    page.screenshot(path=str(ARTIFACTS / "evaluate-recompute-running.png"), full_page=True)
+    cancel.click()
+    said = page.locator('[data-testid="stAlert"]').filter(has_text="Cancelled")
+    said.wait_for(timeout=120_000)
+    text = said.inner_text()
+    assert "the table shows what was finished" in text and "the control maps" in text, text
+    assert "Shapley Value Sampling" not in text.partition("not computed:")[2], text
+    page.get_by_text("Recomputed on 50 digits for the active model (part of the request)").wait_for(timeout=30_000)
+    _settled(page)
+    # No Cancel once the request ended (a replaced element may linger for a frame: wait, don't sample).
+    page.locator(".st-key-lb-run-state-cancel").wait_for(state="detached", timeout=30_000)
+    assert page.locator('[data-testid="stException"]').count() == 0
+    said.scroll_into_view_if_needed()
+    page.screenshot(path=str(ARTIFACTS / "evaluate-recompute-cancelled.png"), full_page=True)

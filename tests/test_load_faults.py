@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 import time
 import urllib.request
 
@@ -13,10 +12,7 @@ from explain import explain_many
 from model.data import Split
 from model.jobs import TrainJob
 from model.train import TrainConfig
-from tests.browser import CHROMIUM, CHROMIUM_ARGS, streamlit_server
-
-browser_only = pytest.mark.skipif(not os.path.exists(CHROMIUM) and not os.environ.get("CI"),
-                                  reason="Debian chromium not installed (.ci/run installs it)")
+from tests.browser import streamlit_server
 
 
 def test_training_does_not_block_explanations(model, train_split, test_split):
@@ -44,11 +40,10 @@ def test_training_does_not_block_explanations(model, train_split, test_split):
 
 
 @pytest.mark.browser
-@browser_only
-def test_concurrent_sessions_match_serial_ones():
+def test_concurrent_sessions_match_serial_ones(chromium):
     from tests.load import SHAPES, run_sessions, serial_reference
 
-    with streamlit_server() as url:
+    with streamlit_server() as url:  # its own server: a test of load
         reference = serial_reference(url)
         assert {s: r.prediction for s, r in reference.items()} == {s: s for s in SHAPES}
         report = run_sessions(url, list(SHAPES) * 2)  # 4 sessions at once (20 in `make bench`)
@@ -59,27 +54,23 @@ def test_concurrent_sessions_match_serial_ones():
 
 
 @pytest.mark.browser
-@browser_only
-def test_closing_a_session_mid_computation_does_not_wedge_the_server():
-    from playwright.sync_api import sync_playwright
-
-    with streamlit_server() as url, sync_playwright() as p:
-        b = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        ctx = b.new_context()
-        page = ctx.new_page()
-        # Batched, these methods take well under a second at their defaults: ask for the most expensive
-        # settings a request may have (one-pixel cells, 50 permutations: seconds) so it is still running.
-        page.goto(f"{url}/compare?index=123&methods=shapley_value_sampling,kernel_shap,lime_image,shap_kernel"
-                  "&params=shapley_value_sampling.cell=1,shapley_value_sampling.n_samples=50,kernel_shap.cell=1,"
-                  "kernel_shap.n_samples=5000")
-        # The slow methods are running for this session once their progress bar shows.
-        page.locator('[data-testid="stProgress"]').first.wait_for(state="visible", timeout=120_000)
-        ctx.close()  # the user goes away mid-computation
-        with urllib.request.urlopen(f"{url}/_stcore/health", timeout=10) as r:
-            assert r.read() == b"ok"
-        page = b.new_page()
-        page.goto(f"{url}/explore?index=7")
-        metric = page.locator('[data-testid="stMetric"]').filter(has_text="Prediction")
-        metric.wait_for(timeout=60_000)
-        assert metric.locator('[data-testid="stMetricValue"]').inner_text().strip() == "9"
-        b.close()
+def test_closing_a_session_mid_computation_does_not_wedge_the_server(browser, server):
+    ctx = browser.new_context()
+    page = ctx.new_page()
+    # Batched, these methods take well under a second at their defaults: ask for the most expensive
+    # settings a request may have (one-pixel cells, 50 permutations: seconds) so it is still running.
+    page.goto(f"{server}/compare?index=123&methods=shapley_value_sampling,kernel_shap,lime_image,shap_kernel"
+              "&params=shapley_value_sampling.cell=1,shapley_value_sampling.n_samples=50,kernel_shap.cell=1,"
+              "kernel_shap.n_samples=5000")
+    # The slow methods are running for this session once their progress bar shows.
+    page.locator('[data-testid="stProgress"]').first.wait_for(state="visible", timeout=120_000)
+    ctx.close()  # the user goes away mid-computation
+    with urllib.request.urlopen(f"{server}/_stcore/health", timeout=10) as r:
+        assert r.read() == b"ok"
+    ctx = browser.new_context()
+    page = ctx.new_page()
+    page.goto(f"{server}/explore?index=7")
+    metric = page.locator('[data-testid="stMetric"]').filter(has_text="Prediction")
+    metric.wait_for(timeout=60_000)
+    assert metric.locator('[data-testid="stMetricValue"]').inner_text().strip() == "9"
+    ctx.close()

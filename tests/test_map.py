@@ -243,35 +243,26 @@ def test_cli_neighbours_json_and_project_csv(tmp_path):
 
 
 @pytest.mark.browser
-@pytest.mark.skipif(not os.path.exists("/usr/bin/chromium") and not os.environ.get("CI"),
-                    reason="Debian chromium not installed")
-def test_map_page_opens_clean_in_chromium(artifacts):
-    from playwright.sync_api import sync_playwright
-
-    from tests.browser import CHROMIUM, CHROMIUM_ARGS, streamlit_server
-
-    with streamlit_server() as url, sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True)
-        page = browser.new_page(viewport={"width": 1500, "height": 1100})
-        requests: list[str] = []
-        page.on("request", lambda req: requests.append(req.url))
-        page.goto(f"{url}/home")  # the first visit pays the imports and warm-up
-        page.get_by_role("heading").first.wait_for(timeout=120_000)
-        started = time.perf_counter()
-        page.goto(f"{url}/map?layer=hidden2&proj=umap&colour=label&index=8")
-        page.locator(".js-plotly-plot").first.wait_for(timeout=120_000)
-        page.get_by_text("Nearest in hidden 2").wait_for(timeout=120_000)
-        seconds = time.perf_counter() - started
-        page.wait_for_timeout(1500)
-        page.screenshot(path=str(artifacts / "map.png"), full_page=True)
-        assert page.locator('[data-testid="stException"]').count() == 0
-        assert "map" in page.url and "proj=umap" in page.url
-        assert page.get_by_text("UMAP shipped with the bundled model").count() == 1
-        # The app-wide favicon (page_icon=":material/search:" in streamlit_app.py) is fetched from
-        # Google Fonts on every page; reported to the lead. Anything else this page requests fails here.
-        favicon = "materialsymbolsrounded/search/"
-        others = [r for r in requests if r.startswith("http") and r.split("/")[2] != url.split("/")[2]
-                  and favicon not in r]
-        assert not others, f"requests to other hosts: {others}"
-        _record(artifacts, "map_page_open", {"seconds_to_map_and_neighbours": round(seconds, 2)})
-        browser.close()
+def test_map_page_opens_clean_in_chromium(new_page, server, artifacts):
+    page = new_page(viewport={"width": 1500, "height": 1100})
+    requests: list[str] = []
+    page.on("request", lambda req: requests.append(req.url))
+    page.goto(f"{server}/home")  # the first visit pays the imports
+    page.get_by_role("heading").first.wait_for(timeout=120_000)
+    started = time.perf_counter()
+    page.goto(f"{server}/map?layer=hidden2&proj=umap&colour=label&index=8")
+    page.locator(".js-plotly-plot").first.wait_for(timeout=120_000)
+    page.get_by_text("Nearest in hidden 2").wait_for(timeout=120_000)
+    seconds = time.perf_counter() - started
+    page.wait_for_timeout(1500)
+    page.screenshot(path=str(artifacts / "map.png"), full_page=True)
+    assert page.locator('[data-testid="stException"]').count() == 0
+    assert "map" in page.url and "proj=umap" in page.url
+    assert page.get_by_text("UMAP shipped with the bundled model").count() == 1
+    # The app-wide favicon (page_icon=":material/search:" in streamlit_app.py) is fetched from
+    # Google Fonts on every page; reported to the lead. Anything else this page requests fails here.
+    favicon = "materialsymbolsrounded/search/"
+    others = [r for r in requests if r.startswith("http") and r.split("/")[2] != server.split("/")[2]
+              and favicon not in r]
+    assert not others, f"requests to other hosts: {others}"
+    _record(artifacts, "map_page_open", {"seconds_to_map_and_neighbours": round(seconds, 2)})

@@ -2,13 +2,11 @@
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from tests.browser import CHROMIUM
 
 ENTRY = str(Path(__file__).resolve().parents[1] / "app" / "streamlit_app.py")
 
@@ -40,31 +38,25 @@ def test_a_closed_tab_runs_nothing_and_keeps_its_widgets_values(page, tab_key, w
 
 
 @pytest.mark.browser
-@pytest.mark.skipif(not os.path.exists(CHROMIUM) and not os.environ.get("CI"),
-                    reason="Debian chromium not installed (.ci/run installs it; under CI=1 this fails instead)")
-def test_a_conductance_bar_click_opens_that_unit_in_the_neuron_tab():
+def test_a_conductance_bar_click_opens_that_unit_in_the_neuron_tab(new_page, server):
     """Inside: the click lands in one tab and opens another (a callback sets the tab and the unit)."""
-    from playwright.sync_api import expect, sync_playwright
+    from playwright.sync_api import expect
 
     from benchmarks.browser import _ready
-    from tests.browser import CHROMIUM_ARGS, streamlit_server
 
-    with streamlit_server() as url, sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True)
-        page = browser.new_page(viewport={"width": 1400, "height": 1000})
-        page.goto(f"{url}/inside?index=4")
-        _ready(page)
-        page.get_by_role("tab", name="Which units carry the prediction").click()
-        bars = page.locator(".js-plotly-plot .bars .point path")
-        bars.first.wait_for(timeout=120_000)
-        labels = page.locator(".js-plotly-plot .xtick text").all_text_contents()  # "unit 49", "unit 79", …
-        box = bars.nth(2).bounding_box()  # Plotly's drag layer covers the bars: click where the third one is
-        page.mouse.click(box["x"] + box["width"] / 2, box["y"] + box["height"] / 2)
-        page.get_by_role("tab", name="One neuron up close", selected=True).wait_for(timeout=60_000)
-        _ready(page)
-        unit = labels[2].split()[-1]
-        assert f"Activation of unit {unit} here" in page.get_by_test_id("stMetricLabel").inner_text()  # server side
-        # The field shows the session-state value one React effect after the run ends (its default first): wait.
-        expect(page.get_by_test_id("stNumberInputField")).to_have_value(unit, timeout=10_000)
-        assert page.locator('[data-testid="stException"]').count() == 0
-        browser.close()
+    page = new_page(viewport={"width": 1400, "height": 1000})
+    page.goto(f"{server}/inside?index=4")
+    _ready(page)
+    page.get_by_role("tab", name="Which units carry the prediction").click()
+    bars = page.locator(".js-plotly-plot .bars .point path")
+    bars.first.wait_for(timeout=120_000)
+    labels = page.locator(".js-plotly-plot .xtick text").all_text_contents()  # "unit 49", "unit 79", …
+    box = bars.nth(2).bounding_box()  # Plotly's drag layer covers the bars: click where the third one is
+    page.mouse.click(box["x"] + box["width"] / 2, box["y"] + box["height"] / 2)
+    page.get_by_role("tab", name="One neuron up close", selected=True).wait_for(timeout=60_000)
+    _ready(page)
+    unit = labels[2].split()[-1]
+    assert f"Activation of unit {unit} here" in page.get_by_test_id("stMetricLabel").inner_text()  # server side
+    # The field shows the session-state value one React effect after the run ends (its default first): wait.
+    expect(page.get_by_test_id("stNumberInputField")).to_have_value(unit, timeout=10_000)
+    assert page.locator('[data-testid="stException"]').count() == 0

@@ -5,20 +5,14 @@ Screenshots of its three states (idle, running, finished) go to test-artifacts/.
 
 from __future__ import annotations
 
-import os
 import re
 from urllib.parse import parse_qs, urlparse
 
 import pytest
 
-from tests.browser import CHROMIUM, CHROMIUM_ARGS, streamlit_server
 from tests.conftest import ARTIFACTS
 
-pytestmark = [
-    pytest.mark.browser,
-    pytest.mark.skipif(not os.path.exists(CHROMIUM) and not os.environ.get("CI"),
-                       reason="Debian chromium not installed (.ci/run installs it)"),
-]
+pytestmark = pytest.mark.browser
 
 CELL_CENTRE = """([row, col]) => {
   const gd = [...document.querySelectorAll('.js-plotly-plot')].find(g => g._fullLayout && g.data.length == 2
@@ -29,16 +23,14 @@ CELL_CENTRE = """([row, col]) => {
 
 
 @pytest.fixture(scope="module")
-def page():
-    from playwright.sync_api import sync_playwright
-
+def page(browser, server):
+    """One session for the module's tests, in order: they continue each other's state."""
     ARTIFACTS.mkdir(exist_ok=True)
-    with streamlit_server() as url, sync_playwright() as p:
-        b = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True)
-        pg = b.new_page(viewport={"width": 1400, "height": 1000})
-        pg.base = url
-        yield pg
-        b.close()
+    ctx = browser.new_context(viewport={"width": 1400, "height": 1000})
+    pg = ctx.new_page()
+    pg.base = server
+    yield pg
+    ctx.close()
 
 
 def _confusion_ready(page) -> None:

@@ -1,5 +1,5 @@
-"""A training run ends when its browser tab closes (its own module: it needs its own Playwright,
-which cannot start while another module's sync Playwright fixture is still open)."""
+"""A training run ends when its browser tab closes. Its own server: the test measures that server's CPU.
+The suite shortens the owner's grace period (DIGIT_LENS_OWNER_GRACE_S in tests/conftest.py)."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ import os
 
 import pytest
 
-from tests.browser import CHROMIUM, CHROMIUM_ARGS, streamlit_server
+from tests.browser import streamlit_server
 
 pytestmark = pytest.mark.browser
 
@@ -26,16 +26,13 @@ def _cpu_rate(pid: int, seconds: float = 3.0) -> float:
     return (_cpu_s(pid) - start) / (time.monotonic() - t0)
 
 
-def test_closing_the_tab_ends_its_training_run():
+def test_closing_the_tab_ends_its_training_run(browser):
     import time
-
-    from playwright.sync_api import sync_playwright
 
     from model.jobs import OWNER_GRACE_S
 
-    with streamlit_server(with_process=True) as (url, proc), sync_playwright() as p:
-        b = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True)
-        ctx = b.new_context(viewport={"width": 1400, "height": 1000})
+    with streamlit_server(with_process=True) as (url, proc):
+        ctx = browser.new_context(viewport={"width": 1400, "height": 1000})
         page = ctx.new_page()
         page.goto(f"{url}/train")
         page.get_by_text("Active model: bundled").wait_for(timeout=120_000)
@@ -49,7 +46,6 @@ def test_closing_the_tab_ends_its_training_run():
         idle = busy
         while time.monotonic() < deadline and idle >= 0.15:
             idle = _cpu_rate(proc.pid)
-        b.close()
     print(f"server CPU: {busy:.2f} s/s while training, {idle:.2f} s/s after the tab closed")
     assert busy > 0.3, f"the run did not load the server ({busy:.2f} CPU s/s)"
     assert idle < 0.15, f"the server still trains after the tab closed ({idle:.2f} CPU s/s)"

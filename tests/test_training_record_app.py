@@ -3,7 +3,6 @@
 
 from __future__ import annotations
 
-import os
 
 from pathlib import Path
 
@@ -14,7 +13,6 @@ from explain.training_record import TrainingRecorder
 from model.checkpoint import load_checkpoint
 from model.paths import bundled_checkpoint
 from model.train import TrainConfig, train
-from tests.browser import CHROMIUM
 
 ENTRY = str(Path(__file__).resolve().parents[1] / "app" / "streamlit_app.py")
 
@@ -79,32 +77,23 @@ def test_across_training_uses_the_shipped_record_for_the_bundled_model():
 
 
 @pytest.mark.browser
-@pytest.mark.skipif(not os.path.exists(CHROMIUM) and not os.environ.get("CI"),
-                    reason="Debian chromium not installed (.ci/run installs it; under CI=1 this fails instead)")
-def test_across_training_opens_clean_in_chromium():
-    from playwright.sync_api import sync_playwright
-
-    from tests.browser import CHROMIUM, CHROMIUM_ARGS, ROOT, streamlit_server
-
-    out = ROOT / "test-artifacts"
-    with streamlit_server() as url, sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True)
-        page = browser.new_page(viewport={"width": 1500, "height": 1100})
-        page.goto(f"{url}/map?layer=hidden2&proj=pca&index=8")
-        section = page.get_by_role("tab", name="Across training", exact=True)
-        section.wait_for(timeout=180_000)
-        section.click()  # only the open tab runs
-        page.get_by_text("How close each method's maps are").wait_for(timeout=120_000)
-        section.evaluate("e => e.scrollIntoView({block: 'start'})")  # the tab at the top of the screenshot
-        page.wait_for_timeout(1500)
-        box = section.bounding_box()
-        page.screenshot(path=str(out / "map_across_training.png"), full_page=True,
-                        clip={"x": 0, "y": box["y"] - 10, "width": 1500, "height": 1350})
-        assert page.locator('[data-testid="stException"]').count() == 0
-        page.get_by_role("button", name="Play").click()  # starts from epoch 0 and steps on its own
-        page.get_by_text("after epoch 2", exact=False).first.wait_for(timeout=30_000)
-        assert page.locator('[data-testid="stException"]').count() == 0
-        browser.close()
+def test_across_training_opens_clean_in_chromium(new_page, server, artifacts):
+    out = artifacts
+    page = new_page(viewport={"width": 1500, "height": 1100})
+    page.goto(f"{server}/map?layer=hidden2&proj=pca&index=8")
+    section = page.get_by_role("tab", name="Across training", exact=True)
+    section.wait_for(timeout=180_000)
+    section.click()  # only the open tab runs
+    page.get_by_text("How close each method's maps are").wait_for(timeout=120_000)
+    section.evaluate("e => e.scrollIntoView({block: 'start'})")  # the tab at the top of the screenshot
+    page.wait_for_timeout(1500)
+    box = section.bounding_box()
+    page.screenshot(path=str(out / "map_across_training.png"), full_page=True,
+                    clip={"x": 0, "y": box["y"] - 10, "width": 1500, "height": 1350})
+    assert page.locator('[data-testid="stException"]').count() == 0
+    page.get_by_role("button", name="Play").click()  # starts from epoch 0 and steps on its own
+    page.get_by_text("after epoch 2", exact=False).first.wait_for(timeout=30_000)
+    assert page.locator('[data-testid="stException"]').count() == 0
 
 
 def test_across_seeds_shows_mean_and_std_of_a_finished_job():
