@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
 
 import numpy as np
 import streamlit as st
@@ -53,12 +55,31 @@ def input_from_query() -> None:
         set_current(test_input(index))
 
 
+def file_upload(label: str, extensions: list[str], key: str, mime: list[str], **kwargs: Any) -> Any:
+    """`st.file_uploader` for files named `*.{extensions}`, whose refusal of another name is a message.
+
+    The browser offers only these types, but a renamed file or a modified client can send any name, and
+    Streamlit's own check of the name raises before the page runs (an exception box on every rerun, out of
+    the page's reach). Listing `mime` types too turns that check off (Streamlit then trusts the browser)
+    and the name is checked here instead: one error naming the extension and the accepted ones."""
+    up = st.file_uploader(label, type=[*extensions, *mime], key=key, **kwargs)
+    if up is None:
+        return None
+    extension = Path(up.name).suffix.lower()
+    if extension.lstrip(".") not in extensions:
+        what = f"a {plain(extension, 24)} file" if extension else "a file name without an extension"
+        st.error(f"Upload refused: {what} is not accepted here. Accepted: "
+                 f"{', '.join('.' + e for e in extensions)}.", icon=":material/block:")
+        return None
+    return up
+
+
 def upload_input(key: str) -> CurrentInput | None:
     """A file uploader that turns a picture of a digit into MNIST's form; errors are shown, not raised."""
-    up = st.file_uploader("Upload a picture of one digit", type=[f.lower() for f in FORMATS] + ["jpg"], key=key,
-                          max_upload_size=MAX_UPLOAD_BYTES // 2**20,  # the server allows more (model uploads)
-                          help="Any ink colour on any plain background; it is converted to white on black, "
-                               "cropped, fitted and centred like MNIST.")
+    up = file_upload("Upload a picture of one digit", [f.lower() for f in FORMATS] + ["jpg"], key,
+                     [f"image/{f.lower()}" for f in FORMATS], max_upload_size=MAX_UPLOAD_BYTES // 2**20,  # the server allows more (model uploads)
+                     help="Any ink colour on any plain background; it is converted to white on black, "
+                          "cropped, fitted and centred like MNIST.")
     if up is None:
         return None
     name = safe_name(up.name)

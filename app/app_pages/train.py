@@ -5,6 +5,7 @@ from __future__ import annotations
 import streamlit as st
 
 from app.figures_train import cell_from_selection, clickable_confusion, training_curves
+from app.inputs import file_upload
 from app.map_training import keep_record, recorder_factory
 from app.state import (
     MAX_TRAINING_JOBS,
@@ -185,8 +186,9 @@ st.subheader("Upload a model")
 limit_mb = MAX_CHECKPOINT_BYTES // 2**20
 st.caption(f"`.safetensors` files saved by Digit Lens (up to {limit_mb} MB). Pickle files "
            "(`.pt`, `.pth`, `.ckpt`, `.bin`) are refused: loading one can run any code its author put in it.")
-up = st.file_uploader("Checkpoint", type=["safetensors", "pt", "pth", "ckpt", "bin"], key="train-upload",
-                      max_upload_size=limit_mb)
+# No registered MIME type exists for these files; naming one that none has keeps the browser's filter as is.
+up = file_upload("Checkpoint", ["safetensors", "pt", "pth", "ckpt", "bin"], "train-upload",
+                 ["application/x-safetensors"], max_upload_size=limit_mb)
 if up is not None and TRAIN_UPLOAD_DONE.get() != up.file_id:
     label = display_name(up.name)
     try:
