@@ -3,9 +3,6 @@ references are one uniform option; controls, targets and model checks."""
 
 from __future__ import annotations
 
-import subprocess
-import sys
-
 import numpy as np
 import pytest
 import torch
@@ -18,7 +15,9 @@ from explain.adapters.surrogates import fit_linear, kernel_shap_coalitions, lime
 from explain.metrics import Explained, MaxSensitivity, Scored, core_metrics
 from explain.metrics.road import RoadLeRF, RoadMoRF
 from explain.ranking import bootstrap_ranks, summarise
+from explain.__main__ import main as explain_cli
 from explain.registry import get_method
+from tests.cli import run_main
 
 DIGITS = [0, 1, 2, 7, 11, 61]
 TARGETS = [None, 3, Contrast(1, 7), None, 9, None]
@@ -91,24 +90,23 @@ def test_background_methods_take_every_reference(model, xs, method):
         np.testing.assert_allclose(maps["zero"], explain(model, xs[0], "deeplift").values, rtol=1e-4, atol=1e-6)
 
 
-def test_reference_rejected_where_it_does_not_apply(model, xs):
+def test_reference_rejected_where_it_does_not_apply(model, xs, capsys):
     with pytest.raises(ValueError, match="unknown parameter"):
         explain(model, xs[0], "saliency", params={"baseline": "zero"})
-    run = [sys.executable, "-m", "explain", "run", "--index", "0"]
-    one = subprocess.run([*run, "--method", "saliency", "--baseline", "zero"], capture_output=True, text=True)
-    assert one.returncode == 2 and len(one.stderr.strip().splitlines()) == 1
-    assert "integrated_gradients" in one.stderr  # names the methods that take it
-    several = subprocess.run([*run, "--method", "saliency,shap_deep", "--baseline", "zero", "--json"],
-                             capture_output=True, text=True)
-    assert several.returncode == 0, several.stderr
-    assert "does not apply to saliency" in several.stderr
+    run = ["run", "--index", "0"]
+    one = run_main(explain_cli, [*run, "--method", "saliency", "--baseline", "zero"], capsys)
+    assert one.one_error_line, one
+    assert "integrated_gradients" in one.err  # names the methods that take it
+    several = run_main(explain_cli, [*run, "--method", "saliency,shap_deep", "--baseline", "zero", "--json"], capsys)
+    assert several.code == 0, several.err
+    assert "does not apply to saliency" in several.err
 
 
-def test_cli_batch_writes_every_map(tmp_path, model, test_split):
+def test_cli_batch_writes_every_map(tmp_path, model, test_split, capsys):
     out = tmp_path / "maps.npz"
-    r = subprocess.run([sys.executable, "-m", "explain", "run", "--indices", "0-9,20", "--method", "deeplift",
-                        "--target", "3", "--out", str(out)], capture_output=True, text=True)
-    assert r.returncode == 0, r.stderr
+    r = run_main(explain_cli, ["run", "--indices", "0-9,20", "--method", "deeplift", "--target", "3",
+                               "--out", str(out)], capsys)
+    assert r.code == 0, r.err
     z = np.load(out)
     assert z["indices"].tolist() == [*range(10), 20]
     np.testing.assert_allclose(z["deeplift/values"][4], explain(model, test_split.images[4], "deeplift", 3).values,

@@ -15,6 +15,7 @@ import torch
 from explain import Contrast, MethodError, explain, explain_all_classes, explain_many, method_names, methods, warm_up
 from explain.registry import _REGISTRY, MethodSpec
 from explain.params import NoParams
+from tests.cli import run_main
 
 
 def hook_state(model: torch.nn.Module) -> list:
@@ -41,15 +42,18 @@ def test_registry_has_all_libraries_and_families():
         s.params()  # defaults validate
 
 
-def test_cli_list_json():
-    out = subprocess.run([sys.executable, "-m", "explain", "list", "--json"], capture_output=True, text=True,
-                         check=True, timeout=120)
-    rows = json.loads(out.stdout)
+def test_cli_list_json(capsys):
+    from explain.__main__ import main
+
+    out = run_main(main, ["list", "--json"], capsys)
+    assert out.code == 0, out.err
+    rows = json.loads(out.out)
     assert [r["name"] for r in rows] == method_names() and {"name", "library", "family", "stochastic"} <= set(rows[0])
 
 
 @pytest.mark.slow
 def test_cli_run_all_methods_finite():
+    """The real `python -m explain` in a fresh process (the other CLI tests run in-process)."""
     out = subprocess.run([sys.executable, "-m", "explain", "run", "--index", "0", "--method", "all", "--json"],
                          capture_output=True, text=True, timeout=300)
     assert out.returncode == 0, out.stderr

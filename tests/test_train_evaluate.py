@@ -7,6 +7,7 @@ import torch
 from model.data import Split
 from model.evaluate import confusion_matrix, evaluate
 from model.train import TrainConfig, train
+from tests.cli import run_main
 
 
 def _small(train_split, test_split, n_test=2000):
@@ -76,12 +77,13 @@ def test_evaluate_cli_json():
     assert len(rep["confusion"]) == 10 and all(len(r) == 10 for r in rep["confusion"])
 
 
-def test_evaluate_cli_rejects_bad_checkpoint(tmp_path):
+def test_evaluate_cli_rejects_bad_checkpoint(tmp_path, capsys):
+    from model.evaluate import main
+
     bad = tmp_path / "bad.safetensors"
     bad.write_bytes(b"garbage")
-    out = subprocess.run([sys.executable, "-m", "model.evaluate", "--checkpoint", str(bad)],
-                         capture_output=True, text=True, timeout=120)
-    assert out.returncode == 2 and "truncated" in out.stderr and "Traceback" not in out.stderr
+    out = run_main(main, ["--checkpoint", str(bad)], capsys)
+    assert out.one_error_line and "truncated" in out.err, out
 
 
 def test_model_card_is_current():

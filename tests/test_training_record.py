@@ -4,8 +4,6 @@ shipped record belongs to the bundled weights."""
 from __future__ import annotations
 
 import json
-import subprocess
-import sys
 
 import numpy as np
 import pytest
@@ -23,6 +21,7 @@ from model.data import load_mnist
 from model.manifest import WITH_CHECKPOINT, sha256
 from model.paths import assets_dir, bundled_checkpoint
 from model.train import TrainConfig, train
+from tests.cli import run_main
 from tests.numeric import assert_close_at_scale
 
 SMALL = TrainConfig(hidden=(32, 16), epochs=2, train_size=2000)
@@ -127,10 +126,12 @@ def test_default_probes_rejects_a_bad_extra():
 
 
 @pytest.mark.parametrize("bad", ["out.txt", "."])
-def test_cli_bad_record_path_is_one_line_exit_2(bad, tmp_path):
-    r = subprocess.run([sys.executable, "-m", "model.train", "--record", bad], capture_output=True, text=True,
-                       cwd=tmp_path, timeout=60)
-    assert r.returncode == 2 and r.stderr.count("\n") == 1 and r.stderr.startswith("error: --record")
+def test_cli_bad_record_path_is_one_line_exit_2(bad, tmp_path, capsys, monkeypatch):
+    from model.train import main
+
+    monkeypatch.chdir(tmp_path)
+    r = run_main(main, ["--record", bad], capsys)
+    assert r.one_error_line and r.err.startswith("error: --record"), r
 
 
 def test_shipped_record_is_the_bundled_models_own_training():
