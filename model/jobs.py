@@ -13,7 +13,7 @@ import threading
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Protocol
 
 import torch
 
@@ -52,6 +52,45 @@ class JobLimits:
 MAX_HIDDEN = JobLimits().max_hidden
 
 
+class OwnerWatch:
+    """Is a background job's owner (in the app: a browser session) still there?
+
+    `gone()` asks `alive` at most every OWNER_CHECK_EVERY_S and is true once the owner has looked absent
+    for OWNER_GRACE_S in a row (a reconnecting tab is not gone). Any background work polls one: training
+    between steps, a UMAP fit between epochs. With `alive` None the owner is always there."""
+
+    def __init__(self, alive: Callable[[], bool] | None) -> None:
+        self.alive = alive
+        self._last_check = 0.0
+        self._missing_since: float | None = None
+
+    def gone(self) -> bool:
+        if self.alive is None:
+            return False
+        now = time.monotonic()
+        if now - self._last_check >= OWNER_CHECK_EVERY_S:  # module globals, read now: tests shorten them
+            self._last_check = now
+            if self.alive():
+                self._missing_since = None
+            else:
+                self._missing_since = self._missing_since or now
+        return self._missing_since is not None and now - self._missing_since >= OWNER_GRACE_S
+
+
+class SlotJob(Protocol):
+    """What `TrainingSlots` needs of a job: training jobs and the Map page's UMAP fits both are."""
+
+    started: float
+    on_done: Callable[[], None] | None
+
+    @property
+    def running(self) -> bool: ...
+
+    def remaining_s(self) -> float: ...
+
+    def start(self) -> Any: ...
+
+
 @dataclass
 class TrainJob:
     """One or more runs (say several seeds of one model), one after another in one thread: one job."""
@@ -75,8 +114,7 @@ class TrainJob:
     _stop: threading.Event = field(default_factory=threading.Event)
     _lock: threading.Lock = field(default_factory=threading.Lock)
     _thread: threading.Thread | None = None
-    _last_check: float = 0.0
-    _owner_missing_since: float | None = None
+    _owner: OwnerWatch | None = None
 
     @property
     def configs(self) -> tuple[TrainConfig, ...]:
@@ -120,15 +158,10 @@ class TrainJob:
         if now - self.started >= self.budget_s:
             self.end_reason = "budget"
             return True
-        if self.alive is not None and now - self._last_check >= OWNER_CHECK_EVERY_S:
-            self._last_check = now
-            if self.alive():
-                self._owner_missing_since = None
-            else:
-                self._owner_missing_since = self._owner_missing_since or now
-                if now - self._owner_missing_since >= OWNER_GRACE_S:
-                    self.end_reason = "owner gone"
-                    return True
+        self._owner = self._owner or OwnerWatch(self.alive)
+        if self._owner.gone():
+            self.end_reason = "owner gone"
+            return True
         return False
 
     def _run(self) -> None:
@@ -188,15 +221,16 @@ class TrainJob:
 class TrainingSlots:
     """How many jobs may run at once on this server, and when the next slot frees at the latest.
 
-    Thread-safe; holds the running jobs only to read their remaining budget.
+    Thread-safe; holds the running jobs only to read their remaining budget. Any `SlotJob` fits (the
+    Map page keeps its UMAP fits in slots of their own).
     """
 
     def __init__(self, n: int) -> None:
         self.n = n
         self._lock = threading.Lock()
-        self._jobs: list[TrainJob] = []
+        self._jobs: list[SlotJob] = []
 
-    def try_start(self, job: TrainJob) -> bool:
+    def try_start(self, job: SlotJob) -> bool:
         """Start `job` in a free slot (released when it ends), or return False when all are busy."""
         with self._lock:
             self._jobs = [j for j in self._jobs if j.running or not j.started]

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 import streamlit as st
 
@@ -23,6 +25,7 @@ from app.map_state import (
     test_features,
     train_split,
     umap_jobs,
+    umap_slots,
 )
 from app.state import active_model, test_probabilities, test_split
 from app.tabs import lazy_tabs
@@ -105,8 +108,14 @@ if method == "umap":
                 st.warning(f"The last UMAP run stopped: {job.error}.")
             if st.button("Compute UMAP for this layer (about a minute, in the background)", icon=":material/play_arrow:",
                          key="map-umap-start"):
-                start_umap(loaded, layer)
-                st.rerun()
+                if start_umap(loaded, layer) is not None:
+                    st.rerun()
+                wait = max(1, math.ceil(umap_slots().next_free_in_s() / 60))
+                mine = [k[1] for k, j in umap_jobs().items() if j.running]
+                whose = f"Your UMAP fit of {layer_display_name(mine[0])} is" if mine else "Another visitor's UMAP fit is"
+                st.warning(f"{whose} running on this server, and one runs at a time (each keeps "
+                           f"a core busy for about a minute). It ends within {wait} minute{'s' * (wait > 1)} at the "
+                           "latest; press the button again then. PCA is shown meanwhile.", icon=":material/hourglass_top:")
 
 star = None
 if current is not None:
