@@ -6,7 +6,7 @@ BIN := $(VENV)/bin
 TORCH_PINS ?= torch==2.14.1 torchvision==0.29.1
 STAMP := $(VENV)/.installed
 
-.PHONY: run test bench install train bundled-model assets evaluate clean
+.PHONY: run test test-fast test-portable chromium bench install train bundled-model assets evaluate clean
 
 $(BIN)/python:
 	$(PY) -m venv $(VENV)
@@ -21,8 +21,21 @@ install: $(STAMP)
 run: $(STAMP)
 	$(BIN)/digit-lens --server.port 8501
 
-test: $(STAMP)
+# Everything, browser tests included (they need Debian's Chromium: found, installed, or one line on how).
+test: $(STAMP) chromium
 	$(BIN)/python -m pytest
+
+# The inner loop: unit and AppTest tests, no browser, nothing marked slow.
+test-fast: $(STAMP)
+	$(BIN)/python -m pytest -m "not browser and not slow"
+
+# The numeric tests again on PyTorch's portable kernels (no AVX2/AVX-512): a result that holds only on
+# the CPU that made it shows up here before it reaches another machine. .ci/run runs it after `make test`.
+test-portable: $(STAMP)
+	ATEN_CPU_CAPABILITY=default $(BIN)/python -m pytest -m "not browser"
+
+chromium:
+	@bash tests/ensure_chromium.sh
 
 bench: $(STAMP)
 	$(BIN)/python -m benchmarks.run

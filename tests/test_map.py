@@ -52,7 +52,7 @@ def test_pca_recovers_known_axes():
     np.testing.assert_allclose(p.explained_variance_ratio, [25 / 30, 4 / 30], atol=1e-12)
 
 
-def test_pca_of_10000_digits_matches_sklearn_and_is_fast(model, test_split, artifacts):
+def test_pca_of_10000_digits_matches_sklearn(model, test_split, artifacts):
     from sklearn.decomposition import PCA
 
     pixels = layer_features(model, test_split.images, "pixels")

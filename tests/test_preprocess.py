@@ -30,9 +30,16 @@ def test_off_centre_stroke_is_centred_and_fitted():
 
 
 def test_transparent_strokes_count_by_alpha():
+    # White everywhere, opaque only on the stroke: read by colour alone, the whole canvas would be ink.
     img = np.zeros((100, 100, 4), np.uint8)
-    img[20:80, 45:55] = (255, 255, 255, 255)
-    assert preprocess(img) is not None
+    img[..., :3] = 255
+    img[20:80, 45:55, 3] = 255
+    img[20:80, 60:62, 3] = 128  # a half-transparent edge counts half
+    gray = to_gray(img)
+    assert gray[50, 50] == 1.0 and gray[5, 5] == 0.0 and gray[50, 61] == pytest.approx(128 / 255)
+    out = preprocess(img)
+    assert out is not None
+    assert (out.centred > 0.5).mean() < 0.25  # a bar, not a filled square
 
 
 def test_ink_on_edge_is_kept():

@@ -29,27 +29,37 @@ def primed():
     prime(state.bundled_model(), threading.Event())
 
 
+def _cached_bytes() -> dict[str, int]:
+    """Bytes held per `st.cache_data` function, all of them: a cache miss anywhere adds an entry."""
+    from streamlit.runtime.caching import cache_data_api
+
+    held: dict[str, int] = {}
+    for stats in cache_data_api._data_caches.get_stats().values():
+        for s in stats:
+            held[s.cache_name] = held.get(s.cache_name, 0) + s.byte_length
+    return held
+
+
+def _grown(before: dict[str, int], after: dict[str, int]) -> dict[str, int]:
+    return {k: v - before.get(k, 0) for k, v in after.items() if v != before.get(k, 0)}
+
+
 @pytest.mark.parametrize("page", ["compare", "whatif", "evaluate", "inside", "map", "explore", "draw"])
-def test_a_primed_page_opens_without_explaining_anything(primed, page, monkeypatch):
-    import app.map_state as map_state
-    import app.state as state
-    import app.whatif_state as whatif_state
-    import explain.scorecard as scorecard
-
-    calls: list[str] = []
-
-    def counting(name, real):
-        def wrapper(*args, **kwargs):
-            calls.append(name)
-            return real(*args, **kwargs)
-        return wrapper
-
-    monkeypatch.setattr(state, "explain", counting("explain", state.explain))
-    monkeypatch.setattr(whatif_state, "counterfactual", counting("counterfactual", whatif_state.counterfactual))
-    monkeypatch.setattr(scorecard, "score_card", counting("score_card", scorecard.score_card))
-    monkeypatch.setattr(map_state, "neighbours_of", counting("neighbours_of", map_state.neighbours_of))
+def test_a_primed_page_opens_without_a_cache_miss(primed, page):
+    before = _cached_bytes()
     _open(page)
-    assert calls == []
+    assert _grown(before, _cached_bytes()) == {}, "the page computed what priming did not"
+
+
+def test_a_view_priming_did_not_compute_is_a_miss(primed):
+    """The measure above can fail: a digit other than the default's is computed, and seen."""
+    before = _cached_bytes()
+    at = AppTest.from_file(ENTRY, default_timeout=300)
+    at.query_params["index"] = "5"
+    at.run()
+    at.switch_page("app_pages/explore.py").run()
+    assert not at.exception, [e.value for e in at.exception]
+    assert "app.state._cached_explanation" in _grown(before, _cached_bytes())
 
 
 def test_priming_stops_when_asked(monkeypatch):
