@@ -94,6 +94,9 @@ def test_no_command_writes_a_byte_inside_assets_without_the_flag(capsys, monkeyp
     for main, argv in [(ood.main, ["--out", str(link)]),
                        (explain_main.main, ["run", "--index", "0", "--out", str(link)])]:
         _refused(capsys, main, argv, "inside the shipped assets")  # a link into assets/ is assets/
+    _refused(capsys, ood.main, [], "--out")  # no default into assets/ any more
+    monkeypatch.setattr(card, "render", lambda: "the card\n")
+    assert card.main([]) == 0 and capsys.readouterr().out == "the card\n"  # printed, not written
     for argv in [[], ["--bogus"], ["--regenerate"]]:  # the manifest: printed, or refused; never rewritten
         code = _exit_code(manifest.main, argv)
         assert code == (0 if not argv else 2)
