@@ -100,9 +100,7 @@ def main(argv: list[str] | None = None) -> int:
         out = cli.check_output_file(args.out, suffixes=(".npz",), write_shipped=args.write_shipped)
         print(f"wrote {fit_digit_likeness(load_mnist(train=True).images).save(out)}")
     except cli.OutputError as exc:  # refused before the fit, or writing failed after it: one line
-        reason = str(exc).removeprefix(f"--out {args.out}").removeprefix(f"cannot write {args.out}").lstrip(": ")
-        print(f"python -m explain.ood: cannot write {args.out}: {reason}", file=sys.stderr)
-        return 2
+        cli.fail(str(exc))
     return 0
 
 

@@ -10,7 +10,7 @@ UMAP's own `transform` initialises it (smooth-kNN membership strengths).
 from __future__ import annotations
 
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from typing import Any
 
@@ -133,21 +133,33 @@ class UMAPSettings:
 
 
 class _EpochReporter:
-    """A file for tqdm: umap-learn reports each optimisation epoch through tqdm, and raising here is
-    the one place a running fit can be stopped (between epochs)."""
+    """Called between umap-learn's optimisation epochs: reports progress, and raising here is the one
+    place a running fit can be stopped."""
 
     def __init__(self, progress: Callable[[float, str], None] | None, stop: threading.Event | None) -> None:
         self.progress, self.stop = progress, stop
 
-    def write(self, text: str) -> None:
+    def __call__(self, done: int, total: int) -> None:
         if self.stop is not None and self.stop.is_set():
             raise Cancelled("UMAP cancelled")
-        done, _, total = text.strip().partition("/")
-        if self.progress and done.isdigit() and total.isdigit() and int(total):
-            self.progress(0.3 + 0.7 * int(done) / int(total), f"UMAP: epoch {done} of {total}")
+        if self.progress and total:
+            self.progress(0.3 + 0.7 * done / total, f"UMAP: epoch {done} of {total}")
 
-    def flush(self) -> None:
-        pass
+
+def _epoch_loop(epochs: Iterable[int], *, on_epoch: Callable[[int, int], None] | None = None,
+                **_bar_options: Any) -> Iterator[int]:
+    """Stands in for tqdm in umap-learn's epoch loop (`umap.layouts.tqdm`, its only use of tqdm): calls
+    `on_epoch(done, total)` before each epoch and after the last. Why not a tqdm file that raises, as
+    before: tqdm's refresh takes its process-wide write lock without try/finally, so a Cancel raised while
+    tqdm wrote left that lock held by a thread that then ended, and every later tqdm in the server
+    (Kernel SHAP, a leaderboard's bars, training) waited forever."""
+    items = list(epochs)
+    for done, item in enumerate(items):
+        if on_epoch is not None:
+            on_epoch(done, len(items))
+        yield item
+    if on_epoch is not None:
+        on_epoch(len(items), len(items))
 
 
 def fit_umap(features: np.ndarray, settings: UMAPSettings | None = None,
@@ -168,6 +180,9 @@ def fit_umap(features: np.ndarray, settings: UMAPSettings | None = None,
     if progress:
         progress(0.0, "UMAP: loading umap-learn (its first import compiles for ~20 s)")
     import umap  # deliberately lazy: see the module docstring
+    import umap.layouts
+
+    umap.layouts.tqdm = _epoch_loop  # stateless and the same for every fit: set on each call, idempotent
 
     check()
     if progress:
@@ -175,8 +190,7 @@ def fit_umap(features: np.ndarray, settings: UMAPSettings | None = None,
     reporter = _EpochReporter(progress, stop)
     reducer = umap.UMAP(n_components=2, n_neighbors=settings.n_neighbors, min_dist=settings.min_dist,
                         n_epochs=settings.n_epochs, random_state=settings.seed, n_jobs=1, verbose=False,
-                        tqdm_kwds={"disable": False, "file": reporter, "bar_format": "{n}/{total}",
-                                   "mininterval": 0.0, "miniters": 1})
+                        tqdm_kwds={"on_epoch": reporter})
     coords = reducer.fit_transform(f)
     check()
     if progress:

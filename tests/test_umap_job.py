@@ -21,10 +21,8 @@ ENTRY = str(Path(__file__).resolve().parents[1] / "app" / "streamlit_app.py")
 
 def _epochs(features, settings=None, progress=None, stop=None):
     """umap-learn as fit_umap drives it, without its 20 s of compiling: an epoch at a time through the
-    same tqdm reporter, which raises Cancelled once `stop` is set."""
-    reporter = projection._EpochReporter(progress, stop)
-    for epoch in range(1, 2001):
-        reporter.write(f"{epoch}/2000")
+    same epoch loop and reporter, which raises Cancelled once `stop` is set."""
+    for _ in projection._epoch_loop(range(2000), on_epoch=projection._EpochReporter(progress, stop)):
         time.sleep(0.005)
     return np.zeros((len(features), 2), np.float32)
 
