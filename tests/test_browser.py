@@ -233,7 +233,8 @@ def test_image_upload_on_explore(new_page, server, artifacts):
 
 
 def test_train_download_and_reupload_in_a_new_session(new_page, server, artifacts):
-    """Train 784-256-10 for one epoch in the browser, use it, download it, upload it in a new session."""
+    """Train 784-256-10 for one epoch on 5,000 digits in the browser, use it, download it, upload it in a
+    new session."""
     page = new_page(viewport={"width": 1400, "height": 2400})
     page.goto(f"{server}/train")
     hidden = page.get_by_label("Hidden layer sizes", exact=True).and_(page.locator("input"))
@@ -241,6 +242,8 @@ def test_train_download_and_reupload_in_a_new_session(new_page, server, artifact
         hidden.wait_for(timeout=120_000)
         hidden.fill("256")
         page.get_by_label("Epochs", exact=True).and_(page.locator("input")).fill("1")
+        page.locator('[data-testid="stSelectbox"]').filter(has_text="Training digits").click()
+        page.get_by_role("option", name="5,000", exact=True).click()
         page.get_by_role("button", name="Train").click()
         page.get_by_text("active model on every page").wait_for(timeout=240_000)  # (markdown curls apostrophes)
     finally:

@@ -248,14 +248,16 @@ def test_cli_bad_input_exits_2_with_one_line(args, capsys, tmp_path, monkeypatch
     assert r.one_error_line, r
 
 
-def test_cli_neighbours_json_and_project_csv(tmp_path):
+def test_cli_neighbours_json_and_project_csv(tmp_path, capsys):
+    from explain.map_cli import main
+
     r = _cli("neighbours", "--index", "0", "--layer", "logits", "--k", "5", "--json")
     assert r.returncode == 0, r.stderr
     out = json.loads(r.stdout)
     assert out["label"] == 7 and len(out["neighbours"]) == 5 and out["prediction"] == 7
     target = tmp_path / "pca.csv"
-    r = _cli("project", "--layer", "hidden1", "--method", "pca", "--out", str(target))
-    assert r.returncode == 0, r.stderr
+    r = run_main(main, ["project", "--layer", "hidden1", "--method", "pca", "--out", str(target)], capsys)
+    assert r.code == 0, r.err
     rows = target.read_text().splitlines()
     assert rows[0] == "index,x,y" and len(rows) == 10_001
     meta = json.loads(target.with_name("pca.csv.meta.json").read_text())

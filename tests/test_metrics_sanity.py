@@ -27,6 +27,7 @@ from explain.metrics import (
 )
 from explain.metrics.complexity import entropy, gini
 from explain.sanity import cascade, linear_layers_top_down, random_logit, random_map, randomised, sobel_map
+from tests.cli import run_main
 from tests.test_explain_correctness import Linear
 
 
@@ -139,15 +140,20 @@ def test_random_logit_and_controls(model, test_split):
     assert not np.array_equal(random_map(0), random_map(1))
 
 
-def test_leaderboard_cli_writes_reproducible_csv(tmp_path):
-    def run(out):
-        subprocess.run([sys.executable, "-m", "explain.evaluate", "--n", "10", "--methods",
-                        "saliency,deeplift,gradient_shap", "--seed", "3", "--extras-n", "4", "--out", str(out)],
-                       check=True, capture_output=True, timeout=300)
+def test_leaderboard_cli_writes_reproducible_csv(tmp_path, capsys):
+    from explain.evaluate import main
+
+    args = ["--n", "10", "--methods", "saliency,deeplift,gradient_shap", "--seed", "3", "--extras-n", "4", "--out"]
+    # Once as a user runs it (a fresh process), once in this one: the same numbers.
+    subprocess.run([sys.executable, "-m", "explain.evaluate", *args, str(tmp_path / "a.csv")],
+                   check=True, capture_output=True, timeout=300)
+    assert run_main(main, [*args, str(tmp_path / "b.csv")], capsys).code == 0
+
+    def rows(out):
         with out.open() as fh:
             return list(csv.DictReader(fh))
 
-    a, b = run(tmp_path / "a.csv"), run(tmp_path / "b.csv")
+    a, b = rows(tmp_path / "a.csv"), rows(tmp_path / "b.csv")
     assert [r["method"] for r in a] == ["saliency", "deeplift", "gradient_shap", "control_random", "control_sobel"]
     for ra, rb in zip(a, b, strict=True):
         assert ra["deletion_mean_n"] == "10" and ra["error"] == ""

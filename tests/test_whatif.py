@@ -12,6 +12,7 @@ import torch
 
 from explain.attacks import AttackConfig, accuracy_curve, attack_digit, perturb
 from explain.counterfactual import CounterfactualConfig, counterfactual, nearest_of_class
+from tests.cli import run_main
 from tests.conftest import ROOT
 
 # (test index, class to reach): a 7, a 2, a 1 and a 0 each turned into another digit.
@@ -132,8 +133,10 @@ def test_cli_refuses_bad_input_with_one_line(args, capsys):
     assert out == ""
 
 
-def test_cli_json_outputs(model, test_split):
-    r = _cli("counterfactual", "--index", "0", "--to", "9", "--json")
+def test_cli_json_outputs(model, test_split, capsys):
+    from explain.whatif_cli import main
+
+    r = _cli("counterfactual", "--index", "0", "--to", "9", "--json")  # as a user runs it
     assert r.returncode == 0, r.stderr
     out = json.loads(r.stdout)
     img = np.array(out["image"])
@@ -143,8 +146,8 @@ def test_cli_json_outputs(model, test_split):
     assert out["prediction"] == int(p.argmax()) == 9 and out["probability"] == pytest.approx(float(p[9]), abs=1e-5)
     assert out["l2"] < out["nearest_real_l2"] and out["changed_pixels"] > 0 and out["runtime_ms"] > 0
     assert {"l1"} <= set(out)
-    r = _cli("attack", "--attack", "pgd", "--eps", "0,0.1", "--n", "100", "--json")
-    assert r.returncode == 0, r.stderr
-    out = json.loads(r.stdout)
+    r = run_main(main, ["attack", "--attack", "pgd", "--eps", "0,0.1", "--n", "100", "--json"], capsys)
+    assert r.code == 0, r.err
+    out = json.loads(r.out)
     assert out["attack"] == "pgd" and out["eps"] == [0.0, 0.1] and out["n"] == 100
     assert len(out["accuracy"]) == 2 and out["accuracy"][1] < out["accuracy"][0]
