@@ -102,29 +102,38 @@ async def one_session(browser, url: str, shape: str) -> SessionResult:
     return res
 
 
-async def _run(url: str, shapes: list[str]) -> LoadReport:
+async def _run(url: str, shapes: list[str], serial_first: bool) -> tuple[dict[str, SessionResult], LoadReport]:
     from playwright.async_api import async_playwright
 
     async with async_playwright() as p:
         browser = await p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
         try:
+            serial = {s: await one_session(browser, url, s) for s in SHAPES} if serial_first else {}
             results = await asyncio.gather(*(one_session(browser, url, s) for s in shapes))
         finally:
             await browser.close()
-    return LoadReport(list(results))
+    return serial, LoadReport(list(results))
 
 
-def run_sessions(url: str, shapes: list[str]) -> LoadReport:
-    """Open one browser context per shape, all at once; each draws its shape and waits for the maps.
-
-    In a thread of its own: asyncio.run beside the suite's sync Playwright (tests/conftest.py's browser)
-    in one thread would share that thread's event loop."""
+def _in_own_thread(url: str, shapes: list[str], serial_first: bool) -> tuple[dict[str, SessionResult], LoadReport]:
+    """asyncio.run in a thread of its own: beside the suite's sync Playwright (tests/conftest.py's browser)
+    in one thread it would share that thread's event loop."""
     from concurrent.futures import ThreadPoolExecutor
 
     with ThreadPoolExecutor(1) as pool:
-        return pool.submit(asyncio.run, _run(url, shapes)).result()
+        return pool.submit(asyncio.run, _run(url, shapes, serial_first)).result()
+
+
+def run_sessions(url: str, shapes: list[str]) -> LoadReport:
+    """Open one browser context per shape, all at once; each draws its shape and waits for the maps."""
+    return _in_own_thread(url, shapes, serial_first=False)[1]
 
 
 def serial_reference(url: str) -> dict[str, SessionResult]:
     """Each shape drawn alone, one after the other: what every concurrent session must reproduce."""
-    return {s: run_sessions(url, [s]).results[0] for s in SHAPES}
+    return _in_own_thread(url, [], serial_first=True)[0]
+
+
+def serial_then_concurrent(url: str, shapes: list[str]) -> tuple[dict[str, SessionResult], LoadReport]:
+    """`serial_reference`, then `run_sessions(shapes)`, in one browser."""
+    return _in_own_thread(url, shapes, serial_first=True)

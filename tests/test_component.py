@@ -47,7 +47,7 @@ def test_mounting_our_components_does_not_import_pandas(tmp_path):
         "st.write(f\"pandas={'pandas' in sys.modules}\")\n")
     probe = ("import sys\n"
              "from streamlit.testing.v1 import AppTest\n"
-             f"at = AppTest.from_file({str(script)!r}).run()\n"
+             f"at = AppTest.from_file({str(script)!r}, default_timeout=120).run()\n"
              "assert not at.exception, [e.value for e in at.exception]\n"
              "print(at.markdown[-1].value, len(at.get('bidi_component')))\n")
     out = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=True,

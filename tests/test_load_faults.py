@@ -12,7 +12,6 @@ from explain import explain_many
 from model.data import Split
 from model.jobs import TrainJob
 from model.train import TrainConfig
-from tests.browser import streamlit_server
 
 
 def test_training_does_not_block_explanations(model, train_split, test_split):
@@ -40,13 +39,13 @@ def test_training_does_not_block_explanations(model, train_split, test_split):
 
 
 @pytest.mark.browser
-def test_concurrent_sessions_match_serial_ones(chromium):
-    from tests.load import SHAPES, run_sessions, serial_reference
+def test_concurrent_sessions_match_serial_ones(chromium, server):
+    from tests.load import SHAPES, serial_then_concurrent
 
-    with streamlit_server() as url:  # its own server: a test of load
-        reference = serial_reference(url)
-        assert {s: r.prediction for s, r in reference.items()} == {s: s for s in SHAPES}
-        report = run_sessions(url, list(SHAPES) * 2)  # 4 sessions at once (20 in `make bench`)
+    # 4 sessions at once (20 in `make bench`, on a server of their own): a check that sessions do not
+    # cross, not a measure of load, so the suite's server serves it.
+    reference, report = serial_then_concurrent(server, list(SHAPES) * 2)
+    assert {s: r.prediction for s, r in reference.items()} == {s: s for s in SHAPES}
     assert report.summary()["errors"] == 0, [r.error for r in report.results]
     for r in report.results:
         assert r.prediction == r.shape
