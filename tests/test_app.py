@@ -47,6 +47,7 @@ def _one() -> np.ndarray:
     return img
 
 
+@pytest.mark.slow
 def test_home_shows_measured_accuracy():
     at = _app()
     assert float(_metrics(at)["Test accuracy"].rstrip("%")) >= 98.0
@@ -59,6 +60,7 @@ def test_draw_blank_shows_hint_not_a_guess():
 
 
 @pytest.mark.parametrize("digit", [1, 0])
+@pytest.mark.slow
 def test_draw_injected_pixels_predicts_and_explains(digit):
     img = _one()
     if digit == 0:
@@ -111,6 +113,7 @@ def test_explore_bad_query_is_a_warning():
     assert any("does not exist" in w.value for w in at.warning)
 
 
+@pytest.mark.slow
 def test_compare_all_methods_on_one_digit():
     at = _app("compare", query={"index": "0"})
     assert at.multiselect[0].value == method_names()  # every registered method, in registry order
@@ -141,6 +144,7 @@ def test_compare_several_digits():
 
 
 
+@pytest.mark.slow
 def test_evaluate_page_scores_curves_and_sanity():
     at = _app("evaluate", query={"index": "0"})
     assert not at.error

@@ -29,6 +29,7 @@ def xs(test_split):
 
 
 @pytest.mark.parametrize("method", method_names())
+@pytest.mark.slow
 def test_batch_equals_digits_one_by_one(model, xs, method):
     """Every method, stochastic ones included: digit i's map depends on the digit, target, params
     and seed only, never on its batch-mates (relative max difference ≤ 1e-4)."""
@@ -154,6 +155,7 @@ def test_caller_hooks_are_ignored_for_target_and_map(model, xs):
     np.testing.assert_array_equal(hooked.values, plain.values)
 
 
+@pytest.mark.slow
 def test_leaderboard_ranks_with_intervals(model, test_split):
     config = LeaderboardConfig(("saliency", "deeplift", "gradient_shap"), n=30, extras_n=10)
     indices, results, phases = run_leaderboard(model, test_split.images, test_split.labels, config)

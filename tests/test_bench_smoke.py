@@ -10,6 +10,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 
 
+@pytest.mark.slow
 def test_bench_smoke_runs_every_cheap_section():
     out = subprocess.run([sys.executable, "-m", "benchmarks.run", "--smoke", "--json"], cwd=ROOT,
                          capture_output=True, text=True, timeout=600)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import pytest
 import inspect
 import subprocess
 import sys
@@ -33,6 +34,7 @@ print(json.dumps({{"torch": "torch" in sys.modules, "scipy": "scipy.ndimage" in 
 """
 
 
+@pytest.mark.slow
 def test_the_first_draw_page_predicts_without_torch():
     out = subprocess.run([sys.executable, "-c", LIGHT_DRAW], cwd=ROOT, capture_output=True, text=True, timeout=300)
     assert out.returncode == 0, out.stderr[-2000:]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import pytest
 import json
 import os
 import subprocess
@@ -29,6 +30,7 @@ def test_light_component_sends_json_bytes_and_decodes_them_in_js(monkeypatch):
     assert mounted["key"] == "k" and mounted["js"].startswith(component.DECODE_JS)
 
 
+@pytest.mark.slow
 def test_mounting_our_components_does_not_import_pandas(tmp_path):
     """A dict would go through Streamlit's dataframe-aware serialiser, whose first call imports pandas (a
     second on a fresh server, in front of the first visitor's drawing pad); bytes do not. A fresh process

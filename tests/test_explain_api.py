@@ -141,6 +141,7 @@ def test_shared_model_untouched_by_every_method(model, test_split):
     assert all(torch.equal(v, model.state_dict()[k]) for k, v in weights.items())
 
 
+@pytest.mark.slow
 def test_eight_threads_match_serial(model, test_split):
     names = ["saliency", "integrated_gradients", "deeplift", "guided_backprop", "lrp", "gradient_shap",
              "smoothgrad", "shap_deep", "lime_image", "occlusion"]

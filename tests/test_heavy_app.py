@@ -45,6 +45,7 @@ def _own_board(at: AppTest):
     return boards[1:]
 
 
+@pytest.mark.slow
 def test_cancel_keeps_the_finished_methods_and_says_what_was_cut(monkeypatch):
     real = runs._leaderboard_unit
 

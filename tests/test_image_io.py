@@ -76,6 +76,7 @@ def test_bad_uploads(data, message):
         decode_upload(data)
 
 
+@pytest.mark.slow
 def test_decompression_bomb_is_refused():
     # A tiny file that declares 30000×30000 pixels.
     img = Image.new("1", (30000, 30000))

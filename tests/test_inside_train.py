@@ -169,6 +169,7 @@ def test_inside_page_shows_every_activation_cell(test_split):
     assert not at.exception and not at.error
 
 
+@pytest.mark.slow
 def test_training_in_the_browser_updates_the_active_model():
     at = _app("train")
     at.text_input[0].set_value("32")

@@ -14,6 +14,7 @@ from model.jobs import TrainJob
 from model.train import TrainConfig
 
 
+@pytest.mark.slow
 def test_training_does_not_block_explanations(model, train_split, test_split):
     names = ["saliency", "integrated_gradients", "deeplift", "gradient_shap"]
     start = time.monotonic()

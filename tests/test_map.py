@@ -52,6 +52,7 @@ def test_pca_recovers_known_axes():
     np.testing.assert_allclose(p.explained_variance_ratio, [25 / 30, 4 / 30], atol=1e-12)
 
 
+@pytest.mark.slow
 def test_pca_of_10000_digits_matches_sklearn(model, test_split, artifacts):
     from sklearn.decomposition import PCA
 
@@ -108,6 +109,7 @@ def test_nearest_matches_brute_force(metric):
     np.testing.assert_allclose(dist, np.take_along_axis(full, expected, axis=1), atol=1e-4)
 
 
+@pytest.mark.slow
 def test_output_layer_neighbours_share_the_prediction(model, test_split, train_split, artifacts):
     """On correctly classified test digits, the nearest training digits in the logits mostly carry the
     predicted label. Measured on the bundled model: ~0.99 (k = 10, cosine); the bound leaves room."""
@@ -167,6 +169,7 @@ def test_umap_placement_lands_near_its_own_shipped_coordinate(model, test_split,
     assert np.median(err) < 0.25 * np.median(same_class)
 
 
+@pytest.mark.slow
 def test_umap_is_seeded_and_cancellable():
     feats = np.random.default_rng(0).normal(size=(300, 8)).astype(np.float32)
     settings = UMAPSettings(seed=3, n_epochs=30)
@@ -202,6 +205,7 @@ def test_umap_is_seeded_and_cancellable():
     lock.release()
 
 
+@pytest.mark.slow
 def test_activation_maximisation_far_above_test_maximum(model, test_split, artifacts):
     torch.set_num_threads(1)  # a tiny batch: more threads only contend (restored by conftest)
     feats = all_layer_features(model, test_split.images, with_pixels=False)
@@ -248,6 +252,7 @@ def test_cli_bad_input_exits_2_with_one_line(args, capsys, tmp_path, monkeypatch
     assert r.one_error_line, r
 
 
+@pytest.mark.slow
 def test_cli_neighbours_json_and_project_csv(tmp_path, capsys):
     from explain.map_cli import main
 

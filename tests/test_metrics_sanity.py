@@ -117,6 +117,7 @@ def test_randomised_copy_leaves_the_model_alone(model):
         randomised(model, ["conv9"])
 
 
+@pytest.mark.slow
 def test_guided_backprop_and_deconvolution_change_less_than_saliency_and_ig(model, test_split):
     """Adebayo et al. 2018 on this MLP: mean signed rank correlation with the trained model's map
     after randomising the output layer, then output + fc2."""
@@ -140,6 +141,7 @@ def test_random_logit_and_controls(model, test_split):
     assert not np.array_equal(random_map(0), random_map(1))
 
 
+@pytest.mark.slow
 def test_leaderboard_cli_writes_reproducible_csv(tmp_path, capsys):
     from explain.evaluate import main
 

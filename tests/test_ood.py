@@ -43,6 +43,7 @@ def likeness(train_split):
     return fit_digit_likeness(train_split.images)
 
 
+@pytest.mark.slow
 def test_about_one_percent_of_test_digits_flagged_and_most_non_digits(test_split, likeness, artifacts):
     test_rate = float(likeness.flags(test_split.images).mean())
     rates = {k: float(likeness.flags(torch.from_numpy(v).float()).mean()) for k, v in non_digits().items()}
@@ -53,6 +54,7 @@ def test_about_one_percent_of_test_digits_flagged_and_most_non_digits(test_split
     assert rates["filled shapes"] >= 0.7, rates
 
 
+@pytest.mark.slow
 def test_scores_are_per_digit_and_checked(test_split, likeness):
     x = test_split.images[:5]
     batch = likeness.scores(x)
@@ -62,6 +64,7 @@ def test_scores_are_per_digit_and_checked(test_split, likeness):
         fit_digit_likeness(x, quantile=1.0)
 
 
+@pytest.mark.slow
 def test_the_shipped_fit_is_the_fit_of_the_shipped_training_digits(likeness, tmp_path):
     from explain.ood import DigitLikeness, shipped_path
 

@@ -45,12 +45,14 @@ def _grown(before: dict[str, int], after: dict[str, int]) -> dict[str, int]:
 
 
 @pytest.mark.parametrize("page", ["compare", "whatif", "evaluate", "inside", "map", "explore", "draw"])
+@pytest.mark.slow
 def test_a_primed_page_opens_without_a_cache_miss(primed, page):
     before = _cached_bytes()
     _open(page)
     assert _grown(before, _cached_bytes()) == {}, "the page computed what priming did not"
 
 
+@pytest.mark.slow
 def test_a_view_priming_did_not_compute_is_a_miss(primed):
     """The measure above can fail: a digit other than the default's is computed, and seen."""
     before = _cached_bytes()

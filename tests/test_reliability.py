@@ -65,6 +65,7 @@ def _digest(path) -> str:
     return hashlib.sha256(path.read_bytes()).hexdigest()
 
 
+@pytest.mark.slow
 def test_train_cli_default_out_is_the_user_cache_not_the_shipped_model(tmp_path, monkeypatch):
     before = _digest(bundled_checkpoint())
     env = {"XDG_CACHE_HOME": str(tmp_path), "PYTHONPATH": str(ROOT), "PATH": "/usr/bin:/bin"}

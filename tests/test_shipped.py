@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import pytest
 import csv
 import json
 import subprocess
@@ -29,6 +30,7 @@ def test_manifest_matches_every_shipped_result():
         assert entry["command"] == made[name]
 
 
+@pytest.mark.slow
 def test_readme_blocks_are_what_the_files_say():
     r = subprocess.run([sys.executable, "-m", "explain.readme", "--check"], cwd=ROOT, capture_output=True, text=True)
     assert r.returncode == 0, r.stderr

@@ -1,4 +1,5 @@
 import json
+import pytest
 import subprocess
 import sys
 
@@ -68,6 +69,7 @@ def test_bundled_model_reaches_98_percent(model, test_split):
     assert sum(map(sum, rep.confusion)) == 10_000
 
 
+@pytest.mark.slow
 def test_evaluate_cli_json():
     out = subprocess.run([sys.executable, "-m", "model.evaluate", "--json"], capture_output=True,
                          text=True, check=True, timeout=120)

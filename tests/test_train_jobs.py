@@ -36,6 +36,7 @@ def small(test_split):
 LONG = TrainConfig(hidden=(16,), epochs=100, train_size=5000)  # minutes if nothing ends it
 
 
+@pytest.mark.slow
 def test_a_job_ends_at_its_wall_clock_budget(train_split, small):
     job = TrainJob(LONG, train_split, small, budget_s=1.0).start()
     assert job.wait(60) and job.error is None
@@ -139,6 +140,7 @@ def _number(at: AppTest, label: str):
     return next(n for n in at.number_input if n.label == label)
 
 
+@pytest.mark.slow
 def test_returning_to_a_running_job_shows_its_settings_and_a_full_server_says_how_long(monkeypatch):
     at = _train_page()
     at.text_input[0].set_value("32")
@@ -167,6 +169,7 @@ def test_returning_to_a_running_job_shows_its_settings_and_a_full_server_says_ho
         job.wait(120)
 
 
+@pytest.mark.slow
 def test_finished_banner_only_while_that_model_is_active_and_uploads_say_so():
     at = _train_page()
     at.text_input[0].set_value("16")

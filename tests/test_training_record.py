@@ -39,6 +39,7 @@ def runs(tmp_path_factory):
     return plain, recorded, load_record(path)
 
 
+@pytest.mark.slow
 def test_recording_leaves_training_bit_identical(runs):
     plain, recorded, _ = runs
     a, b = plain.model.state_dict(), recorded.model.state_dict()
@@ -57,6 +58,7 @@ def test_recorder_draws_nothing_from_the_global_generators():
     assert model.training  # the recorder read a private eval-mode copy; the caller's mode is untouched
 
 
+@pytest.mark.slow
 def test_record_shapes_and_probes(runs):
     _, _, rec = runs
     assert rec.epochs.tolist() == [0, 1, 2]
@@ -73,6 +75,7 @@ def test_record_shapes_and_probes(runs):
     assert rec.test_accuracy[0] < 0.3 and rec.test_accuracy[-1] > rec.test_accuracy[0] + 0.25  # it learnt
 
 
+@pytest.mark.slow
 def test_record_replays_the_final_model_exactly(runs):
     _, recorded, rec = runs
     model, x = recorded.model, torch.from_numpy(rec.probe_images)
@@ -104,6 +107,7 @@ def test_rank_correlation_is_spearman():
     assert np.isnan(rank_correlation_rows(np.ones((1, 9)), a[:1, :9]))[0]
 
 
+@pytest.mark.slow
 def test_agreement_with_final_ends_at_one(runs):
     _, _, rec = runs
     agree = rank_agreement_with_final(rec)

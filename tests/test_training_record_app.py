@@ -39,6 +39,7 @@ def _metric(at: AppTest, label: str) -> str:
     return next(m.value for m in at.metric if m.label == label)
 
 
+@pytest.mark.slow
 def test_across_training_walks_a_session_record(small_record):
     from app.state import weights_digest
 
@@ -107,6 +108,7 @@ def test_across_seeds_shows_mean_and_std_of_a_finished_job():
     assert not at.exception
 
 
+@pytest.mark.slow
 def test_a_train_page_run_brings_its_record_to_the_map_page():
     at = AppTest.from_file(ENTRY, default_timeout=240)
     at.run()
@@ -129,6 +131,7 @@ def test_a_train_page_run_brings_its_record_to_the_map_page():
     assert _metric(at, "Test accuracy") == f"{job.result.test_accuracy:.2%}"  # the kept model is the last epoch
 
 
+@pytest.mark.slow
 def test_map_runs_only_the_open_tab_and_a_neuron_link_opens_the_units_tab():
     at = _map_page({"map-source": "test"})
     keys = {w.key for w in [*at.selectbox, *at.select_slider, *at.number_input]}

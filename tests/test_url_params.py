@@ -38,6 +38,7 @@ def _open(page: str, query: dict[str, str] | None = None) -> AppTest:
 @settings(max_examples=25, derandomize=True, deadline=None, database=None,
           suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture])
 @given(query=st.fixed_dictionaries({name: TEXT for name in session.URL}))
+@pytest.mark.slow
 def test_any_text_in_every_declared_parameter_never_raises(page, query):
     at = _APPS.get(page) or _APPS.setdefault(page, _open(page))  # one session per page, link after link
     at.query_params.clear()
@@ -56,6 +57,7 @@ def test_any_text_in_every_declared_parameter_never_raises(page, query):
     ("inside", {"neuron": "hidden1:128"}, "hidden1 0–127"),  # out of range: the ranges are named
     ("explore", {"index": "٣"}, "does not exist"),
 ])
+@pytest.mark.slow
 def test_the_links_that_crashed_a_page_are_one_warning(page, query, warned):
     at = _open(page, query)
     assert not at.exception, [e.value for e in at.exception]

@@ -33,6 +33,7 @@ def _hold_lock(seconds: float, first=lambda: None) -> threading.Thread:
     return thread
 
 
+@pytest.mark.slow
 def test_a_finished_group_does_not_wait_for_the_lock(groups):
     warmup.ensure_imported("needed")
     assert warmup.imported("needed") and not warmup.imported()
@@ -43,6 +44,7 @@ def test_a_finished_group_does_not_wait_for_the_lock(groups):
     holder.join()
 
 
+@pytest.mark.slow
 def test_a_waiter_returns_when_its_group_is_done_not_when_the_lock_is_free(groups):
     def import_needed():  # what the background importer does between groups, without letting go of the lock
         time.sleep(0.3)

@@ -21,6 +21,7 @@ CASES = [(0, 9), (1, 3), (2, 7), (3, 6)]
 
 @pytest.mark.parametrize("norm", ["l2", "l1"])
 @pytest.mark.parametrize("near_strokes", [False, True])
+@pytest.mark.slow
 def test_counterfactual_is_read_as_c_and_is_closer_than_the_nearest_real_c(model, test_split, train_split, norm,
                                                                          near_strokes):
     for index, c in CASES if (norm, near_strokes) == ("l2", False) else CASES[:2]:
@@ -67,6 +68,7 @@ def curves_500(model, test_split):
     return {a: accuracy_curve(model, x, y, eps, AttackConfig(a)) for a in ("fgsm", "pgd")}
 
 
+@pytest.mark.slow
 def test_accuracy_never_rises_with_eps(curves_500, model, test_split):
     for curve in curves_500.values():
         assert curve.n == 500 and curve.eps == sorted(curve.eps)
@@ -133,6 +135,7 @@ def test_cli_refuses_bad_input_with_one_line(args, capsys):
     assert out == ""
 
 
+@pytest.mark.slow
 def test_cli_json_outputs(model, test_split, capsys):
     from explain.whatif_cli import main
 
