@@ -20,23 +20,17 @@ from explain import ood
 from model import card, cli, manifest
 from model import train as model_train
 from model.paths import assets_dir
+from tests.cli import run_main
 from tests.conftest import ROOT
 
 ASSETS = ROOT / "assets"
 
 
-def _exit_code(main: Callable[[list[str]], int], argv: list[str]) -> int:
-    try:
-        return main(argv)
-    except SystemExit as stop:
-        return int(stop.code or 0)
-
-
 def _refused(capsys, main, argv: list[str], *needles: str) -> str:
     """Run a CLI in-process: exit 2 and exactly one `error:` line on stderr that contains `needles`."""
-    code = _exit_code(main, argv)
-    err = capsys.readouterr().err.strip()
-    assert code == 2, err
+    ran = run_main(main, argv, capsys)
+    err = ran.err.strip()
+    assert ran.code == 2, err
     assert len(err.splitlines()) == 1 and err.startswith("error: "), err
     for needle in needles:
         assert needle in err, err
@@ -98,9 +92,7 @@ def test_no_command_writes_a_byte_inside_assets_without_the_flag(capsys, monkeyp
     monkeypatch.setattr(card, "render", lambda: "the card\n")
     assert card.main([]) == 0 and capsys.readouterr().out == "the card\n"  # printed, not written
     for argv in [[], ["--bogus"], ["--regenerate"]]:  # the manifest: printed, or refused; never rewritten
-        code = _exit_code(manifest.main, argv)
-        assert code == (0 if not argv else 2)
-        capsys.readouterr()
+        assert run_main(manifest.main, argv, capsys).code == (0 if not argv else 2)
     with pytest.raises(SystemExit) as stop:
         manifest.main(["--help"])
     assert stop.value.code == 0 and "--write-shipped" in capsys.readouterr().out
