@@ -77,7 +77,8 @@ def file_upload(label: str, extensions: list[str], key: str, mime: list[str], **
 def upload_input(key: str) -> CurrentInput | None:
     """A file uploader that turns a picture of a digit into MNIST's form; errors are shown, not raised."""
     up = file_upload("Upload a picture of one digit", [f.lower() for f in FORMATS] + ["jpg"], key,
-                     [f"image/{f.lower()}" for f in FORMATS], max_upload_size=MAX_UPLOAD_BYTES // 2**20,  # the server allows more (model uploads)
+                     [f"image/{f.lower()}" for f in FORMATS],
+                     max_upload_size=MAX_UPLOAD_BYTES // 2**20,  # the server allows more (model uploads)
                      help="Any ink colour on any plain background; it is converted to white on black, "
                           "cropped, fitted and centred like MNIST.")
     if up is None:

@@ -214,8 +214,8 @@ def save_with_meta(recorder: TrainingRecorder, result: Any, path: Path | str, ch
         "seconds": round(float(result.seconds), 1),
         "config": asdict(result.config), "test_accuracy": float(result.test_accuracy),
         "weights_sha256": digest,
-        # True only when this run ended at the bundled checkpoint's weights bit for bit (on this machine): then every
-        # epoch here leads to the shipped model. Otherwise it is the same recipe's run, not that model's.
+        # True only when this run ended at the bundled checkpoint's weights bit for bit (on this machine): then
+        # every epoch here leads to the shipped model. Otherwise it is the same recipe's run, not that model's.
         "bundled_weights_match": bool(match),
         "bundled_weights_sha256": weights_sha256(shipped[0]) if shipped is not None else None,
         "bundled_test_accuracy": float(shipped[1].test_accuracy) if shipped is not None else None,
