@@ -11,9 +11,12 @@ STAMP := $(VENV)/.installed
 $(BIN)/python:
 	$(PY) -m venv $(VENV)
 
+# The last step fills numba's on-disk cache for umap-learn (~25 s of its first fit): paid once here, not by
+# the Map page's first fit or by the test that fits UMAP.
 $(STAMP): pyproject.toml | $(BIN)/python
 	$(BIN)/pip install -q $(TORCH_PINS)
 	$(BIN)/pip install -q -e '.[test]'
+	$(BIN)/python -c 'from explain.atlas.projection import compile_umap; compile_umap()'
 	touch $(STAMP)
 
 install: $(STAMP)
@@ -47,7 +50,7 @@ train: $(STAMP)
 # Regenerates the shipped checkpoint with the seed's recipe (all 60,000 digits, final weights) and, from
 # the same run, the record of its explanations across epochs (the Map page's "Across training").
 bundled-model: $(STAMP)
-	$(BIN)/python -m model.train --out assets/mnist_mlp.safetensors --record assets/map/training_record.npz --write-shipped
+	$(BIN)/python -m explain.cli.train --out assets/mnist_mlp.safetensors --record assets/map/training_record.npz --write-shipped
 
 # Every shipped result (model card, leaderboards, UMAP map, README blocks) from the bundled model,
 # then assets/manifest.json (commands and digests; model/manifest.py lists them once).

@@ -8,12 +8,12 @@ from collections.abc import Callable
 import streamlit as st
 
 from app import heavy
+from app.session import LEADERBOARD_RUN, SANITY_RUN
 from app.state import LoadedModel, test_split
 from app.text import plain
-from app.session import LEADERBOARD_RUN, SANITY_RUN
-from explain.leaderboard import LeaderboardConfig, MethodScores, run_leaderboard, variant_display
-from explain.ranking import summarise
-from explain.sanity import CascadeSummary
+from explain.evaluation.leaderboard import LeaderboardConfig, MethodScores, run_leaderboard, variant_display
+from explain.evaluation.ranking import summarise
+from explain.evaluation.sanity import CascadeSummary
 from explain.stopping import ShouldStop, Stopped
 from model.network import MLP, randomised_display_name
 
@@ -74,7 +74,7 @@ def recompute_leaderboard(loaded: LoadedModel, n: int, chosen: list[str], presse
 @st.cache_data(show_spinner=False, max_entries=64)
 def _cascade_many(model_key: str, method: str, independent: bool, n: int, _model: MLP,
                   _should_stop: ShouldStop | None = None) -> CascadeSummary:
-    from explain.sanity import cascade_many
+    from explain.evaluation.sanity import cascade_many
 
     out = cascade_many(_model, test_split().images[:n], method, independent=independent, should_stop=_should_stop)
     if out.cut:

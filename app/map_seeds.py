@@ -11,10 +11,10 @@ from plotly.subplots import make_subplots
 
 from app.figures import DIVERGING, symmetric_limit
 from app.inputs import CurrentInput
-from app.state import LoadedModel, session_alive_check, training_slots
 from app.session import SEED_JOB
+from app.state import LoadedModel, session_alive_check, training_slots
+from explain.evaluation.seed_spread import SeedSpread, seed_spread
 from explain.registry import fast_methods, get_method
-from explain.seed_spread import SeedSpread, seed_spread
 from model.jobs import JobLimits, TrainJob
 from model.train import TrainConfig
 

@@ -17,11 +17,12 @@ from typing import Any
 import numpy as np
 import streamlit as st
 
-from app.state import LoadedModel, bundled_model, input_digest, session_alive_check, test_split
 from app.session import UMAP_JOBS
-from explain.neighbours import Neighbours, neighbours_of
-from explain.neuron_goals import NeuronGoals, maximise_units
-from explain.projection import Cancelled, PCAProjection, all_layer_features, fit_pca, fit_umap
+from app.state import LoadedModel, bundled_model, input_digest, session_alive_check, test_split
+from explain.atlas.features import all_layer_features
+from explain.atlas.neighbours import Neighbours, neighbours_of
+from explain.atlas.neuron_goals import NeuronGoals, maximise_units
+from explain.atlas.projection import Cancelled, PCAProjection, fit_pca, fit_umap
 from model.data import load_mnist
 from model.jobs import OwnerWatch, TrainingSlots
 from model.network import MLP, N_PIXELS
@@ -77,7 +78,7 @@ def neighbours(loaded: LoadedModel, x: np.ndarray, layer: str, k: int, metric: s
 def shipped_for_bundled(name: str, digest_key: str) -> tuple[Path, dict[str, Any]] | None:
     """A shipped result under assets/ and its meta, only if the meta's `digest_key` names the bundled
     checkpoint's digest: a result made for other weights would show the wrong thing."""
-    from explain.map_cli import file_sha256
+    from model.digests import file_sha256
     from model.paths import bundled_checkpoint
 
     path = assets_dir() / name

@@ -14,13 +14,13 @@ import streamlit as st
 
 from app.figures_record import position_limits, probe_positions_figure, training_agreement_chart
 from app.map_grid import grid_data, map_grid
-from app.state import LoadedModel, bundled_model
 from app.map_state import shipped_for_bundled
 from app.session import TRAINING_RECORDS
-from model.network import layer_display_name
-from explain.record_stats import rank_agreement_with_final
+from app.state import LoadedModel, bundled_model
+from explain.atlas.record_stats import rank_agreement_with_final
+from explain.atlas.training_record import NO_INDEX, TrainingRecord, load_record
 from explain.registry import get_method
-from explain.training_record import NO_INDEX, TrainingRecord, load_record
+from model.network import layer_display_name
 
 SHIPPED_RECORD = "map/training_record.npz"
 PLAY_KEY, EPOCH_KEY, METHOD_KEY = "map-rec-playing", "map-rec-epoch", "map-rec-method"
@@ -156,7 +156,7 @@ def recorder_factory():
     """For the Train page's job: a recorder per run, probing the session's current drawing too."""
     from app.inputs import get_current
     from app.state import test_split
-    from explain.training_record import TrainingRecorder, default_probes
+    from explain.atlas.training_record import TrainingRecorder, default_probes
 
     current = get_current()
     extra = current.x if current is not None and current.source != "test" else None

@@ -15,9 +15,9 @@ import numpy as np
 
 from app.defaults import (
     DEFAULT_TEST_INDEX,
-    EXPLORE_ROWS,
     EVALUATE_METHODS,
     EVALUATE_REPLACEMENT,
+    EXPLORE_ROWS,
     MAP_LAYER,
     MAP_NEIGHBOURS,
     SANITY_DIGITS,
@@ -46,7 +46,7 @@ def _explain_all(loaded: LoadedModel, x: np.ndarray, methods: list[str]) -> None
 
 def _evaluate(loaded: LoadedModel, x: np.ndarray, stop: threading.Event) -> None:
     from app.evaluate_runs import _cascade_many
-    from explain.metrics import REPLACEMENTS
+    from explain.evaluation.metrics import REPLACEMENTS
     from explain.stopping import Stopped
 
     score_card(loaded, x, EVALUATE_METHODS, list(REPLACEMENTS)[EVALUATE_REPLACEMENT])
@@ -64,7 +64,7 @@ def _evaluate(loaded: LoadedModel, x: np.ndarray, stop: threading.Event) -> None
 def _whatif(loaded: LoadedModel, x: np.ndarray) -> None:
     from app.whatif_state import make_counterfactual
     from explain import fast_methods
-    from explain.counterfactual import CounterfactualConfig
+    from explain.whatif.counterfactual import CounterfactualConfig
 
     runner_up = int(np.argsort(probabilities(loaded.model, x))[-2])
     cf, _ = make_counterfactual(loaded, x, CounterfactualConfig(runner_up, WHATIF_MIN_PROB, "l2", False))
@@ -75,7 +75,7 @@ def _map(loaded: LoadedModel, x: np.ndarray) -> None:
     from app.map_state import neighbours, pca, test_features
     from app.map_training import shipped_record
     from app.state import test_probabilities
-    from explain.neighbours import METRICS
+    from explain.atlas.neighbours import METRICS
 
     test_probabilities(loaded.key, loaded.model)
     if MAP_LAYER in test_features(loaded.key, loaded.model):

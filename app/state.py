@@ -17,11 +17,12 @@ from typing import Any
 
 import numpy as np
 import streamlit as st
-from app.session import ACTIVE_MODEL, MODELS
 import torch
 
+from app.session import ACTIVE_MODEL, MODELS
 from explain import Attribution, Contrast, explain
-from explain.warmup import ensure_imported, import_and_warm_up, imported
+from explain.imports import ensure_imported, imported
+from explain.warmup import import_and_warm_up
 from model.checkpoint import CheckpointMeta, load_checkpoint
 from model.data import Split, load_mnist
 from model.evaluate import EvalReport, accuracy, evaluate
@@ -168,14 +169,14 @@ def active_model() -> LoadedModel:
 
 @st.cache_data(show_spinner="Reading every hidden unit on the 10,000 test digits…", max_entries=8)
 def test_activations(model_key: str, _model: MLP) -> dict[str, np.ndarray]:
-    from explain.activations import dataset_activations
+    from explain.atlas.activations import dataset_activations
 
     return dataset_activations(_model, test_split().images)
 
 
 @st.cache_resource(show_spinner="Learning what handwritten digits look like…")
 def _likeness():
-    from explain.ood import DigitLikeness, fit_digit_likeness, shipped_path
+    from explain.whatif.ood import DigitLikeness, fit_digit_likeness, shipped_path
     from model.data import load_mnist
 
     if shipped_path().exists():  # made by `make assets` from the same training digits
@@ -184,7 +185,7 @@ def _likeness():
 
 
 def digit_likeness_score(x: np.ndarray) -> tuple[float, float]:
-    """(out-of-distribution score, threshold) of one input; see explain.ood. Shared by all sessions."""
+    """(out-of-distribution score, threshold) of one input; see explain.whatif.ood. Shared by all sessions."""
     likeness = _likeness()
     return float(likeness.scores(x)[0]), likeness.threshold
 
@@ -293,7 +294,7 @@ def batch_explanation(loaded: LoadedModel, x: np.ndarray, method: str, params: d
 @st.cache_data(show_spinner=False, max_entries=256)
 def _cached_card(model_key: str, x_key: str, methods: tuple[str, ...], replacement: str, sensitivity: bool,
                  _model: MLP, _x: np.ndarray):
-    from explain.scorecard import score_card
+    from explain.evaluation.scorecard import score_card
 
     return score_card(_model, _x, list(methods), replacement, sensitivity)
 
@@ -305,7 +306,7 @@ def score_card(loaded: LoadedModel, x: np.ndarray, methods: list[str], replaceme
 
 @st.cache_data(show_spinner=False, max_entries=512)
 def _cached_cascade(model_key: str, x_key: str, method: str, independent: bool, _model: MLP, _x: np.ndarray):
-    from explain.sanity import cascade
+    from explain.evaluation.sanity import cascade
 
     return explain(_model, _x, method).values, cascade(_model, _x, method, independent=independent)
 

@@ -9,13 +9,18 @@ import numpy as np
 import streamlit as st
 
 from app.inputs import CurrentInput
-from app.state import LoadedModel, input_digest, test_split
 from app.session import WHATIF_EDIT, WHATIF_EDITS, link_value, query_value, set_query
-from explain.attacks import Adversarial, AttackConfig, AttackCurve, accuracy_curve, attack_digit, minimal_eps
-from explain.counterfactual import Counterfactual, CounterfactualConfig, NearestDigit, counterfactual, nearest_of_class
-from explain.map_stability import StabilityConfig, StabilityRow, map_stability
+from app.state import LoadedModel, input_digest, test_split
+from explain.evaluation.stability import StabilityConfig, StabilityRow, map_stability
+from explain.whatif.attacks import Adversarial, AttackConfig, AttackCurve, accuracy_curve, attack_digit, minimal_eps
+from explain.whatif.counterfactual import (
+    Counterfactual,
+    CounterfactualConfig,
+    NearestDigit,
+    counterfactual,
+    nearest_of_class,
+)
 from model.data import Split, load_mnist
-
 
 
 @st.cache_resource(show_spinner="Loading the 60,000 training digits…")

@@ -13,11 +13,11 @@ import streamlit as st
 
 from app import heavy
 from app.figures_whatif import accuracy_curves_figure, min_eps_histogram
+from app.session import ATTACK_CURVES_RUN, MIN_EPS_RUN
 from app.state import LoadedModel
 from app.text import plain
 from app.whatif_state import attack_curve, min_eps_chunk
-from app.session import ATTACK_CURVES_RUN, MIN_EPS_RUN
-from explain.attacks import AttackConfig, AttackCurve
+from explain.whatif.attacks import AttackConfig, AttackCurve
 
 ATTACKS_BUDGET_S = 120.0  # one press: stop between attacks or radii after this, and say what was cut
 MIN_EPS_BUDGET_S = 120.0  # one press: stop between chunks of digits after this

@@ -14,17 +14,24 @@ from app.figures_whatif import pixel_editor_figure, probabilities_before_after, 
 from app.image_strip import image_strip, upscale
 from app.inputs import CurrentInput
 from app.map_grid import grid_data, map_grid
+from app.session import WHATIF_EDITS, choice, flag, number
 from app.state import LoadedModel
 from app.text import plain
-from app.session import WHATIF_EDITS, choice, flag, number
 from app.views import run_methods
-from app.whatif_state import (make_adversarial, make_counterfactual, stability,
-                              store_edit, url_setting, working_input, write_url)
+from app.whatif_state import (
+    make_adversarial,
+    make_counterfactual,
+    stability,
+    store_edit,
+    url_setting,
+    working_input,
+    write_url,
+)
 from explain import fast_methods, get_method
-from explain.attacks import AttackConfig
-from explain.counterfactual import CounterfactualConfig
+from explain.evaluation.stability import StabilityConfig
 from explain.export import to_png
-from explain.map_stability import StabilityConfig
+from explain.whatif.attacks import AttackConfig
+from explain.whatif.counterfactual import CounterfactualConfig
 from model.network import IMAGE_SIDE
 
 

@@ -76,7 +76,7 @@ def register(**spec_fields) -> Callable[[Callable[[Context], Raw]], Callable[[Co
 def _load_adapters() -> None:
     # Importing the adapter modules (the "methods" import group) fills the registry, once, under the one
     # import lock; the libraries themselves load when a method of theirs first runs.
-    from explain.warmup import ensure_imported
+    from explain.imports import ensure_imported
 
     ensure_imported("methods")
 

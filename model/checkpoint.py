@@ -13,19 +13,16 @@ import math
 import struct
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import torch
 from safetensors.torch import load as st_load
 from safetensors.torch import save as st_save
 
 from model.cli import atomic_output
-from model.data import MNIST_MD5
 from model.constants import META_KEY
+from model.data import MNIST_MD5
 from model.network import ARCHITECTURE, IMAGE_SIDE, MLP, MLPConfig
-
-if TYPE_CHECKING:
-    from model.train import TrainConfig, TrainResult
 
 MAX_CHECKPOINT_BYTES = 16 * 1024 * 1024  # float32: room for the largest MLPConfig allows
 MAX_HEADER_BYTES = 64 * 1024
@@ -79,15 +76,6 @@ class CheckpointMeta:
     torch_version: str = field(default_factory=lambda: torch.__version__)
     mnist_md5: dict[str, str] = field(default_factory=lambda: dict(MNIST_MD5))
     created: str = field(default_factory=lambda: _dt.datetime.now(_dt.UTC).isoformat(timespec="seconds"))
-
-    @classmethod
-    def for_training(cls, net: MLPConfig, cfg: TrainConfig, result: TrainResult) -> CheckpointMeta:
-        return cls(
-            hidden=net.hidden, mean=net.mean, std=net.std, seed=cfg.seed,
-            epochs=result.epochs_completed, lr=cfg.lr,
-            lr_schedule="cosine" if cfg.cosine else "constant", batch_size=cfg.batch_size,
-            train_size=cfg.train_size or 60_000, test_accuracy=result.test_accuracy,
-        )
 
     @classmethod
     def from_dict(cls, raw: Any) -> CheckpointMeta:

@@ -107,7 +107,7 @@ class TrainJob:
     end_reason: str | None = None  # "finished", "stopped", "budget" or "owner gone"
     started: float = 0.0
     on_done: Callable[[], None] | None = None  # e.g. release a server-wide training slot
-    # A fresh per-epoch callback for each run (e.g. explain.training_record.TrainingRecorder), kept in
+    # A fresh per-epoch callback for each run (e.g. explain.atlas.training_record.TrainingRecorder), kept in
     # `epoch_hooks` beside `results` so the owner can read what it recorded.
     on_epoch_factory: Callable[[TrainConfig], Callable[[int, Any], None]] | None = None
     epoch_hooks: list[Callable[[int, Any], None] | None] = field(default_factory=list)

@@ -9,13 +9,13 @@ fails when a shipped file or the checkpoint no longer matches.
 
 from __future__ import annotations
 
-import hashlib
 import json
 import shlex
 import subprocess
 import sys
 from pathlib import Path
 
+from model.digests import file_sha256
 from model.paths import assets_dir, bundled_checkpoint
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -42,16 +42,12 @@ RESULTS: dict[str, str] = {
 WITH_CHECKPOINT: dict[str, str] = {"map/training_record.npz": "make bundled-model"}
 
 
-def sha256(path: Path) -> str:
-    return hashlib.sha256(path.read_bytes()).hexdigest()
-
-
 def manifest() -> dict:
     return {
-        "checkpoint": {"path": "mnist_mlp.safetensors", "sha256": sha256(bundled_checkpoint()),
+        "checkpoint": {"path": "mnist_mlp.safetensors", "sha256": file_sha256(bundled_checkpoint()),
                        "command": "make bundled-model"},
-        "results": {name: {"command": cmd, "sha256": sha256(assets_dir() / name),
-                           "checkpoint_sha256": sha256(bundled_checkpoint())}
+        "results": {name: {"command": cmd, "sha256": file_sha256(assets_dir() / name),
+                           "checkpoint_sha256": file_sha256(bundled_checkpoint())}
                     for name, cmd in {**WITH_CHECKPOINT, **RESULTS}.items() if (assets_dir() / name).exists()},
     }
 

@@ -6,6 +6,7 @@ most of its time in per-sample PIL → tensor transforms inside a DataLoader.
 
 from __future__ import annotations
 
+import argparse
 import copy
 import time
 from collections.abc import Callable
@@ -15,6 +16,8 @@ from pathlib import Path
 import torch
 from torch import nn
 
+from model import cli
+from model.checkpoint import CheckpointMeta, save_checkpoint
 from model.data import Split, load_mnist
 from model.evaluate import accuracy
 from model.network import MLP, MLPConfig
@@ -91,7 +94,7 @@ def train(
     """Train a fresh MLP. `should_stop` is polled every step; stopping keeps the best-so-far model.
 
     `on_epoch(epoch, model)` is called with the initial weights (epoch 0) and after every completed
-    epoch; it must only read the model (explain.training_record's recorder reads a private copy)."""
+    epoch; it must only read the model (explain.atlas.training_record's recorder reads a private copy)."""
     start = time.perf_counter()
     train_split = train_split or load_mnist(train=True)
     test_split = test_split or load_mnist(train=False)
@@ -190,12 +193,20 @@ def _hidden_sizes(text: str) -> tuple[int, ...]:
         raise ValueError(f"--hidden must be layer sizes separated by commas, like 128,64; got {text!r}") from None
 
 
-def main(argv: list[str] | None = None) -> int:
-    from model import cli
-    from model.checkpoint import CheckpointMeta, save_checkpoint
-    from model.paths import user_models_dir
+def checkpoint_meta(result: TrainResult) -> CheckpointMeta:
+    """What a checkpoint of this run records: the architecture, the recipe and the measured accuracy."""
+    net, cfg = result.model.config, result.config
+    return CheckpointMeta(
+        hidden=net.hidden, mean=net.mean, std=net.std, seed=cfg.seed,
+        epochs=result.epochs_completed, lr=cfg.lr,
+        lr_schedule="cosine" if cfg.cosine else "constant", batch_size=cfg.batch_size,
+        train_size=cfg.train_size or 60_000, test_accuracy=result.test_accuracy,
+    )
 
-    p = cli.OneLineParser(prog="python -m model.train", description=__doc__)
+
+def build_parser(prog: str = "python -m model.train") -> cli.OneLineParser:
+    """The training flags; `python -m explain.cli.train` adds `--record` to them."""
+    p = cli.OneLineParser(prog=prog, description=__doc__)
     p.add_argument("--hidden", default="128,64", help="hidden sizes, comma separated")
     p.add_argument("--epochs", type=int, default=10)
     p.add_argument("--lr", type=float, default=1e-3)
@@ -206,31 +217,27 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--out", type=Path, default=None,
                    help="a .safetensors file; default: ~/.cache/digit-lens/models/<run name>.safetensors "
                         "(`make bundled-model` rewrites the shipped assets/mnist_mlp.safetensors)")
-    p.add_argument("--record", type=Path, default=None,
-                   help="also record explanations across training to this .npz (+ .meta.json beside it)")
     cli.add_write_shipped(p)
-    args = p.parse_args(argv)
-    # Every argument and output is checked here, before a single step: a bad --out used to surface after the run.
+    return p
+
+
+def checked_args(args: argparse.Namespace) -> tuple[TrainConfig, Path]:
+    """The run's config and output file, both checked before a single step (a bad --out used to surface
+    after the run); a bad value exits 2 with one line."""
+    from model.paths import user_models_dir
+
     try:
-        hidden = _hidden_sizes(args.hidden)
-        config = TrainConfig(
-            hidden, args.epochs, args.lr, args.batch_size, args.seed, args.train_size,
-            cosine=not args.constant_lr,
-        )
+        config = TrainConfig(_hidden_sizes(args.hidden), args.epochs, args.lr, args.batch_size, args.seed,
+                             args.train_size, cosine=not args.constant_lr)
         out = cli.check_output_file(args.out or user_models_dir() / f"{run_name(config)}.safetensors",
                                     suffixes=(".safetensors",), write_shipped=args.write_shipped)
-        if args.record is not None:
-            record = cli.check_output_file(args.record, "--record", (".npz",), args.write_shipped)
-            cli.check_output_file(record.with_name(record.name + ".meta.json"), "--record",
-                                  write_shipped=args.write_shipped, companion_of=record)
     except ValueError as exc:
         cli.fail(str(exc))
-    recorder = None
-    if args.record is not None:
-        from explain.training_record import TrainingRecorder
+    return config, out
 
-        recorder = TrainingRecorder()
 
+def run(config: TrainConfig, out: Path, on_epoch: Callable[[int, MLP], None] | None = None) -> TrainResult:
+    """Train with a progress bar and save the checkpoint to `out` (cannot write: exit 2, one line)."""
     from tqdm import tqdm
 
     bar = tqdm(total=0, unit="step")
@@ -245,23 +252,21 @@ def main(argv: list[str] | None = None) -> int:
         bar.set_postfix(post)
         bar.refresh()
 
-    result = train(config, on_progress=show, on_epoch=recorder)
+    result = train(config, on_progress=show, on_epoch=on_epoch)
     bar.close()
-    meta = CheckpointMeta.for_training(result.model.config, config, result)
     try:
-        save_checkpoint(result.model, out, meta)
+        save_checkpoint(result.model, out, checkpoint_meta(result))
     except (ValueError, OSError) as exc:
         cli.fail(str(exc) if isinstance(exc, cli.OutputError) else f"could not write {out}: {exc}")
     print(f"test accuracy {result.test_accuracy:.4f} in {result.seconds:.1f} s → {out}")
-    if recorder is not None:
-        from explain.training_record import save_with_meta
+    return result
 
-        try:
-            save_with_meta(recorder, result, args.record, out, argv)
-        except (ValueError, OSError) as exc:
-            cli.fail(str(exc) if isinstance(exc, cli.OutputError) else f"could not write {args.record}: {exc}")
-        print(f"training record → {args.record}")
-    print(asdict(meta))
+
+def main(argv: list[str] | None = None) -> int:
+    """`python -m model.train`: train one MLP and save it (with explanations recorded across training:
+    `python -m explain.cli.train … --record FILE.npz`)."""
+    config, out = checked_args(build_parser().parse_args(argv))
+    print(asdict(checkpoint_meta(run(config, out))))
     return 0
 
 

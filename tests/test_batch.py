@@ -10,12 +10,18 @@ from sklearn.linear_model import Ridge
 from torch import nn
 
 from explain import Contrast, explain, explain_all_classes, explain_batch, method_names
-from explain.leaderboard import CONTROLS, LeaderboardConfig, control_maps, run_leaderboard, stratified_indices
 from explain.adapters.surrogates import fit_linear, kernel_shap_coalitions, lime_coalitions
-from explain.metrics import Explained, MaxSensitivity, Scored, core_metrics
-from explain.metrics.road import RoadLeRF, RoadMoRF
-from explain.ranking import bootstrap_ranks, summarise
-from explain.__main__ import main as explain_cli
+from explain.cli.main import main as explain_cli
+from explain.evaluation.leaderboard import (
+    CONTROLS,
+    LeaderboardConfig,
+    control_maps,
+    run_leaderboard,
+    stratified_indices,
+)
+from explain.evaluation.metrics import Explained, MaxSensitivity, Scored, core_metrics
+from explain.evaluation.metrics.road import RoadLeRF, RoadMoRF
+from explain.evaluation.ranking import bootstrap_ranks, summarise
 from explain.registry import get_method
 from tests.cli import run_main
 

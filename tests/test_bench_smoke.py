@@ -1,11 +1,11 @@
 """`make bench` in miniature, so the benchmark suite runs in every `make test` and cannot rot."""
 
 import json
-
-import pytest
 import subprocess
 import sys
 from pathlib import Path
+
+import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
 

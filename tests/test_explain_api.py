@@ -13,8 +13,8 @@ import pytest
 import torch
 
 from explain import Contrast, MethodError, explain, explain_all_classes, explain_many, method_names, methods, warm_up
-from explain.registry import _REGISTRY, MethodSpec
 from explain.params import NoParams
+from explain.registry import _REGISTRY, MethodSpec
 from tests.cli import run_main
 
 
@@ -43,7 +43,7 @@ def test_registry_has_all_libraries_and_families():
 
 
 def test_cli_list_json(capsys):
-    from explain.__main__ import main
+    from explain.cli.main import main
 
     out = run_main(main, ["list", "--json"], capsys)
     assert out.code == 0, out.err

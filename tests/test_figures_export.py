@@ -13,7 +13,7 @@ import pytest
 from app.figures import agreement_figure, symmetric_limit, tiles_figure
 from app.figures_map import MapPoints, map_figure, selected_indices
 from explain import explain
-from explain.agreement import agreement_matrix, spearman, top_k_overlap
+from explain.evaluation.agreement import agreement_matrix, spearman, top_k_overlap
 from explain.export import config_json, diverging_rgb, to_csv, to_npz, to_png, to_zip
 
 

@@ -140,7 +140,7 @@ def test_sanity_over_many_digits_cut_by_the_budget_then_computed_on_request(monk
 
 def test_test_set_chunks_combine_into_the_accuracy_over_all_their_digits():
     from app.whatif_testset import _combined
-    from explain.attacks import AttackCurve
+    from explain.whatif.attacks import AttackCurve
 
     a = AttackCurve("pgd", "linf", [0.0, 0.1], [1.0, 0.5], 1000, 2000.0)
     b = AttackCurve("pgd", "linf", [0.0, 0.1], [0.9, 0.3], 500, 1000.0)

@@ -13,7 +13,7 @@ import torch
 from streamlit.testing.v1 import AppTest
 
 from explain import explain
-from explain.activations import (
+from explain.atlas.activations import (
     activations,
     class_means,
     dataset_activations,

@@ -10,7 +10,7 @@ from PIL import Image
 from scipy.stats import spearmanr
 from sklearn.metrics import classification_report
 
-from explain.agreement import spearman, unit_ranks
+from explain.evaluation.agreement import spearman, unit_ranks
 from model.data import Split
 from model.evaluate import confusion_matrix, evaluate
 

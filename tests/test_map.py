@@ -13,19 +13,10 @@ import numpy as np
 import pytest
 import torch
 
-from explain.neighbours import agreement_rate, nearest, neighbours_of
-from explain.neuron_goals import goal_layers, maximise_units
-from explain.projection import (
-    Cancelled,
-    UMAPSettings,
-    all_layer_features,
-    check_layer,
-    fit_pca,
-    fit_umap,
-    layer_features,
-    place_from_neighbours,
-    projectable_layers,
-)
+from explain.atlas.features import all_layer_features, check_layer, layer_features, projectable_layers
+from explain.atlas.neighbours import agreement_rate, nearest, neighbours_of
+from explain.atlas.neuron_goals import goal_layers, maximise_units
+from explain.atlas.projection import Cancelled, UMAPSettings, fit_pca, fit_umap, place_from_neighbours
 from model.paths import assets_dir, bundled_checkpoint
 from tests.cli import run_main
 from tests.conftest import ROOT
@@ -77,7 +68,7 @@ def test_layer_features_single_pass_matches_per_layer(model, test_split):
     together = all_layer_features(model, images)
     for layer in projectable_layers(model):
         np.testing.assert_allclose(together[layer], layer_features(model, images, layer), rtol=1e-5, atol=1e-5)
-    from explain.activations import activations
+    from explain.atlas.activations import activations
 
     one = activations(model, images[5])
     np.testing.assert_allclose(together["hidden2"][5], one.layers["hidden2"], rtol=1e-5, atol=1e-5)
@@ -143,7 +134,7 @@ def _shipped():
 
 
 def test_shipped_umap_matches_the_bundled_checkpoint(model):
-    from explain.map_cli import file_sha256
+    from explain.cli.atlas import file_sha256
 
     coords, meta = _shipped()
     assert meta["checkpoint_sha256"] == file_sha256(bundled_checkpoint())
@@ -230,7 +221,7 @@ def test_activation_maximisation_far_above_test_maximum(model, test_split, artif
 def _cli(*args: str) -> subprocess.CompletedProcess:
     """The real command in a fresh process (the error cases run in-process)."""
     env = {**os.environ, "PYTHONPATH": str(ROOT)}
-    return subprocess.run([sys.executable, "-m", "explain.map_cli", *args], capture_output=True, text=True,
+    return subprocess.run([sys.executable, "-m", "explain.cli.atlas", *args], capture_output=True, text=True,
                           cwd=ROOT, env=env, timeout=300)
 
 
@@ -245,7 +236,7 @@ def _cli(*args: str) -> subprocess.CompletedProcess:
     ["project", "--layer", "logits", "--method", "pca", "--out", "coords.txt"],
 ])
 def test_cli_bad_input_exits_2_with_one_line(args, capsys, tmp_path, monkeypatch):
-    from explain.map_cli import main
+    from explain.cli.atlas import main
 
     monkeypatch.chdir(tmp_path)  # a relative --out would land here
     r = run_main(main, args, capsys)
@@ -254,7 +245,7 @@ def test_cli_bad_input_exits_2_with_one_line(args, capsys, tmp_path, monkeypatch
 
 @pytest.mark.slow
 def test_cli_neighbours_json_and_project_csv(tmp_path, capsys):
-    from explain.map_cli import main
+    from explain.cli.atlas import main
 
     r = _cli("neighbours", "--index", "0", "--layer", "logits", "--k", "5", "--json")
     assert r.returncode == 0, r.stderr

@@ -14,7 +14,7 @@ import pytest
 import torch
 
 from explain import explain
-from explain.metrics import (
+from explain.evaluation.metrics import (
     CompletenessGap,
     DeletionAUC,
     Entropy,
@@ -25,8 +25,8 @@ from explain.metrics import (
     Sparseness,
     curve,
 )
-from explain.metrics.complexity import entropy, gini
-from explain.sanity import cascade, linear_layers_top_down, random_logit, random_map, randomised, sobel_map
+from explain.evaluation.metrics.complexity import entropy, gini
+from explain.evaluation.sanity import cascade, linear_layers_top_down, random_logit, random_map, randomised, sobel_map
 from tests.cli import run_main
 from tests.test_explain_correctness import Linear
 
@@ -143,7 +143,7 @@ def test_random_logit_and_controls(model, test_split):
 
 @pytest.mark.slow
 def test_leaderboard_cli_writes_reproducible_csv(tmp_path, capsys):
-    from explain.evaluate import main
+    from explain.cli.leaderboard import main
 
     args = ["--n", "10", "--methods", "saliency,deeplift,gradient_shap", "--seed", "3", "--extras-n", "4", "--out"]
     # Once as a user runs it (a fresh process), once in this one: the same numbers.
@@ -169,7 +169,7 @@ def test_leaderboard_cli_writes_reproducible_csv(tmp_path, capsys):
 
 
 def test_cascade_over_many_digits_equals_one_by_one(model, test_split):
-    from explain.sanity import cascade, cascade_many
+    from explain.evaluation.sanity import cascade, cascade_many
 
     many = cascade_many(model, test_split.images[:3], "guided_backprop")
     singles = [[r.spearman for r in cascade(model, test_split.images[i], "guided_backprop")] for i in range(3)]

@@ -10,7 +10,7 @@ import torch
 from PIL import Image, ImageDraw, ImageFont
 from scipy import ndimage
 
-from explain.ood import fit_digit_likeness
+from explain.whatif.ood import fit_digit_likeness
 from tests.cli import run_main
 
 
@@ -66,7 +66,7 @@ def test_scores_are_per_digit_and_checked(test_split, likeness):
 
 @pytest.mark.slow
 def test_the_shipped_fit_is_the_fit_of_the_shipped_training_digits(likeness, tmp_path):
-    from explain.ood import DigitLikeness, shipped_path
+    from explain.whatif.ood import DigitLikeness, shipped_path
 
     shipped = DigitLikeness.load(shipped_path())
     np.testing.assert_allclose(shipped.mean, likeness.mean)
@@ -80,7 +80,7 @@ def test_the_shipped_fit_is_the_fit_of_the_shipped_training_digits(likeness, tmp
 
 
 def test_the_fit_cli_says_one_line_and_exits_2_when_it_cannot_write(tmp_path, capsys):
-    from explain.ood import main
+    from explain.cli.ood import main
 
     blocker = tmp_path / "file"
     blocker.write_text("x")

@@ -14,9 +14,10 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from explain import __main__ as explain_main
-from explain import evaluate as explain_evaluate
-from explain import ood
+from explain.cli import leaderboard as explain_evaluate
+from explain.cli import main as explain_main
+from explain.cli import ood
+from explain.cli import train as train_cli
 from model import card, cli, manifest
 from model import train as model_train
 from model.paths import assets_dir
@@ -64,7 +65,7 @@ def _writers(out: str) -> list[tuple[Callable, list[str]]]:
         (explain_main.main, ["project", "--layer", "hidden1", "--method", "pca", "--out", f"{stem}.csv"]),
         (explain_evaluate.main, ["--n", "10", "--out", f"{stem}.csv"]),
         (model_train.main, ["--epochs", "1", "--train-size", "200", "--out", f"{stem}.safetensors"]),
-        (model_train.main, ["--epochs", "1", "--out", "/tmp/ok.safetensors", "--record", f"{stem}.npz"]),
+        (train_cli.main, ["--epochs", "1", "--out", "/tmp/ok.safetensors", "--record", f"{stem}.npz"]),
         (ood.main, ["--out", f"{stem}.npz"]),
         (card.main, ["--out", f"{stem}.md"]),
     ]
@@ -156,7 +157,7 @@ def test_outputs_are_checked_before_the_work(capsys, monkeypatch, tmp_path):
     _refused(capsys, explain_main.main, ["project", "--layer", "all", "--method", "pca", "--out", str(d / "m.npz")],
              "m.npz.meta.json is a directory")
     (d / "r.npz.meta.json").mkdir()
-    _refused(capsys, model_train.main, ["--out", str(d / "m.safetensors"), "--record", str(d / "r.npz")],
+    _refused(capsys, train_cli.main, ["--out", str(d / "m.safetensors"), "--record", str(d / "r.npz")],
              "--record", "r.npz.meta.json")
     afile = tmp_path / "afile"
     afile.write_text("")
@@ -175,7 +176,7 @@ def test_out_must_have_the_suffix_that_is_written(capsys, monkeypatch, tmp_path)
     _refused(capsys, ood.main, ["--out", str(d)], "is a directory")
     _refused(capsys, explain_evaluate.main, ["--n", "10", "--out", str(d / "board.txt")], "ending in .csv")
     _refused(capsys, model_train.main, ["--out", str(d / "m.pt")], "ending in .safetensors")
-    _refused(capsys, model_train.main, ["--out", str(d / "m.safetensors"), "--record", str(d / "r.txt")],
+    _refused(capsys, train_cli.main, ["--out", str(d / "m.safetensors"), "--record", str(d / "r.txt")],
              "--record", ".npz")
     _refused(capsys, card.main, ["--out", str(d / "card.txt")], ".md")
     assert list(d.iterdir()) == [] and not any(p.name.endswith(".npz") for p in tmp_path.iterdir())

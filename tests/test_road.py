@@ -7,9 +7,9 @@ import pytest
 import torch
 
 from explain import explain_batch
-from explain.metrics import Explained
-from explain.metrics.faithfulness import changed_masks
-from explain.metrics.road import FRACTIONS, RoadLeRF, RoadMoRF, impute
+from explain.evaluation.metrics import Explained
+from explain.evaluation.metrics.faithfulness import changed_masks
+from explain.evaluation.metrics.road import FRACTIONS, RoadLeRF, RoadMoRF, impute
 from explain.types import BatchAttribution
 
 

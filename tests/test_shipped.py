@@ -2,17 +2,18 @@
 
 from __future__ import annotations
 
-import pytest
 import csv
 import json
 import subprocess
 import sys
 
 import numpy as np
+import pytest
 
 from explain import method_names
-from explain.evaluate import read_scores
-from model.manifest import RESULTS, WITH_CHECKPOINT, sha256
+from explain.cli.leaderboard import read_scores
+from model.digests import file_sha256 as sha256
+from model.manifest import RESULTS, WITH_CHECKPOINT
 from model.paths import assets_dir, bundled_checkpoint
 
 ROOT = assets_dir().parent

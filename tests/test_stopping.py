@@ -10,10 +10,10 @@ import time
 import numpy as np
 import pytest
 
-from explain.attacks import AttackConfig, accuracy_curve
-from explain.leaderboard import LeaderboardConfig, run_leaderboard
-from explain.sanity import cascade_many
+from explain.evaluation.leaderboard import LeaderboardConfig, run_leaderboard
+from explain.evaluation.sanity import cascade_many
 from explain.stopping import Deadline
+from explain.whatif.attacks import AttackConfig, accuracy_curve
 
 
 def after(k: int):

@@ -11,14 +11,15 @@ import torch
 from scipy.stats import spearmanr
 
 from explain import explain_batch, fast_methods
-from explain.projection import all_layer_features, fit_pca
-from explain.record_stats import probe_accuracy, rank_agreement_with_final, rank_correlation_rows
-from explain.training_record import (
-    NO_INDEX, TrainingRecorder, default_probes, load_record, weights_sha256,
-)
+from explain.atlas.features import all_layer_features
+from explain.atlas.projection import fit_pca
+from explain.atlas.record_stats import probe_accuracy, rank_agreement_with_final, rank_correlation_rows
+from explain.atlas.training_record import NO_INDEX, TrainingRecorder, default_probes, load_record
 from model.checkpoint import load_checkpoint
 from model.data import load_mnist
-from model.manifest import WITH_CHECKPOINT, sha256
+from model.digests import file_sha256 as sha256
+from model.digests import weights_sha256
+from model.manifest import WITH_CHECKPOINT
 from model.paths import assets_dir, bundled_checkpoint
 from model.train import TrainConfig, train
 from tests.cli import run_main
@@ -131,7 +132,7 @@ def test_default_probes_rejects_a_bad_extra():
 
 @pytest.mark.parametrize("bad", ["out.txt", "."])
 def test_cli_bad_record_path_is_one_line_exit_2(bad, tmp_path, capsys, monkeypatch):
-    from model.train import main
+    from explain.cli.train import main
 
     monkeypatch.chdir(tmp_path)
     r = run_main(main, ["--record", bad], capsys)
@@ -158,7 +159,7 @@ def test_shipped_record_is_the_bundled_models_own_training():
 
 
 def test_seed_spread_mean_and_std_across_models():
-    from explain.seed_spread import seed_spread
+    from explain.evaluation.seed_spread import seed_spread
 
     models = [train(TrainConfig(hidden=(16,), epochs=1, train_size=500, seed=s)).model for s in range(3)]
     x = load_mnist(train=False).images[0]
@@ -176,7 +177,7 @@ def test_seed_spread_mean_and_std_across_models():
 
 
 def test_save_with_meta_names_the_weights_and_compares_them_with_the_bundled_ones(tmp_path):
-    from explain.training_record import save_with_meta
+    from explain.cli.train import save_with_meta
 
     recorder = TrainingRecorder(background_n=20)
     result = train(TrainConfig(hidden=(16,), epochs=1, train_size=200), on_epoch=recorder)
@@ -184,7 +185,7 @@ def test_save_with_meta_names_the_weights_and_compares_them_with_the_bundled_one
     out.write_bytes(b"stand-in checkpoint")
     meta = save_with_meta(recorder, result, tmp_path / "r.npz", out, ["--record", "r.npz"])
     assert json.loads(json.dumps(meta)) == json.loads((tmp_path / "r.npz.meta.json").read_text())
-    assert meta["command"] == "python -m model.train --record r.npz"
+    assert meta["command"] == "python -m explain.cli.train --record r.npz"
     assert meta["weights_sha256"] == weights_sha256(result.model)
     assert meta["bundled_weights_match"] is False and meta["same_recipe_as_bundled"] is False
     assert meta["checkpoint_sha256"] == sha256(out)  # not the bundled file: these are other weights

@@ -3,13 +3,12 @@
 
 from __future__ import annotations
 
-
 from pathlib import Path
 
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from explain.training_record import TrainingRecorder
+from explain.atlas.training_record import TrainingRecorder
 from model.checkpoint import load_checkpoint
 from model.paths import bundled_checkpoint
 from model.train import TrainConfig, train

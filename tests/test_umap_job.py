@@ -12,7 +12,7 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from app import map_state
-from explain import projection
+from explain.atlas import projection
 from model import jobs
 from model.jobs import TrainingSlots
 

@@ -7,14 +7,14 @@ import time
 
 import pytest
 
-from explain import warmup
+from explain import imports
 
 
 @pytest.fixture
 def groups(monkeypatch):
     """Two fake groups of cheap stdlib modules, in place of the real (slow) ones."""
-    monkeypatch.setattr(warmup, "IMPORT_GROUPS", {"slow": ("json",), "needed": ("csv",)})
-    monkeypatch.setattr(warmup, "_DONE", {"slow": threading.Event(), "needed": threading.Event()})
+    monkeypatch.setattr(imports, "IMPORT_GROUPS", {"slow": ("json",), "needed": ("csv",)})
+    monkeypatch.setattr(imports, "_DONE", {"slow": threading.Event(), "needed": threading.Event()})
 
 
 def _hold_lock(seconds: float, first=lambda: None) -> threading.Thread:
@@ -22,7 +22,7 @@ def _hold_lock(seconds: float, first=lambda: None) -> threading.Thread:
     held = threading.Event()
 
     def run():
-        with warmup.IMPORT_LOCK:
+        with imports.IMPORT_LOCK:
             held.set()
             first()
             time.sleep(seconds)
@@ -35,11 +35,11 @@ def _hold_lock(seconds: float, first=lambda: None) -> threading.Thread:
 
 @pytest.mark.slow
 def test_a_finished_group_does_not_wait_for_the_lock(groups):
-    warmup.ensure_imported("needed")
-    assert warmup.imported("needed") and not warmup.imported()
+    imports.ensure_imported("needed")
+    assert imports.imported("needed") and not imports.imported()
     holder = _hold_lock(3.0)
     start = time.perf_counter()
-    warmup.ensure_imported("needed")
+    imports.ensure_imported("needed")
     assert time.perf_counter() - start < 0.5  # not the 3 s the other import holds the lock
     holder.join()
 
@@ -48,18 +48,18 @@ def test_a_finished_group_does_not_wait_for_the_lock(groups):
 def test_a_waiter_returns_when_its_group_is_done_not_when_the_lock_is_free(groups):
     def import_needed():  # what the background importer does between groups, without letting go of the lock
         time.sleep(0.3)
-        warmup._DONE["needed"].set()
+        imports._DONE["needed"].set()
 
     start = time.perf_counter()
     holder = _hold_lock(3.0, first=import_needed)
-    warmup.ensure_imported("needed")
+    imports.ensure_imported("needed")
     waited = time.perf_counter() - start
     assert 0.25 < waited < 1.5 and holder.is_alive()  # it waited for the group, not for the free lock (3.3 s)
     holder.join()
 
 
 def test_a_free_lock_imports_the_group_and_bad_names_are_value_errors(groups):
-    warmup.ensure_imported("slow")
-    assert warmup.imported("slow")
+    imports.ensure_imported("slow")
+    assert imports.imported("slow")
     with pytest.raises(ValueError, match="unknown import group 'nope'"):
-        warmup.ensure_imported("nope")
+        imports.ensure_imported("nope")

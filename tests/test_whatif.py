@@ -10,8 +10,8 @@ import numpy as np
 import pytest
 import torch
 
-from explain.attacks import AttackConfig, accuracy_curve, attack_digit, perturb
-from explain.counterfactual import CounterfactualConfig, counterfactual, nearest_of_class
+from explain.whatif.attacks import AttackConfig, accuracy_curve, attack_digit, perturb
+from explain.whatif.counterfactual import CounterfactualConfig, counterfactual, nearest_of_class
 from tests.cli import run_main
 from tests.conftest import ROOT
 
@@ -114,7 +114,7 @@ def test_bad_eps_are_refused(model, test_split, eps):
 
 def _cli(*args: str) -> subprocess.CompletedProcess:
     """The real command in a fresh process (as a user runs it)."""
-    return subprocess.run([sys.executable, "-m", "explain.whatif_cli", *args], cwd=ROOT, capture_output=True,
+    return subprocess.run([sys.executable, "-m", "explain.cli.whatif", *args], cwd=ROOT, capture_output=True,
                           text=True, timeout=300)
 
 
@@ -127,7 +127,7 @@ def _cli(*args: str) -> subprocess.CompletedProcess:
     ["attack", "--attack", "pgd", "--n", "20000"],
 ])
 def test_cli_refuses_bad_input_with_one_line(args, capsys):
-    from explain.whatif_cli import main
+    from explain.cli.whatif import main
 
     assert main(args) == 2  # in-process: a subprocess per case would cost seconds of imports each
     out, err = capsys.readouterr()
@@ -137,7 +137,7 @@ def test_cli_refuses_bad_input_with_one_line(args, capsys):
 
 @pytest.mark.slow
 def test_cli_json_outputs(model, test_split, capsys):
-    from explain.whatif_cli import main
+    from explain.cli.whatif import main
 
     r = _cli("counterfactual", "--index", "0", "--to", "9", "--json")  # as a user runs it
     assert r.returncode == 0, r.stderr

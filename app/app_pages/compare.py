@@ -6,17 +6,16 @@ import numpy as np
 import streamlit as st
 
 from app.figures import LABELLED_UP_TO, agreement_figure, spread_figure
-from app.inputs import pick_input, test_input
-from app.text import plain
-from app.state import active_model, batch_explanation, probabilities
 from app.image_strip import image_strip, upscale
+from app.inputs import pick_input, test_input
 from app.map_grid import grid_data, map_grid
-from app.views import export_buttons, method_selector, run_methods, target_selector, target_text
 from app.session import LinkValueError, Partly, link_value, set_query
+from app.state import active_model, batch_explanation, probabilities
+from app.text import plain
+from app.views import export_buttons, method_selector, run_methods, target_selector, target_text
 from explain import Attribution, get_method, method_names
-from explain.agreement import agreement_matrix
+from explain.evaluation.agreement import agreement_matrix
 from explain.grid import explain_grid, seed_spread
-
 
 MAX_DIGITS = 8
 REQUEST_BUDGET_S = 30.0  # one press of the page: stop between methods after this, and say what was cut

@@ -6,29 +6,22 @@ import numpy as np
 import pandas as pd
 import streamlit as st
 
-from app.image_strip import image_strip, upscale
-from app.map_grid import grid_data, map_grid
-from app.figures_eval import curves_figure, leaderboard_figure, rank_figure, sanity_curves_figure, sanity_many_figure
-from app.inputs import pick_input
-from app.state import (
-    REFERENCES_FILE,
-    active_model,
-    bundled_leaderboard,
-    explanation,
-    sanity_cascade,
-    score_card,
-)
 from app.defaults import EVALUATE_METHODS, EVALUATE_REPLACEMENT, SANITY_DIGITS, SANITY_METHODS
 from app.evaluate_runs import recompute_leaderboard, sanity_over_digits
+from app.figures_eval import curves_figure, leaderboard_figure, rank_figure, sanity_curves_figure, sanity_many_figure
+from app.image_strip import image_strip, upscale
+from app.inputs import pick_input
+from app.map_grid import grid_data, map_grid
+from app.state import REFERENCES_FILE, active_model, bundled_leaderboard, explanation, sanity_cascade, score_card
 from app.tabs import lazy_tabs
 from app.text import plain
 from app.views import method_selector
-from explain.leaderboard import variant_display
-from explain.metrics import REPLACEMENTS, MaxSensitivity, core_metrics
-from explain.metrics.road import RoadLeRF, RoadMoRF
-from explain.ranking import directions
-from explain.scorecard import best, deleted_images, stack
-from explain.metrics.faithfulness import STEPS
+from explain.evaluation.leaderboard import variant_display
+from explain.evaluation.metrics import REPLACEMENTS, MaxSensitivity, core_metrics
+from explain.evaluation.metrics.faithfulness import STEPS
+from explain.evaluation.metrics.road import RoadLeRF, RoadMoRF
+from explain.evaluation.ranking import directions
+from explain.evaluation.scorecard import best, deleted_images, stack
 from model.network import randomised_display_name
 
 LABELS = {m.name: m.label for m in [*core_metrics(REPLACEMENTS), MaxSensitivity(), RoadMoRF(), RoadLeRF()]} \

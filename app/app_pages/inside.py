@@ -5,19 +5,15 @@ from __future__ import annotations
 import numpy as np
 import streamlit as st
 
-from app.figures import (
-    bars_figure,
-    tiles_figure,
-)
+from app.figures import bars_figure, tiles_figure
+from app.image_strip import image_strip, upscale
 from app.inputs import pick_input, test_input
 from app.layer_heatmaps import layer_heatmaps, layers_data
-from app.image_strip import image_strip, upscale
 from app.map_grid import grid_data, map_grid
+from app.session import INSIDE_NEURON_SEEN, layer_unit, link_value, query_value, unit_ranges
 from app.state import active_model, test_activations, test_split
 from app.tabs import lazy_tabs
-from app.session import INSIDE_NEURON_SEEN, layer_unit, link_value, query_value, unit_ranges
-from model.network import hidden_index, hidden_name, layer_display_name
-from explain.activations import (
+from explain.atlas.activations import (
     activations,
     class_means,
     first_layer_weights,
@@ -26,6 +22,7 @@ from explain.activations import (
     neuron_conductance,
     top_exciting,
 )
+from model.network import hidden_index, hidden_name, layer_display_name
 
 st.title("Inside the network")
 loaded = active_model()

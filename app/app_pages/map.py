@@ -10,11 +10,9 @@ import streamlit as st
 from app.defaults import MAP_LAYER, MAP_NEIGHBOURS
 from app.figures import tiles_figure
 from app.figures_map import COLOUR_MODES, MapPoints, map_figure, selected_indices
-from app.inputs import pick_input
-from app.session import choice, layer_unit, link_value, query_value, set_query, unit_ranges
-from app.map_seeds import across_seeds
 from app.image_strip import image_strip, upscale
-from app.map_training import across_training
+from app.inputs import pick_input
+from app.map_seeds import across_seeds
 from app.map_state import (
     neighbours,
     neuron_goals,
@@ -27,12 +25,15 @@ from app.map_state import (
     umap_jobs,
     umap_slots,
 )
+from app.map_training import across_training
+from app.session import choice, layer_unit, link_value, query_value, set_query, unit_ranges
 from app.state import active_model, test_probabilities, test_split
 from app.tabs import lazy_tabs
-from explain.activations import top_exciting
-from explain.neighbours import METRICS
-from explain.neuron_goals import goal_layers
-from explain.projection import layer_features, place_from_neighbours, projectable_layers
+from explain.atlas.activations import top_exciting
+from explain.atlas.features import layer_features, projectable_layers
+from explain.atlas.neighbours import METRICS
+from explain.atlas.neuron_goals import goal_layers
+from explain.atlas.projection import place_from_neighbours
 from model.network import layer_display_name
 
 PROJECTIONS = {"pca": "PCA (exact)", "umap": "UMAP"}

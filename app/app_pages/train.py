@@ -18,9 +18,9 @@ from app.state import (
 )
 from app.text import plain, safe_name
 from app.session import TRAIN_ADDED, TRAIN_DONE_FOR, TRAIN_JOB, TRAIN_UPLOAD_DONE, TRAIN_UPLOAD_NOTE
-from model.checkpoint import MAX_CHECKPOINT_BYTES, CheckpointMeta, checkpoint_bytes, load_uploaded_checkpoint
+from model.checkpoint import MAX_CHECKPOINT_BYTES, checkpoint_bytes, load_uploaded_checkpoint
 from model.jobs import JobLimits, TrainJob
-from model.train import TrainConfig
+from model.train import TrainConfig, checkpoint_meta
 
 LIMITS = JobLimits()
 VALIDATION = 5_000  # training digits held out for the curves and the best-epoch choice
@@ -138,7 +138,7 @@ if job is not None and not job.running:
             TRAIN_ADDED.set(job)
             for r, hook in zip(job.results, job.epoch_hooks):
                 trained = make_loaded(f"trained {r.model.config.name} seed {r.config.seed}", r.model,
-                                      CheckpointMeta.for_training(r.model.config, r.config, r))
+                                      checkpoint_meta(r))
                 add_model(trained)
                 keep_record(trained.key, hook)  # for the Map page's "Across training"
 

@@ -7,8 +7,8 @@ import warnings
 warnings.filterwarnings("ignore", message=r"Setting (forward, )?backward hooks", category=UserWarning)
 
 
-def captum_attr():  # noqa: ANN201 - the module captum.attr
+def captum_attr():
     """captum.attr, imported when a method first runs: listing the methods needs no captum."""
-    from explain.warmup import library
+    from explain.imports import library
 
     return library("captum.attr", "captum")

@@ -9,13 +9,13 @@ from __future__ import annotations
 import numpy as np
 import torch
 
-from explain.baselines import grid_mask
-from explain.context import Context, Raw
 from explain.adapters.captum_perturbation import per_pixel
 from explain.adapters.surrogates import coalition_outputs
+from explain.baselines import grid_mask
+from explain.context import Context, Raw
+from explain.imports import ensure_imported
 from explain.params import LimeImageParams
 from explain.registry import register
-from explain.warmup import ensure_imported
 from model.network import IMAGE_SIDE
 
 

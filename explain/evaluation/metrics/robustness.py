@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import torch
 
-from explain.metrics.base import Explained, Metric
+from explain.evaluation.metrics.base import Explained, Metric
 
 
 class MaxSensitivity(Metric):

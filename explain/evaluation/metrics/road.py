@@ -17,8 +17,8 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 
-from explain.metrics.base import Explained, Metric
-from explain.metrics.faithfulness import auc, changed_masks, path_scores
+from explain.evaluation.metrics.base import Explained, Metric
+from explain.evaluation.metrics.faithfulness import auc, changed_masks, path_scores
 from model.network import IMAGE_SIDE, N_PIXELS
 
 FRACTIONS = np.round(np.arange(0.1, 0.91, 0.1), 2)  # ROAD's removal fractions: 10 … 90 %

@@ -22,8 +22,8 @@ from scipy import ndimage
 from skimage.metrics import structural_similarity
 from torch import nn
 
-from explain.agreement import spearman
 from explain.core import as_input, explain
+from explain.evaluation.agreement import spearman
 from explain.stopping import ShouldStop, stopped
 from model.network import IMAGE_SIDE, MLP
 
@@ -126,8 +126,8 @@ def cascade_many(model: MLP, x: torch.Tensor, method: str, seed: int = 0, indepe
                  should_stop: ShouldStop | None = None) -> CascadeSummary:
     """`cascade` for N digits (N, 1, 28, 28), one `explain_batch` per randomisation step.
     `should_stop` is asked before each step; the steps it cuts are named in `cut`."""
-    from explain.agreement import unit_ranks
     from explain.core import explain_batch
+    from explain.evaluation.agreement import unit_ranks
 
     original = explain_batch(model, x, method, seed=seed)
     targets = list(original.targets)

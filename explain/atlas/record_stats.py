@@ -8,7 +8,7 @@ import warnings
 import numpy as np
 from scipy.stats import rankdata
 
-from explain.training_record import TrainingRecord
+from explain.atlas.training_record import TrainingRecord
 
 
 def rank_correlation_rows(a: np.ndarray, b: np.ndarray) -> np.ndarray:

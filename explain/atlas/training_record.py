@@ -26,11 +26,12 @@ from typing import Any
 import numpy as np
 import torch
 
+from explain.atlas.features import all_layer_features
+from explain.atlas.projection import fit_pca
 from explain.context import private_model
 from explain.core import explain_batch
-from explain.projection import all_layer_features, fit_pca
 from explain.registry import fast_methods
-from model.cli import atomic_output, atomic_outputs
+from model.cli import atomic_output
 from model.data import Split, load_mnist
 from model.network import IMAGE_SIDE, MLP, N_PIXELS
 
@@ -172,61 +173,3 @@ class TrainingRecorder:
             pca_mean=pca.mean, pca_components=pca.components,
             meta={"seed": self.seed, "pca_basis": "last recorded epoch, 10,000 test digits"} | (meta or {}),
         )
-
-
-def weights_sha256(model: torch.nn.Module) -> str:
-    """A digest of the weights alone (names, shapes, bytes): a checkpoint file's digest also covers its
-    metadata, whose creation time differs on every save."""
-    import hashlib
-
-    h = hashlib.sha256()
-    for name, t in sorted(model.state_dict().items()):
-        h.update(f"{name}:{tuple(t.shape)}:{t.dtype}".encode())
-        h.update(t.detach().contiguous().cpu().numpy().tobytes())
-    return h.hexdigest()
-
-
-def save_with_meta(recorder: TrainingRecorder, result: Any, path: Path | str, checkpoint: Path,
-                   argv: list[str] | None = None) -> dict[str, Any]:
-    """Write the record and `<path>.meta.json`: the command, the weights' digest and whether they are
-    the bundled checkpoint's weights bit for bit on the machine that ran it (then the record belongs to that
-    checkpoint; another CPU's float sums may train to slightly other weights)."""
-    import shlex
-    import sys
-    import time
-    from dataclasses import asdict
-
-    from explain.map_cli import file_sha256
-    from model.checkpoint import CheckpointMeta, load_checkpoint
-    from model.paths import bundled_checkpoint
-
-    path = Path(path)
-    digest = weights_sha256(result.model)
-    bundled = bundled_checkpoint()
-    shipped = load_checkpoint(bundled) if bundled.exists() else None
-    match = shipped is not None and weights_sha256(shipped[0]) == digest
-    mine = CheckpointMeta.for_training(result.model.config, result.config, result)
-    recipe = ("hidden", "seed", "epochs", "lr", "lr_schedule", "batch_size", "train_size")
-    same_recipe = shipped is not None and all(getattr(mine, k) == getattr(shipped[1], k) for k in recipe)
-    meta = {
-        "command": "python -m model.train " + shlex.join(sys.argv[1:] if argv is None else argv),
-        "date": time.strftime("%Y-%m-%dT%H:%M:%S+00:00", time.gmtime()),
-        "seconds": round(float(result.seconds), 1),
-        "config": asdict(result.config), "test_accuracy": float(result.test_accuracy),
-        "weights_sha256": digest,
-        # True only when this run ended at the bundled checkpoint's weights bit for bit (on this machine): then
-        # every epoch here leads to the shipped model. Otherwise it is the same recipe's run, not that model's.
-        "bundled_weights_match": bool(match),
-        "bundled_weights_sha256": weights_sha256(shipped[0]) if shipped is not None else None,
-        "bundled_test_accuracy": float(shipped[1].test_accuracy) if shipped is not None else None,
-        "same_recipe_as_bundled": bool(same_recipe),
-        "bundled_checkpoint_sha256": file_sha256(bundled) if bundled.exists() else None,
-        "checkpoint": "mnist_mlp.safetensors" if match else str(checkpoint),
-        "checkpoint_sha256": file_sha256(bundled if match else checkpoint),
-        "torch": torch.__version__, "torch_threads": torch.get_num_threads(),
-    }
-    record = recorder.finish(meta)
-    with atomic_outputs(path, path.with_name(path.name + ".meta.json")) as (tmp, tmp_meta):
-        record.save(tmp)
-        tmp_meta.write_text(json.dumps(meta, indent=2) + "\n")
-    return meta

@@ -10,8 +10,8 @@ from dataclasses import dataclass
 import numpy as np
 from scipy.stats import kendalltau
 
-from explain.metrics import REPLACEMENTS, MaxSensitivity, core_metrics
-from explain.metrics.road import RoadLeRF, RoadMoRF
+from explain.evaluation.metrics import REPLACEMENTS, MaxSensitivity, core_metrics
+from explain.evaluation.metrics.road import RoadLeRF, RoadMoRF
 
 BOOTSTRAP = 500
 

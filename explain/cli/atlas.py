@@ -1,8 +1,8 @@
 """`neighbours` and `project`: the Map page's library from the command line.
 
 Mount in `python -m explain` with `map_cli.add_subcommands(sub)` (handlers set `handler`), or run
-on its own: `python -m explain.map_cli neighbours --index 7 --layer hidden2 --k 10 --json`,
-`python -m explain.map_cli project --layer all --method umap --out map.npz`.
+on its own: `python -m explain.cli.atlas neighbours --index 7 --layer hidden2 --k 10 --json`,
+`python -m explain.cli.atlas project --layer all --method umap --out map.npz`.
 Bad input exits 2 with one line on stderr.
 """
 
@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import argparse
 import datetime as _dt
-import hashlib
 import json
 import shlex
 import sys
@@ -19,16 +18,11 @@ from pathlib import Path
 
 import numpy as np
 
-from explain import cli_args
-from explain.neighbours import METRICS, neighbours_of
-from explain.projection import (
-    PROJECTION_METHODS,
-    UMAPSettings,
-    fit_pca,
-    fit_umap,
-    layer_features,
-    projectable_layers,
-)
+from explain.atlas.features import layer_features, projectable_layers
+from explain.atlas.neighbours import METRICS, neighbours_of
+from explain.atlas.projection import PROJECTION_METHODS, UMAPSettings, fit_pca, fit_umap
+from explain.cli import args as cli_args
+from model.digests import file_sha256
 
 OUT_SUFFIXES = (".npz", ".csv")
 
@@ -41,10 +35,6 @@ def _load(checkpoint: Path | None):
     model, _ = load_checkpoint(path)
     model.requires_grad_(False)
     return model, path
-
-
-def file_sha256(path: Path) -> str:
-    return hashlib.sha256(Path(path).read_bytes()).hexdigest()
 
 
 def cmd_neighbours(args: argparse.Namespace) -> int:
@@ -181,7 +171,7 @@ def run(args: argparse.Namespace) -> int:
 
 def main(argv: list[str] | None = None) -> int:
     argv = sys.argv[1:] if argv is None else argv
-    p = cli_args.OneLineParser(prog="python -m explain.map_cli", description=__doc__.splitlines()[0])
+    p = cli_args.OneLineParser(prog="python -m explain.cli.atlas", description=__doc__.splitlines()[0])
     add_subcommands(p.add_subparsers(dest="cmd", required=True, parser_class=cli_args.OneLineParser))
     args = p.parse_args(argv)
     args.argv, args.prog = list(argv), p.prog

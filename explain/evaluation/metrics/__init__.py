@@ -1,9 +1,9 @@
 """Scores for explanations, one small class per metric, each with a declared direction; every
 metric scores a batch of digits at once."""
 
-from explain.metrics.base import Explained, Metric, Scored, score_function, target_probabilities
-from explain.metrics.complexity import CompletenessGap, Entropy, Sparseness
-from explain.metrics.faithfulness import (
+from explain.evaluation.metrics.base import Explained, Metric, Scored, score_function, target_probabilities
+from explain.evaluation.metrics.complexity import CompletenessGap, Entropy, Sparseness
+from explain.evaluation.metrics.faithfulness import (
     REPLACEMENTS,
     DeletionAUC,
     Infidelity,
@@ -13,7 +13,7 @@ from explain.metrics.faithfulness import (
     path_batch,
     path_images,
 )
-from explain.metrics.robustness import MaxSensitivity
+from explain.evaluation.metrics.robustness import MaxSensitivity
 
 __all__ = [
     "REPLACEMENTS", "CompletenessGap", "DeletionAUC", "Entropy", "Explained", "Infidelity", "InsertionAUC",

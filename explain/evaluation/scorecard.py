@@ -10,8 +10,8 @@ import numpy as np
 from torch import nn
 
 from explain.core import as_input, explain_batch
-from explain.leaderboard import CONTROLS, control_batch, control_maps
-from explain.metrics import Explained, MaxSensitivity, Metric, core_metrics, curves
+from explain.evaluation.leaderboard import CONTROLS, control_batch, control_maps
+from explain.evaluation.metrics import Explained, MaxSensitivity, Metric, core_metrics, curves
 from explain.types import BatchAttribution
 from model.network import IMAGE_SIDE
 
@@ -69,7 +69,7 @@ def best(card: ScoreCard) -> dict[str, set[str]]:
 def deleted_images(model: nn.Module, x: Any, batch: BatchAttribution, replacement: str, fraction: float
                    ) -> np.ndarray:
     """Each map's digit with `fraction` of its most relevant pixels deleted: (N, 28, 28)."""
-    from explain.metrics import path_batch
+    from explain.evaluation.metrics import path_batch
 
     xt = as_input(x).expand(len(batch), 1, IMAGE_SIDE, IMAGE_SIDE)
     _, images = path_batch(Explained(model, xt, batch), replacement, fractions=np.array([fraction]))

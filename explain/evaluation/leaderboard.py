@@ -14,8 +14,8 @@ from scipy import ndimage
 from torch import nn
 
 from explain.core import as_batch, explain_batch
-from explain.metrics import REPLACEMENTS, Explained, MaxSensitivity, Metric, core_metrics
-from explain.metrics.road import RoadLeRF, RoadMoRF
+from explain.evaluation.metrics import REPLACEMENTS, Explained, MaxSensitivity, Metric, core_metrics
+from explain.evaluation.metrics.road import RoadLeRF, RoadMoRF
 from explain.registry import get_method
 from explain.stopping import ShouldStop, stopped
 from explain.types import BatchAttribution
@@ -130,7 +130,7 @@ def score_batch(model: nn.Module, x: torch.Tensor, batch: BatchAttribution, metr
 def seed_stability(model: nn.Module, x: torch.Tensor, method: str, targets: list, params: dict | None = None,
                    seeds: int = SEEDS_FOR_STABILITY) -> np.ndarray:
     """Per digit: the mean pairwise Spearman correlation of the method's maps over `seeds` seeds."""
-    from explain.agreement import unit_ranks
+    from explain.evaluation.agreement import unit_ranks
 
     ranks = np.stack([unit_ranks(explain_batch(model, x, method, targets, params, s).values)
                       for s in range(seeds)])  # (S, N, P)

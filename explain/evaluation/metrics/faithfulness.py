@@ -16,7 +16,7 @@ from captum.metrics import infidelity
 from explain.baselines import make_baseline
 from explain.context import private_head
 from explain.core import resolve_targets
-from explain.metrics.base import Explained, Metric, Scored, target_probabilities
+from explain.evaluation.metrics.base import Explained, Metric, Scored, target_probabilities
 from model.network import IMAGE_SIDE, N_CLASSES, N_PIXELS
 
 REPLACEMENTS = ("zero", "mean", "blur")  # what a deleted pixel becomes (fixed fills)

@@ -16,7 +16,7 @@ import torch.nn.functional as F
 
 from model.network import IMAGE_SIDE, MLP, hidden_index, hidden_name, linear_of, module_of
 
-GOAL_LAYERS = ("hidden1", "hidden2", "logits")  # explain.activations' names; "hiddenN" for deeper nets
+GOAL_LAYERS = ("hidden1", "hidden2", "logits")  # explain.atlas.activations' names; "hiddenN" for deeper nets
 
 
 @dataclass(frozen=True)

@@ -1,8 +1,8 @@
 """`python -m explain counterfactual|attack`: the What-if library from the command line.
 
 Mounted into `python -m explain` by `add_subcommands`; also runnable alone
-(`python -m explain.whatif_cli counterfactual --index 0 --to 9`). Every bad value is reported as
-one `error: ...` line on stderr with exit status 2 (explain.cli_args.OneLineParser for argparse's
+(`python -m explain.cli.whatif counterfactual --index 0 --to 9`). Every bad value is reported as
+one `error: ...` line on stderr with exit status 2 (explain.cli.args.OneLineParser for argparse's
 own errors; the numbers are checked here, with messages that name the option).
 """
 
@@ -17,9 +17,9 @@ from typing import Any
 
 import torch
 
-from explain import cli_args
-from explain.attacks import AttackConfig, accuracy_curve
-from explain.counterfactual import CounterfactualConfig, check_class, counterfactual, nearest_of_class
+from explain.cli import args as cli_args
+from explain.whatif.attacks import AttackConfig, accuracy_curve
+from explain.whatif.counterfactual import CounterfactualConfig, check_class, counterfactual, nearest_of_class
 
 
 def _number(text: str, kind: type, what: str) -> Any:
@@ -124,7 +124,7 @@ def run_handler(args: argparse.Namespace) -> int:
 
 
 def main(argv: list[str] | None = None) -> int:
-    p = cli_args.OneLineParser(prog="python -m explain.whatif_cli", description=__doc__)
+    p = cli_args.OneLineParser(prog="python -m explain.cli.whatif", description=__doc__)
     add_subcommands(p.add_subparsers(dest="cmd", required=True, parser_class=cli_args.OneLineParser))
     return run_handler(p.parse_args(argv))
 

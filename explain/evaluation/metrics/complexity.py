@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from explain.metrics.base import Explained, Metric
+from explain.evaluation.metrics.base import Explained, Metric
 
 
 def gini_rows(values: np.ndarray) -> np.ndarray:

@@ -15,10 +15,10 @@ import numpy as np
 import torch
 from torch import nn
 
-from explain.agreement import spearman, top_k_overlap
 from explain.core import as_input, explain_batch
-from explain.metrics.base import Scored
-from explain.metrics.robustness import MaxSensitivity
+from explain.evaluation.agreement import spearman, top_k_overlap
+from explain.evaluation.metrics.base import Scored
+from explain.evaluation.metrics.robustness import MaxSensitivity
 from explain.registry import get_method
 from model.network import IMAGE_SIDE
 

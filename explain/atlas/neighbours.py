@@ -12,7 +12,7 @@ from typing import Any
 import numpy as np
 import torch
 
-from explain.projection import check_layer, layer_features
+from explain.atlas.features import check_layer, layer_features
 from model.network import MLP, N_PIXELS
 
 METRICS = ("cosine", "l2")
