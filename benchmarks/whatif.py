@@ -15,8 +15,8 @@ from pathlib import Path
 
 import torch
 
-from explain.attacks import AttackConfig, accuracy_curve, minimal_eps
-from explain.counterfactual import CounterfactualConfig, counterfactual, nearest_of_class
+from explain.whatif.attacks import AttackConfig, accuracy_curve, minimal_eps
+from explain.whatif.counterfactual import CounterfactualConfig, counterfactual, nearest_of_class
 from model.checkpoint import load_checkpoint
 from model.data import load_mnist
 from model.paths import bundled_checkpoint
