@@ -221,7 +221,7 @@ def test_draw_odd_canvases_never_crash(kind):
 
 
 def test_draw_shows_cheaper_previews_while_a_stroke_is_in_progress_and_full_maps_after():
-    from app.canvas import Drawing
+    from app.components.drawing_pad.payload import Drawing
 
     ink = _one()[..., 0]
     at = _app("draw", state={"draw_drawing": Drawing(1, False, ink)})

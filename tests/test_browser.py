@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from pathlib import Path
 from urllib.parse import urlparse
 
 import pytest
@@ -88,21 +89,21 @@ def test_draw_with_the_mouse_reads_the_same_prediction_as_the_old_png_path(new_p
 
 
 def test_the_pads_run_length_encoder_is_the_one_the_server_decodes(new_page):
-    """The browser's `rle` (canvas_js) and the server's `_rle` give the same bytes for a drawing's ink."""
+    """The browser's `rle` (pad.js) and the server's `_rle` give the same bytes for a drawing's ink."""
     import base64
 
     import numpy as np
 
-    from app.canvas import _rle
-    from app.canvas_js import JS
+    from app.components.drawing_pad import payload
 
+    JS = Path(payload.__file__).with_name("pad.js").read_text()
     source = JS[JS.index("function b64("):JS.index("function paintStroke")]
     rng = np.random.default_rng(0)
     ink = np.repeat(rng.choice([0, 0, 255, 128], 400), rng.integers(1, 400, 400)).astype(np.uint8)
     page = new_page()
     got = page.evaluate(f"values => {{ {source}; return rle(new Uint8Array(values)); }}", ink.tolist())
     page.close()
-    assert base64.b64decode(got) == _rle(ink)
+    assert base64.b64decode(got) == payload._rle(ink)
 
 
 def test_draw_by_touch_on_a_phone(new_page, server, artifacts):
