@@ -3,7 +3,6 @@ their data sent as JSON bytes (which Streamlit forwards untouched) and their arr
 
 from __future__ import annotations
 
-import pytest
 import base64
 import json
 import os
@@ -12,6 +11,7 @@ import sys
 from pathlib import Path
 
 import numpy as np
+import pytest
 import streamlit as st
 
 from app.components import base
@@ -60,6 +60,19 @@ def test_b64_array_sends_the_values_as_the_dtype_in_c_order():
     assert base64.b64decode(base.b64_array(grey, np.uint8)) == bytes([0, 128, 255, 7])
 
 
+def test_each_component_is_a_folder_of_its_files_and_none_decodes_base64_itself():
+    """One folder per component, named as it is registered; its JS leaves decoding to decode.js."""
+    folders = sorted(p.parent for p in (ROOT / "app" / "components").glob("*/__init__.py"))
+    assert [f.name for f in folders] == ["drawing_pad", "heatmap_grid", "image_strip", "layer_heatmaps",
+                                         "probability_bars"]
+    for folder in folders:
+        assert sorted(p.suffix for p in folder.glob("*.*") if p.suffix != ".py") == [".css", ".html", ".js"]
+        js = (next(folder.glob("*.js"))).read_text()
+        assert "atob(" not in js and "const decode" not in js and "function floats" not in js, folder.name
+        registered = f'light_component("digit_lens.{folder.name}", Path(__file__).parent)'
+        assert registered in (folder / "__init__.py").read_text(), folder.name
+
+
 @pytest.mark.slow
 def test_mounting_our_components_does_not_import_pandas(tmp_path):
     """A dict would go through Streamlit's dataframe-aware serialiser, whose first call imports pandas (a
@@ -71,10 +84,10 @@ def test_mounting_our_components_does_not_import_pandas(tmp_path):
         "import numpy as np\n"
         "import streamlit as st\n"
         "from app.components.drawing_pad import drawing_pad\n"
-        "from app.map_grid import grid_data, map_grid\n"
-        "from app.probability_bars import probability_bars\n"
+        "from app.components.heatmap_grid import grid_data, heatmap_grid\n"
+        "from app.components.probability_bars import probability_bars\n"
         "drawing_pad()\n"
-        "map_grid(grid_data([('m', '', np.eye(28))]), key='g')\n"
+        "heatmap_grid(grid_data([('m', '', np.eye(28))]), key='g')\n"
         "probability_bars(np.full(10, 0.1), key='p')\n"
         "st.write(f\"pandas={'pandas' in sys.modules}\")\n")
     probe = ("import sys\n"

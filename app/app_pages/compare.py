@@ -9,8 +9,8 @@ from app.figures import LABELLED_UP_TO, agreement_figure, spread_figure
 from app.inputs import pick_input, test_input
 from app.text import plain
 from app.state import active_model, batch_explanation, probabilities
-from app.image_strip import image_strip, upscale
-from app.map_grid import grid_data, map_grid
+from app.components.image_strip import image_strip, upscale
+from app.components.heatmap_grid import grid_data, heatmap_grid
 from app.views import export_buttons, method_selector, run_methods, target_selector, target_text
 from app.session import LinkValueError, Partly, link_value, set_query
 from explain import Attribution, get_method, method_names
@@ -112,13 +112,13 @@ def show_grid(panels: list[tuple[str, str, np.ndarray]], x: np.ndarray, key: str
     """The maps on the light grid: the digit's outline over each, or the digit in its own column first."""
     grid = grid_data(panels, x if overlay else None, shared, cols=6, px=120)
     if overlay:
-        map_grid(grid, key=key)
+        heatmap_grid(grid, key=key)
         return
     left, right = st.columns([1, 7])
     with left:
         image_strip([upscale(x, 112)], ["input"], key=f"{key}-input")
     with right:
-        map_grid(grid, key=key)
+        heatmap_grid(grid, key=key)
 
 
 if mode == "One input × many methods":
@@ -216,7 +216,7 @@ else:
             image_strip([upscale(ci.x, 112)], [f"#{ci.index}: {ci.description}"], key=f"cmp-multi-input-{i}")
         if shown:
             with right:
-                map_grid(grid_data([(get_method(n).display, "", result.done[n].values[i]) for n in shown],
+                heatmap_grid(grid_data([(get_method(n).display, "", result.done[n].values[i]) for n in shown],
                                    ci.x if overlay else None, shared, cols=6, px=110), key=f"cmp-multi-{i}")
     st.caption("Each digit explained for its predicted class; one batch per method for all digits. "
                + ("One colour scale per digit row." if shared else "Each map on its own scale."))

@@ -6,8 +6,8 @@ import numpy as np
 import pandas as pd
 import streamlit as st
 
-from app.image_strip import image_strip, upscale
-from app.map_grid import grid_data, map_grid
+from app.components.image_strip import image_strip, upscale
+from app.components.heatmap_grid import grid_data, heatmap_grid
 from app.figures_eval import curves_figure, leaderboard_figure, rank_figure, sanity_curves_figure, sanity_many_figure
 from app.inputs import pick_input
 from app.state import (
@@ -194,7 +194,7 @@ def sanity() -> None:
             lines[display(m)] = [("none", 1.0)] + [(randomised_display_name(r.randomised), r.spearman) for r in rows]
     if panels:
         cols = len(loaded.model.config.hidden) + 2  # the trained map, then one per Linear layer
-        map_grid(grid_data(panels, current.x, shared=False, cols=cols, px=130), key="sa-grid")
+        heatmap_grid(grid_data(panels, current.x, shared=False, cols=cols, px=130), key="sa-grid")
     st.caption("Rows: methods; columns: the trained model, then " + ("one layer randomised at a time" if independent
                else "more layers randomised") + " (each map on its own scale).")
     c1, c2 = st.columns(2)

@@ -13,7 +13,7 @@ from app.figures_map import COLOUR_MODES, MapPoints, map_figure, selected_indice
 from app.inputs import pick_input
 from app.session import choice, layer_unit, link_value, query_value, set_query, unit_ranges
 from app.map_seeds import across_seeds
-from app.image_strip import image_strip, upscale
+from app.components.image_strip import image_strip, upscale
 from app.map_training import across_training
 from app.map_state import (
     neighbours,
