@@ -36,7 +36,7 @@ def _preload() -> None:
 def _skip_component_scan() -> None:
     """Streamlit's runtime reads the metadata of every installed distribution at start-up, looking for
     packaged Custom Components (0.5–0.7 s of the start here, ~100 distributions). Ours are inline
-    (app/component.py) and we install no packaged one, so our launcher skips that scan; `streamlit run`
+    (app/components/base.py) and we install no packaged one, so our launcher skips that scan; `streamlit run`
     still does it. tests/test_boot.py fails if Streamlit moves the function this replaces."""
     from streamlit.components.v2 import manifest_scanner
 

@@ -13,7 +13,7 @@ import numpy as np
 import streamlit as st
 
 from app.figures_record import position_limits, probe_positions_figure, training_agreement_chart
-from app.map_grid import grid_data, map_grid
+from app.components.heatmap_grid import grid_data, heatmap_grid
 from app.map_state import shipped_for_bundled
 from app.session import TRAINING_RECORDS
 from app.state import LoadedModel, bundled_model
@@ -139,7 +139,7 @@ def across_training(loaded: LoadedModel) -> None:
         left, right = st.columns([3, 2])
         panels = [(t, "", record.maps[record.methods.index(method), e, i]) for i, t in enumerate(titles)]
         with left:
-            map_grid(grid_data(panels, shared=False, cols=6, px=90), key="map-rec-maps")
+            heatmap_grid(grid_data(panels, shared=False, cols=6, px=90), key="map-rec-maps")
         left.caption(f"{displays[method]} maps after epoch {epoch}, each divided by its own largest |value| "
                      "(true label→prediction, confidence). Right: the probes (stars) among 1,000 test digits, "
                      "coloured by true label as on the map above.")

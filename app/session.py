@@ -54,8 +54,9 @@ INDEX_SEEN: Slot[str] = Slot("_query_index_seen", "app/inputs.py", "the ?index= 
 MODELS: Slot[dict] = Slot("models", "app/state.py", "name → LoadedModel: the bundled one and this session's own")
 ACTIVE_MODEL: Slot[str] = Slot("active_model_name", "app/state.py", "the name of the model every page uses")
 
-# Draw (app/canvas.py, app/app_pages/draw.py).
-DRAWING: Slot[Any] = Slot("draw_drawing", "app/canvas.py", "the pad's latest Drawing (outlives the widget)")
+# Draw (app/components/drawing_pad, app/app_pages/draw.py).
+DRAWING: Slot[Any] = Slot("draw_drawing", "app/components/drawing_pad/__init__.py",
+                          "the pad's latest Drawing (outlives the widget)")
 DRAW_PIXELS: Slot[Any] = Slot("draw_pixels", "tests", "pixels injected by AppTests, which cannot draw on a component")
 DRAW_PREDICTED: Slot[int] = Slot("draw_predicted", "app/app_pages/draw.py",
                                  "the latest drawing's prediction: the default class of the map settings")

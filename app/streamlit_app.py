@@ -29,7 +29,7 @@ PAGES = [
 # What each page imports before it can run (its own explainers wait inside explain/ as needed):
 # Draw and Explore show a prediction first and pull in captum when they reach the maps; Home's and
 # Explore's tables go through pandas (Streamlit's serialiser imports it: never from two threads). Our
-# components send bytes (app/component.py), so Draw needs none of them.
+# components send bytes (app/components/base.py), so Draw needs none of them.
 NEEDS: dict[str, tuple[str, ...]] = {"index": ("pandas",), "home": ("pandas",), "draw": (), "explore": ("pandas",)}
 
 page = st.navigation(PAGES)

@@ -9,9 +9,9 @@ from functools import partial
 import numpy as np
 import streamlit as st
 
-from app.image_strip import upscale
-from app.probability_bars import prediction_view
-from app.map_grid import grid_data, map_grid
+from app.components.image_strip import upscale
+from app.components.probability_bars import prediction_view
+from app.components.heatmap_grid import grid_data, heatmap_grid
 from app.session import LinkValueError, integer, link_value, names, query_value, set_query
 from app.text import plain
 from app.state import digit_likeness_score, LoadedModel, all_classes_explanation, explanation, probabilities
@@ -205,13 +205,13 @@ def show_maps(loaded: LoadedModel, x: np.ndarray, methods: list[str], target, ke
             total = sum(a.runtime_ms for a in row)
             st.markdown(f"**{get_method(name).display}** · all 10 classes in {total:.0f} ms")
             panels = [(f"class {t}", "predicted" if t == predicted else "", a.values) for t, a in enumerate(row)]
-            map_grid(grid_data(panels, digit, shared, cols=5, px=110), key=f"{key}-grid-{name}")
+            heatmap_grid(grid_data(panels, digit, shared, cols=5, px=110), key=f"{key}-grid-{name}")
         per = "one colour scale per method, shared by its 10 classes" if shared else scale
         st.caption(f"Each map explains one class's score; {sign_note(done)}; {per}. "
                    f"Fingerprint of these maps: `{fingerprint(done)}`")
     elif done:
         panels = [(get_method(a.method).display, f"{a.runtime_ms:.1f} ms", a.values) for a in done.values()]
-        map_grid(grid_data(panels, digit, shared, cols), key=f"{key}-grid")
+        heatmap_grid(grid_data(panels, digit, shared, cols), key=f"{key}-grid")
         what = "the predicted class" if target is None else f"target {target}"
         st.caption(f"Maps explain {what}. {sign_note(done)}; {scale}. "
                    f"Fingerprint of these maps: `{fingerprint(done)}`")

@@ -11,9 +11,9 @@ import streamlit as st
 
 from app.defaults import WHATIF_MIN_PROB
 from app.figures_whatif import pixel_editor_figure, probabilities_before_after, stability_figure
-from app.image_strip import image_strip, upscale
+from app.components.image_strip import image_strip, upscale
 from app.inputs import CurrentInput
-from app.map_grid import grid_data, map_grid
+from app.components.heatmap_grid import grid_data, heatmap_grid
 from app.session import WHATIF_EDITS, choice, flag, number
 from app.state import LoadedModel
 from app.text import plain
@@ -67,7 +67,7 @@ def images_and_change(images: list[tuple[str, np.ndarray]], change: np.ndarray, 
     with left:
         image_strip([upscale(img, 128) for _, img in images], [title for title, _ in images], key=f"{key}-digits")
     with right:
-        map_grid(grid_data([("difference", "after − before", np.asarray(change))], cols=1, px=128,
+        heatmap_grid(grid_data([("difference", "after − before", np.asarray(change))], cols=1, px=128,
                            quantity="pixel change"), key=f"{key}-change")
 
 
@@ -84,7 +84,7 @@ def maps_before_after(loaded: LoadedModel, before: np.ndarray, after: np.ndarray
                 panels.append((f"{label} · {get_method(m).display}", f"explains {got[m].target}", got[m].values))
                 out[f"map_{label.replace(' ', '_')}_{m}"] = got[m].values
     if panels:
-        map_grid(grid_data(panels, None, shared=True, cols=len(methods), px=130), key=f"{key}-maps")
+        heatmap_grid(grid_data(panels, None, shared=True, cols=len(methods), px=130), key=f"{key}-maps")
         st.caption("Top row: the maps before; bottom row: after. Each explains that image's predicted class "
                    "(under its title); red pushes it up, blue down; one colour scale for all.")
     for m, err in {**err_b, **err_a}.items():

@@ -7,7 +7,7 @@ import streamlit as st
 from PIL import Image
 from safetensors.numpy import load_file
 
-from app.canvas import drawing_pad, read_drawing
+from app.components.drawing_pad import drawing_pad, read_drawing
 from model.paths import bundled_checkpoint
 
 MEAN, STD = 0.1307, 0.3081  # the bundled model's input normalisation (model.network)

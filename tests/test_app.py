@@ -75,7 +75,7 @@ def test_draw_injected_pixels_predicts_and_explains(digit):
 
     [bars] = _components(at, "probability_bars")
     assert int(np.argmax(bars["p"])) == digit and abs(sum(bars["p"]) - 1) < 1e-4
-    [grid] = _components(at, "map_grid")
+    [grid] = _components(at, "heatmap_grid")
     assert [p["title"] for p in grid["panels"]] == [get_method(m).display for m in fast_methods()]
     assert grid["outline"].count("1") > 20 and grid["colorbar"] == "attribution"
     [steps] = _components(at, "image_strip")
@@ -118,7 +118,7 @@ def test_compare_all_methods_on_one_digit():
     at = _app("compare", query={"index": "0"})
     assert at.multiselect[0].value == method_names()  # every registered method, in registry order
     assert not at.error
-    [grid] = [g for g in _components(at, "map_grid")]
+    [grid] = [g for g in _components(at, "heatmap_grid")]
     assert [p["title"] for p in grid["panels"]] == [get_method(m).display for m in method_names()]
     assert [c.key for c in at.get("plotly_chart")] == ["cmp-agree-s"]  # the open tab's agreement matrix only
     at.session_state["cmp-agree-tab"] = "Top-10 % pixel overlap"
@@ -136,7 +136,7 @@ def test_compare_several_digits():
     at = _app("compare", query={"methods": "saliency,deeplift"})
     at.radio(key="cmp-layout").set_value("Several test digits × methods").run()
     assert not at.exception and not at.error
-    assert len(_components(at, "map_grid")) == 4, "one row of maps per default digit (0, 1, 2, 3)"
+    assert len(_components(at, "heatmap_grid")) == 4, "one row of maps per default digit (0, 1, 2, 3)"
     at.text_input(key="cmp-indices").set_value("1, 2, 3, 4, 5, 6, 7, 8, 9").run()
     assert any("first 8 of the 9" in w.value for w in at.warning)
     at.text_input(key="cmp-indices").set_value("1, 2, 99999").run()
@@ -166,7 +166,7 @@ def test_evaluate_page_scores_curves_and_sanity():
     assert not at.exception and any(k.endswith("-ranks") for k in keys) and "ev-deletion" not in keys
     at.session_state["ev-tab"] = "Sanity checks"
     at.run()
-    [sanity] = _components(at, "map_grid")  # per method: the trained model's map, then one per Linear layer
+    [sanity] = _components(at, "heatmap_grid")  # per method: the trained model's map, then one per Linear layer
     subs = [p["sub"] for p in sanity["panels"]]
     assert subs[0] == "trained" and all(t.endswith(" randomised") for t in subs[1:4]) and len(subs) == 4 * 4
     # Display names, not module names: cumulative top-down, the output layer first.
@@ -201,7 +201,7 @@ def test_a_method_that_raises_shows_its_error_and_the_others_render(monkeypatch)
     monkeypatch.setitem(_REGISTRY, "boom", MethodSpec("boom", "Boom", "captum", "gradient", False, NoParams, boom))
     at = _app("compare", query={"index": "2", "methods": "saliency,boom,deeplift"})
     assert any("Boom failed" in e.value and "injected failure" in e.value for e in at.error)
-    [grid] = _components(at, "map_grid")
+    [grid] = _components(at, "heatmap_grid")
     assert [p["title"] for p in grid["panels"]] == ["Saliency", "DeepLift"]  # the two good maps
     assert [c.key for c in at.get("plotly_chart")] == ["cmp-agree-s"]  # and how much they agree
 
@@ -221,7 +221,7 @@ def test_draw_odd_canvases_never_crash(kind):
 
 
 def test_draw_shows_cheaper_previews_while_a_stroke_is_in_progress_and_full_maps_after():
-    from app.canvas import Drawing
+    from app.components.drawing_pad.payload import Drawing
 
     ink = _one()[..., 0]
     at = _app("draw", state={"draw_drawing": Drawing(1, False, ink)})
@@ -244,7 +244,7 @@ def test_whatif_shows_the_counterfactual_beside_the_original_and_its_change():
     [digits] = [c for c in _components(at, "image_strip") if c["images"][0]["caption"] == "original"]
     captions = [im["caption"] for im in digits["images"]]
     assert captions[1].startswith("counterfactual (") and captions[2].startswith("nearest real 9 (train #")
-    [change] = [g for g in _components(at, "map_grid") if g["quantity"] == "pixel change"]
+    [change] = [g for g in _components(at, "heatmap_grid") if g["quantity"] == "pixel change"]
     diff = np.frombuffer(base64.b64decode(change["panels"][0]["values"]), dtype="<f4")
     assert diff.size == 784 and np.abs(diff).max() > 0 and change["colorbar"] == "pixel change"
 
@@ -254,4 +254,4 @@ def test_whatif_attack_shows_the_adversarial_digit_and_its_change():
     assert not at.error
     [digits] = [c for c in _components(at, "image_strip") if c["images"][0]["caption"] == "original"]
     assert [im["caption"] for im in digits["images"]][1].startswith("adversarial (")
-    assert [g for g in _components(at, "map_grid") if g["quantity"] == "pixel change"]
+    assert [g for g in _components(at, "heatmap_grid") if g["quantity"] == "pixel change"]

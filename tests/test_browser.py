@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from pathlib import Path
 from urllib.parse import urlparse
 
 import pytest
@@ -88,21 +89,42 @@ def test_draw_with_the_mouse_reads_the_same_prediction_as_the_old_png_path(new_p
 
 
 def test_the_pads_run_length_encoder_is_the_one_the_server_decodes(new_page):
-    """The browser's `rle` (canvas_js) and the server's `_rle` give the same bytes for a drawing's ink."""
+    """The browser's `rle` (pad.js) and the server's `_rle` give the same bytes for a drawing's ink."""
     import base64
 
     import numpy as np
 
-    from app.canvas import _rle
-    from app.canvas_js import JS
+    from app.components.drawing_pad import payload
 
+    JS = Path(payload.__file__).with_name("pad.js").read_text()
     source = JS[JS.index("function b64("):JS.index("function paintStroke")]
     rng = np.random.default_rng(0)
     ink = np.repeat(rng.choice([0, 0, 255, 128], 400), rng.integers(1, 400, 400)).astype(np.uint8)
     page = new_page()
     got = page.evaluate(f"values => {{ {source}; return rle(new Uint8Array(values)); }}", ink.tolist())
     page.close()
-    assert base64.b64decode(got) == _rle(ink)
+    assert base64.b64decode(got) == payload._rle(ink)
+
+
+def test_the_shared_decoder_reads_what_b64_array_sends(new_page):
+    """decode.js, which every component's JS starts with, reads the JSON bytes and `b64_array`'s float32
+    values and greyscale pixels exactly."""
+    import numpy as np
+
+    from app.components.base import DECODE_JS, b64_array
+
+    values = np.array([0.0, -1.5, 3.25e-7, 1e6, 0.1])
+    grey = np.array([[0, 7, 255], [128, 1, 2]], np.uint8)
+    page = new_page()
+    got = page.evaluate(
+        "([f, g, json]) => {" + DECODE_JS + """
+          return {floats: Array.from(floats(f)), grey: Array.from(greyPixels(g, 3, 2).data),
+                  data: decode(new TextEncoder().encode(json)), none: decode(null)}; }""",
+        [b64_array(values, "<f4"), b64_array(grey, np.uint8), '{"a": [1, 2.5]}'])
+    page.close()
+    assert got["floats"] == values.astype(np.float32).tolist()
+    assert got["grey"] == np.stack([grey, grey, grey, np.full_like(grey, 255)], axis=-1).reshape(-1).tolist()
+    assert got["data"] == {"a": [1, 2.5]} and got["none"] == {}
 
 
 def test_draw_by_touch_on_a_phone(new_page, server, artifacts):

@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 from PIL import Image, ImageDraw
 
-from app.canvas import SIZE, _rle, _unrle, decode, encode
+from app.components.drawing_pad.payload import SIZE, _rle, _unrle, decode, encode
 from model.image_io import decode_upload
 from model.preprocess import preprocess, to_gray
 

@@ -1,33 +1,76 @@
-"""Our components send their data as JSON bytes (app/component.py), which Streamlit forwards untouched."""
+"""Our components (app/components/): each one's HTML, CSS and JS read from its folder, `decode.js` first;
+their data sent as JSON bytes (which Streamlit forwards untouched) and their arrays as `b64_array`."""
 
 from __future__ import annotations
 
-import pytest
+import base64
 import json
 import os
 import subprocess
 import sys
 from pathlib import Path
 
+import numpy as np
+import pytest
 import streamlit as st
 
-from app import component
+from app.components import base
 
 ROOT = Path(__file__).resolve().parents[1]
 
 
-def test_light_component_sends_json_bytes_and_decodes_them_in_js(monkeypatch):
+def _fake_register(monkeypatch) -> dict:
     mounted = {}
 
     def fake(name, html, css, js):
-        mounted.update(name=name, js=js)
+        mounted.update(name=name, html=html, css=css, js=js)
         return lambda **kwargs: mounted.update(kwargs)
 
     monkeypatch.setattr(st.components.v2, "component", fake)
-    show = component.light_component("digit_lens.test", "<div></div>", "", "export default function () {}")
+    return mounted
+
+
+def test_light_component_reads_its_folder_sends_json_bytes_and_decodes_them_in_js(monkeypatch, tmp_path):
+    mounted = _fake_register(monkeypatch)
+    (tmp_path / "x.html").write_text("<div></div>")
+    (tmp_path / "x.css").write_text("div { color: red; }")
+    (tmp_path / "x.js").write_text("export default function () {}")
+    show = base.light_component("digit_lens.test", tmp_path)
+    assert mounted["name"] == "digit_lens.test" and mounted["html"] == "<div></div>"
+    assert mounted["css"] == "div { color: red; }"
+    assert mounted["js"] == base.DECODE_JS + "export default function () {}"
     show(data={"a": [1, 2.5], "b": "x"}, key="k", width="stretch")
     assert isinstance(mounted["data"], bytes) and json.loads(mounted["data"]) == {"a": [1, 2.5], "b": "x"}
-    assert mounted["key"] == "k" and mounted["js"].startswith(component.DECODE_JS)
+    assert mounted["key"] == "k"
+
+
+def test_a_component_folder_needs_exactly_one_file_of_each_kind(monkeypatch, tmp_path):
+    _fake_register(monkeypatch)
+    for name in ("x.html", "x.css", "x.js", "y.js"):
+        (tmp_path / name).write_text("")
+    with pytest.raises(FileNotFoundError, match=r"exactly one \.js file, found \['x.js', 'y.js'\]"):
+        base.light_component("digit_lens.test", tmp_path)
+
+
+def test_b64_array_sends_the_values_as_the_dtype_in_c_order():
+    values = np.arange(6, dtype=np.float64).reshape(2, 3).T  # not C-contiguous
+    got = np.frombuffer(base64.b64decode(base.b64_array(values, "<f4")), "<f4")
+    assert got.tolist() == values.reshape(-1).tolist()
+    grey = np.array([[0, 128], [255, 7]], np.uint8)
+    assert base64.b64decode(base.b64_array(grey, np.uint8)) == bytes([0, 128, 255, 7])
+
+
+def test_each_component_is_a_folder_of_its_files_and_none_decodes_base64_itself():
+    """One folder per component, named as it is registered; its JS leaves decoding to decode.js."""
+    folders = sorted(p.parent for p in (ROOT / "app" / "components").glob("*/__init__.py"))
+    assert [f.name for f in folders] == ["drawing_pad", "heatmap_grid", "image_strip", "layer_heatmaps",
+                                         "probability_bars"]
+    for folder in folders:
+        assert sorted(p.suffix for p in folder.glob("*.*") if p.suffix != ".py") == [".css", ".html", ".js"]
+        js = (next(folder.glob("*.js"))).read_text()
+        assert "atob(" not in js and "const decode" not in js and "function floats" not in js, folder.name
+        registered = f'light_component("digit_lens.{folder.name}", Path(__file__).parent)'
+        assert registered in (folder / "__init__.py").read_text(), folder.name
 
 
 @pytest.mark.slow
@@ -40,11 +83,11 @@ def test_mounting_our_components_does_not_import_pandas(tmp_path):
         "import sys\n"
         "import numpy as np\n"
         "import streamlit as st\n"
-        "from app.canvas import drawing_pad\n"
-        "from app.map_grid import grid_data, map_grid\n"
-        "from app.probability_bars import probability_bars\n"
+        "from app.components.drawing_pad import drawing_pad\n"
+        "from app.components.heatmap_grid import grid_data, heatmap_grid\n"
+        "from app.components.probability_bars import probability_bars\n"
         "drawing_pad()\n"
-        "map_grid(grid_data([('m', '', np.eye(28))]), key='g')\n"
+        "heatmap_grid(grid_data([('m', '', np.eye(28))]), key='g')\n"
         "probability_bars(np.full(10, 0.1), key='p')\n"
         "st.write(f\"pandas={'pandas' in sys.modules}\")\n")
     probe = ("import sys\n"

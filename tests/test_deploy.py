@@ -59,6 +59,8 @@ def test_non_editable_install_runs(tmp_path):
         names = z.namelist()
     assert any(n.endswith("app/app_pages/draw.py") for n in names)
     assert any(n.endswith("explain/adapters/shap_methods.py") for n in names)
+    assert {"app/components/decode.js", "app/components/drawing_pad/pad.js", "app/components/drawing_pad/pad.css",
+            "app/components/drawing_pad/pad.html"} <= set(names)  # read at import: the app fails without them
     entry = next(n for n in names if n.endswith("entry_points.txt"))
     assert "digit-lens = app.cli:main" in (site / entry).read_text()
     work = tmp_path / "work"

@@ -99,10 +99,10 @@ def test_tiles_carry_each_tiles_numbers_for_hover():
     assert (hover[29:, :28] == [9, 0.125]).all() and np.isnan(hover[28, 0]).all()  # a gap row has none
 
 
-def test_map_grid_data_shares_or_normalises_the_scale_and_keeps_raw_values_for_hover():
+def test_heatmap_grid_data_shares_or_normalises_the_scale_and_keeps_raw_values_for_hover():
     import base64
 
-    from app.map_grid import grid_data
+    from app.components.heatmap_grid import grid_data
 
     a, b = np.zeros((28, 28)), np.zeros((28, 28))
     a[3, 4], b[5, 6] = 2.0, -0.5
@@ -128,7 +128,7 @@ def test_map_grid_data_shares_or_normalises_the_scale_and_keeps_raw_values_for_h
 
 
 def test_probability_bars_data_names_the_bad_shape():
-    from app.probability_bars import bars_data
+    from app.components.probability_bars import bars_data
 
     assert bars_data(np.eye(10)[3])["p"][3] == 1.0
     with pytest.raises(ValueError, match="shape"):
@@ -138,7 +138,7 @@ def test_probability_bars_data_names_the_bad_shape():
 def test_image_strip_data_keeps_the_pixels_and_refuses_what_it_cannot_draw():
     import base64
 
-    from app.image_strip import MAX_SIDE, strip_data
+    from app.components.image_strip import MAX_SIDE, strip_data
 
     img = np.arange(12, dtype=np.uint8).reshape(3, 4)
     [item] = strip_data([img], ["steps"])["images"]
@@ -163,7 +163,7 @@ def test_selected_points_name_their_test_digits_whatever_shape_the_browser_sends
 
 
 def test_layer_heatmaps_data_scales_each_layer_and_refuses_what_it_cannot_draw():
-    from app.layer_heatmaps import layers_data
+    from app.components.layer_heatmaps import layers_data
 
     data = layers_data({"hidden1": np.linspace(0, 3, 128), "logits": np.array([-2.0, 5.0] + [0.0] * 8)})
     h1, logits = data["layers"]

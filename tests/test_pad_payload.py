@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from app.canvas import SIZE, decode, encode
+from app.components.drawing_pad.payload import SIZE, decode, encode
 
 
 def _good(seq: int = 1) -> dict:
@@ -65,7 +65,7 @@ def _receiver() -> None:
     """A page that hands `payload` to the pad's on_change and shows what the session then holds."""
     import streamlit as st
 
-    from app.canvas import _receive, answered, read_drawing
+    from app.components.drawing_pad import _receive, answered, read_drawing
 
     st.session_state["pad-test"] = {"drawing": st.session_state.get("payload")}
     _receive("pad-test")

@@ -6,9 +6,9 @@ import numpy as np
 import streamlit as st
 
 from app.figures import LABELLED_UP_TO, agreement_figure, spread_figure
-from app.image_strip import image_strip, upscale
+from app.components.image_strip import image_strip, upscale
 from app.inputs import pick_input, test_input
-from app.map_grid import grid_data, map_grid
+from app.components.heatmap_grid import grid_data, heatmap_grid
 from app.session import LinkValueError, Partly, link_value, set_query
 from app.state import active_model, batch_explanation, probabilities
 from app.text import plain
@@ -111,13 +111,13 @@ def show_grid(panels: list[tuple[str, str, np.ndarray]], x: np.ndarray, key: str
     """The maps on the light grid: the digit's outline over each, or the digit in its own column first."""
     grid = grid_data(panels, x if overlay else None, shared, cols=6, px=120)
     if overlay:
-        map_grid(grid, key=key)
+        heatmap_grid(grid, key=key)
         return
     left, right = st.columns([1, 7])
     with left:
         image_strip([upscale(x, 112)], ["input"], key=f"{key}-input")
     with right:
-        map_grid(grid, key=key)
+        heatmap_grid(grid, key=key)
 
 
 if mode == "One input × many methods":
@@ -215,7 +215,7 @@ else:
             image_strip([upscale(ci.x, 112)], [f"#{ci.index}: {ci.description}"], key=f"cmp-multi-input-{i}")
         if shown:
             with right:
-                map_grid(grid_data([(get_method(n).display, "", result.done[n].values[i]) for n in shown],
+                heatmap_grid(grid_data([(get_method(n).display, "", result.done[n].values[i]) for n in shown],
                                    ci.x if overlay else None, shared, cols=6, px=110), key=f"cmp-multi-{i}")
     st.caption("Each digit explained for its predicted class; one batch per method for all digits. "
                + ("One colour scale per digit row." if shared else "Each map on its own scale."))

@@ -10,9 +10,9 @@ import streamlit as st
 
 # Only torch-free modules up here: on a fresh server this page answers before torch is in (app/boot.py).
 from app.boot import bundled_numpy, heavy_ready, let_heavy_start, start_warm_up, wait_for_heavy
-from app.canvas import drawing_pad, read_drawing
-from app.image_strip import image_strip, upscale
-from app.probability_bars import prediction_view
+from app.components.drawing_pad import drawing_pad, read_drawing
+from app.components.image_strip import image_strip, upscale
+from app.components.probability_bars import prediction_view
 from app.session import DRAW_PIXELS, DRAW_PREDICTED
 from app.text import plain
 from model.preprocess import preprocess

@@ -9,9 +9,9 @@ import streamlit as st
 from app.defaults import EVALUATE_METHODS, EVALUATE_REPLACEMENT, SANITY_DIGITS, SANITY_METHODS
 from app.evaluate_runs import recompute_leaderboard, sanity_over_digits
 from app.figures_eval import curves_figure, leaderboard_figure, rank_figure, sanity_curves_figure, sanity_many_figure
-from app.image_strip import image_strip, upscale
+from app.components.image_strip import image_strip, upscale
 from app.inputs import pick_input
-from app.map_grid import grid_data, map_grid
+from app.components.heatmap_grid import grid_data, heatmap_grid
 from app.state import REFERENCES_FILE, active_model, bundled_leaderboard, explanation, sanity_cascade, score_card
 from app.tabs import lazy_tabs
 from app.text import plain
@@ -187,7 +187,7 @@ def sanity() -> None:
             lines[display(m)] = [("none", 1.0)] + [(randomised_display_name(r.randomised), r.spearman) for r in rows]
     if panels:
         cols = len(loaded.model.config.hidden) + 2  # the trained map, then one per Linear layer
-        map_grid(grid_data(panels, current.x, shared=False, cols=cols, px=130), key="sa-grid")
+        heatmap_grid(grid_data(panels, current.x, shared=False, cols=cols, px=130), key="sa-grid")
     st.caption("Rows: methods; columns: the trained model, then " + ("one layer randomised at a time" if independent
                else "more layers randomised") + " (each map on its own scale).")
     c1, c2 = st.columns(2)

@@ -6,10 +6,10 @@ import numpy as np
 import streamlit as st
 
 from app.figures import bars_figure, tiles_figure
-from app.image_strip import image_strip, upscale
+from app.components.image_strip import image_strip, upscale
 from app.inputs import pick_input, test_input
-from app.layer_heatmaps import layer_heatmaps, layers_data
-from app.map_grid import grid_data, map_grid
+from app.components.layer_heatmaps import layer_heatmaps, layers_data
+from app.components.heatmap_grid import grid_data, heatmap_grid
 from app.session import INSIDE_NEURON_SEEN, layer_unit, link_value, query_value, unit_ranges
 from app.state import active_model, test_activations, test_split
 from app.tabs import lazy_tabs
@@ -115,13 +115,13 @@ def neuron_tab() -> None:
     w_in = incoming_weights(model, layer, unit)
     if w_in.ndim == 2:
         with a:
-            map_grid(grid_data([("incoming weights", "", w_in)], cols=1, px=190, quantity="weight"), key="in-w")
+            heatmap_grid(grid_data([("incoming weights", "", w_in)], cols=1, px=190, quantity="weight"), key="in-w")
     else:
         a.plotly_chart(bars_figure(w_in, [str(i) for i in range(w_in.size)], "incoming weights from hidden 1",
                                    "unit below", "weight"), key="in-w")
     with b:
         conductance = neuron_conductance(model, current.x, layer, unit)
-        map_grid(grid_data([(f"neuron conductance into {predicted}", "", conductance)], current.x, cols=1, px=190,
+        heatmap_grid(grid_data([(f"neuron conductance into {predicted}", "", conductance)], current.x, cols=1, px=190,
                            quantity="conductance"), key="in-nc")
     c.plotly_chart(bars_figure(means, [str(d) for d in range(10)], f"Mean activation of unit {unit} per class",
                                "true digit", "mean activation", highlight=predicted), key="in-means")

@@ -10,7 +10,7 @@ import streamlit as st
 from app.defaults import MAP_LAYER, MAP_NEIGHBOURS
 from app.figures import tiles_figure
 from app.figures_map import COLOUR_MODES, MapPoints, map_figure, selected_indices
-from app.image_strip import image_strip, upscale
+from app.components.image_strip import image_strip, upscale
 from app.inputs import pick_input
 from app.map_seeds import across_seeds
 from app.map_state import (

@@ -1,42 +1,10 @@
-"""The map grid's HTML, CSS and JavaScript (Streamlit Custom Components v2: inline, no build step).
+// The heatmap grid (app/components/heatmap_grid): each 28×28 map painted as an image scaled up without
+// smoothing on a canvas, then the digit's outline drawn as the edges between ink and background cells,
+// beside one colour bar. A Plotly mosaic of the same maps cost the browser ~70 ms of scripting plus layout
+// per update on this machine (CDP profile of the Draw page); painting these canvases is a few ms of it.
+// `decode` and `floats` come from app/components/decode.js.
 
-Each map is painted as a 28×28 image scaled up without smoothing on a canvas, then the digit's
-outline drawn as the edges between ink and background cells, beside one colour bar. A Plotly mosaic of the same maps
-cost the browser ~70 ms of scripting plus layout per update on this machine (CDP profile of the
-Draw page); painting these canvases is a few ms of it.
-"""
-
-HTML = '<div class="dl-grid"><div class="dl-panels"></div><div class="dl-bar"></div><div class="dl-tip" hidden></div></div>'
-
-CSS = """
-.dl-grid { position: relative; display: flex; align-items: flex-start; gap: 1rem;
-  font-family: var(--st-font); color: var(--st-text-color); font-size: 13px; }
-.dl-panels { display: grid; gap: 0.75rem 0.9rem; }
-/* A panel fills its grid row and its caption takes the slack: a caption that wraps to two lines keeps the
-   maps of that row level with their neighbours. */
-.dl-panel { margin: 0; display: flex; flex-direction: column; align-items: center; }
-.dl-panel figcaption { text-align: center; line-height: 1.25; margin-bottom: 0.3rem; flex: 1 0 auto; }
-.dl-panel figcaption b { font-weight: 600; }
-.dl-panel figcaption span { display: block; font-size: 12px; opacity: 0.8; min-height: 1.25em; }
-.dl-panel canvas { display: block; border: 1px solid var(--st-border-color, #999); cursor: crosshair; }
-.dl-bar { display: flex; align-items: stretch; gap: 0.35rem; margin-top: 2.2rem; }
-.dl-bar .ramp { width: 14px; border: 1px solid var(--st-border-color, #999); }
-.dl-bar .ticks { display: flex; flex-direction: column; justify-content: space-between; font-size: 12px;
-  font-variant-numeric: tabular-nums; }
-.dl-bar .title { writing-mode: vertical-rl; transform: rotate(180deg); text-align: center; font-size: 12px; }
-.dl-tip { position: absolute; pointer-events: none; z-index: 2; padding: 0.2rem 0.45rem; font-size: 12px;
-  background: var(--st-background-color, #fff); border: 1px solid var(--st-border-color, #999);
-  border-radius: 0.3rem; white-space: nowrap; }
-"""
-
-JS = r"""
 const SIDE = 28;
-
-function floats(b64) {
-  const s = atob(b64), bytes = new Uint8Array(s.length);
-  for (let i = 0; i < s.length; i++) bytes[i] = s.charCodeAt(i);
-  return new Float32Array(bytes.buffer);
-}
 
 function rgb(palette, t) {  // t in [-1, 1] → the diverging palette, white at 0
   const x = (Math.max(-1, Math.min(1, t)) + 1) / 2 * (palette.length - 1), i = Math.min(Math.floor(x), palette.length - 2);
@@ -120,4 +88,3 @@ export default function ({ parentElement, data: raw }) {
   });
   colourBar(root.querySelector(".dl-bar"), d, px);
 }
-"""

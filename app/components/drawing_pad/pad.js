@@ -1,45 +1,11 @@
-"""The drawing pad's HTML, CSS and JavaScript (Streamlit Custom Components v2: inline, no build step).
+// The drawing pad (app/components/drawing_pad): the strokes stay in the browser, which sends
+// `drawing` = {seq, final, size, brush, strokes, crop}, where `crop` is the ink's bounding box of a 280×280
+// greyscale rendering at 1× (run-length pairs, base64; payload.py decodes it): what the server preprocesses
+// exactly as it did the old component's PNG. It sends at once on pointer-up (and undo, redo, clear) and,
+// while a stroke is in progress, at most every 100 ms and never while an earlier update is still unanswered
+// (the server echoes the last `seq` it processed as `data.ack`): otherwise reruns queue up and the page lags
+// the pen by seconds.
 
-The pad keeps its strokes in the browser and sends `drawing` = {seq, final, size, brush, strokes,
-crop}, where `crop` is the ink's bounding box of a 280×280 greyscale rendering at 1× (run-length
-pairs, base64): what the server preprocesses exactly as it did the old component's PNG. It sends at once
-on pointer-up (and undo, redo, clear) and, while a stroke is in progress, at most every 100 ms and
-never while an earlier update is still unanswered (the server echoes the last `seq` it processed as `data.ack`): otherwise
-reruns queue up and the page lags the pen by seconds.
-"""
-
-HTML = """
-<div class="dl-pad" tabindex="0" aria-label="Drawing pad: draw one digit">
-  <canvas class="dl-view" width="280" height="280" aria-label="Drawing canvas" role="img"></canvas>
-  <canvas class="dl-model" width="280" height="280" hidden></canvas>
-  <div class="dl-tools">
-    <button type="button" data-act="undo" title="Undo (Ctrl+Z)">Undo</button>
-    <button type="button" data-act="redo" title="Redo (Ctrl+Shift+Z or Ctrl+Y)">Redo</button>
-    <button type="button" data-act="clear" title="Clear (Delete)">Clear</button>
-    <label>Brush <input type="range" class="dl-brush" min="8" max="40" step="1" value="20"
-      aria-label="Brush width"></label>
-  </div>
-</div>
-"""
-
-CSS = """
-.dl-pad { display: inline-flex; flex-direction: column; gap: 0.5rem; outline: none; max-width: 100%;
-  font-family: var(--st-font); color: var(--st-text-color); }
-.dl-view { width: 280px; height: 280px; max-width: 100%; aspect-ratio: 1; background: #000;
-  border: 1px solid var(--st-border-color, #888); border-radius: var(--st-base-radius, 0.5rem);
-  touch-action: none; cursor: crosshair; display: block; }
-.dl-pad:focus-visible .dl-view { outline: 2px solid var(--st-primary-color); outline-offset: 2px; }
-.dl-tools { display: flex; flex-wrap: wrap; align-items: center; gap: 0.4rem; font-size: 14px; }
-.dl-tools button { font: inherit; color: var(--st-text-color);
-  background: var(--st-secondary-background-color); border: 1px solid var(--st-border-color, #888);
-  border-radius: var(--st-button-radius, 0.5rem); padding: 0.25rem 0.7rem; cursor: pointer; }
-.dl-tools button:hover { border-color: var(--st-primary-color); color: var(--st-primary-color); }
-.dl-tools button:disabled { opacity: 0.45; cursor: default; }
-.dl-tools label { display: inline-flex; align-items: center; gap: 0.3rem; }
-.dl-brush { width: 90px; accent-color: var(--st-primary-color); }
-"""
-
-JS = r"""
 const SIZE = 280, THROTTLE_MS = 100, ACK_TIMEOUT_MS = 10000;
 const PADS = new WeakMap();  // one state per mounted pad (the module is shared by all instances)
 
@@ -212,4 +178,3 @@ export default function (args) {
   const data = decode(args.data);
   if (data.ack !== undefined) S.onAck(Number(data.ack));
 }
-"""

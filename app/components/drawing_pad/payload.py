@@ -1,8 +1,6 @@
-"""Our drawing pad (Streamlit Custom Components v2) and the decoding of what it sends.
-
-`read_drawing` (top of the fragment) gives the session's latest drawing; `drawing_pad` (mounted
-last in the fragment, so its acknowledgement reaches the browser only once the answer is on the
-page) shows the pad. The drawing is kept in the session, so it survives reruns and page switches.
+"""What the drawing pad sends (its `drawing` state, pad.js) and how the server reads it: `decode` checks
+every field (the browser is not trusted: a modified client may send anything) and rebuilds the 280×280
+greyscale ink; `encode` is the browser's encoder in Python, for tests. Pure: no Streamlit here.
 """
 
 from __future__ import annotations
@@ -12,18 +10,11 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
-import streamlit as st
-
-from app.component import light_component
-from app.canvas_js import CSS, HTML, JS
-from app.session import DRAWING
 
 SIZE = 280  # CSS pixels of the pad, and the side of the greyscale image the server rebuilds
 MAX_STROKE_VALUES = 40_000  # coordinates kept for redrawing the pad after a page switch
 MAX_COORD = 100 * SIZE  # a pointer held outside the pad still reports (pointer capture): generous, finite
 MAX_CROP_CHARS = 4 * (2 * SIZE * SIZE) // 3 + 4  # base64 of the longest run-length form (every run 1 long)
-
-_PAD = light_component("digit_lens.drawing_pad", HTML, CSS, JS)
 
 
 @dataclass(frozen=True, eq=False)
@@ -137,40 +128,3 @@ def encode(image: np.ndarray, seq: int = 1, final: bool = True) -> dict:
         crop = {"x": int(x0), "y": int(y0), "w": part.shape[1], "h": part.shape[0], "enc": "rle",
                 "data": base64.b64encode(_rle(part.reshape(-1))).decode()}
     return {"seq": seq, "final": final, "size": SIZE, "brush": 20, "strokes": [], "crop": crop}
-
-
-def _receive(key: str) -> None:
-    """on_change: decode the pad's new value into the session (before the fragment body runs). A payload
-    that cannot be read keeps the last good drawing and leaves one message (until the next good one), and
-    is acknowledged like any other, so the pad does not wait for an answer that never comes."""
-    value = (st.session_state.get(key) or {}).get("drawing")
-    if value is None:
-        return
-    try:
-        DRAWING.set(decode(value))
-        st.session_state.pop(f"{key}-error", None)
-    except (ValueError, TypeError) as exc:  # decode checks every field; TypeError only as a last guard
-        st.session_state[f"{key}-error"] = str(exc)
-        seq = value.get("seq") if isinstance(value, dict) else None
-        if isinstance(seq, int) and not isinstance(seq, bool) and 0 <= seq <= 2**53:
-            st.session_state[f"{key}-refused"] = seq
-
-
-def read_drawing(key: str = "pad") -> tuple[Drawing | None, str | None]:
-    """This session's latest drawing, and an error message if the last update could not be read."""
-    return DRAWING.get(), st.session_state.get(f"{key}-error")
-
-
-def answered(key: str = "pad") -> int:
-    """The last update this session answered: the latest drawing's seq, or a later refused one's."""
-    saved: Drawing | None = DRAWING.get()
-    return max(saved.seq if saved else 0, st.session_state.get(f"{key}-refused", 0))
-
-
-def drawing_pad(key: str = "pad") -> None:
-    """Mount the pad; `ack` tells the browser which update this run answered."""
-    saved: Drawing | None = DRAWING.get()
-    data = {"ack": answered(key), "strokes": saved.strokes if saved else [],
-            "brush": saved.brush if saved else 20}
-    _PAD(key=key, data=data, default={"drawing": None}, on_drawing_change=lambda: _receive(key),
-         width="content")

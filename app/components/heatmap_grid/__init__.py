@@ -1,24 +1,24 @@
-"""Attribution maps as one light component: painted on canvases in the browser, one colour bar.
+"""Attribution maps (28×28 heatmaps) as one light component: painted on canvases in the browser (grid.js),
+one colour bar.
 
 `grid_data` is a pure function (arrays in, the component's JSON out) so tests read what the page
-would draw; `map_grid` mounts it. Every page draws its 28×28 maps with it: a Plotly chart per page
+would draw; `heatmap_grid` mounts it. Every page draws its 28×28 maps with it: a Plotly chart per page
 costs the browser far more (the Plotly bundle, then each chart's layout).
 """
 
 from __future__ import annotations
 
-import base64
+from pathlib import Path
 
 import numpy as np
 
-from app.component import light_component
+from app.components.base import b64_array, light_component
 from app.figures import symmetric_limit
-from app.map_grid_js import CSS, HTML, JS
 from model.constants import DIVERGING_STOPS
 from model.network import IMAGE_SIDE
 
 OUTLINE_AT = 0.35  # ink level of the digit's outline drawn over every map
-_GRID = light_component("digit_lens.map_grid", HTML, CSS, JS)
+_GRID = light_component("digit_lens.heatmap_grid", Path(__file__).parent)
 
 
 def grid_data(panels: list[tuple[str, str, np.ndarray]], digit: np.ndarray | None = None, shared: bool = True,
@@ -38,8 +38,7 @@ def grid_data(panels: list[tuple[str, str, np.ndarray]], digit: np.ndarray | Non
     scales = [1.0 if shared else symmetric_limit([m]) for m in maps]
     shown = [m / s for m, s in zip(maps, scales)]
     return {
-        "panels": [{"title": title, "sub": sub, "scale": scale,
-                    "values": base64.b64encode(m.astype("<f4").tobytes()).decode()}
+        "panels": [{"title": title, "sub": sub, "scale": scale, "values": b64_array(m, "<f4")}
                    for (title, sub, _), m, scale in zip(panels, shown, scales)],
         "limit": symmetric_limit(shown),
         "colorbar": quantity if shared else "relative (÷ own max |value|)", "quantity": quantity,
@@ -50,6 +49,6 @@ def grid_data(panels: list[tuple[str, str, np.ndarray]], digit: np.ndarray | Non
     }
 
 
-def map_grid(data: dict, key: str) -> None:
+def heatmap_grid(data: dict, key: str) -> None:
     """Mount the grid for `grid_data`'s output."""
     _GRID(key=key, data=data, width="stretch")

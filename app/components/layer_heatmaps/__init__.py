@@ -1,0 +1,64 @@
+"""Every layer's activations as small heatmaps, painted on canvases (a light Custom Component; layers.js).
+
+The Plotly version (four subplots, four colour bars) cost the browser up to three seconds when the
+Inside page was opened a second time (CDP profile; the page without it: 1.4 s). `layers_data` is pure
+(tests read it), `layer_heatmaps` mounts it.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+
+from app.components.base import b64_array, light_component
+from model.constants import DIVERGING_STOPS
+from model.network import layer_display_name
+
+# Sequential palette for activations (Viridis' ten stops); signed values use the diverging one.
+VIRIDIS = ((68, 1, 84), (72, 40, 120), (62, 73, 137), (49, 104, 142), (38, 130, 142), (31, 158, 137),
+           (53, 183, 121), (110, 206, 88), (181, 222, 43), (253, 231, 37))
+UNITS = {"logits": "logit", "softmax": "probability"}
+
+_LAYERS = light_component("digit_lens.layer_heatmaps", Path(__file__).parent)
+
+
+def near_square(n: int) -> tuple[int, int]:
+    """Rows × cols for n cells, as square as the divisors of n allow (128 → 8 × 16)."""
+    rows = int(np.sqrt(n))
+    while n % rows:
+        rows -= 1
+    return rows, n // rows
+
+
+def layers_data(layers: dict[str, np.ndarray], title: str = "", signed: bool = False) -> dict:
+    """Each layer as a grid of cells (hidden 1: 8×16, hidden 2: 8×8, logits and softmax: one row of 10,
+    labelled 0–9) with its own colour bar; logits (and, with `signed`, every layer, e.g. a difference of
+    two inputs) on a diverging scale centred at zero, the rest from their minimum to their maximum."""
+    out = []
+    for name, raw in layers.items():
+        v = np.asarray(raw, dtype=np.float64).reshape(-1)
+        if not v.size or not np.isfinite(v).all():
+            raise ValueError(f"layer {name!r} needs finite values, got {v.size} values")
+        rows, cols = near_square(v.size) if v.size > 10 else (1, v.size)
+        diverging = signed or name == "logits"
+        if diverging:
+            peak = float(np.abs(v).max()) or 1.0
+            lo, hi = -peak, peak
+        elif name == "softmax":
+            lo, hi = 0.0, 1.0  # probabilities: the whole range, so 0.5 reads as 0.5
+        else:
+            lo, hi = float(v.min()), float(v.max())
+            hi = hi if hi > lo else lo + 1.0
+        out.append({"name": layer_display_name(name), "title": f"{layer_display_name(name)} ({v.size})",
+                    "rows": rows, "cols": cols, "lo": lo, "hi": hi,
+                    "unit": "difference" if signed else UNITS.get(name, "activation"),
+                    "palette": [list(map(int, c)) for c in (DIVERGING_STOPS if diverging else VIRIDIS)],
+                    "labels": [str(k) for k in range(v.size)] if v.size <= 10 else None,
+                    "values": b64_array(v, "<f4")})
+    return {"title": title, "layers": out}
+
+
+def layer_heatmaps(data: dict, key: str) -> None:
+    """Mount the heatmaps for `layers_data`'s output."""
+    _LAYERS(key=key, data=data, width="stretch")
