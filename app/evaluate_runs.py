@@ -72,7 +72,7 @@ def recompute_leaderboard(loaded: LoadedModel, n: int, chosen: list[str], presse
 
 # -- sanity checks over many digits, one method at a time ------------------------------------------
 @st.cache_data(show_spinner=False, max_entries=64)
-def _cascade_many(model_key: str, method: str, independent: bool, n: int, _model: MLP,
+def cascade_many_cached(model_key: str, method: str, independent: bool, n: int, _model: MLP,
                   _should_stop: ShouldStop | None = None) -> CascadeSummary:
     from explain.evaluation.sanity import cascade_many
 
@@ -91,7 +91,7 @@ def sanity_over_digits(loaded: LoadedModel, methods: list[str], independent: boo
     if run is None or (run.reason and st.button("Compute the rest", key="sa-many-again", icon=":material/replay:")):
         run = heavy.start(SA_KEY, settings, methods)
     heavy.drive(SA_KEY, run, SANITY_BUDGET_S,
-                lambda m, stop: _cascade_many(loaded.key, m, independent, n, loaded.model, stop.deadline),
+                lambda m, stop: cascade_many_cached(loaded.key, m, independent, n, loaded.model, stop.deadline),
                 lambda m: f"Sanity checks of {variant_display(m)} over {n} digits")
     done = {m: s for m, s in run.done.items() if isinstance(s, CascadeSummary) and len(s.steps)}
     cut = [variant_display(m) for m in run.remaining] \

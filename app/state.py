@@ -10,8 +10,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-import threading
-from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -20,9 +18,8 @@ import streamlit as st
 import torch
 
 from app.session import ACTIVE_MODEL, MODELS
+from app.streamlit_private import session_alive_check  # noqa: F401 - the job pages import it from here
 from explain import Attribution, Contrast, explain
-from explain.imports import ensure_imported, imported
-from explain.warmup import import_and_warm_up
 from model.checkpoint import CheckpointMeta, load_checkpoint
 from model.data import Split, load_mnist
 from model.evaluate import EvalReport, accuracy, evaluate
@@ -76,48 +73,6 @@ MAX_TRAINING_JOBS = 2  # at once, across all sessions: a 2-core server stays usa
 def training_slots() -> TrainingSlots:
     """Server-wide: how many training jobs may go at once (each session may run one)."""
     return TrainingSlots(MAX_TRAINING_JOBS)
-
-
-def session_alive_check() -> Callable[[], bool]:
-    """For a background job: is the browser session that started it still connected?
-
-    Asks Streamlit's runtime (thread-safe) by session id; outside a running server (AppTest, a
-    notebook) there is nothing to ask and the answer is always yes.
-    """
-    from streamlit import runtime
-    from streamlit.runtime.scriptrunner import get_script_run_ctx
-
-    ctx = get_script_run_ctx()
-    if ctx is None or not runtime.exists():
-        return lambda: True
-    rt, session_id = runtime.get_instance(), ctx.session_id
-    return lambda: rt.is_active_session(session_id)
-
-
-def warm_up_and_prime(stop: threading.Event, served: threading.Event, wait_s: float, warm_up: bool = True,
-                      prime: bool = True) -> None:
-    """The warm-up thread's work once torch is in (app.boot): what Draw's maps need (the method list and
-    captum) and the out-of-distribution fit; once a full page has been `served` (or after `wait_s`) the
-    other libraries and every method's first call, so that page had the cores to itself; then every
-    page's default view (app.prime)."""
-    fit = threading.Thread(target=_likeness, name="likeness-fit", daemon=True)
-    fit.start()
-    ensure_imported("methods", "captum")
-    served.wait(wait_s)
-    import_and_warm_up(bundled_model().model, stop, first_calls=warm_up)
-    fit.join()
-    if prime:
-        from app.prime import prime as prime_views
-
-        prime_views(bundled_model(), stop)
-
-
-def wait_for_imports(*groups: str) -> None:
-    """Block until these library groups (all when none are named) are imported, with a spinner if not yet."""
-    if imported(*groups):
-        return
-    with st.spinner("Loading the explainer libraries (once per server start)…"):
-        ensure_imported(*groups)
 
 
 
@@ -175,7 +130,7 @@ def test_activations(model_key: str, _model: MLP) -> dict[str, np.ndarray]:
 
 
 @st.cache_resource(show_spinner="Learning what handwritten digits look like…")
-def _likeness():
+def digit_likeness_fit():
     from explain.whatif.ood import DigitLikeness, fit_digit_likeness, shipped_path
     from model.data import load_mnist
 
@@ -186,7 +141,7 @@ def _likeness():
 
 def digit_likeness_score(x: np.ndarray) -> tuple[float, float]:
     """(out-of-distribution score, threshold) of one input; see explain.whatif.ood. Shared by all sessions."""
-    likeness = _likeness()
+    likeness = digit_likeness_fit()
     return float(likeness.scores(x)[0]), likeness.threshold
 
 
@@ -243,7 +198,7 @@ def target_key(target: int | Contrast | None) -> str:
 
 def settings_key(method: str, params: dict[str, Any] | None) -> str:
     """A method's full settings as JSON: the defaults a page spells out and the ones it leaves implicit
-    share one cache entry (so what app.prime computes is what a page finds). Bad values raise here."""
+    share one cache entry (so what app.default_views computes is what a page finds). Bad values raise here."""
     from explain import get_method
 
     return json.dumps(get_method(method).params.from_dict(params).to_dict(), sort_keys=True)
@@ -331,6 +286,3 @@ def bundled_leaderboard(name: str = LEADERBOARD_FILE) -> tuple[list[dict[str, st
     meta_path = path.with_name(path.name + ".meta.json")
     meta = json.loads(meta_path.read_text()) if meta_path.exists() else {}
     return rows, meta
-
-
-LOADED = True  # the last statement: app.boot.heavy_ready() reads it (a module in sys.modules may be half-imported)

@@ -1,4 +1,4 @@
-"""Start-up: the first Draw page answers before torch is in, then becomes the full page (app/boot.py)."""
+"""Start-up: the first Draw page answers before torch is in, then becomes the full page (app/startup.py)."""
 
 from __future__ import annotations
 
@@ -19,8 +19,8 @@ ENTRY = str(ROOT / "app" / "streamlit_app.py")
 LIGHT_DRAW = f"""
 import json, sys
 import numpy as np
-import app.boot
-app.boot._warm_up = lambda boot: boot.stop.wait(60)  # a warm-up that imports nothing during this check
+import app.startup
+app.startup._warm_up = lambda s: s.stop.wait(60)  # a warm-up that imports nothing during this check
 from streamlit.testing.v1 import AppTest
 at = AppTest.from_file({ENTRY!r}, default_timeout=60)
 at.switch_page("app_pages/draw.py").run()  # the first page this server runs
@@ -50,11 +50,11 @@ def test_the_first_draw_page_predicts_without_torch():
 
 
 def test_the_light_draw_page_becomes_the_full_page_once_torch_is_in(monkeypatch):
-    import app.boot
+    import app.startup
 
     ready = {"now": False}
-    monkeypatch.setattr(app.boot, "heavy_ready", lambda: ready["now"])
-    monkeypatch.setattr(app.boot, "let_heavy_start", lambda served=False: None)
+    monkeypatch.setattr(app.startup, "torch_side_loaded", lambda: ready["now"])
+    monkeypatch.setattr(app.startup, "first_answer_sent", lambda page_served=False: None)
     at = AppTest.from_file(ENTRY, default_timeout=180)
     at.run()
     at.switch_page("app_pages/draw.py").run()
@@ -74,14 +74,14 @@ def test_the_light_draw_page_becomes_the_full_page_once_torch_is_in(monkeypatch)
 
 
 def test_the_launcher_skips_a_scan_streamlit_still_makes(monkeypatch):
-    """app.cli replaces Streamlit's scan for packaged components: fail loudly if Streamlit moves it."""
+    """The launcher replaces Streamlit's scan for packaged components: fail loudly if Streamlit moves it."""
     from streamlit.components.v2 import component_manager, manifest_scanner
 
-    import app.cli
+    from app.streamlit_private import skip_component_scan
 
     assert callable(manifest_scanner.scan_component_manifests)
     source = inspect.getsource(component_manager)
     assert "from streamlit.components.v2.manifest_scanner import" in source and "scan_component_manifests()" in source
     monkeypatch.setattr(manifest_scanner, "scan_component_manifests", manifest_scanner.scan_component_manifests)
-    app.cli._skip_component_scan()
+    skip_component_scan()
     assert manifest_scanner.scan_component_manifests() == []

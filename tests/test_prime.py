@@ -23,7 +23,7 @@ def _open(page: str) -> AppTest:
 @pytest.fixture(scope="module")
 def primed():
     import app.state as state
-    from app.prime import prime
+    from app.default_views import prime
 
     _open("home")  # the same process-wide caches the pages use
     prime(state.bundled_model(), threading.Event())
@@ -65,7 +65,7 @@ def test_a_view_priming_did_not_compute_is_a_miss(primed):
 
 
 def test_priming_stops_when_asked(monkeypatch):
-    import app.prime as prime_module
+    import app.default_views as prime_module
     import app.state as state
 
     calls: list[str] = []

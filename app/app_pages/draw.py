@@ -8,8 +8,8 @@ from typing import TYPE_CHECKING
 import numpy as np
 import streamlit as st
 
-# Only torch-free modules up here: on a fresh server this page answers before torch is in (app/boot.py).
-from app.boot import bundled_numpy, heavy_ready, let_heavy_start, start_warm_up, wait_for_heavy
+# Only torch-free modules up here: on a fresh server this page answers before torch is in (app/startup.py).
+from app.startup import bundled_numpy, first_answer_sent, load_torch_side_with_spinner, start, torch_side_loaded
 from app.components.drawing_pad import drawing_pad, read_drawing
 from app.components.image_strip import image_strip, upscale
 from app.components.probability_bars import prediction_view
@@ -29,7 +29,7 @@ st.caption("Draw one digit, large and centred, with the mouse, a pen or a finger
 # that moves is mounted anew, which loses its keyboard focus and its undo history.
 settings = None  # None: torch is not in yet, the fragment answers in numpy (the bundled model)
 with st.container():
-    if heavy_ready():
+    if torch_side_loaded():
         from app.views import map_settings
 
         settings = map_settings("draw", DRAW_PREDICTED.get(0))
@@ -39,7 +39,7 @@ with st.container():
 def draw_and_explain(settings: MapSettings | None) -> None:
     """Only this fragment reruns per stroke; the pad is mounted last so its acknowledgement reaches the
     browser once the answer is on the page (the pad sends its next update only then)."""
-    if settings is None and heavy_ready():  # torch came in since the page ran: the whole page, with maps
+    if settings is None and torch_side_loaded():  # torch came in since the page ran: the whole page, with maps
         st.rerun()
     left, right = st.columns([1, 1.6], gap="large")
     if settings is None:
@@ -70,7 +70,7 @@ def _answer(left, right, settings: MapSettings | None) -> None:
                              upscale(steps.centred, 96)], ["drawing", "cropped", "fit into 20 px", "centred 28×28"],
                             key="draw-steps")
         if steps is not None and settings is None:  # answered in numpy: torch may load now (see below)
-            let_heavy_start()
+            first_answer_sent()
         elif steps is not None:
             from app.inputs import CurrentInput, set_current
             from app.state import active_model
@@ -99,9 +99,9 @@ def _predict(x: np.ndarray, light: bool) -> int:
 def maps_when_ready() -> None:
     """Until torch is in: say so, and rerun the whole page (map settings, sidebar, maps) once it is. A timer
     rather than a wait inside the pad's fragment: the pad keeps answering (in numpy) meanwhile."""
-    if not heavy_ready() and not start_warm_up().is_alive():  # the warm-up failed: import here, raising its error
-        wait_for_heavy()
-    if heavy_ready():
+    if not torch_side_loaded() and not start().is_alive():  # the warm-up failed: import here, raising its error
+        load_torch_side_with_spinner()
+    if torch_side_loaded():
         st.rerun()
     st.info("The explanation maps come in a few seconds: PyTorch and the explainers are loading (once per "
             "server start). Meanwhile the prediction follows the pen.", icon=":material/hourglass_top:")

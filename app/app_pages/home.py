@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import streamlit as st
 
+from app.startup import startup
 from app.state import active_model, model_report
 from app.text import plain
 
@@ -40,3 +41,9 @@ st.caption(plain(
     else "An uploaded or trained model without training metadata."
 ))
 st.page_link("app_pages/draw.py", label="Draw a digit →", icon=":material/draw:")
+
+_, failures = startup().snapshot()
+if failures:  # start-up goes on past a failed step; say which, so a broken library is not a silent slowness
+    st.warning("Some of this server's start-up steps failed (the pages compute those views when asked, and "
+               "show any error then):\n\n" + "\n".join(f"- {plain(f)}" for f in failures),
+               icon=":material/warning:")

@@ -1,4 +1,4 @@
-"""Every page's first view of the bundled model, computed once per process in the background.
+"""Every page's default view of the bundled model, computed once per process (app/startup.py's last phase).
 
 A new visitor sees each page with its defaults (app.defaults): test digit #0, the default methods and
 settings. Those views are the same for everyone, so after the warm-up the server computes them through
@@ -10,6 +10,7 @@ Nothing here draws: the pages' own figures are cheap once the numbers are cached
 from __future__ import annotations
 
 import threading
+from collections.abc import Callable
 
 import numpy as np
 
@@ -36,16 +37,20 @@ from app.state import (
 )
 
 
-def _explain_all(loaded: LoadedModel, x: np.ndarray, methods: list[str]) -> None:
+Step = Callable[[str, Callable[[], object]], None]  # runs one named step; a failure is reported, not raised
+
+
+def _run_one(name: str, work: Callable[[], object]) -> None:
+    work()
+
+
+def _explain_all(loaded: LoadedModel, x: np.ndarray, methods: list[str], step: Step = _run_one) -> None:
     for name in methods:
-        try:
-            explanation(loaded, x, name, None)
-        except Exception:  # noqa: BLE001 - the page shows that method's error when it gets there
-            pass
+        step(f"default maps: {name}", lambda name=name: explanation(loaded, x, name, None))
 
 
 def _evaluate(loaded: LoadedModel, x: np.ndarray, stop: threading.Event) -> None:
-    from app.evaluate_runs import _cascade_many
+    from app.evaluate_runs import cascade_many_cached
     from explain.evaluation.metrics import REPLACEMENTS
     from explain.stopping import Stopped
 
@@ -56,19 +61,19 @@ def _evaluate(loaded: LoadedModel, x: np.ndarray, stop: threading.Event) -> None
             return
         sanity_cascade(loaded, x, name, False)
         try:  # the longest step: it stops between digits when the server shuts down
-            _cascade_many(loaded.key, name, False, SANITY_DIGITS, loaded.model, stop.is_set)
+            cascade_many_cached(loaded.key, name, False, SANITY_DIGITS, loaded.model, stop.is_set)
         except Stopped:
             return
 
 
-def _whatif(loaded: LoadedModel, x: np.ndarray) -> None:
+def _whatif(loaded: LoadedModel, x: np.ndarray, step: Step) -> None:
     from app.whatif_state import make_counterfactual
     from explain import fast_methods
     from explain.whatif.counterfactual import CounterfactualConfig
 
     runner_up = int(np.argsort(probabilities(loaded.model, x))[-2])
     cf, _ = make_counterfactual(loaded, x, CounterfactualConfig(runner_up, WHATIF_MIN_PROB, "l2", False))
-    _explain_all(loaded, cf.image, fast_methods())
+    _explain_all(loaded, cf.image, fast_methods(), step)
 
 
 def _map(loaded: LoadedModel, x: np.ndarray) -> None:
@@ -85,21 +90,22 @@ def _map(loaded: LoadedModel, x: np.ndarray) -> None:
     shipped_record()
 
 
-def prime(loaded: LoadedModel, stop: threading.Event) -> None:
-    """Fill the caches behind every page's default view, cheapest and most visited first."""
+def prime(loaded: LoadedModel, stop: threading.Event, step: Step = _run_one) -> None:
+    """Fill the caches behind every page's default view, cheapest and most visited first; `step` runs each
+    named part (app.startup's reports a failure and goes on)."""
     from explain import fast_methods, method_names
 
     x = test_split().images[DEFAULT_TEST_INDEX].numpy()
-    steps = [
-        lambda: _explain_all(loaded, x, fast_methods()),  # Draw, Explore, What if
-        lambda: test_thumbnails(tuple(range(EXPLORE_ROWS))),  # Explore's table, unfiltered
-        lambda: test_activations(loaded.key, loaded.model),  # Inside
-        lambda: _whatif(loaded, x),
-        lambda: _map(loaded, x),
-        lambda: _explain_all(loaded, x, method_names()),  # Compare: every method
-        lambda: _evaluate(loaded, x, stop),
+    parts: list[tuple[str, Callable[[], object]]] = [
+        ("Draw, Explore, What if maps", lambda: _explain_all(loaded, x, fast_methods(), step)),
+        ("Explore's table", lambda: test_thumbnails(tuple(range(EXPLORE_ROWS)))),  # unfiltered
+        ("Inside's activations", lambda: test_activations(loaded.key, loaded.model)),
+        ("What if's counterfactual", lambda: _whatif(loaded, x, step)),
+        ("Map's default view", lambda: _map(loaded, x)),
+        ("Compare: every method", lambda: _explain_all(loaded, x, method_names(), step)),
+        ("Evaluate's default view", lambda: _evaluate(loaded, x, stop)),
     ]
-    for step in steps:
+    for name, work in parts:
         if stop.is_set():
             return
-        step()
+        step(name, work)
