@@ -50,7 +50,7 @@ def _explain_all(loaded: LoadedModel, x: np.ndarray, methods: list[str], step: S
 
 
 def _evaluate(loaded: LoadedModel, x: np.ndarray, stop: threading.Event) -> None:
-    from app.evaluate_runs import cascade_many_cached
+    from app.sections.recompute import cascade_many_cached
     from explain.evaluation.metrics import REPLACEMENTS
     from explain.stopping import Stopped
 

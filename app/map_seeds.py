@@ -9,7 +9,7 @@ import plotly.graph_objects as go
 import streamlit as st
 from plotly.subplots import make_subplots
 
-from app.figures import DIVERGING, symmetric_limit
+from app.figures.common import DIVERGING, symmetric_limit
 from app.inputs import CurrentInput
 from app.session import SEED_JOB
 from app.state import LoadedModel, session_alive_check, training_slots

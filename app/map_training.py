@@ -12,7 +12,7 @@ from typing import Any
 import numpy as np
 import streamlit as st
 
-from app.figures_record import position_limits, probe_positions_figure, training_agreement_chart
+from app.figures.training_record import position_limits, probe_positions_figure, training_agreement_chart
 from app.components.heatmap_grid import grid_data, heatmap_grid
 from app.map_state import shipped_for_bundled
 from app.session import TRAINING_RECORDS

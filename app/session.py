@@ -72,11 +72,11 @@ TRAIN_ADDED: Slot[Any] = Slot("train_added", "app/app_pages/train.py", "the job 
 TRAIN_UPLOAD_DONE: Slot[str] = Slot("train-upload-done", "app/app_pages/train.py", "the upload already loaded")
 TRAIN_UPLOAD_NOTE: Slot[str] = Slot("train-upload-note", "app/app_pages/train.py", "the loaded upload's name")
 
-# Evaluate and What if: heavy requests with Cancel (app/heavy.py keeps each request's progress).
-LEADERBOARD_RUN: Slot[Any] = Slot("lb-run-state", "app/evaluate_runs.py", "a leaderboard recompute and its results")
-SANITY_RUN: Slot[Any] = Slot("sa-many-state", "app/evaluate_runs.py", "sanity checks over many digits")
-ATTACK_CURVES_RUN: Slot[Any] = Slot("wi-ts-state", "app/whatif_testset.py", "test-set attack curves")
-MIN_EPS_RUN: Slot[Any] = Slot("wi-me-state", "app/whatif_testset.py", "the minimal-ε search")
+# Evaluate and What if: heavy requests with Cancel (app/sections/long_request.py keeps each request's progress).
+LEADERBOARD_RUN: Slot[Any] = Slot("lb-run-state", "app/sections/recompute.py", "a leaderboard recompute and its results")
+SANITY_RUN: Slot[Any] = Slot("sa-many-state", "app/sections/recompute.py", "sanity checks over many digits")
+ATTACK_CURVES_RUN: Slot[Any] = Slot("wi-ts-state", "app/sections/whatif_testset.py", "test-set attack curves")
+MIN_EPS_RUN: Slot[Any] = Slot("wi-me-state", "app/sections/whatif_testset.py", "the minimal-ε search")
 WHATIF_EDIT: Slot[Any] = Slot("whatif-edited", "app/whatif_state.py", "(input digest, edited pixels)")
 WHATIF_EDITS: Slot[int] = Slot("whatif-edit-count", "app/whatif_state.py", "edits so far (the editor's key)")
 
@@ -146,7 +146,7 @@ class Partly(Generic[T]):
 
 def _warn_once(name: str, raw: str, message: str, part: bool = False) -> None:
     """One warning line per (parameter, value) in a session; `raw` is the visitor's text, shown escaped."""
-    from app.text import plain
+    from app.safe_text import plain
 
     warned = URL_WARNED.setdefault(set())
     if (name, raw) not in warned:
@@ -170,7 +170,7 @@ def link_value(name: str, parse: Callable[[str], T | Partly[T]], expected: str) 
         _warn_once(name, raw, expected)
         return None
     if isinstance(value, Partly):
-        from app.text import plain
+        from app.safe_text import plain
 
         _warn_once(name, raw, plain(value.dropped, 160), part=True)
         return value.value

@@ -1,4 +1,4 @@
-"""A heavy request cancelled in Chromium: the Evaluate page's leaderboard recompute shows a Cancel button
+"""A long request cancelled in Chromium: the Evaluate page's leaderboard recompute shows a Cancel button
 while it runs, a click stops it, and the page says what was cut. Screenshots (running, cancelled) go
 to test-artifacts/."""
 

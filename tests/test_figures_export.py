@@ -10,8 +10,8 @@ import numpy as np
 import plotly.graph_objects as go
 import pytest
 
-from app.figures import agreement_figure, symmetric_limit, tiles_figure
-from app.figures_map import MapPoints, map_figure, selected_indices
+from app.figures.common import agreement_figure, symmetric_limit, tiles_figure
+from app.figures.atlas import MapPoints, map_figure, selected_indices
 from explain import explain
 from explain.evaluation.agreement import agreement_matrix, spearman, top_k_overlap
 from explain.export import config_json, diverging_rgb, to_csv, to_npz, to_png, to_zip
@@ -177,7 +177,7 @@ def test_layer_heatmaps_data_scales_each_layer_and_refuses_what_it_cannot_draw()
 
 
 def test_agreement_cells_are_labelled_while_they_are_few():
-    from app.figures import LABELLED_UP_TO
+    from app.figures.common import LABELLED_UP_TO
 
     few = agreement_figure(np.eye(3), list("abc"), "t")
     many = agreement_figure(np.eye(LABELLED_UP_TO + 1), [f"m{i}" for i in range(LABELLED_UP_TO + 1)], "t")

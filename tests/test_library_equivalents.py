@@ -63,7 +63,7 @@ def test_batched_unit_ranks_give_scipys_spearman_for_every_pair():
 
 
 def test_the_app_scale_and_the_png_export_are_one_palette():
-    from app.figures import BLUE, DIVERGING, RED
+    from app.figures.common import BLUE, DIVERGING, RED
     from explain.export import diverging_rgb
 
     for position, colour in DIVERGING:  # the export's colour at each of the app's stops

@@ -1,4 +1,4 @@
-"""Lazy tabs (app/tabs.py): only the open tab runs, and a closed tab's widgets keep their values."""
+"""Lazy tabs (app/sections/lazy_tabs.py): only the open tab runs, and a closed tab's widgets keep their values."""
 
 from __future__ import annotations
 

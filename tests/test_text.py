@@ -1,4 +1,4 @@
-from app.text import plain, safe_name
+from app.safe_text import plain, safe_name
 
 
 def test_plain_escapes_markdown_and_html():

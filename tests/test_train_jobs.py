@@ -10,7 +10,7 @@ import pytest
 import torch
 from streamlit.testing.v1 import AppTest
 
-from app.figures_train import accuracy_axis, cell_from_selection, clickable_confusion, training_curves
+from app.figures.training import accuracy_axis, cell_from_selection, clickable_confusion, training_curves
 from model import jobs
 from model.checkpoint import CheckpointMeta, checkpoint_bytes
 from model.data import Split

@@ -5,14 +5,15 @@ from __future__ import annotations
 import numpy as np
 import streamlit as st
 
-from app.figures import LABELLED_UP_TO, agreement_figure, spread_figure
+from app.figures.common import LABELLED_UP_TO, agreement_figure, spread_figure
 from app.components.image_strip import image_strip, upscale
 from app.inputs import pick_input, test_input
 from app.components.heatmap_grid import grid_data, heatmap_grid
 from app.session import LinkValueError, Partly, link_value, set_query
 from app.state import active_model, batch_explanation, probabilities
-from app.text import plain
-from app.views import export_buttons, method_selector, run_methods, target_selector, target_text
+from app.safe_text import plain
+from app.sections.attribution_maps import export_buttons, method_selector, run_methods
+from app.sections.target import target_selector, target_text
 from explain import Attribution, get_method, method_names
 from explain.evaluation.agreement import agreement_matrix
 from explain.grid import explain_grid, seed_spread

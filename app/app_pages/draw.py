@@ -14,11 +14,11 @@ from app.components.drawing_pad import drawing_pad, read_drawing
 from app.components.image_strip import image_strip, upscale
 from app.components.probability_bars import prediction_view
 from app.session import DRAW_PIXELS, DRAW_PREDICTED
-from app.text import plain
+from app.safe_text import plain
 from model.preprocess import preprocess
 
 if TYPE_CHECKING:
-    from app.views import MapSettings
+    from app.sections.attribution_maps import AttributionSettings
 
 
 st.title("Draw a digit")
@@ -30,13 +30,13 @@ st.caption("Draw one digit, large and centred, with the mouse, a pen or a finger
 settings = None  # None: torch is not in yet, the fragment answers in numpy (the bundled model)
 with st.container():
     if torch_side_loaded():
-        from app.views import map_settings
+        from app.sections.attribution_maps import attribution_settings
 
-        settings = map_settings("draw", DRAW_PREDICTED.get(0))
+        settings = attribution_settings("draw", DRAW_PREDICTED.get(0))
 
 
 @st.fragment
-def draw_and_explain(settings: MapSettings | None) -> None:
+def draw_and_explain(settings: AttributionSettings | None) -> None:
     """Only this fragment reruns per stroke; the pad is mounted last so its acknowledgement reaches the
     browser once the answer is on the page (the pad sends its next update only then)."""
     if settings is None and torch_side_loaded():  # torch came in since the page ran: the whole page, with maps
@@ -52,7 +52,7 @@ def draw_and_explain(settings: MapSettings | None) -> None:
         _answer(left, right, settings)
 
 
-def _answer(left, right, settings: MapSettings | None) -> None:
+def _answer(left, right, settings: AttributionSettings | None) -> None:
     try:
         drawing, error = read_drawing()
         pixels = DRAW_PIXELS.get()  # AppTests inject H×W×4 or H×W uint8 pixels
@@ -74,7 +74,7 @@ def _answer(left, right, settings: MapSettings | None) -> None:
         elif steps is not None:
             from app.inputs import CurrentInput, set_current
             from app.state import active_model
-            from app.views import maps_and_export
+            from app.sections.attribution_maps import maps_and_export
 
             set_current(CurrentInput("drawing", steps.centred, "your drawing"))
             # While a stroke is in progress (not final) the maps are previews with cheaper settings.
@@ -90,7 +90,7 @@ def _predict(x: np.ndarray, light: bool) -> int:
     if light:
         return prediction_view(bundled_numpy().probabilities(x))
     from app.state import active_model
-    from app.views import show_prediction
+    from app.sections.prediction import show_prediction
 
     return show_prediction(active_model(), x)
 

@@ -8,7 +8,7 @@ import streamlit as st
 from app.defaults import EXPLORE_ROWS
 from app.inputs import get_current, input_from_query, set_current, test_input, upload_input
 from app.state import active_model, test_probabilities, test_split, test_thumbnails
-from app.views import explanation_view
+from app.sections.attribution_maps import explanation_view
 from app.session import EXPLORE_PICKED, integer, link_value, set_query
 
 

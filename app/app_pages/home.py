@@ -6,7 +6,7 @@ import streamlit as st
 
 from app.startup import startup
 from app.state import active_model, model_report
-from app.text import plain
+from app.safe_text import plain
 
 st.title("Digit Lens")
 st.markdown(

@@ -8,8 +8,8 @@ import numpy as np
 import streamlit as st
 
 from app.defaults import MAP_LAYER, MAP_NEIGHBOURS
-from app.figures import tiles_figure
-from app.figures_map import COLOUR_MODES, MapPoints, map_figure, selected_indices
+from app.figures.common import tiles_figure
+from app.figures.atlas import COLOUR_MODES, MapPoints, map_figure, selected_indices
 from app.components.image_strip import image_strip, upscale
 from app.inputs import pick_input
 from app.map_seeds import across_seeds
@@ -28,7 +28,7 @@ from app.map_state import (
 from app.map_training import across_training
 from app.session import choice, layer_unit, link_value, query_value, set_query, unit_ranges
 from app.state import active_model, test_probabilities, test_split
-from app.tabs import lazy_tabs
+from app.sections.lazy_tabs import lazy_tabs
 from explain.atlas.activations import top_exciting
 from explain.atlas.features import layer_features, projectable_layers
 from explain.atlas.neighbours import METRICS

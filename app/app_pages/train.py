@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import streamlit as st
 
-from app.figures_train import cell_from_selection, clickable_confusion, training_curves
+from app.figures.training import cell_from_selection, clickable_confusion, training_curves
 from app.inputs import file_upload
 from app.map_training import keep_record, recorder_factory
 from app.state import (
@@ -16,7 +16,7 @@ from app.state import (
     session_alive_check,
     training_slots,
 )
-from app.text import plain, safe_name
+from app.safe_text import plain, safe_name
 from app.session import TRAIN_ADDED, TRAIN_DONE_FOR, TRAIN_JOB, TRAIN_UPLOAD_DONE, TRAIN_UPLOAD_NOTE
 from model.checkpoint import MAX_CHECKPOINT_BYTES, checkpoint_bytes, load_uploaded_checkpoint
 from model.jobs import JobLimits, TrainJob

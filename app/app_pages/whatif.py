@@ -7,11 +7,11 @@ import streamlit as st
 from app.defaults import DEFAULT_TEST_INDEX
 from app.inputs import get_current, pick_input, test_input
 from app.state import active_model, probabilities
-from app.views import show_maps
+from app.sections.attribution_maps import show_maps
 from app.session import choice
 from app.whatif_state import url_setting, write_url
-from app.whatif_testset import test_set_section
-from app.whatif_views import attack_section, counterfactual_section, pixel_editor, stability_section
+from app.sections.whatif_testset import test_set_section
+from app.sections.whatif import attack_section, counterfactual_section, pixel_editor, stability_section
 from explain import fast_methods
 
 VIEWS = {

@@ -13,7 +13,7 @@ from pathlib import Path
 import numpy as np
 
 from app.components.base import b64_array, light_component
-from app.figures import symmetric_limit
+from app.figures.common import symmetric_limit
 from model.constants import DIVERGING_STOPS
 from model.network import IMAGE_SIDE
 

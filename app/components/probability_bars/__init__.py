@@ -14,7 +14,7 @@ import numpy as np
 import streamlit as st
 
 from app.components.base import light_component
-from app.palette import BLUE, RED
+from app.figures.palette import BLUE, RED
 from model.constants import N_CLASSES
 
 _BARS = light_component("digit_lens.probability_bars", Path(__file__).parent)

@@ -1,4 +1,4 @@
-"""The Evaluate page's two heavy requests, each with a Cancel button and a time budget (app.heavy):
+"""The Evaluate page's two long requests, each with a Cancel button and a time budget (app.sections.long_request):
 the leaderboard recomputed for the active model, and the sanity checks over many test digits."""
 
 from __future__ import annotations
@@ -7,10 +7,10 @@ from collections.abc import Callable
 
 import streamlit as st
 
-from app import heavy
+from app.sections import long_request
 from app.session import LEADERBOARD_RUN, SANITY_RUN
 from app.state import LoadedModel, test_split
-from app.text import plain
+from app.safe_text import plain
 from explain.evaluation.leaderboard import LeaderboardConfig, MethodScores, run_leaderboard, variant_display
 from explain.evaluation.ranking import summarise
 from explain.evaluation.sanity import CascadeSummary
@@ -19,15 +19,15 @@ from model.network import MLP, randomised_display_name
 
 LEADERBOARD_BUDGET_S = 120.0  # one press of Run: stop between methods after this, and say what was cut
 SANITY_BUDGET_S = 60.0  # the checks over many digits, per rerun of the page
-LB_KEY, SA_KEY = LEADERBOARD_RUN.key, SANITY_RUN.key  # heavy.py keeps each request under its key
+LB_KEY, SA_KEY = LEADERBOARD_RUN.key, SANITY_RUN.key  # long_request.py keeps each request under its key
 CONTROLS = "controls"  # the last unit of a recompute: the two control maps, the floor to beat
 
 
 # -- the leaderboard, one method at a time (each one batched over all digits) ----------------------
-def _leaderboard_unit(loaded: LoadedModel, n: int) -> Callable[[str, heavy.StopCheck], list[MethodScores]]:
+def _leaderboard_unit(loaded: LoadedModel, n: int) -> Callable[[str, long_request.StopCheck], list[MethodScores]]:
     split = test_split()
 
-    def work(unit: str, should_stop: heavy.StopCheck) -> list[MethodScores]:
+    def work(unit: str, should_stop: long_request.StopCheck) -> list[MethodScores]:
         methods = () if unit == CONTROLS else (unit,)
         config = LeaderboardConfig(methods, n=n, extras_n=min(n, 20), controls=unit == CONTROLS)
         return run_leaderboard(loaded.model, split.images, split.labels, config, should_stop=should_stop)[1]
@@ -39,17 +39,17 @@ def recompute_leaderboard(loaded: LoadedModel, n: int, chosen: list[str], presse
                           show: Callable[[list[dict], str], None]) -> None:
     """Run (on a press) and show the recompute; a run for another model is dropped."""
     if pressed and chosen:
-        heavy.start(LB_KEY, (loaded.key, n, tuple(chosen)), [*chosen, CONTROLS])
-    run = heavy.current(LB_KEY)
+        long_request.start(LB_KEY, (loaded.key, n, tuple(chosen)), [*chosen, CONTROLS])
+    run = long_request.current(LB_KEY)
     if run is None or run.settings[0] != loaded.key:
         LEADERBOARD_RUN.pop()
         return
     n_run = run.settings[1]
-    heavy.drive(LB_KEY, run, LEADERBOARD_BUDGET_S, _leaderboard_unit(loaded, n_run),
+    long_request.drive(LB_KEY, run, LEADERBOARD_BUDGET_S, _leaderboard_unit(loaded, n_run),
                 lambda u: "The two control maps" if u == CONTROLS else f"{variant_display(u)} on {n_run} digits")
     results = [r for unit in run.units if isinstance(run.done.get(unit), list) for r in run.done[unit]]
     for unit in run.units:
-        if isinstance(run.done.get(unit), heavy.Failed):
+        if isinstance(run.done.get(unit), long_request.Failed):
             st.error(f"{variant_display(unit)} failed: {plain(run.done[unit].error)}")
     for r in results:
         if r.error:
@@ -57,7 +57,7 @@ def recompute_leaderboard(loaded: LoadedModel, n: int, chosen: list[str], presse
     scored = [r for r in results if r.cut != "core" and not r.error]
     cut = [variant_display(u) if u != CONTROLS else "the control maps" for u in run.remaining] \
         + [variant_display(r.method) for r in results if r.cut == "core"]
-    heavy.report(run, "the table", cut, LEADERBOARD_BUDGET_S)
+    long_request.report(run, "the table", cut, LEADERBOARD_BUDGET_S)
     no_extras = [variant_display(r.method) for r in results if r.cut == "extras"]
     if no_extras:
         st.caption("Max-sensitivity, ROAD and seed stability were not computed for " + ", ".join(no_extras) + ".")
@@ -87,10 +87,10 @@ def sanity_over_digits(loaded: LoadedModel, methods: list[str], independent: boo
     """The randomisation checks over the first n test digits for each method (cached per method),
     under a budget with a Cancel button; what was cut is said, what finished returned."""
     settings = (loaded.key, tuple(methods), independent, n)
-    run = heavy.current(SA_KEY, settings)
+    run = long_request.current(SA_KEY, settings)
     if run is None or (run.reason and st.button("Compute the rest", key="sa-many-again", icon=":material/replay:")):
-        run = heavy.start(SA_KEY, settings, methods)
-    heavy.drive(SA_KEY, run, SANITY_BUDGET_S,
+        run = long_request.start(SA_KEY, settings, methods)
+    long_request.drive(SA_KEY, run, SANITY_BUDGET_S,
                 lambda m, stop: cascade_many_cached(loaded.key, m, independent, n, loaded.model, stop.deadline),
                 lambda m: f"Sanity checks of {variant_display(m)} over {n} digits")
     done = {m: s for m, s in run.done.items() if isinstance(s, CascadeSummary) and len(s.steps)}
@@ -98,5 +98,5 @@ def sanity_over_digits(loaded: LoadedModel, methods: list[str], independent: boo
         + [f"{variant_display(m)} ({', '.join(map(randomised_display_name, s.cut))} randomised)"
            for m, s in run.done.items()
            if isinstance(s, CascadeSummary) and s.cut]
-    heavy.report(run, "the chart", cut, SANITY_BUDGET_S)
+    long_request.report(run, "the chart", cut, SANITY_BUDGET_S)
     return done

@@ -1,4 +1,4 @@
-"""AppTest of the heavy requests' Cancel button and time budget (app.heavy) on the Evaluate page.
+"""AppTest of the long requests' Cancel button and time budget (app.sections.long_request) on the Evaluate page.
 
 AppTest cannot click while a script runs, so an interrupted run is made the way Streamlit makes
 one: the script stops in the middle of a unit of work (`st.stop()` where a click's rerun would
@@ -14,7 +14,7 @@ import pytest
 import streamlit as st
 from streamlit.testing.v1 import AppTest
 
-import app.evaluate_runs as runs
+import app.sections.recompute as runs
 
 ENTRY = str(Path(__file__).resolve().parents[1] / "app" / "streamlit_app.py")
 QUERY = {"index": "0", "methods": "saliency", "sanity_methods": "saliency",
@@ -92,7 +92,7 @@ def test_the_time_budget_cuts_between_methods(monkeypatch):
 
 
 def test_whatif_test_set_attacks_cancel_keeps_fgsm(monkeypatch):
-    import app.whatif_testset as ts
+    import app.sections.whatif_testset as ts
 
     real = ts.attack_curve
 
@@ -139,7 +139,7 @@ def test_sanity_over_many_digits_cut_by_the_budget_then_computed_on_request(monk
 
 
 def test_test_set_chunks_combine_into_the_accuracy_over_all_their_digits():
-    from app.whatif_testset import _combined
+    from app.sections.whatif_testset import _combined
     from explain.whatif.attacks import AttackCurve
 
     a = AttackCurve("pgd", "linf", [0.0, 0.1], [1.0, 0.5], 1000, 2000.0)

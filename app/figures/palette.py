@@ -1,6 +1,6 @@
 """Blue negative, white zero, red positive: one scale for every signed map in the app (the PNG exports'
 palette, model.constants) as a Plotly colour scale; RED and BLUE for bars and markers. No plotly import:
-the first page's probability bars use it before the heavy modules load."""
+the first page's probability bars use it before torch and plotly load."""
 
 from __future__ import annotations
 

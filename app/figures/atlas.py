@@ -7,7 +7,7 @@ from dataclasses import dataclass
 import numpy as np
 import plotly.graph_objects as go
 
-from app.figures import light_figure
+from app.figures.common import light_figure
 
 # Ten distinguishable colours for digits 0-9 (Plotly's D3 palette).
 DIGIT_COLOURS = ["#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd",

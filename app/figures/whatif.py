@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import plotly.graph_objects as go
 
-from app.figures import BLUE, DIVERGING, GREYS, RED
+from app.figures.common import BLUE, DIVERGING, GREYS, RED
 from model.network import IMAGE_SIDE
 
 SIDE = IMAGE_SIDE

@@ -1,8 +1,7 @@
-"""Reusable page sections: the prediction, the target choice, and a grid of explanation maps."""
+"""Attribution maps of one input: method choice, colour scale, the grid of maps, fingerprint and export."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import dataclass
 from functools import partial
 
@@ -10,88 +9,14 @@ import numpy as np
 import streamlit as st
 
 from app.components.image_strip import upscale
-from app.components.probability_bars import prediction_view
 from app.components.heatmap_grid import grid_data, heatmap_grid
-from app.session import LinkValueError, integer, link_value, names, query_value, set_query
-from app.text import plain
-from app.state import digit_likeness_score, LoadedModel, all_classes_explanation, explanation, probabilities
+from app.session import link_value, names, set_query
+from app.safe_text import plain
+from app.state import LoadedModel, all_classes_explanation, explanation, probabilities
 from explain import Attribution, Contrast, fast_methods, get_method, method_names, quick_params
 from explain.export import config_json, to_csv, to_npz, to_zip
-
-ALL_CLASSES = "all"
-_MODES = ["Predicted class", "Another class", "All 10 classes", "Why A and not B"]
-
-
-def show_prediction(loaded: LoadedModel, x: np.ndarray, true_label: int | None = None) -> int:
-    score, threshold = digit_likeness_score(x)
-    if score > threshold:
-        st.warning(f"This does not look like a handwritten digit (out-of-distribution score {score:.1f} > "
-                   f"{threshold:.1f}, a threshold only 1 % of training digits exceed): the model always answers "
-                   "0–9, so the prediction below is a guess.", icon=":material/help:")
-    return prediction_view(probabilities(loaded.model, x), true_label)
-
-
-def _parse_target(allow_all: bool) -> Callable[[str], int | Contrast | str]:
-    """A link's `target`: a class 0–9, two different classes "a,b", or (where the page takes it) "all"."""
-    def parse(raw: str) -> int | Contrast | str:
-        if raw == ALL_CLASSES and allow_all:
-            return ALL_CLASSES
-        digits = [integer(0, 9)(part) for part in raw.split(",")]
-        if len(digits) == 1:
-            return digits[0]
-        if len(digits) == 2 and digits[0] != digits[1]:
-            return Contrast(*digits)
-        raise LinkValueError(raw)
-    return parse
-
-
-def _target_from_query(key: str, modes: list[str]) -> None:
-    """Apply a shared link's `?target=` once per value (a bad one is a warning and the default)."""
-    raw = query_value("target")
-    if raw is None or st.session_state.get(f"{key}-query") == raw:
-        return
-    st.session_state[f"{key}-query"] = raw
-    allow_all = "All 10 classes" in modes
-    target = link_value("target", _parse_target(allow_all), "use a class 0–9 or two different classes like 4,9"
-                        + (", or all" if allow_all else ""))
-    if target == ALL_CLASSES:
-        st.session_state[f"{key}-mode"] = "All 10 classes"
-    elif isinstance(target, Contrast):
-        st.session_state[f"{key}-mode"] = "Why A and not B"
-        st.session_state[f"{key}-a"], st.session_state[f"{key}-b"] = target.a, target.b
-    elif target is not None:
-        st.session_state[f"{key}-mode"], st.session_state[f"{key}-class"] = "Another class", target
-
-
-def target_selector(key: str, predicted: int, allow_all: bool = True, true_label: int | None = None
-                    ) -> int | Contrast | str | None:
-    """Predicted class, another class, all 10, or "why A and not B" (for a mistake: why the prediction
-    and not the true label, by default); mirrored in `?target=`."""
-    modes = _MODES if allow_all else [m for m in _MODES if m != "All 10 classes"]
-    _target_from_query(key, modes)
-    mode = st.radio("Explain", modes, horizontal=True, key=f"{key}-mode")
-    # A default index only when the link has not already set the widget (Streamlit warns about both).
-    def first(k: str) -> dict:
-        return {} if k in st.session_state else {"index": predicted}
-
-    target: int | Contrast | str | None = None
-    if mode == "Another class":
-        target = int(st.selectbox("Class", range(10), key=f"{key}-class", **first(f"{key}-class")))
-    elif mode == "All 10 classes":
-        target = ALL_CLASSES
-    elif mode == "Why A and not B":
-        a, b = st.columns(2)
-        ca = int(a.selectbox("Why", range(10), key=f"{key}-a", **first(f"{key}-a")))
-        others = [d for d in range(10) if d != ca]
-        mistake = {"index": others.index(true_label)} if true_label in others and f"{key}-b" not in st.session_state \
-            else {}
-        cb = int(b.selectbox("and not", others, key=f"{key}-b", **mistake))
-        target = Contrast(ca, cb)
-    set_query("target", None if target is None else
-              f"{target.a},{target.b}" if isinstance(target, Contrast) else str(target))
-    st.session_state[f"{key}-query"] = query_value("target")
-    return target
-
+from app.sections.prediction import show_prediction
+from app.sections.target import ALL_CLASSES, target_selector, target_text
 
 def methods_from_query(default: list[str], param: str = "methods") -> list[str]:
     """The `?methods=a,b` (or another `param`) of a shared link, each once; unknown names dropped with a warning."""
@@ -235,15 +160,8 @@ def export_buttons(done: dict[str, Attribution], x: np.ndarray, config: dict, ke
                            "application/json", key=f"{key}-json")
 
 
-def target_text(target: int | Contrast | str | None, predicted: int) -> str:
-    """What an export says was explained: 'predicted (7)', '3', '4,9' or 'all'."""
-    if target is None:
-        return f"predicted ({predicted})"
-    return f"{target.a},{target.b}" if isinstance(target, Contrast) else str(target)
-
-
 @dataclass(frozen=True)
-class MapSettings:
+class AttributionSettings:
     """What the maps explain, on which colour scale, with which methods."""
 
     target: int | Contrast | str | None
@@ -251,17 +169,17 @@ class MapSettings:
     methods: list[str]
 
 
-def map_settings(key: str, predicted: int, true_label: int | None = None) -> MapSettings:
+def attribution_settings(key: str, predicted: int, true_label: int | None = None) -> AttributionSettings:
     """Target choice, colour scale, and method choice (full width: chips are never cut)."""
     a, b = st.columns([1.4, 1])
     with a:
         target = target_selector(key, predicted, true_label=true_label)
     with b:
         shared = scale_selector(key)
-    return MapSettings(target, shared, method_selector(key))
+    return AttributionSettings(target, shared, method_selector(key))
 
 
-def maps_and_export(loaded: LoadedModel, x: np.ndarray, key: str, settings: MapSettings, predicted: int,
+def maps_and_export(loaded: LoadedModel, x: np.ndarray, key: str, settings: AttributionSettings, predicted: int,
                     config: dict | None = None, preview: bool = False) -> None:
     """The maps for `settings`, then their export. preview=True (a stroke in progress): each method's
     cheaper setting until the pen lifts."""
@@ -278,4 +196,4 @@ def explanation_view(loaded: LoadedModel, x: np.ndarray, key: str, true_label: i
         st.image(upscale(x), caption="the 28×28 input", width=168)
     with right:
         predicted = show_prediction(loaded, x, true_label)
-    maps_and_export(loaded, x, key, map_settings(key, predicted, true_label), predicted, config)
+    maps_and_export(loaded, x, key, attribution_settings(key, predicted, true_label), predicted, config)

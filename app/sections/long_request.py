@@ -5,7 +5,7 @@ The same mechanism as Compare's grid: a Cancel button drawn above the work, whos
 Streamlit stop the running script at its next progress update (the only place a click can reach a
 running script), and a wall-clock budget (`explain.stopping.Deadline`) that the library loops ask
 between units of work. What Compare does not need and these do: the request and what it finished
-live in session state (`HeavyRun`), so a cancelled or cut request still shows its finished units and
+live in session state (`LongRequest`), so a cancelled or cut request still shows its finished units and
 says what was cut, and a request interrupted by another widget carries on with what is left.
 """
 
@@ -30,7 +30,7 @@ class Failed:
 
 
 @dataclass
-class HeavyRun:
+class LongRequest:
     """One request: its settings, its units of work (methods, attacks) in order, and how far it got."""
 
     settings: Any
@@ -49,13 +49,13 @@ class HeavyRun:
         self.reason, self.finished = reason, True
 
 
-def start(key: str, settings: Any, units: list[str]) -> HeavyRun:
-    run = HeavyRun(settings, list(units))
+def start(key: str, settings: Any, units: list[str]) -> LongRequest:
+    run = LongRequest(settings, list(units))
     st.session_state[key] = run
     return run
 
 
-def current(key: str, settings: Any | None = None) -> HeavyRun | None:
+def current(key: str, settings: Any | None = None) -> LongRequest | None:
     """This session's request under `key` (only if it was for `settings`, when given)."""
     run = st.session_state.get(key)
     if run is None or (settings is not None and run.settings != settings):
@@ -77,7 +77,7 @@ class StopCheck:
         return self.deadline()
 
 
-def drive(key: str, run: HeavyRun, budget_s: float, work: Callable[[str, StopCheck], Any],
+def drive(key: str, run: LongRequest, budget_s: float, work: Callable[[str, StopCheck], Any],
           label: Callable[[str], str]) -> None:
     """Compute the run's remaining units one by one, under `budget_s`, with a Cancel button above.
 
@@ -115,7 +115,7 @@ def drive(key: str, run: HeavyRun, budget_s: float, work: Callable[[str, StopChe
     slot.empty()
 
 
-def report(run: HeavyRun, what: str, cut_units: list[str], budget_s: float) -> None:
+def report(run: LongRequest, what: str, cut_units: list[str], budget_s: float) -> None:
     """Say how the request ended: what was cut, and why."""
     if run.reason is None:
         return

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import plotly.graph_objects as go
 
-from app.figures_map import DIGIT_COLOURS
+from app.figures.atlas import DIGIT_COLOURS
 
 ACCURACY_COLOUR = "#222222"
 METHOD_DASHES = ["solid", "dash", "dot", "dashdot", "longdash", "longdashdot"]

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import plotly.graph_objects as go
 
-from app.figures import RED
+from app.figures.common import RED
 
 
 def curves_figure(curves: dict[str, tuple[np.ndarray, np.ndarray]], title: str, y_title: str = "score") -> go.Figure:

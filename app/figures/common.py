@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import plotly.graph_objects as go
 
-from app.palette import BLUE, DIVERGING, RED
+from app.figures.palette import BLUE, DIVERGING, RED
 
 
 def light_figure(data: list[dict], layout: dict) -> go.Figure:

@@ -1,5 +1,5 @@
 """The What-if page's attacks on the test set: accuracy under FGSM and PGD against ε, and the smallest
-flipping ε per digit. Each is a heavy request with a Cancel button and a time budget (app.heavy).
+flipping ε per digit. Each is a long request with a Cancel button and a time budget (app.sections.long_request).
 
 The settings sit in fragments, so changing them reruns only the settings; a press starts the
 request in a full-page run, outside any fragment, because a click inside a fragment does not stop
@@ -11,17 +11,17 @@ from __future__ import annotations
 import numpy as np
 import streamlit as st
 
-from app import heavy
-from app.figures_whatif import accuracy_curves_figure, min_eps_histogram
+from app.sections import long_request
+from app.figures.whatif import accuracy_curves_figure, min_eps_histogram
 from app.session import ATTACK_CURVES_RUN, MIN_EPS_RUN
 from app.state import LoadedModel
-from app.text import plain
+from app.safe_text import plain
 from app.whatif_state import attack_curve, min_eps_chunk
 from explain.whatif.attacks import AttackConfig, AttackCurve
 
 ATTACKS_BUDGET_S = 120.0  # one press: stop between attacks or radii after this, and say what was cut
 MIN_EPS_BUDGET_S = 120.0  # one press: stop between chunks of digits after this
-CURVES_KEY, MIN_EPS_KEY = ATTACK_CURVES_RUN.key, MIN_EPS_RUN.key  # heavy.py keeps each request under its key
+CURVES_KEY, MIN_EPS_KEY = ATTACK_CURVES_RUN.key, MIN_EPS_RUN.key  # long_request.py keeps each request under its key
 CHUNK = 25  # digits per minimal-ε step (captum searches one digit at a time)
 CURVE_CHUNK = 1000  # digits per attack step: a Cancel click or the budget stops between these
 EPS_MAX = 0.5
@@ -40,7 +40,7 @@ def _curve_settings(loaded: LoadedModel) -> None:
         st.error("Give ε values between 0 and 1, separated by commas.")
         return
     if c.button("Run both attacks", icon=":material/bolt:", type="primary", key="wi-ts-run"):
-        heavy.start(CURVES_KEY, (loaded.key, n, eps),
+        long_request.start(CURVES_KEY, (loaded.key, n, eps),
                     [f"{a}:{s}" for a in ("fgsm", "pgd") for s in range(0, n, CURVE_CHUNK)])
         st.rerun(scope="app")
 
@@ -53,7 +53,7 @@ def _combined(chunks: list[AttackCurve]) -> tuple[list[float], list[float], int,
 
 
 def _curves(loaded: LoadedModel) -> None:
-    run = heavy.current(CURVES_KEY)
+    run = long_request.current(CURVES_KEY)
     if run is None or run.settings[0] != loaded.key:
         return
     _, n, eps = run.settings
@@ -62,14 +62,14 @@ def _curves(loaded: LoadedModel) -> None:
         attack, start = unit.split(":")
         return attack, int(start), min(int(start) + CURVE_CHUNK, n)
 
-    heavy.drive(CURVES_KEY, run, ATTACKS_BUDGET_S,
+    long_request.drive(CURVES_KEY, run, ATTACKS_BUDGET_S,
                 lambda u, _: attack_curve(loaded, *span(u)[1:], eps, AttackConfig(span(u)[0])),
                 lambda u: f"{span(u)[0].upper()} on test digits {span(u)[1] + 1:,}–{span(u)[2]:,} of {n:,}")
     curves: dict[str, tuple[list[float], list[float]]] = {}
     for attack in ("fgsm", "pgd"):
         units = [u for u in run.units if u.startswith(f"{attack}:")]
         for u in units:
-            if isinstance(run.done.get(u), heavy.Failed):
+            if isinstance(run.done.get(u), long_request.Failed):
                 st.error(f"{attack.upper()} failed: {plain(run.done[u].error)}")
         chunks = [run.done[u] for u in units if isinstance(run.done.get(u), AttackCurve)]
         if chunks:
@@ -78,7 +78,7 @@ def _curves(loaded: LoadedModel) -> None:
             curves[f"{attack.upper()} ({seconds:.1f} s{part})"] = (e, acc)
     left = {a: sum(span(u)[2] - span(u)[1] for u in run.remaining if u.startswith(f"{a}:")) for a in ("fgsm", "pgd")}
     cut = [f"{a.upper()} on {d:,} of the {n:,} digits" for a, d in left.items() if d]
-    heavy.report(run, "the chart", cut, ATTACKS_BUDGET_S)
+    long_request.report(run, "the chart", cut, ATTACKS_BUDGET_S)
     if curves:
         st.plotly_chart(accuracy_curves_figure(curves, "L∞", n), key="wi-ts-curves")
         st.caption("PGD (random start, 40 steps of 2.5·ε/40) keeps FGSM's result for any digit FGSM fooled and PGD "
@@ -93,12 +93,12 @@ def _min_eps_settings(loaded: LoadedModel) -> None:
     attack = e.radio("Attack", ["fgsm", "pgd"], key="wi-me-attack", horizontal=True, format_func=str.upper,
                      help="captum's MinParamPerturbation, binary search, one digit at a time; PGD is ~20× slower.")
     if f.button("Find minimal ε", icon=":material/search:", key="wi-me-run"):
-        heavy.start(MIN_EPS_KEY, (loaded.key, count, attack), [str(s) for s in range(0, count, CHUNK)])
+        long_request.start(MIN_EPS_KEY, (loaded.key, count, attack), [str(s) for s in range(0, count, CHUNK)])
         st.rerun(scope="app")
 
 
 def _min_eps(loaded: LoadedModel) -> None:
-    run = heavy.current(MIN_EPS_KEY)
+    run = long_request.current(MIN_EPS_KEY)
     if run is None or run.settings[0] != loaded.key:
         return
     _, count, attack = run.settings
@@ -106,14 +106,14 @@ def _min_eps(loaded: LoadedModel) -> None:
     def digits(unit: str) -> str:
         return f"digits {int(unit) + 1}–{min(int(unit) + CHUNK, count)}"
 
-    heavy.drive(MIN_EPS_KEY, run, MIN_EPS_BUDGET_S,
+    long_request.drive(MIN_EPS_KEY, run, MIN_EPS_BUDGET_S,
                 lambda u, _: min_eps_chunk(loaded, int(u), min(int(u) + CHUNK, count), AttackConfig(attack), EPS_MAX),
                 lambda u: f"{attack.upper()}: {digits(u)} of {count}")
     parts = [run.done[u] for u in run.units if isinstance(run.done.get(u), np.ndarray)]
     for u in run.units:
-        if isinstance(run.done.get(u), heavy.Failed):
+        if isinstance(run.done.get(u), long_request.Failed):
             st.error(f"{digits(u).capitalize()} failed: {plain(run.done[u].error)}")
-    heavy.report(run, "the histogram", [digits(u) for u in run.remaining], MIN_EPS_BUDGET_S)
+    long_request.report(run, "the histogram", [digits(u) for u in run.remaining], MIN_EPS_BUDGET_S)
     if parts:
         values = np.concatenate(parts)
         st.plotly_chart(min_eps_histogram(values, attack.upper(), EPS_MAX), key="wi-me-hist")

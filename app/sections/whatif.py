@@ -1,5 +1,5 @@
 """The What-if page's sections: pixel editor, counterfactual, attack, map stability (test-set attacks:
-app.whatif_testset)."""
+app.sections.whatif_testset)."""
 
 from __future__ import annotations
 
@@ -10,14 +10,14 @@ import numpy as np
 import streamlit as st
 
 from app.defaults import WHATIF_MIN_PROB
-from app.figures_whatif import pixel_editor_figure, probabilities_before_after, stability_figure
+from app.figures.whatif import pixel_editor_figure, probabilities_before_after, stability_figure
 from app.components.image_strip import image_strip, upscale
 from app.inputs import CurrentInput
 from app.components.heatmap_grid import grid_data, heatmap_grid
 from app.session import WHATIF_EDITS, choice, flag, number
 from app.state import LoadedModel
-from app.text import plain
-from app.views import run_methods
+from app.safe_text import plain
+from app.sections.attribution_maps import run_methods
 from app.whatif_state import (
     make_adversarial,
     make_counterfactual,
