@@ -68,12 +68,12 @@ def _evaluate(loaded: LoadedModel, x: np.ndarray, stop: threading.Event) -> None
 
 def _whatif(loaded: LoadedModel, x: np.ndarray, step: Step) -> None:
     from app.whatif_state import make_counterfactual
-    from explain import fast_methods
+    from explain import drawing_methods
     from explain.whatif.counterfactual import CounterfactualConfig
 
     runner_up = int(np.argsort(probabilities(loaded.model, x))[-2])
     cf, _ = make_counterfactual(loaded, x, CounterfactualConfig(runner_up, WHATIF_MIN_PROB, "l2", False))
-    _explain_all(loaded, cf.image, fast_methods(), step)
+    _explain_all(loaded, cf.image, drawing_methods(), step)
 
 
 def _map(loaded: LoadedModel, x: np.ndarray) -> None:
@@ -93,11 +93,11 @@ def _map(loaded: LoadedModel, x: np.ndarray) -> None:
 def prime(loaded: LoadedModel, stop: threading.Event, step: Step = _run_one) -> None:
     """Fill the caches behind every page's default view, cheapest and most visited first; `step` runs each
     named part (app.startup's reports a failure and goes on)."""
-    from explain import fast_methods, method_names
+    from explain import drawing_methods, method_names
 
     x = test_split().images[DEFAULT_TEST_INDEX].numpy()
     parts: list[tuple[str, Callable[[], object]]] = [
-        ("Draw, Explore, What if maps", lambda: _explain_all(loaded, x, fast_methods(), step)),
+        ("Draw, Explore, What if maps", lambda: _explain_all(loaded, x, drawing_methods(), step)),
         ("Explore's table", lambda: test_thumbnails(tuple(range(EXPLORE_ROWS)))),  # unfiltered
         ("Inside's activations", lambda: test_activations(loaded.key, loaded.model)),
         ("What if's counterfactual", lambda: _whatif(loaded, x, step)),

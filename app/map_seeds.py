@@ -14,7 +14,7 @@ from app.inputs import CurrentInput
 from app.session import SEED_JOB
 from app.state import LoadedModel, session_alive_check, training_slots
 from explain.evaluation.seed_spread import SeedSpread, seed_spread
-from explain.registry import fast_methods, get_method
+from explain.registry import drawing_methods, get_method
 from model.jobs import JobLimits, TrainJob
 from model.train import TrainConfig
 
@@ -83,7 +83,7 @@ def across_seeds(loaded: LoadedModel, current: CurrentInput | None) -> None:
     if current is None:
         st.info("Choose an input above to compare its maps across the seeds.")
         return
-    names = fast_methods()
+    names = drawing_methods()
     method = st.radio("Method", names, format_func=lambda m: get_method(m).display, horizontal=True,
                       key="map-seed-method")
     with st.spinner("Explaining the input with every seed's model…"):

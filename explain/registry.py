@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import warnings
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
@@ -97,13 +98,26 @@ def get_method(name: str) -> MethodSpec:
     return _REGISTRY[name]
 
 
-def fast_methods() -> list[str]:
+def drawing_methods() -> list[str]:
+    """The methods the Draw page shows while you draw: fast enough to follow the pen."""
     return [m.name for m in methods() if m.fast]
 
 
-def quick_params(name: str) -> dict[str, object]:
+def preview_params(name: str) -> dict[str, object]:
     """The parameters of `name`'s cheaper preview setting ({} when its defaults are already cheap)."""
     return dict(get_method(name).quick)
+
+
+def fast_methods() -> list[str]:
+    """Deprecated: `drawing_methods` (renamed in 0.3.0: "fast" said nothing about which set it is)."""
+    warnings.warn("explain.fast_methods is deprecated; use explain.drawing_methods", DeprecationWarning, stacklevel=2)
+    return drawing_methods()
+
+
+def quick_params(name: str) -> dict[str, object]:
+    """Deprecated: `preview_params` (renamed in 0.3.0)."""
+    warnings.warn("explain.quick_params is deprecated; use explain.preview_params", DeprecationWarning, stacklevel=2)
+    return preview_params(name)
 
 
 def methods_taking(param: str) -> list[str]:

@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from explain import fast_methods, get_method, method_names
+from explain import drawing_methods, get_method, method_names
 
 ENTRY = str(Path(__file__).resolve().parents[1] / "app" / "streamlit_app.py")
 
@@ -70,13 +70,13 @@ def test_draw_injected_pixels_predicts_and_explains(digit):
         img[(r > 60) & (r < 80), :3] = 255
     at = _app("draw", state={"draw_pixels": img})
     assert _metrics(at)["Prediction"] == str(digit)
-    assert at.multiselect[0].value == fast_methods()
+    assert at.multiselect[0].value == drawing_methods()
     from explain import get_method
 
     [bars] = _components(at, "probability_bars")
     assert int(np.argmax(bars["p"])) == digit and abs(sum(bars["p"]) - 1) < 1e-4
     [grid] = _components(at, "heatmap_grid")
-    assert [p["title"] for p in grid["panels"]] == [get_method(m).display for m in fast_methods()]
+    assert [p["title"] for p in grid["panels"]] == [get_method(m).display for m in drawing_methods()]
     assert grid["outline"].count("1") > 20 and grid["colorbar"] == "attribution"
     [steps] = _components(at, "image_strip")
     assert [i["caption"] for i in steps["images"]] == ["drawing", "cropped", "fit into 20 px", "centred 28×28"]

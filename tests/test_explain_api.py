@@ -204,3 +204,12 @@ def test_replicate_knows_every_private_registry_of_nn_module():
     assert clone.weight is not layer.weight and torch.equal(clone.weight, layer.weight)
     assert clone._modules is not layer._modules and clone._parameters is not layer._parameters
     handle.remove()
+
+
+def test_renamed_public_names_keep_deprecated_aliases():
+    import explain
+
+    with pytest.warns(DeprecationWarning, match="drawing_methods"):
+        assert explain.fast_methods() == explain.drawing_methods()
+    with pytest.warns(DeprecationWarning, match="preview_params"):
+        assert explain.quick_params("occlusion") == explain.preview_params("occlusion")

@@ -10,7 +10,7 @@ import pytest
 import torch
 from scipy.stats import spearmanr
 
-from explain import explain_batch, fast_methods
+from explain import explain_batch, drawing_methods
 from explain.atlas.features import all_layer_features
 from explain.atlas.projection import fit_pca
 from explain.atlas.record_stats import probe_accuracy, rank_agreement_with_final, rank_correlation_rows
@@ -63,7 +63,7 @@ def test_recorder_draws_nothing_from_the_global_generators():
 def test_record_shapes_and_probes(runs):
     _, _, rec = runs
     assert rec.epochs.tolist() == [0, 1, 2]
-    assert rec.methods == tuple(fast_methods()) and rec.layer == "hidden2"
+    assert rec.methods == tuple(drawing_methods()) and rec.layer == "hidden2"
     assert rec.maps.shape == (len(rec.methods), 3, 11, 28, 28) and rec.probs.shape == (3, 11, 10)
     test = load_mnist(train=False)
     for i in range(10):  # the first test digit of each class, in class order

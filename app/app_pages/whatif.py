@@ -12,7 +12,7 @@ from app.session import choice
 from app.whatif_state import url_setting, write_url
 from app.sections.whatif_testset import test_set_section
 from app.sections.whatif import attack_section, counterfactual_section, pixel_editor, stability_section
-from explain import fast_methods
+from explain import drawing_methods
 
 VIEWS = {
     "counterfactual": "Make it a …",
@@ -41,7 +41,7 @@ with right:
     b.metric("Confidence", f"{probs[predicted]:.1%}")
     if current.true_label is not None and not edited:
         c.metric("True label", current.true_label)
-    show_maps(loaded, x, fast_methods(), None, "wi-now", cols=2)
+    show_maps(loaded, x, drawing_methods(), None, "wi-now", cols=2)
 
 url_setting("wi-view", "view", "counterfactual", choice(list(VIEWS)), f"use one of {', '.join(VIEWS)}")
 view = st.segmented_control("Show", list(VIEWS), format_func=VIEWS.get, key="wi-view") or "counterfactual"

@@ -13,7 +13,7 @@ from app.components.heatmap_grid import grid_data, heatmap_grid
 from app.session import link_value, names, set_query
 from app.safe_text import plain
 from app.state import LoadedModel, all_classes_explanation, explanation, probabilities
-from explain import Attribution, Contrast, fast_methods, get_method, method_names, quick_params
+from explain import Attribution, Contrast, drawing_methods, get_method, method_names, preview_params
 from explain.export import config_json, to_csv, to_npz, to_zip
 from app.sections.prediction import show_prediction
 from app.sections.target import ALL_CLASSES, target_selector, target_text
@@ -26,7 +26,7 @@ def methods_from_query(default: list[str], param: str = "methods") -> list[str]:
 def method_selector(key: str, default: list[str] | None = None, param: str = "methods") -> list[str]:
     """Methods to show; starts from the link's `?{param}=` and writes the choice back for sharing.
     Each picker on a page owns its own `param`."""
-    chosen = st.multiselect("Methods", method_names(), default=methods_from_query(default or fast_methods(), param),
+    chosen = st.multiselect("Methods", method_names(), default=methods_from_query(default or drawing_methods(), param),
                             key=f"{key}-methods", format_func=lambda n: get_method(n).display)
     set_query(param, ",".join(chosen))
     return chosen
@@ -116,7 +116,7 @@ def show_maps(loaded: LoadedModel, x: np.ndarray, methods: list[str], target, ke
         return {}
     digit = x if overlay else None
     scale = "one colour scale for all maps" if shared else "each map on its own colour scale (÷ its max |value|)"
-    params = {name: quick_params(name) for name in methods} if preview else {}
+    params = {name: preview_params(name) for name in methods} if preview else {}
     scale += preview_note(params)
     with st.spinner(f"Explaining with {len(methods)} method{'s' * (len(methods) > 1)}…", show_time=True):
         if target == ALL_CLASSES:

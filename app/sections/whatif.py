@@ -27,7 +27,7 @@ from app.whatif_state import (
     working_input,
     write_url,
 )
-from explain import fast_methods, get_method
+from explain import drawing_methods, get_method
 from explain.evaluation.stability import StabilityConfig
 from explain.export import to_png
 from explain.whatif.attacks import AttackConfig
@@ -74,7 +74,7 @@ def images_and_change(images: list[tuple[str, np.ndarray]], change: np.ndarray, 
 def maps_before_after(loaded: LoadedModel, before: np.ndarray, after: np.ndarray, names: tuple[str, str], key: str
                       ) -> dict[str, np.ndarray]:
     """The fast methods' maps of both images (each for its own prediction), one row each, one scale."""
-    methods = fast_methods()
+    methods = drawing_methods()
     got_b, err_b = run_methods(loaded, before, methods, None)
     got_a, err_a = run_methods(loaded, after, methods, None)
     panels, out = [], {}
@@ -179,7 +179,7 @@ def stability_section(loaded: LoadedModel, x: np.ndarray) -> None:
     a, b = st.columns(2)
     radius = a.select_slider("Noise radius (L∞)", [0.005, 0.01, 0.02, 0.05], value=0.02, key="wi-st-radius")
     samples = b.select_slider("Noisy copies", [2, 4, 8], value=4, key="wi-st-samples")
-    methods = fast_methods()
+    methods = drawing_methods()
     config = StabilityConfig(float(radius), int(samples))
     try:
         with st.spinner("Explaining the noisy copies…"):

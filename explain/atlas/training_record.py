@@ -30,7 +30,7 @@ from explain.atlas.features import all_layer_features
 from explain.atlas.projection import fit_pca
 from explain.context import private_model
 from explain.core import explain_batch
-from explain.registry import fast_methods
+from explain.registry import drawing_methods
 from model.cli import atomic_output
 from model.data import Split, load_mnist
 from model.network import IMAGE_SIDE, MLP, N_PIXELS
@@ -120,7 +120,7 @@ class TrainingRecorder:
                  test: Split | None = None, background_n: int = BACKGROUND_N, seed: int = 0) -> None:
         self.test = test or load_mnist(train=False)
         self.probes = probes or default_probes(self.test)
-        self.methods = tuple(methods or fast_methods())
+        self.methods = tuple(methods or drawing_methods())
         self.background_n = min(background_n, len(self.test))
         self.seed = seed
         self._epochs: list[int] = []
