@@ -62,8 +62,8 @@ DRAW_PREDICTED: Slot[int] = Slot("draw_predicted", "app/app_pages/draw.py",
                                  "the latest drawing's prediction: the default class of the map settings")
 
 # Explore, Inside (the page itself writes these once per click or link, then its widgets rule).
-EXPLORE_PICKED: Slot[Any] = Slot("ex-picked", "app/app_pages/explore.py", "the gallery click already applied")
-INSIDE_NEURON_SEEN: Slot[str] = Slot("in-neuron-seen", "app/app_pages/inside.py", "the ?neuron= already applied")
+EXPLORE_PICKED: Slot[Any] = Slot("explore-picked", "app/app_pages/explore.py", "the gallery click already applied")
+INSIDE_NEURON_SEEN: Slot[str] = Slot("inside-neuron-seen", "app/app_pages/inside.py", "the ?neuron= already applied")
 
 # Train (app/app_pages/train.py).
 TRAIN_JOB: Slot[Any] = Slot("train_job", "app/app_pages/train.py", "this session's training job (running or last)")
@@ -73,10 +73,10 @@ TRAIN_UPLOAD_DONE: Slot[str] = Slot("train-upload-done", "app/app_pages/train.py
 TRAIN_UPLOAD_NOTE: Slot[str] = Slot("train-upload-note", "app/app_pages/train.py", "the loaded upload's name")
 
 # Evaluate and What if: heavy requests with Cancel (app/sections/long_request.py keeps each request's progress).
-LEADERBOARD_RUN: Slot[Any] = Slot("lb-run-state", "app/sections/recompute.py", "a leaderboard recompute and its results")
-SANITY_RUN: Slot[Any] = Slot("sa-many-state", "app/sections/recompute.py", "sanity checks over many digits")
-ATTACK_CURVES_RUN: Slot[Any] = Slot("wi-ts-state", "app/sections/whatif_testset.py", "test-set attack curves")
-MIN_EPS_RUN: Slot[Any] = Slot("wi-me-state", "app/sections/whatif_testset.py", "the minimal-ε search")
+LEADERBOARD_RUN: Slot[Any] = Slot("leaderboard-run-state", "app/sections/recompute.py", "a leaderboard recompute and its results")
+SANITY_RUN: Slot[Any] = Slot("sanity-many-state", "app/sections/recompute.py", "sanity checks over many digits")
+ATTACK_CURVES_RUN: Slot[Any] = Slot("whatif-ts-state", "app/sections/whatif_testset.py", "test-set attack curves")
+MIN_EPS_RUN: Slot[Any] = Slot("whatif-me-state", "app/sections/whatif_testset.py", "the minimal-ε search")
 WHATIF_EDIT: Slot[Any] = Slot("whatif-edited", "app/whatif_state.py", "(input digest, edited pixels)")
 WHATIF_EDITS: Slot[int] = Slot("whatif-edit-count", "app/whatif_state.py", "edits so far (the editor's key)")
 
@@ -90,9 +90,9 @@ URL_WARNED: Slot[set] = Slot("url-warned", "app/session.py", "(parameter, value)
 
 # Widget keys start with their page's prefix; no page writes a key with another page's prefix.
 WIDGET_PREFIXES: dict[str, tuple[str, ...]] = {
-    "app/app_pages/draw.py": ("draw", "pad"), "app/app_pages/explore.py": ("ex",),
-    "app/app_pages/compare.py": ("cmp",), "app/app_pages/evaluate.py": ("ev", "lb", "sa"),
-    "app/app_pages/whatif.py": ("wi",), "app/app_pages/inside.py": ("in",), "app/app_pages/map.py": ("map",),
+    "app/app_pages/draw.py": ("draw", "pad"), "app/app_pages/explore.py": ("explore",),
+    "app/app_pages/compare.py": ("compare",), "app/app_pages/evaluate.py": ("evaluate", "leaderboard", "sanity"),
+    "app/app_pages/whatif.py": ("whatif",), "app/app_pages/inside.py": ("inside",), "app/app_pages/map.py": ("map",),
     "app/app_pages/train.py": ("train",),
 }
 

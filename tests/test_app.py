@@ -120,10 +120,10 @@ def test_compare_all_methods_on_one_digit():
     assert not at.error
     [grid] = [g for g in _components(at, "heatmap_grid")]
     assert [p["title"] for p in grid["panels"]] == [get_method(m).display for m in method_names()]
-    assert [c.key for c in at.get("plotly_chart")] == ["cmp-agree-s"]  # the open tab's agreement matrix only
-    at.session_state["cmp-agree-tab"] = "Top-10 % pixel overlap"
+    assert [c.key for c in at.get("plotly_chart")] == ["compare-agree-s"]  # the open tab's agreement matrix only
+    at.session_state["compare-agree-tab"] = "Top-10 % pixel overlap"
     at.run()
-    assert [c.key for c in at.get("plotly_chart")] == ["cmp-agree-k"]
+    assert [c.key for c in at.get("plotly_chart")] == ["compare-agree-k"]
 
 
 def test_compare_unknown_method_in_link_is_ignored_with_a_warning():
@@ -134,12 +134,12 @@ def test_compare_unknown_method_in_link_is_ignored_with_a_warning():
 
 def test_compare_several_digits():
     at = _app("compare", query={"methods": "saliency,deeplift"})
-    at.radio(key="cmp-layout").set_value("Several test digits × methods").run()
+    at.radio(key="compare-layout").set_value("Several test digits × methods").run()
     assert not at.exception and not at.error
     assert len(_components(at, "heatmap_grid")) == 4, "one row of maps per default digit (0, 1, 2, 3)"
-    at.text_input(key="cmp-indices").set_value("1, 2, 3, 4, 5, 6, 7, 8, 9").run()
+    at.text_input(key="compare-indices").set_value("1, 2, 3, 4, 5, 6, 7, 8, 9").run()
     assert any("first 8 of the 9" in w.value for w in at.warning)
-    at.text_input(key="cmp-indices").set_value("1, 2, 99999").run()
+    at.text_input(key="compare-indices").set_value("1, 2, 99999").run()
     assert any("99999" in e.value and "0–9999" in e.value for e in at.error)
 
 
@@ -155,24 +155,24 @@ def test_evaluate_page_scores_curves_and_sanity():
     deletion = card["Deletion AUC (mean fill) ↓"]
     assert deletion["Integrated Gradients"] < deletion["control: random map"]  # a real map beats noise
     assert np.isnan(card["Completeness gap ↓"]["Saliency"]) and card["Completeness gap ↓"]["DeepLift"] < 1e-3
-    assert [c.key for c in at.get("plotly_chart")] == ["ev-deletion", "ev-insertion"]  # only the open tab runs
+    assert [c.key for c in at.get("plotly_chart")] == ["evaluate-deletion", "evaluate-insertion"]  # only the open tab runs
     [deleted] = [s for s in _components(at, "image_strip")]
     assert [im["caption"] for im in deleted["images"]] == list(card.index[:6])  # each method's digit, deleted
-    at.slider(key="ev-frac").set_value(0.5).run()
+    at.slider(key="evaluate-frac").set_value(0.5).run()
     assert not at.exception
-    at.session_state["ev-tab"] = "Leaderboard"
+    at.session_state["evaluate-tab"] = "Leaderboard"
     at.run()
     keys = [c.key for c in at.get("plotly_chart")]
-    assert not at.exception and any(k.endswith("-ranks") for k in keys) and "ev-deletion" not in keys
-    at.session_state["ev-tab"] = "Sanity checks"
+    assert not at.exception and any(k.endswith("-ranks") for k in keys) and "evaluate-deletion" not in keys
+    at.session_state["evaluate-tab"] = "Sanity checks"
     at.run()
     [sanity] = _components(at, "heatmap_grid")  # per method: the trained model's map, then one per Linear layer
     subs = [p["sub"] for p in sanity["panels"]]
     assert subs[0] == "trained" and all(t.endswith(" randomised") for t in subs[1:4]) and len(subs) == 4 * 4
     # Display names, not module names: cumulative top-down, the output layer first.
     assert subs[1:4] == ["output randomised", "output + hidden 2 randomised", "output + hidden 2 + hidden 1 randomised"]
-    assert "ev-deletion" not in {c.key for c in at.get("plotly_chart")}
-    at.toggle(key="sa-indep").set_value(True).run()
+    assert "evaluate-deletion" not in {c.key for c in at.get("plotly_chart")}
+    at.toggle(key="sanity-indep").set_value(True).run()
     assert not at.exception and not at.error
 
 
@@ -203,7 +203,7 @@ def test_a_method_that_raises_shows_its_error_and_the_others_render(monkeypatch)
     assert any("Boom failed" in e.value and "injected failure" in e.value for e in at.error)
     [grid] = _components(at, "heatmap_grid")
     assert [p["title"] for p in grid["panels"]] == ["Saliency", "DeepLift"]  # the two good maps
-    assert [c.key for c in at.get("plotly_chart")] == ["cmp-agree-s"]  # and how much they agree
+    assert [c.key for c in at.get("plotly_chart")] == ["compare-agree-s"]  # and how much they agree
 
 
 @pytest.mark.parametrize("kind", ["white", "dot", "edge"])

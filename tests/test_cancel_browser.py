@@ -28,7 +28,7 @@ def test_cancel_a_running_leaderboard_recompute(new_page, server):
     page.get_by_text("Recompute for the active model on fewer digits").click()
     _settled(page)
     page.get_by_role("button", name="Run", exact=True).click()
-    cancel = page.locator(".st-key-lb-run-state-cancel").get_by_role("button", name="Cancel")
+    cancel = page.locator(".st-key-leaderboard-run-state-cancel").get_by_role("button", name="Cancel")
     cancel.wait_for(timeout=60_000)
     page.locator('[data-testid="stProgress"]').first.wait_for(timeout=30_000)
     page.get_by_text("(2 of 5)").wait_for(timeout=240_000)  # the first method is finished
@@ -43,7 +43,7 @@ def test_cancel_a_running_leaderboard_recompute(new_page, server):
     page.get_by_text("Recomputed on 50 digits for the active model (part of the request)").wait_for(timeout=30_000)
     _settled(page)
     # No Cancel once the request ended (a replaced element may linger for a frame: wait, don't sample).
-    page.locator(".st-key-lb-run-state-cancel").wait_for(state="detached", timeout=30_000)
+    page.locator(".st-key-leaderboard-run-state-cancel").wait_for(state="detached", timeout=30_000)
     assert page.locator('[data-testid="stException"]').count() == 0
     said.scroll_into_view_if_needed()
     page.screenshot(path=str(ARTIFACTS / "evaluate-recompute-cancelled.png"), full_page=True)

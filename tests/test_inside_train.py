@@ -158,14 +158,14 @@ def test_inside_page_shows_every_activation_cell(test_split):
     assert int(cells[3].argmax()) == int(cells[2].argmax()) and abs(float(cells[3].sum()) - 1) < 1e-5
     assert shown["layers"][2]["lo"] == -shown["layers"][2]["hi"]  # logits: diverging, centred at zero
     assert shown["layers"][2]["labels"] == [str(d) for d in range(10)] and shown["layers"][0]["labels"] is None
-    at.toggle(key="in-compare").set_value(True).run()
+    at.toggle(key="inside-compare").set_value(True).run()
     both = _layer_maps(at)
     assert not at.exception and [m["layers"][0]["unit"] for m in both] == ["activation", "activation", "difference"]
     diff = [np.frombuffer(base64.b64decode(m["layers"][0]["values"]), dtype="<f4") for m in both]
     np.testing.assert_allclose(diff[2], diff[0] - diff[1], atol=1e-5)  # the third is first − second
-    at.session_state["in-tab"] = "One neuron up close"  # only the open tab runs
+    at.session_state["inside-tab"] = "One neuron up close"  # only the open tab runs
     at.run()
-    at.selectbox(key="in-unit-layer").set_value(2).run()
+    at.selectbox(key="inside-unit-layer").set_value(2).run()
     assert not at.exception and not at.error
 
 

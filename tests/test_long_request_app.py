@@ -28,11 +28,11 @@ def _evaluate(tab: str = "Leaderboard") -> AppTest:
         at.query_params[k] = v
     at.run()
     at.switch_page("app_pages/evaluate.py")
-    at.session_state["ev-tab"] = tab
+    at.session_state["evaluate-tab"] = tab
     at.run()
     assert not at.exception, [e.value for e in at.exception]
     if tab == "Leaderboard":
-        at.slider(key="lb-n").set_value(10).run()
+        at.slider(key="leaderboard-n").set_value(10).run()
     else:
         at.run()  # a rerun, as a widget change would make (a cut request offers "Compute the rest" then)
     return at
@@ -60,9 +60,9 @@ def test_cancel_keeps_the_finished_methods_and_says_what_was_cut(monkeypatch):
 
     monkeypatch.setattr(runs, "_leaderboard_unit", interrupted_after_the_first)
     at = _evaluate()
-    at.button(key="lb-run").click().run()
+    at.button(key="leaderboard-run").click().run()
     assert not at.exception, [e.value for e in at.exception]
-    cancel = at.button(key="lb-run-state-cancel")  # shown while the request is pending
+    cancel = at.button(key="leaderboard-run-state-cancel")  # shown while the request is pending
     assert cancel.label == "Cancel"
     pending = at.session_state[runs.LB_KEY]
     assert list(pending.done) == ["saliency"] and not pending.finished
@@ -73,9 +73,9 @@ def test_cancel_keeps_the_finished_methods_and_says_what_was_cut(monkeypatch):
     assert len(warned) == 1 and "not computed: DeepLift, Input × Gradient, the control maps" in warned[0], warned
     boards = _own_board(at)
     assert len(boards) == 1 and list(boards[0]["method"]) == ["Saliency"]
-    assert not [b for b in at.button if b.key == "lb-run-state-cancel"], "no Cancel once the request ended"
+    assert not [b for b in at.button if b.key == "leaderboard-run-state-cancel"], "no Cancel once the request ended"
     # The session is usable: Run again computes everything.
-    at.button(key="lb-run").click().run()
+    at.button(key="leaderboard-run").click().run()
     assert not at.exception and not [w for w in at.warning if w.value.startswith("Cancelled")]
     assert set(_own_board(at)[0]["method"]) == {"Saliency", "DeepLift", "Input × Gradient",
                                                 "control: random map", "control: input edges"}
@@ -84,7 +84,7 @@ def test_cancel_keeps_the_finished_methods_and_says_what_was_cut(monkeypatch):
 def test_the_time_budget_cuts_between_methods(monkeypatch):
     monkeypatch.setattr(runs, "LEADERBOARD_BUDGET_S", 1e-6)
     at = _evaluate()
-    at.button(key="lb-run").click().run()
+    at.button(key="leaderboard-run").click().run()
     assert not at.exception, [e.value for e in at.exception]
     warned = [w.value for w in at.warning if w.value.startswith("Stopped at the time budget")]
     assert len(warned) == 1 and "not computed: Saliency, DeepLift" in warned[0], warned
@@ -107,9 +107,9 @@ def test_whatif_test_set_attacks_cancel_keeps_fgsm(monkeypatch):
     at.run()
     at.switch_page("app_pages/whatif.py")
     at.run()
-    at.selectbox(key="wi-ts-n").set_value(500)
-    at.text_input(key="wi-ts-eps").set_value("0, 0.1").run()
-    at.button(key="wi-ts-run").click().run()
+    at.selectbox(key="whatif-ts-n").set_value(500)
+    at.text_input(key="whatif-ts-eps").set_value("0, 0.1").run()
+    at.button(key="whatif-ts-run").click().run()
     assert not at.exception, [e.value for e in at.exception]
     cancel = at.button(key=f"{ts.CURVES_KEY}-cancel")
     monkeypatch.setattr(ts, "attack_curve", real)
@@ -119,7 +119,7 @@ def test_whatif_test_set_attacks_cancel_keeps_fgsm(monkeypatch):
     assert len(warned) == 1 and "not computed: PGD on 500 of the 500 digits" in warned[0], warned
     fgsm = at.session_state[ts.CURVES_KEY].done["fgsm:0"]
     assert fgsm.eps == [0.0, 0.1] and fgsm.n == 500 and fgsm.accuracy[1] < fgsm.accuracy[0]
-    chart = next(c for c in at.get("plotly_chart") if c.key == "wi-ts-curves")
+    chart = next(c for c in at.get("plotly_chart") if c.key == "whatif-ts-curves")
     assert [t["name"].split()[0] for t in json.loads(chart.proto.spec)["data"]] == ["FGSM"]  # what finished
 
 
@@ -128,12 +128,12 @@ def test_sanity_over_many_digits_cut_by_the_budget_then_computed_on_request(monk
     at = _evaluate("Sanity checks")
     warned = [w.value for w in at.warning if w.value.startswith("Stopped at the time budget")]
     assert len(warned) == 1 and "nothing was finished; not computed: Saliency" in warned[0], warned
-    many = next(c for c in at.get("plotly_chart") if c.key == "sa-many")
+    many = next(c for c in at.get("plotly_chart") if c.key == "sanity-many")
     assert json.loads(many.proto.spec)["data"] == []  # nothing drawn that was not computed
     monkeypatch.setattr(runs, "SANITY_BUDGET_S", 60.0)
-    at.button(key="sa-many-again").click().run()
+    at.button(key="sanity-many-again").click().run()
     assert not at.exception and not [w for w in at.warning if w.value.startswith("Stopped")]
-    many = next(c for c in at.get("plotly_chart") if c.key == "sa-many")
+    many = next(c for c in at.get("plotly_chart") if c.key == "sanity-many")
     (line,) = json.loads(many.proto.spec)["data"]
     assert line["name"] == "Saliency" and len(line["x"]) == 4  # the trained model, then all three steps
 

@@ -14,8 +14,8 @@ APP = Path(__file__).resolve().parents[1] / "app"
 # Besides the pages (session.WIDGET_PREFIXES), the modules that lay out a page's widgets.
 MODULE_PREFIXES = {**session.WIDGET_PREFIXES, "app/components/drawing_pad/__init__.py": ("pad", "draw"),
                    "app/map_state.py": ("map",), "app/map_training.py": ("map",), "app/map_seeds.py": ("map",),
-                   "app/sections/recompute.py": ("lb", "sa"),
-                   "app/sections/whatif.py": ("wi",), "app/whatif_state.py": ("wi",), "app/sections/whatif_testset.py": ("wi",)}
+                   "app/sections/recompute.py": ("leaderboard", "sanity"),
+                   "app/sections/whatif.py": ("whatif",), "app/whatif_state.py": ("whatif",), "app/sections/whatif_testset.py": ("whatif",)}
 SLOT_KEYS = {v.key for v in vars(session).values() if isinstance(v, session.Slot)}
 
 

@@ -21,9 +21,9 @@ def _page(page: str) -> AppTest:
 
 @pytest.mark.parametrize(("page", "tab_key", "widget", "kind", "value", "other_tab"), [
     ("map", "map-tab", "map-nb-k", "slider", 20, "Across seeds"),
-    ("inside", "in-tab", "in-order", "radio", "how strongly each unit fires for this input",
+    ("inside", "inside-tab", "inside-order", "radio", "how strongly each unit fires for this input",
      "One neuron up close"),
-    ("evaluate", "ev-tab", "ev-repl", "radio", "blur", "Sanity checks"),
+    ("evaluate", "evaluate-tab", "evaluate-repl", "radio", "blur", "Sanity checks"),
 ])
 def test_a_closed_tab_runs_nothing_and_keeps_its_widgets_values(page, tab_key, widget, kind, value, other_tab):
     at = _page(page)

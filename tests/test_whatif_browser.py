@@ -16,7 +16,7 @@ pytestmark = pytest.mark.browser
 # binary arrays in _fullData), and the grey value painted in the "original" image of the counterfactual
 # row (the edited digit is the page's working input), read from its canvas (28 pixels drawn on 128).
 EDITOR_PIXEL = "document.querySelector('.js-plotly-plot')._fullData[0].marker.color[14 * 28 + 3]"
-ORIGINAL_CANVAS = ".st-key-wi-cf-images-digits canvas"  # Playwright's CSS pierces the component's shadow root
+ORIGINAL_CANVAS = ".st-key-whatif-cf-images-digits canvas"  # Playwright's CSS pierces the component's shadow root
 READ_PIXEL = "c => c.getContext('2d').getImageData(Math.floor(3.5 * c.width / 28), Math.floor(14.5 * c.height / 28), 1, 1).data[0]"
 
 

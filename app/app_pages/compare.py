@@ -63,7 +63,7 @@ def param_widgets(name: str, linked: dict[str, str]) -> dict:
         start = spec.params.from_dict({}).to_dict()
     with st.expander(f"{spec.display} parameters"):
         for f in fields:
-            k, label = f"cmp-p-{name}-{f['name']}", f["name"].replace("_", " ").capitalize()
+            k, label = f"compare-p-{name}-{f['name']}", f["name"].replace("_", " ").capitalize()
             if f["name"] == "blur_sigma" and values.get("baseline") != "blur":
                 continue
             if f["choices"]:
@@ -84,13 +84,13 @@ def changed(name: str, values: dict) -> dict:
 
 
 mode = st.radio("Layout", ["One input × many methods", "Several test digits × methods"], horizontal=True,
-                key="cmp-layout")
-selected = method_selector("cmp", default=all_names)
+                key="compare-layout")
+selected = method_selector("compare", default=all_names)
 a, b, c = st.columns(3)
-shared = a.toggle("Shared colour scale", value=True, key="cmp-shared",
+shared = a.toggle("Shared colour scale", value=True, key="compare-shared",
                   help="On: one ± limit for every map, so magnitudes compare. Off: each map scaled to its own max.")
-overlay = b.radio("Draw maps", ["over the digit", "beside the digit"], horizontal=True, key="cmp-overlay") == "over the digit"
-seed = int(c.number_input("Seed", 0, 2**31 - 1, 0, key="cmp-seed"))
+overlay = b.radio("Draw maps", ["over the digit", "beside the digit"], horizontal=True, key="compare-overlay") == "over the digit"
+seed = int(c.number_input("Seed", 0, 2**31 - 1, 0, key="compare-seed"))
 with st.sidebar:
     st.subheader("Method parameters")
     linked = params_from_link()
@@ -122,12 +122,12 @@ def show_grid(panels: list[tuple[str, str, np.ndarray]], x: np.ndarray, key: str
 
 
 if mode == "One input × many methods":
-    current = pick_input("cmp")
+    current = pick_input("compare")
     if current is None:
         st.info("Choose an input: draw one on the Draw page, pick a test digit, or upload a picture.")
         st.stop()
     predicted = int(probabilities(loaded.model, current.x).argmax())
-    target = target_selector("cmp", predicted, allow_all=False)
+    target = target_selector("compare", predicted, allow_all=False)
     st.caption(f"{current.description}: the model predicts **{predicted}**.")
     # Fast methods first, so they appear while the slow ones are still running.
     order = sorted(selected, key=lambda n: not get_method(n).fast)
@@ -140,7 +140,7 @@ if mode == "One input × many methods":
         errors.update(errs)
         if done:
             with slot.container():
-                show_grid([panel(x) for x in done.values()], current.x, "cmp-grid-fast")
+                show_grid([panel(x) for x in done.values()], current.x, "compare-grid-fast")
     slow = [n for n in order if n not in fast]
     if slow:
         bar = st.progress(0.0, text="Computing the slower methods…")
@@ -153,36 +153,36 @@ if mode == "One input × many methods":
     ordered = [done[n] for n in selected if n in done]
     if ordered:
         with slot.container():
-            show_grid([panel(x) for x in ordered], current.x, "cmp-grid")
+            show_grid([panel(x) for x in ordered], current.x, "compare-grid")
     for n, err in errors.items():
         st.error(f"{get_method(n).display} failed: {plain(err)}")
     stochastic = [x.method for x in ordered if get_method(x.method).stochastic]
-    if stochastic and st.toggle(f"How much the {len(stochastic)} stochastic maps depend on the seed", key="cmp-spread",
+    if stochastic and st.toggle(f"How much the {len(stochastic)} stochastic maps depend on the seed", key="compare-spread",
                                 help="Each stochastic method again with seeds 0–4: the per-pixel standard deviation"):
         with st.spinner("Explaining with five seeds…"):
             spread = [(get_method(n).display, seed_spread(loaded.model, current.x, n, params.get(n))[1])
                       for n in stochastic]
-        st.plotly_chart(spread_figure(spread), key="cmp-spread-fig")
+        st.plotly_chart(spread_figure(spread), key="compare-spread-fig")
         st.caption("Standard deviation over seeds 0–4 per pixel, on one scale: what the luck of the draw adds to a map.")
     if len(ordered) >= 2:
         st.subheader("How much the methods agree")
         maps = {get_method(x.method).display: x.values for x in ordered}
-        t1, t2 = st.tabs(["Spearman rank correlation", "Top-10 % pixel overlap"], key="cmp-agree-tab",
+        t1, t2 = st.tabs(["Spearman rank correlation", "Top-10 % pixel overlap"], key="compare-agree-tab",
                          on_change="rerun")  # only the open tab draws its matrix
         if t1.open:
             t1.plotly_chart(agreement_figure(agreement_matrix(maps, "spearman"), list(maps),
-                                             "Spearman rank correlation of the maps"), key="cmp-agree-s")
+                                             "Spearman rank correlation of the maps"), key="compare-agree-s")
         if t2.open:
             t2.plotly_chart(agreement_figure(agreement_matrix(maps, "top_k", 0.1), list(maps),
-                                             "Share of the top-10 % pixels in common", zmin=0.0), key="cmp-agree-k")
+                                             "Share of the top-10 % pixels in common", zmin=0.0), key="compare-agree-k")
         if len(maps) > LABELLED_UP_TO:
             st.caption("Hover a cell for its value (printed in the cells up to "
                        f"{LABELLED_UP_TO} methods).")
     export_buttons({x.method: x for x in ordered}, current.x,
                    {"input": current.description, "index": current.index, "methods": selected,
-                    "params": params, "target": target_text(target, predicted), "seed": seed, "model": loaded.key}, "cmp")
+                    "params": params, "target": target_text(target, predicted), "seed": seed, "model": loaded.key}, "compare")
 else:
-    raw = st.text_input(f"Test digit indices (comma separated, up to {MAX_DIGITS})", "0,1,2,3", key="cmp-indices")
+    raw = st.text_input(f"Test digit indices (comma separated, up to {MAX_DIGITS})", "0,1,2,3", key="compare-indices")
     tokens = [t.strip() for t in raw.split(",") if t.strip()]
     bad = [t for t in tokens if not t.isdigit() or not 0 <= int(t) <= 9999]
     if bad:
@@ -195,7 +195,7 @@ else:
         st.info("Pick at least one method and one digit.")
         st.stop()
     # A click stops the script that is running (Streamlit interrupts it at its next progress update).
-    if st.button("Cancel", key="cmp-cancel", help="Stop computing the grid"):
+    if st.button("Cancel", key="compare-cancel", help="Stop computing the grid"):
         st.info("Cancelled. Change a setting to compute the grid again.")
         st.stop()
     bar = st.progress(0.0, text="Explaining…")
@@ -213,10 +213,10 @@ else:
     for i, ci in enumerate(inputs):
         left, right = st.columns([1, 7])
         with left:
-            image_strip([upscale(ci.x, 112)], [f"#{ci.index}: {ci.description}"], key=f"cmp-multi-input-{i}")
+            image_strip([upscale(ci.x, 112)], [f"#{ci.index}: {ci.description}"], key=f"compare-multi-input-{i}")
         if shown:
             with right:
                 heatmap_grid(grid_data([(get_method(n).display, "", result.done[n].values[i]) for n in shown],
-                                   ci.x if overlay else None, shared, cols=6, px=110), key=f"cmp-multi-{i}")
+                                   ci.x if overlay else None, shared, cols=6, px=110), key=f"compare-multi-{i}")
     st.caption("Each digit explained for its predicted class; one batch per method for all digits. "
                + ("One colour scale per digit row." if shared else "Each map on its own scale."))

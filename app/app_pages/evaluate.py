@@ -56,10 +56,10 @@ def score_table(card) -> None:
 
 def this_input() -> None:
     loaded = active_model()
-    current = pick_input("ev")
-    methods = method_selector("ev", default=EVALUATE_METHODS)
+    current = pick_input("evaluate")
+    methods = method_selector("evaluate", default=EVALUATE_METHODS)
     replacement = st.radio("Deleted pixels become", list(REPLACEMENTS), index=EVALUATE_REPLACEMENT, horizontal=True,
-                           key="ev-repl",
+                           key="evaluate-repl",
                            help="On MNIST, deleting a black background pixel by setting it to zero changes "
                                 "nothing; the mean training digit is the default replacement.")
     if current is None or not methods:
@@ -69,7 +69,7 @@ def this_input() -> None:
         card = score_card(loaded, current.x, methods, replacement)
     for name, e in card.errors.items():
         st.error(f"{display(name)} failed: {plain(e)}")
-    if st.toggle("Add max-sensitivity (explains every method four more times)", key="ev-sens"):
+    if st.toggle("Add max-sensitivity (explains every method four more times)", key="evaluate-sens"):
         with st.spinner("Re-explaining each method under small input noise…"):
             card = score_card(loaded, current.x, methods, replacement, sensitivity=True)
     score_table(card)
@@ -77,13 +77,13 @@ def this_input() -> None:
     for col, kind, better in ((c1, "deletion", "lower"), (c2, "insertion", "higher")):
         lines = {display(k): v for k, v in card.curves[kind].items()}
         col.plotly_chart(curves_figure(lines, f"{kind.title()}: most relevant first ({better} is better)",
-                                       "model confidence in the target"), key=f"ev-{kind}")
-    frac = st.slider("Pixels deleted, in each method's order", 0.0, 1.0, 0.1, 1 / STEPS, format="%.2f", key="ev-frac")
+                                       "model confidence in the target"), key=f"evaluate-{kind}")
+    frac = st.slider("Pixels deleted, in each method's order", 0.0, 1.0, 0.1, 1 / STEPS, format="%.2f", key="evaluate-frac")
     ok = [m for m in methods if m not in card.errors]
     if ok:
         batch = stack([explanation(loaded, current.x, m, None) for m in ok])
         imgs = deleted_images(loaded.model, current.x, batch, replacement, frac)
-        image_strip([upscale(img, 84) for img in imgs], [display(m) for m in ok], key="ev-thumbs")
+        image_strip([upscale(img, 84) for img in imgs], [display(m) for m in ok], key="evaluate-thumbs")
 
 
 def replacement_words(meta: dict) -> str:
@@ -142,7 +142,7 @@ def leaderboard() -> None:
                    f"seed stability on a stratified {sub.get('max_sensitivity', '?')}. Computed {meta.get('date', '?')} "
                    f"with `{meta.get('command', '?')}` in {meta.get('seconds', '?')} s.")
         st.markdown(replacement_words(meta))
-        leaderboard_view(rows, "lb")
+        leaderboard_view(rows, "leaderboard")
     references = bundled_leaderboard(REFERENCES_FILE)
     if references is not None:
         rows, meta = references
@@ -157,21 +157,21 @@ def leaderboard() -> None:
                                    **{LABELS[c]: [float(r[c]) for r in rows] for c in cols}}).set_index("method")
                      .style.format("{:.3f}"))
     with st.expander("Recompute for the active model on fewer digits"):
-        n = st.slider("Digits (stratified by class)", 10, 500, 50, 10, key="lb-n")
-        chosen = method_selector("lb", default=["saliency", "integrated_gradients", "deeplift", "gradient_shap"],
+        n = st.slider("Digits (stratified by class)", 10, 500, 50, 10, key="leaderboard-n")
+        chosen = method_selector("leaderboard", default=["saliency", "integrated_gradients", "deeplift", "gradient_shap"],
                                  param="leaderboard_methods")
-        recompute_leaderboard(active_model(), n, chosen, st.button("Run", key="lb-run"), leaderboard_view)
+        recompute_leaderboard(active_model(), n, chosen, st.button("Run", key="leaderboard-run"), leaderboard_view)
 
 
 def sanity() -> None:
     loaded = active_model()
-    independent = st.toggle("One layer at a time (instead of cascading)", key="sa-indep")
+    independent = st.toggle("One layer at a time (instead of cascading)", key="sanity-indep")
     how = ("each Linear layer re-initialised on its own, the others trained" if independent
            else "layers re-initialised from the output down, cumulatively")
     st.caption(f"Model-parameter randomisation (Adebayo et al. 2018): {how}; a map that barely changes is not "
                "explaining the model.")
-    current = pick_input("sa")
-    methods = method_selector("sa", default=SANITY_METHODS, param="sanity_methods")
+    current = pick_input("sanity")
+    methods = method_selector("sanity", default=SANITY_METHODS, param="sanity_methods")
     if current is None or not methods:
         return
     panels, lines = [], {}
@@ -187,23 +187,23 @@ def sanity() -> None:
             lines[display(m)] = [("none", 1.0)] + [(randomised_display_name(r.randomised), r.spearman) for r in rows]
     if panels:
         cols = len(loaded.model.config.hidden) + 2  # the trained map, then one per Linear layer
-        heatmap_grid(grid_data(panels, current.x, shared=False, cols=cols, px=130), key="sa-grid")
+        heatmap_grid(grid_data(panels, current.x, shared=False, cols=cols, px=130), key="sanity-grid")
     st.caption("Rows: methods; columns: the trained model, then " + ("one layer randomised at a time" if independent
                else "more layers randomised") + " (each map on its own scale).")
     c1, c2 = st.columns(2)
     c1.plotly_chart(sanity_curves_figure(lines, "This input: similarity to the trained model's map"),
-                    key="sa-curves")
+                    key="sanity-curves")
     n = SANITY_DIGITS
     many = {display(m): ([randomised_display_name(step) for step in s.steps], s.mean, s.ci95)
             for m, s in sanity_over_digits(loaded, methods, independent, n).items()}
     c2.plotly_chart(sanity_many_figure(many, f"Over {n} test digits: mean similarity with 95 % intervals"),
-                    key="sa-many")
+                    key="sanity-many")
 
 
 st.title("Evaluate the explanations")
 st.caption("Maps are easy to draw and hard to trust. Here each method is *measured*: faithfulness "
            "(deletion / insertion), infidelity, robustness, complexity and completeness, against two control maps.")
 # Only the open tab runs and draws: the other two cost every visit seconds of charts.
-lazy_tabs("ev-tab", {"This input": this_input, "Leaderboard": leaderboard, "Sanity checks": sanity},
-          keep=("ev-source", "ev-index", "ev-methods", "ev-repl", "ev-sens", "ev-frac", "lb-n", "lb-methods",
-                "sa-indep", "sa-source", "sa-index", "sa-methods"))
+lazy_tabs("evaluate-tab", {"This input": this_input, "Leaderboard": leaderboard, "Sanity checks": sanity},
+          keep=("evaluate-source", "evaluate-index", "evaluate-methods", "evaluate-repl", "evaluate-sens", "evaluate-frac", "leaderboard-n", "leaderboard-methods",
+                "sanity-indep", "sanity-source", "sanity-index", "sanity-methods"))

@@ -25,17 +25,17 @@ input_from_query()
 mistakes = np.flatnonzero(pred != labels)
 # Filters arrive in the link (the Train page's confusion matrix opens ?true=A&pred=B): read once,
 # then the widgets own them and write them back, so the share link keeps the filter.
-for key, param in (("ex-true", "true"), ("ex-pred", "pred")):
+for key, param in (("explore-true", "true"), ("explore-pred", "pred")):
     value = link_value(param, integer(0, 9), "use a class 0–9") if key not in st.session_state else None
     if value is not None:
         st.session_state[key] = value
 c1, c2, c3, c4, c5 = st.columns([1, 1, 1, 1, 1.2])
-true_cls = c1.selectbox("True class", ["any", *range(10)], key="ex-true")
-pred_cls = c2.selectbox("Predicted class", ["any", *range(10)], key="ex-pred")
+true_cls = c1.selectbox("True class", ["any", *range(10)], key="explore-true")
+pred_cls = c2.selectbox("Predicted class", ["any", *range(10)], key="explore-pred")
 for param, value in (("true", true_cls), ("pred", pred_cls)):
     set_query(param, None if value == "any" else str(value))
-only_wrong = c3.toggle(f"Mistakes ({len(mistakes)})", key="ex-wrong", help="only the misclassified digits")
-order = c4.selectbox("Order", ["index", "lowest confidence"], key="ex-order")
+only_wrong = c3.toggle(f"Mistakes ({len(mistakes)})", key="explore-wrong", help="only the misclassified digits")
+order = c4.selectbox("Order", ["index", "lowest confidence"], key="explore-order")
 if c5.button("Random mistake", icon=":material/casino:", type="primary"):
     rng = np.random.default_rng()
     set_current(test_input(int(rng.choice(mistakes))))
@@ -61,7 +61,7 @@ table = {
     "confidence": conf[shown].tolist(),
 }
 event = st.dataframe(
-    table, hide_index=True, on_select="rerun", selection_mode="single-row", height=320, key="ex-table",
+    table, hide_index=True, on_select="rerun", selection_mode="single-row", height=320, key="explore-table",
     column_config={"digit": st.column_config.ImageColumn("digit", width="small"),
                    "confidence": st.column_config.ProgressColumn("confidence", min_value=0.0, max_value=1.0,
                                                                  format="%.3f")},
@@ -74,7 +74,7 @@ if picked is not None and EXPLORE_PICKED.get() != picked:
 EXPLORE_PICKED.set(picked)
 
 with st.expander("…or upload a picture of a digit"):
-    uploaded = upload_input("ex-upload")
+    uploaded = upload_input("explore-upload")
     if uploaded is not None:
         set_current(uploaded)
 

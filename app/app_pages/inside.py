@@ -29,7 +29,7 @@ loaded = active_model()
 model = loaded.model
 st.caption(f"MLP {model.config.name}: each hidden unit is a ReLU of a weighted sum of the layer below.")
 
-current = pick_input("in")
+current = pick_input("inside")
 if current is None:
     st.info("Choose an input: draw one on the Draw page, pick a test digit, or upload a picture.")
     st.stop()
@@ -37,17 +37,17 @@ acts = activations(model, current.x)
 predicted = int(np.argmax(acts.layers["softmax"]))
 
 st.subheader("Activations of every layer")
-compare = st.toggle("Compare with a second input (e.g. a 4 against a 9)", key="in-compare")
+compare = st.toggle("Compare with a second input (e.g. a 4 against a 9)", key="inside-compare")
 if compare:
-    other_index = st.number_input("Second input: test digit index", 0, 9999, 9, key="in-other")
+    other_index = st.number_input("Second input: test digit index", 0, 9999, 9, key="inside-other")
     other = test_input(int(other_index))
     acts_b = activations(model, other.x)
     diff = {k: acts.layers[k] - acts_b.layers[k] for k in acts.layers}
     for i, (title, layers) in enumerate(((current.description, acts.layers), (other.description, acts_b.layers),
                                          ("difference (first − second)", diff))):
-        layer_heatmaps(layers_data(layers, title, signed=i == 2), key=f"in-acts-{i}")
+        layer_heatmaps(layers_data(layers, title, signed=i == 2), key=f"inside-acts-{i}")
 else:
-    layer_heatmaps(layers_data(acts.layers, f"{current.description}: predicted {predicted}"), key="in-acts")
+    layer_heatmaps(layers_data(acts.layers, f"{current.description}: predicted {predicted}"), key="inside-acts")
 
 layer_names = [layer_display_name(hidden_name(i)) for i in range(1, len(model.config.hidden) + 1)]
 TABS = ("First-layer weights", "Which units carry the prediction", "One neuron up close")
@@ -57,34 +57,34 @@ TOP_UNITS = 24  # conductance bars: all 128 were too cramped to read or click
 def first_layer_weights_tab() -> None:
     weights = first_layer_weights(model)
     order_by = st.radio("Order", ["unit number", "how strongly each unit fires for this input"], horizontal=True,
-                        key="in-order")
+                        key="inside-order")
     h1 = acts.layers["hidden1"]
     order = np.arange(len(weights)) if order_by == "unit number" else np.argsort(-h1, kind="stable")
     st.plotly_chart(tiles_figure(weights[order], np.stack([order, h1[order]], axis=1),
                                  "unit %{customdata[0]:.0f} (fires %{customdata[1]:.2f}): weight %{z:.3f}", "weight",
                                  signed=True, cols=16, title=f"{len(weights)} incoming weight images, one signed scale"),
-                    key="in-weights")
+                    key="inside-weights")
 
 
 def drill_down() -> None:
     """A click on a conductance bar opens that unit in "One neuron up close" (a callback: it runs before the
     rerun, so it may still set the tab and the unit's widgets)."""
-    points = (st.session_state.get("in-lc") or {}).get("selection", {}).get("points", [])
+    points = (st.session_state.get("inside-lc") or {}).get("selection", {}).get("points", [])
     if points:
-        st.session_state["in-unit-layer"] = st.session_state.get("in-lc-layer", 1)
-        st.session_state["in-unit"] = int(str(points[0]["x"]).split()[-1])
-        st.session_state["in-tab"] = TABS[2]
+        st.session_state["inside-unit-layer"] = st.session_state.get("inside-lc-layer", 1)
+        st.session_state["inside-unit"] = int(str(points[0]["x"]).split()[-1])
+        st.session_state["inside-tab"] = TABS[2]
 
 
 def conductance_tab() -> None:
     lc_layer = st.selectbox("Layer", range(1, len(layer_names) + 1), format_func=lambda i: layer_names[i - 1],
-                            key="in-lc-layer")
+                            key="inside-lc-layer")
     lc = layer_conductance(model, current.x, lc_layer)
     shown = np.argsort(-np.abs(lc), kind="stable")[:TOP_UNITS]
     st.plotly_chart(bars_figure(lc[shown], [f"unit {i}" for i in shown],
                                 f"Layer conductance into class {predicted}: the {len(shown)} largest of "
                                 f"{lc.size} units (click a bar to drill down)", "unit", "conductance"),
-                    key="in-lc", on_select=drill_down, selection_mode="points")
+                    key="inside-lc", on_select=drill_down, selection_mode="points")
     h_lc = acts.layers[hidden_name(lc_layer)]
     silent = [int(u) for u in shown if h_lc[u] == 0 and lc[u] != 0]
     st.caption("Conductance integrates along the path from a black image to this input, so a unit can carry "
@@ -95,13 +95,13 @@ def conductance_tab() -> None:
 def neuron_tab() -> None:
     c1, c2 = st.columns(2)
     layer = c1.selectbox("Layer", range(1, len(layer_names) + 1), format_func=lambda i: layer_names[i - 1],
-                         key="in-unit-layer")
+                         key="inside-unit-layer")
     width = model.config.hidden[layer - 1]
     default_unit = int(np.argmax(acts.layers[hidden_name(layer)]))
-    if st.session_state.get("in-unit", width) >= width:  # unset, or from a wider layer
-        st.session_state["in-unit"] = default_unit
+    if st.session_state.get("inside-unit", width) >= width:  # unset, or from a wider layer
+        st.session_state["inside-unit"] = default_unit
     # The value lives in the session state only (a default here too would warn on every rerun).
-    unit = int(c2.number_input("Unit", 0, width - 1, key="in-unit"))
+    unit = int(c2.number_input("Unit", 0, width - 1, key="inside-unit"))
     value = float(acts.layers[hidden_name(layer)][unit])
     dataset = test_activations(loaded.key, model)[hidden_name(layer)]
     split = test_split()
@@ -115,18 +115,18 @@ def neuron_tab() -> None:
     w_in = incoming_weights(model, layer, unit)
     if w_in.ndim == 2:
         with a:
-            heatmap_grid(grid_data([("incoming weights", "", w_in)], cols=1, px=190, quantity="weight"), key="in-w")
+            heatmap_grid(grid_data([("incoming weights", "", w_in)], cols=1, px=190, quantity="weight"), key="inside-w")
     else:
         a.plotly_chart(bars_figure(w_in, [str(i) for i in range(w_in.size)], "incoming weights from hidden 1",
-                                   "unit below", "weight"), key="in-w")
+                                   "unit below", "weight"), key="inside-w")
     with b:
         conductance = neuron_conductance(model, current.x, layer, unit)
         heatmap_grid(grid_data([(f"neuron conductance into {predicted}", "", conductance)], current.x, cols=1, px=190,
-                           quantity="conductance"), key="in-nc")
+                           quantity="conductance"), key="inside-nc")
     c.plotly_chart(bars_figure(means, [str(d) for d in range(10)], f"Mean activation of unit {unit} per class",
-                               "true digit", "mean activation", highlight=predicted), key="in-means")
+                               "true digit", "mean activation", highlight=predicted), key="inside-means")
     image_strip([upscale(img, 80) for img in split.images[top].numpy()],
-                [f"#{i} ({dataset[i, unit]:.2f})" for i in top], key="in-top")
+                [f"#{i} ({dataset[i, unit]:.2f})" for i in top], key="inside-top")
     st.caption(f"The 12 test digits that excite unit {unit} of {layer_names[layer - 1]} most (index, activation).")
     st.page_link("app_pages/map.py", label=f"What unit {unit} wants, and the map of every digit (Map)",
                  query_params={"neuron": f"{hidden_name(layer)}:{unit}"}, icon=":material/scatter_plot:")
@@ -139,9 +139,9 @@ if neuron and INSIDE_NEURON_SEEN.get() != neuron:
     sizes = {hidden_name(i): n for i, n in enumerate(model.config.hidden, 1)}
     picked = link_value("neuron", layer_unit(sizes), unit_ranges(sizes))
     if picked is not None:
-        st.session_state["in-unit-layer"], st.session_state["in-unit"] = hidden_index(picked[0]), picked[1]
-        st.session_state["in-tab"] = TABS[2]
+        st.session_state["inside-unit-layer"], st.session_state["inside-unit"] = hidden_index(picked[0]), picked[1]
+        st.session_state["inside-tab"] = TABS[2]
 
 # Only the open tab runs and draws: the weight tiles and two bar charts made every visit slow.
-lazy_tabs("in-tab", dict(zip(TABS, (first_layer_weights_tab, conductance_tab, neuron_tab), strict=True)),
-          keep=("in-order", "in-lc-layer", "in-unit-layer", "in-unit"))
+lazy_tabs("inside-tab", dict(zip(TABS, (first_layer_weights_tab, conductance_tab, neuron_tab), strict=True)),
+          keep=("inside-order", "inside-lc-layer", "inside-unit-layer", "inside-unit"))

@@ -25,7 +25,7 @@ st.title("What if")
 st.caption("Edit the digit pixel by pixel, ask for the smallest change that makes the model say another "
            "digit, or attack it, and compare the explanations before and after.")
 loaded = active_model()
-current = pick_input("wi") or get_current()
+current = pick_input("whatif") or get_current()
 if current is None:
     current = test_input(DEFAULT_TEST_INDEX)
     st.caption(f"No digit chosen yet: using test digit #{DEFAULT_TEST_INDEX}.")
@@ -41,11 +41,11 @@ with right:
     b.metric("Confidence", f"{probs[predicted]:.1%}")
     if current.true_label is not None and not edited:
         c.metric("True label", current.true_label)
-    show_maps(loaded, x, drawing_methods(), None, "wi-now", cols=2)
+    show_maps(loaded, x, drawing_methods(), None, "whatif-now", cols=2)
 
-url_setting("wi-view", "view", "counterfactual", choice(list(VIEWS)), f"use one of {', '.join(VIEWS)}")
-view = st.segmented_control("Show", list(VIEWS), format_func=VIEWS.get, key="wi-view") or "counterfactual"
-write_url("wi-view", "view", lambda v: v or "counterfactual")
+url_setting("whatif-view", "view", "counterfactual", choice(list(VIEWS)), f"use one of {', '.join(VIEWS)}")
+view = st.segmented_control("Show", list(VIEWS), format_func=VIEWS.get, key="whatif-view") or "counterfactual"
+write_url("whatif-view", "view", lambda v: v or "counterfactual")
 {
     "counterfactual": lambda: counterfactual_section(loaded, x, predicted, probs),
     "attack": lambda: attack_section(loaded, x),

@@ -67,7 +67,7 @@ def recompute_leaderboard(loaded: LoadedModel, n: int, chosen: list[str], presse
         run.view = (len(scored), summarise([r.method for r in scored], {r.method: r.scores for r in scored}))
     st.caption(f"Recomputed on {n_run} digits for the active model"
                + (f" in {run.seconds:.0f} s." if run.reason is None else " (part of the request)."))
-    show(run.view[1], "lb-own")
+    show(run.view[1], "leaderboard-own")
 
 
 # -- sanity checks over many digits, one method at a time ------------------------------------------
@@ -88,7 +88,7 @@ def sanity_over_digits(loaded: LoadedModel, methods: list[str], independent: boo
     under a budget with a Cancel button; what was cut is said, what finished returned."""
     settings = (loaded.key, tuple(methods), independent, n)
     run = long_request.current(SA_KEY, settings)
-    if run is None or (run.reason and st.button("Compute the rest", key="sa-many-again", icon=":material/replay:")):
+    if run is None or (run.reason and st.button("Compute the rest", key="sanity-many-again", icon=":material/replay:")):
         run = long_request.start(SA_KEY, settings, methods)
     long_request.drive(SA_KEY, run, SANITY_BUDGET_S,
                 lambda m, stop: cascade_many_cached(loaded.key, m, independent, n, loaded.model, stop.deadline),

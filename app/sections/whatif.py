@@ -39,13 +39,13 @@ def pixel_editor(current: CurrentInput) -> tuple[np.ndarray, bool]:
     """Paint or erase pixels (click one, or drag a box / lasso); returns the working input."""
     x, edited = working_input(current)
     a, b, c = st.columns([1, 1.3, 1])
-    brush = a.radio("Brush", ["Paint", "Erase"], horizontal=True, key="wi-brush")
-    tool = b.radio("Select", ["click", "box", "lasso"], horizontal=True, key="wi-tool",
+    brush = a.radio("Brush", ["Paint", "Erase"], horizontal=True, key="whatif-brush")
+    tool = b.radio("Select", ["click", "box", "lasso"], horizontal=True, key="whatif-tool",
                    help="click: one pixel per click; box or lasso: drag over several pixels.")
-    ink = c.slider("Ink", 0.1, 1.0, 1.0, 0.1, key="wi-ink", disabled=brush == "Erase")
+    ink = c.slider("Ink", 0.1, 1.0, 1.0, 0.1, key="whatif-ink", disabled=brush == "Erase")
     n = WHATIF_EDITS.get(0)
     event = st.plotly_chart(pixel_editor_figure(x, tool=tool), on_select="rerun", selection_mode=("points", "box", "lasso"),
-                            key=f"wi-editor-{n}", config={"displaylogo": False}, width="content")
+                            key=f"whatif-editor-{n}", config={"displaylogo": False}, width="content")
     picked = list(event.selection.point_indices) if event and event.selection else []
     if picked:
         new = x.reshape(-1).copy()
@@ -55,7 +55,7 @@ def pixel_editor(current: CurrentInput) -> tuple[np.ndarray, bool]:
     note = "edited: this is the page's input until you reset" if edited else "unedited"
     c, d = st.columns([1, 1])
     c.caption(f"{current.description.capitalize()} · {note}.")
-    if d.button("Reset edits", icon=":material/restart_alt:", disabled=not edited, key="wi-reset"):
+    if d.button("Reset edits", icon=":material/restart_alt:", disabled=not edited, key="whatif-reset"):
         store_edit(current, None)
         st.rerun()
     return x, edited
@@ -104,19 +104,19 @@ def exports(arrays: dict[str, np.ndarray], summary: dict, png: np.ndarray, name:
 
 def counterfactual_section(loaded: LoadedModel, x: np.ndarray, predicted: int, probs: np.ndarray) -> None:
     runner_up = int(np.argsort(probs)[-2])
-    url_setting("wi-to", "to", runner_up, choice(list(range(10))), "use a class 0–9")
-    url_setting("wi-norm", "norm", "l2", choice(["l2", "l1"]), "use l2 or l1")
-    url_setting("wi-minprob", "minprob", WHATIF_MIN_PROB, number(0.1, 0.99), "use a probability 0.1–0.99")
-    url_setting("wi-pen", "pen", False, flag, "use 0 or 1")
+    url_setting("whatif-to", "to", runner_up, choice(list(range(10))), "use a class 0–9")
+    url_setting("whatif-norm", "norm", "l2", choice(["l2", "l1"]), "use l2 or l1")
+    url_setting("whatif-minprob", "minprob", WHATIF_MIN_PROB, number(0.1, 0.99), "use a probability 0.1–0.99")
+    url_setting("whatif-pen", "pen", False, flag, "use 0 or 1")
     a, b, c, d = st.columns([1, 1.2, 1.2, 1])
-    target = a.selectbox("Make it a", list(range(10)), key="wi-to")
-    norm = b.radio("Change", ["l2", "l1"], key="wi-norm", horizontal=True,
+    target = a.selectbox("Make it a", list(range(10)), key="whatif-to")
+    norm = b.radio("Change", ["l2", "l1"], key="whatif-norm", horizontal=True,
                    format_func={"l2": "spread out (L2)", "l1": "sparse (L1)"}.get)
-    min_prob = c.slider("with probability at least", 0.1, 0.99, step=0.01, key="wi-minprob")
-    pen = d.toggle("Pen only", key="wi-pen", help="Add or remove ink only within 2 px of the existing strokes.")
-    for k, n in (("wi-to", "to"), ("wi-norm", "norm"), ("wi-minprob", "minprob")):
+    min_prob = c.slider("with probability at least", 0.1, 0.99, step=0.01, key="whatif-minprob")
+    pen = d.toggle("Pen only", key="whatif-pen", help="Add or remove ink only within 2 px of the existing strokes.")
+    for k, n in (("whatif-to", "to"), ("whatif-norm", "norm"), ("whatif-minprob", "minprob")):
         write_url(k, n)
-    write_url("wi-pen", "pen", lambda v: "1" if v else "0")
+    write_url("whatif-pen", "pen", lambda v: "1" if v else "0")
     if target == predicted:
         st.info(f"The model already says {target}. Pick another class.")
         return
@@ -127,7 +127,7 @@ def counterfactual_section(loaded: LoadedModel, x: np.ndarray, predicted: int, p
         st.warning(f"No change found that makes the model say {target} with p ≥ {min_prob:.0%}"
                    + (" with the pen only near the strokes; try without." if pen else "."))
     images_and_change([("original", cf.original), (f"counterfactual ({cf.prediction})", cf.image),
-                       (f"nearest real {target} (train #{near.index})", near.image)], cf.difference, "wi-cf-images")
+                       (f"nearest real {target} (train #{near.index})", near.image)], cf.difference, "whatif-cf-images")
     m = st.columns(6)
     m[0].metric(f"p({target}) after", f"{cf.probability:.1%}", f"from {cf.probs_before[target]:.1%}")
     m[1].metric("L2 change", f"{cf.l2:.2f}")
@@ -138,27 +138,27 @@ def counterfactual_section(loaded: LoadedModel, x: np.ndarray, predicted: int, p
     st.caption(f"The counterfactual is {near.l2 / max(cf.l2, 1e-9):.1f}× closer to the input than the nearest real "
                f"training {target}: an edit of this digit, not a swap for another.")
     st.plotly_chart(probabilities_before_after(cf.probs_before, cf.probs_after, ("original", "counterfactual")),
-                    key="wi-cf-probs", config={"displayModeBar": False})
-    maps = maps_before_after(loaded, cf.original, cf.image, ("original", "counterfactual"), "wi-cf")
+                    key="whatif-cf-probs", config={"displayModeBar": False})
+    maps = maps_before_after(loaded, cf.original, cf.image, ("original", "counterfactual"), "whatif-cf")
     exports({"original": cf.original, "counterfactual": cf.image, "difference": cf.difference,
              "nearest_real": near.image, **maps},
             {**cf.to_dict(), "nearest_real_index": near.index, "nearest_real_l2": near.l2, "model": loaded.key},
-            cf.difference, f"counterfactual-{target}", "wi-cf-export")
+            cf.difference, f"counterfactual-{target}", "whatif-cf-export")
 
 
 def attack_section(loaded: LoadedModel, x: np.ndarray) -> None:
-    url_setting("wi-attack", "attack", "pgd", choice(["fgsm", "pgd"]), "use fgsm or pgd")
-    url_setting("wi-anorm", "anorm", "linf", choice(["linf", "l2"]), "use linf or l2")
-    url_setting("wi-eps", "eps", 0.1, number(0.0, 3.0), "use a radius 0–3")
+    url_setting("whatif-attack", "attack", "pgd", choice(["fgsm", "pgd"]), "use fgsm or pgd")
+    url_setting("whatif-anorm", "anorm", "linf", choice(["linf", "l2"]), "use linf or l2")
+    url_setting("whatif-eps", "eps", 0.1, number(0.0, 3.0), "use a radius 0–3")
     a, b, c = st.columns([1, 1, 2])
-    attack = a.radio("Attack", ["fgsm", "pgd"], key="wi-attack", horizontal=True, format_func=str.upper)
-    norm = b.radio("Norm", ["linf", "l2"], key="wi-anorm", horizontal=True, disabled=attack == "fgsm",
+    attack = a.radio("Attack", ["fgsm", "pgd"], key="whatif-attack", horizontal=True, format_func=str.upper)
+    norm = b.radio("Norm", ["linf", "l2"], key="whatif-anorm", horizontal=True, disabled=attack == "fgsm",
                    format_func={"linf": "L∞", "l2": "L2"}.get)
     norm = "linf" if attack == "fgsm" else norm
     hi = 0.5 if norm == "linf" else 3.0
-    st.session_state["wi-eps"] = min(float(st.session_state["wi-eps"]), hi)
-    eps = c.slider("ε (largest change allowed)", 0.0, hi, step=0.005 if norm == "linf" else 0.05, key="wi-eps")
-    for k, n in (("wi-attack", "attack"), ("wi-anorm", "anorm"), ("wi-eps", "eps")):
+    st.session_state["whatif-eps"] = min(float(st.session_state["whatif-eps"]), hi)
+    eps = c.slider("ε (largest change allowed)", 0.0, hi, step=0.005 if norm == "linf" else 0.05, key="whatif-eps")
+    for k, n in (("whatif-attack", "attack"), ("whatif-anorm", "anorm"), ("whatif-eps", "eps")):
         write_url(k, n)
     with st.spinner("Attacking…"):
         adv = make_adversarial(loaded, x, float(eps), AttackConfig(attack, norm))
@@ -166,19 +166,19 @@ def attack_section(loaded: LoadedModel, x: np.ndarray) -> None:
                else f"not flipped: still {adv.label}")
     st.markdown(f"{attack.upper()} at ε = {eps:g} ({'L∞' if norm == 'linf' else 'L2'}): {verdict}.")
     images_and_change([("original", adv.original), (f"adversarial ({adv.prediction})", adv.image)],
-                      adv.image - adv.original, "wi-adv-images")
+                      adv.image - adv.original, "whatif-adv-images")
     st.plotly_chart(probabilities_before_after(adv.probs_before, adv.probs_after, ("original", "adversarial")),
-                    key="wi-adv-probs", config={"displayModeBar": False})
-    maps = maps_before_after(loaded, adv.original, adv.image, ("original", "adversarial"), "wi-adv")
+                    key="whatif-adv-probs", config={"displayModeBar": False})
+    maps = maps_before_after(loaded, adv.original, adv.image, ("original", "adversarial"), "whatif-adv")
     exports({"original": adv.original, "adversarial": adv.image, "difference": adv.image - adv.original, **maps},
             {**adv.to_dict(), "attack": attack, "norm": norm, "model": loaded.key}, adv.image - adv.original,
-            f"{attack}-{eps:g}", "wi-adv-export")
+            f"{attack}-{eps:g}", "whatif-adv-export")
 
 
 def stability_section(loaded: LoadedModel, x: np.ndarray) -> None:
     a, b = st.columns(2)
-    radius = a.select_slider("Noise radius (L∞)", [0.005, 0.01, 0.02, 0.05], value=0.02, key="wi-st-radius")
-    samples = b.select_slider("Noisy copies", [2, 4, 8], value=4, key="wi-st-samples")
+    radius = a.select_slider("Noise radius (L∞)", [0.005, 0.01, 0.02, 0.05], value=0.02, key="whatif-st-radius")
+    samples = b.select_slider("Noisy copies", [2, 4, 8], value=4, key="whatif-st-samples")
     methods = drawing_methods()
     config = StabilityConfig(float(radius), int(samples))
     try:
@@ -188,7 +188,7 @@ def stability_section(loaded: LoadedModel, x: np.ndarray) -> None:
         st.warning(plain(exc))
         return
     st.plotly_chart(stability_figure([r.display for r in rows], [r.top_k_overlap for r in rows],
-                                     [r.spearman for r in rows], config.fraction), key="wi-st-fig")
+                                     [r.spearman for r in rows], config.fraction), key="whatif-st-fig")
     st.dataframe([{"method": r.display, "top-10 % overlap": round(r.top_k_overlap, 3),
                    "Spearman": round(r.spearman, 3), "max-sensitivity (lower is steadier)": round(r.max_sensitivity, 3),
                    "noisy copies": r.samples} for r in rows], hide_index=True)

@@ -30,8 +30,8 @@ EPS_MAX = 0.5
 @st.fragment
 def _curve_settings(loaded: LoadedModel) -> None:
     a, b, c = st.columns([1, 1.4, 1])
-    n = a.selectbox("Test digits", [500, 1000, 2000, 5000, 10000], index=1, key="wi-ts-n")
-    eps_text = b.text_input("ε values (L∞, comma separated)", "0, 0.05, 0.1, 0.15, 0.2", key="wi-ts-eps")
+    n = a.selectbox("Test digits", [500, 1000, 2000, 5000, 10000], index=1, key="whatif-ts-n")
+    eps_text = b.text_input("ε values (L∞, comma separated)", "0, 0.05, 0.1, 0.15, 0.2", key="whatif-ts-eps")
     try:
         eps = tuple(sorted({float(t) for t in eps_text.split(",") if t.strip()}))
         if not eps or not all(0 <= e <= 1 for e in eps):
@@ -39,7 +39,7 @@ def _curve_settings(loaded: LoadedModel) -> None:
     except ValueError:
         st.error("Give ε values between 0 and 1, separated by commas.")
         return
-    if c.button("Run both attacks", icon=":material/bolt:", type="primary", key="wi-ts-run"):
+    if c.button("Run both attacks", icon=":material/bolt:", type="primary", key="whatif-ts-run"):
         long_request.start(CURVES_KEY, (loaded.key, n, eps),
                     [f"{a}:{s}" for a in ("fgsm", "pgd") for s in range(0, n, CURVE_CHUNK)])
         st.rerun(scope="app")
@@ -80,7 +80,7 @@ def _curves(loaded: LoadedModel) -> None:
     cut = [f"{a.upper()} on {d:,} of the {n:,} digits" for a, d in left.items() if d]
     long_request.report(run, "the chart", cut, ATTACKS_BUDGET_S)
     if curves:
-        st.plotly_chart(accuracy_curves_figure(curves, "L∞", n), key="wi-ts-curves")
+        st.plotly_chart(accuracy_curves_figure(curves, "L∞", n), key="whatif-ts-curves")
         st.caption("PGD (random start, 40 steps of 2.5·ε/40) keeps FGSM's result for any digit FGSM fooled and PGD "
                    "did not, so it is never reported weaker than FGSM. Digits are attacked in batches of "
                    f"{CURVE_CHUNK:,}; a stopped request shows the accuracy over the digits it finished.")
@@ -89,10 +89,10 @@ def _curves(loaded: LoadedModel) -> None:
 @st.fragment
 def _min_eps_settings(loaded: LoadedModel) -> None:
     d, e, f = st.columns([1, 1, 1])
-    count = d.selectbox("Digits for the minimal-ε histogram", [100, 200, 300], key="wi-me-n")
-    attack = e.radio("Attack", ["fgsm", "pgd"], key="wi-me-attack", horizontal=True, format_func=str.upper,
+    count = d.selectbox("Digits for the minimal-ε histogram", [100, 200, 300], key="whatif-me-n")
+    attack = e.radio("Attack", ["fgsm", "pgd"], key="whatif-me-attack", horizontal=True, format_func=str.upper,
                      help="captum's MinParamPerturbation, binary search, one digit at a time; PGD is ~20× slower.")
-    if f.button("Find minimal ε", icon=":material/search:", key="wi-me-run"):
+    if f.button("Find minimal ε", icon=":material/search:", key="whatif-me-run"):
         long_request.start(MIN_EPS_KEY, (loaded.key, count, attack), [str(s) for s in range(0, count, CHUNK)])
         st.rerun(scope="app")
 
@@ -116,7 +116,7 @@ def _min_eps(loaded: LoadedModel) -> None:
     long_request.report(run, "the histogram", [digits(u) for u in run.remaining], MIN_EPS_BUDGET_S)
     if parts:
         values = np.concatenate(parts)
-        st.plotly_chart(min_eps_histogram(values, attack.upper(), EPS_MAX), key="wi-me-hist")
+        st.plotly_chart(min_eps_histogram(values, attack.upper(), EPS_MAX), key="whatif-me-hist")
         st.caption(f"Median minimal ε over {len(values)} digits: {np.nanmedian(values):.3f} "
                    "(0 for digits the model already gets wrong).")
 
