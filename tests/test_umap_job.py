@@ -21,9 +21,11 @@ ENTRY = str(Path(__file__).resolve().parents[1] / "app" / "streamlit_app.py")
 
 def _epochs(features, settings=None, progress=None, stop=None):
     """umap-learn as fit_umap drives it, without its 20 s of compiling: an epoch at a time through the
-    same epoch loop and reporter, which raises Cancelled once `stop` is set."""
-    for _ in projection._epoch_loop(range(2000), on_epoch=projection._EpochReporter(progress, stop)):
+    same epoch loop and reporter; the loop ends early once `stop` is set, and the fit raises Cancelled."""
+    for _ in projection._epoch_loop(range(2000), on_epoch=projection._EpochReporter(progress), stop=stop):
         time.sleep(0.005)
+    if stop is not None and stop.is_set():
+        raise projection.Cancelled("UMAP cancelled")
     return np.zeros((len(features), 2), np.float32)
 
 
