@@ -25,7 +25,6 @@ from app.map_state import (
     test_features,
     train_split,
     umap_jobs,
-    umap_slots,
 )
 from app.state import active_model, test_probabilities, test_split
 from app.tabs import lazy_tabs
@@ -33,6 +32,7 @@ from explain.activations import top_exciting
 from explain.neighbours import METRICS
 from explain.neuron_goals import goal_layers
 from explain.projection import layer_features, place_from_neighbours, projectable_layers
+from model.jobs import JobRefused
 from model.network import layer_display_name
 
 PROJECTIONS = {"pca": "PCA (exact)", "umap": "UMAP"}
@@ -98,9 +98,10 @@ if method == "umap":
                 live = umap_jobs().get((loaded.key, layer))
                 if live is None or not live.running:
                     st.rerun(scope="app")
-                st.progress(min(max(live.fraction, 0.0), 1.0), text=live.message)
+                fraction, message = live.status
+                st.progress(min(max(fraction, 0.0), 1.0), text=message)
                 if st.button("Cancel", key="map-umap-cancel", icon=":material/stop:"):
-                    live.stop.set()
+                    live.cancel()
 
             umap_progress()
         else:
@@ -108,14 +109,18 @@ if method == "umap":
                 st.warning(f"The last UMAP run stopped: {job.error}.")
             if st.button("Compute UMAP for this layer (about a minute, in the background)", icon=":material/play_arrow:",
                          key="map-umap-start"):
-                if start_umap(loaded, layer) is not None:
+                try:
+                    start_umap(loaded, layer)
+                except JobRefused as refused:
+                    wait = max(1, math.ceil(refused.next_free_in_s / 60))
+                    mine = [k[1] for k, j in umap_jobs().items() if j.running]
+                    whose = f"Your UMAP fit of {layer_display_name(mine[0])} is" if mine else "Another visitor's UMAP fit is"
+                    st.warning(f"{whose} running on this server, and one runs at a time (each keeps "
+                               f"a core busy for about a minute). It ends within {wait} minute{'s' * (wait > 1)} at "
+                               "the latest; press the button again then. PCA is shown meanwhile.",
+                               icon=":material/hourglass_top:")
+                else:
                     st.rerun()
-                wait = max(1, math.ceil(umap_slots().next_free_in_s() / 60))
-                mine = [k[1] for k, j in umap_jobs().items() if j.running]
-                whose = f"Your UMAP fit of {layer_display_name(mine[0])} is" if mine else "Another visitor's UMAP fit is"
-                st.warning(f"{whose} running on this server, and one runs at a time (each keeps "
-                           f"a core busy for about a minute). It ends within {wait} minute{'s' * (wait > 1)} at the "
-                           "latest; press the button again then. PCA is shown meanwhile.", icon=":material/hourglass_top:")
 
 star = None
 if current is not None:
