@@ -11,12 +11,13 @@ from plotly.subplots import make_subplots
 
 from app.figures.common import DIVERGING, symmetric_limit
 from app.inputs import CurrentInput
+from app.state import LoadedModel, job_runner, session_alive_check
 from app.session import SEED_JOB
-from app.state import LoadedModel, session_alive_check, training_slots
-from explain.evaluation.seed_spread import SeedSpread, seed_spread
 from explain.registry import drawing_methods, get_method
-from model.jobs import JobLimits, TrainJob
+from explain.evaluation.seed_spread import SeedSpread, seed_spread
+from model.jobs import JobRefused
 from model.train import TrainConfig
+from model.train_job import JobLimits, TrainJob
 
 SEEDS, EPOCHS, DIGITS = 3, 2, 5_000  # small by default: about a minute for all three on 2 cores
 
@@ -58,10 +59,12 @@ def across_seeds(loaded: LoadedModel, current: CurrentInput | None) -> None:
             configs = seed_configs(hidden)
             JobLimits().check(configs)
             new = TrainJob(configs[0], more=tuple(configs[1:]), alive=session_alive_check())
-            if training_slots().try_start(new):
-                SEED_JOB.set(new)
+            try:
+                SEED_JOB.set(new.start(job_runner()))
+            except JobRefused:
+                st.warning("Every training slot on this server is busy; try again in a few minutes.")
+            else:
                 st.rerun()
-            st.warning("Every training slot on this server is busy; try again in a few minutes.")
         return
     if job.running:
         @st.fragment(run_every=1.0)
@@ -69,8 +72,9 @@ def across_seeds(loaded: LoadedModel, current: CurrentInput | None) -> None:
             live: TrainJob = SEED_JOB.get()
             if not live.running:
                 st.rerun(scope="app")
-            st.progress(min(len(live.results) / len(live.configs), 1.0),
-                        text=f"seed {live.run_index + 1} of {len(live.configs)}…")
+            state = live.progress()
+            st.progress(min(len(state.results) / len(live.configs), 1.0),
+                        text=f"seed {state.run + 1} of {len(live.configs)}…")
             if st.button("Stop", icon=":material/stop:", key="map-seed-stop"):
                 live.stop()
 

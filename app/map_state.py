@@ -7,8 +7,6 @@ read-only arrays; a user's own UMAP run lives in that user's session only.
 from __future__ import annotations
 
 import json
-import threading
-import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -17,14 +15,15 @@ from typing import Any
 import numpy as np
 import streamlit as st
 
+from app.state import LoadedModel, bundled_model, input_digest, job_runner, session_alive_check, test_split
 from app.session import UMAP_JOBS
-from app.state import LoadedModel, bundled_model, input_digest, session_alive_check, test_split
-from explain.atlas.features import all_layer_features
 from explain.atlas.neighbours import Neighbours, neighbours_of
 from explain.atlas.neuron_goals import NeuronGoals, maximise_units
+from explain.atlas.features import all_layer_features
 from explain.atlas.projection import Cancelled, PCAProjection, fit_pca, fit_umap
 from model.data import load_mnist
-from model.jobs import OwnerWatch, TrainingSlots
+from model.jobs import Cancelled as JobCancelled
+from model.jobs import Job, JobOptions, JobRunner
 from model.network import MLP, N_PIXELS
 from model.paths import assets_dir
 
@@ -113,87 +112,78 @@ def neuron_goals(model_key: str, layer: str, _model: MLP) -> NeuronGoals:
 
 
 UMAP_BUDGET_S = 300.0  # wall clock per fit (about a minute on 2 cores): no fit holds the server's slot longer
-MAX_UMAP_FITS = 1  # at once, across all sessions: a fit keeps a core busy (or both) for a minute
+KIND = "umap"  # its cap on the server: app.state.JOB_CAPS
+WHY_STOPPED = {"budget": "it ran out of its {minutes:.0f}-minute budget", "owner gone": "its session was closed",
+               "cancelled": "cancelled"}
 
 
-@dataclass
+@dataclass(eq=False)  # compared by identity
 class UMAPJob:
-    """One session's background UMAP fit of one layer of one model.
-
-    Owned like a training job (model.jobs): it stops between epochs when its session has been gone for
-    OWNER_GRACE_S, when its budget is spent or on Cancel, and it runs in a server-wide slot (`umap_slots`)."""
+    """One session's background UMAP fit of one layer of one model: a job of the server's runner
+    (app.state.job_runner), at most MAX_UMAP_FITS at once. It stops between epochs on Cancel, when its
+    session has been gone for OWNER_GRACE_S or when its budget is spent."""
 
     model_key: str
     layer: str
-    features: np.ndarray | None = field(default=None, repr=False)
-    alive: Callable[[], bool] | None = None
-    budget_s: float = UMAP_BUDGET_S
-    stop: threading.Event = field(default_factory=threading.Event)
-    fraction: float = 0.0
-    message: str = "starting"
-    coords: np.ndarray | None = None
-    error: str | None = None
-    end_reason: str | None = None  # "finished", "cancelled", "budget", "owner gone" or "failed"
-    started: float = 0.0
-    on_done: Callable[[], None] | None = None  # set by the slots: frees the server's slot
-    thread: threading.Thread | None = None
-    _owner: OwnerWatch | None = field(default=None, repr=False)
+    job: Job = field(repr=False)
 
     @property
     def running(self) -> bool:
-        return self.thread is not None and self.thread.is_alive()
+        return self.job.running
 
-    def remaining_s(self) -> float:
-        return self.budget_s if not self.started else max(0.0, self.budget_s - (time.monotonic() - self.started))
+    @property
+    def coords(self) -> np.ndarray | None:
+        return self.job.result
 
-    def start(self) -> UMAPJob:
-        self.started, self._owner = time.monotonic(), OwnerWatch(self.alive)
-        self.thread = threading.Thread(target=self._run, name=f"umap-{self.layer}", daemon=True)
-        self.thread.start()
-        return self
+    @property
+    def status(self) -> tuple[float, str]:
+        """The fit's progress (fraction done, message), read once: the two belong together."""
+        return self.job.progress or (0.0, "starting")
 
-    def _progress(self, fraction: float, message: str) -> None:
-        """Called between phases and epochs: also where the fit learns that it should end."""
-        self.fraction, self.message = fraction, message
-        if self.stop.is_set():
-            return
-        if self.remaining_s() <= 0:
-            self.end_reason = "budget"
-            self.stop.set()
-        elif self._owner is not None and self._owner.gone():
-            self.end_reason = "owner gone"
-            self.stop.set()
+    @property
+    def fraction(self) -> float:
+        return self.status[0]
 
-    def _run(self) -> None:
+    @property
+    def end_reason(self) -> str | None:
+        return self.job.end_reason
+
+    @property
+    def error(self) -> str | None:
+        """Why the last fit gave no map, in words for the page (None after a finished fit or while running)."""
+        done = self.job.snapshot()
+        why = WHY_STOPPED.get(done.end_reason or "finished")
+        return done.error or (why and why.format(minutes=self.job.options.budget_s / 60))
+
+    def cancel(self) -> None:
+        self.job.cancel()
+
+
+def umap_work(features: np.ndarray) -> Callable[[Job], np.ndarray]:
+    """The fit as a job's work: progress published to the job, and the job's cancel event checked between
+    epochs (the budget and the owner's absence set it too, through `should_stop`)."""
+
+    def work(job: Job) -> np.ndarray:
+        def progress(fraction: float, message: str) -> None:
+            job.report((fraction, message))
+            job.should_stop()
+
         try:
-            self.coords = fit_umap(self.features, progress=self._progress, stop=self.stop)
-            self.end_reason = "finished"
+            return fit_umap(features, progress=progress, stop=job.cancel_event)
         except Cancelled:
-            self.end_reason = self.end_reason or "cancelled"
-            self.error = {"budget": f"it ran out of its {self.budget_s / 60:.0f}-minute budget",
-                          "owner gone": "its session was closed"}.get(self.end_reason, "cancelled")
-        except Exception as exc:  # shown to the user; the thread must never die silently
-            self.end_reason, self.error = "failed", f"{type(exc).__name__}: {exc}"
-        finally:
-            self.features = None  # the layer's features stay cached; this job no longer needs them
-            if self.on_done is not None:
-                self.on_done()
+            raise JobCancelled from None  # the runner records why (Cancel, budget, owner gone)
+
+    return work
 
 
 def umap_jobs() -> dict[tuple[str, str], UMAPJob]:
     return UMAP_JOBS.setdefault({})
 
 
-@st.cache_resource
-def umap_slots() -> TrainingSlots:
-    """Server-wide: how many UMAP fits may run at once (sessions share it, like training's slots)."""
-    return TrainingSlots(MAX_UMAP_FITS)
-
-
-def start_umap(loaded: LoadedModel, layer: str) -> UMAPJob | None:
-    """Start this session's fit of `layer`, or None when every UMAP slot on the server is busy."""
-    job = UMAPJob(loaded.key, layer, test_features(loaded.key, loaded.model)[layer], alive=session_alive_check())
-    if not umap_slots().try_start(job):
-        return None
+def start_umap(loaded: LoadedModel, layer: str, runner: JobRunner | None = None) -> UMAPJob:
+    """Start this session's fit of `layer`; raises JobRefused when every UMAP slot on the server is busy."""
+    features = test_features(loaded.key, loaded.model)[layer]
+    options = JobOptions(KIND, budget_s=UMAP_BUDGET_S, alive=session_alive_check(), name=f"umap-{layer}")
+    job = UMAPJob(loaded.key, layer, (runner or job_runner()).submit(umap_work(features), options))
     umap_jobs()[(loaded.key, layer)] = job
     return job

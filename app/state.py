@@ -23,7 +23,7 @@ from explain import Attribution, Contrast, explain
 from model.checkpoint import CheckpointMeta, load_checkpoint
 from model.data import Split, load_mnist
 from model.evaluate import EvalReport, accuracy, evaluate
-from model.jobs import TrainingSlots
+from model.jobs import JobRunner
 from model.network import IMAGE_SIDE, MLP
 from model.paths import bundled_checkpoint
 
@@ -67,12 +67,14 @@ def test_split() -> Split:
 
 
 MAX_TRAINING_JOBS = 2  # at once, across all sessions: a 2-core server stays usable for explaining
+MAX_UMAP_FITS = 1  # at once, across all sessions: a fit keeps a core busy (or both) for a minute
+JOB_CAPS = {"train": MAX_TRAINING_JOBS, "umap": MAX_UMAP_FITS}  # by kind (model.jobs); seed ensembles are "train"
 
 
 @st.cache_resource
-def training_slots() -> TrainingSlots:
-    """Server-wide: how many training jobs may go at once (each session may run one)."""
-    return TrainingSlots(MAX_TRAINING_JOBS)
+def job_runner() -> JobRunner:
+    """Server-wide: the one runner of background jobs, with its cap per kind (each session may run one of each)."""
+    return JobRunner(JOB_CAPS)
 
 
 

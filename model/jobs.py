@@ -1,9 +1,17 @@
-"""Training in a background thread, so a page (or a notebook) stays responsive and can stop it.
+"""The one runner for background work: training, UMAP fits, seed ensembles, anything that outlives a request.
 
-A `TrainJob` belongs to whoever created it (in the app: one browser session); nothing here is
-shared between jobs. Progress is appended under a lock and read as a snapshot. Every job ends on
-its own: after its wall-clock budget, or when its owner is gone (`alive` says so for a while);
-`TrainingSlots` bounds how many run at once on a server and says when the next one frees.
+A `JobRunner` (one per server; the app holds it in `st.cache_resource`) starts each job in a thread of its
+own and caps how many of each kind run at once; a full kind is refused at once (`JobRefused` says when a
+slot frees at the latest), never queued. A `Job` is compared by identity. Its work is a function of the job
+that asks `job.should_stop()` between its steps: true after `job.cancel()` (a Stop press), when the job's
+wall-clock budget is spent, or when its owner (in the app: a browser session) has been gone for
+OWNER_GRACE_S. Everything the job publishes (progress, result, error, end reason) is written and read under
+the job's lock. One atexit hook, registered when this module is imported, cancels every running job of
+every runner and waits for it.
+
+Why threads we start ourselves and not a `concurrent.futures` pool: a pool queues work past its size (we
+refuse instead), and Python joins a pool's threads at exit *before* atexit hooks run, so a running
+10-minute training would hold the exit until it ended instead of stopping at its next step.
 """
 
 from __future__ import annotations
@@ -11,53 +19,48 @@ from __future__ import annotations
 import atexit
 import threading
 import time
-from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
-from typing import Any, Protocol
-
-import torch
+import weakref
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from typing import Any
 
 from model import tuning
-from model.data import Split
-from model.train import Progress, TrainConfig, TrainResult, train
 
-BUDGET_S = 600.0  # wall clock per job (a group of runs shares it): no run holds a slot for longer
+BUDGET_S = 600.0  # wall clock per job unless its options say otherwise: no job holds a slot for longer
 # The owner may look gone this long (a reconnecting tab) before the job ends; tests shorten it.
 OWNER_GRACE_S = tuning.seconds("OWNER_GRACE_S", 15.0)
 OWNER_CHECK_EVERY_S = 1.0
+EXIT_WAIT_S = 60.0  # at interpreter exit, per job: its current step ends, then it does
+
+
+class Cancelled(Exception):
+    """Raised by a job's work when it stops between steps and has nothing to return (the runner records why)."""
+
+
+class JobRefused(RuntimeError):
+    """Every slot of this kind is busy on this server; `next_free_in_s` bounds the wait for one."""
+
+    def __init__(self, kind: str, cap: int, next_free_in_s: float) -> None:
+        self.kind, self.cap, self.next_free_in_s = kind, cap, next_free_in_s
+        super().__init__(f"{cap} {kind} job{'s' * (cap != 1)} already running on this server; "
+                         f"one ends within {next_free_in_s / 60:.0f} min at the latest")
 
 
 @dataclass(frozen=True)
-class JobLimits:
-    """Bounds on what one visitor may ask the server to train (the Train page checks them)."""
+class JobOptions:
+    """How a job runs: its kind (the runner caps each kind), wall-clock budget and owner."""
 
-    max_hidden: int = 1024
-    max_epochs: int = 20
-    min_batch: int = 16
-    max_runs: int = 3  # runs started together (several seeds) form one job
+    kind: str
     budget_s: float = BUDGET_S
-
-    def check(self, configs: Sequence[TrainConfig]) -> None:
-        if not 1 <= len(configs) <= self.max_runs:
-            raise ValueError(f"one job trains 1 to {self.max_runs} runs, got {len(configs)}")
-        for c in configs:
-            if max(c.hidden) > self.max_hidden:
-                raise ValueError(f"hidden layers may have at most {self.max_hidden} units here, got {max(c.hidden)}")
-            if c.epochs > self.max_epochs:
-                raise ValueError(f"at most {self.max_epochs} epochs here, got {c.epochs}")
-            if c.batch_size < self.min_batch:
-                raise ValueError(f"batch size must be at least {self.min_batch} here, got {c.batch_size}")
-
-
-MAX_HIDDEN = JobLimits().max_hidden
+    alive: Callable[[], bool] | None = None  # is the owner still there? asked about once a second
+    name: str = ""  # the thread's name, for debugging (the kind when empty)
 
 
 class OwnerWatch:
     """Is a background job's owner (in the app: a browser session) still there?
 
     `gone()` asks `alive` at most every OWNER_CHECK_EVERY_S and is true once the owner has looked absent
-    for OWNER_GRACE_S in a row (a reconnecting tab is not gone). Any background work polls one: training
-    between steps, a UMAP fit between epochs. With `alive` None the owner is always there."""
+    for OWNER_GRACE_S in a row (a reconnecting tab is not gone). With `alive` None the owner is always there."""
 
     def __init__(self, alive: Callable[[], bool] | None) -> None:
         self.alive = alive
@@ -77,185 +80,191 @@ class OwnerWatch:
         return self._missing_since is not None and now - self._missing_since >= OWNER_GRACE_S
 
 
-class SlotJob(Protocol):
-    """What `TrainingSlots` needs of a job: training jobs and the Map page's UMAP fits both are."""
+@dataclass(frozen=True)
+class JobSnapshot:
+    """What a job has published, read at one moment under its lock."""
 
-    started: float
-    on_done: Callable[[], None] | None
-
-    @property
-    def running(self) -> bool: ...
-
-    def remaining_s(self) -> float: ...
-
-    def start(self) -> Any: ...
+    progress: Any
+    result: Any
+    error: str | None
+    end_reason: str | None  # "finished", "cancelled", "budget", "owner gone" or "failed"; None while running
+    running: bool
 
 
-@dataclass
-class TrainJob:
-    """One or more runs (say several seeds of one model), one after another in one thread: one job."""
+class Job:
+    """One piece of background work (made by `JobRunner.submit`). Compared by identity, like any object."""
 
-    config: TrainConfig
-    train_split: Split | None = None
-    test_split: Split | None = None
-    more: tuple[TrainConfig, ...] = ()  # further runs of the same job, after `config`
-    budget_s: float = BUDGET_S
-    alive: Callable[[], bool] | None = None  # is the owner still there? polled about once a second
-    events: list[Progress] = field(default_factory=list)  # of the run in progress (or the last one)
-    results: list[TrainResult] = field(default_factory=list)
-    error: str | None = None
-    end_reason: str | None = None  # "finished", "stopped", "budget" or "owner gone"
-    started: float = 0.0
-    on_done: Callable[[], None] | None = None  # e.g. release a server-wide training slot
-    # A fresh per-epoch callback for each run (e.g. explain.atlas.training_record.TrainingRecorder), kept in
-    # `epoch_hooks` beside `results` so the owner can read what it recorded.
-    on_epoch_factory: Callable[[TrainConfig], Callable[[int, Any], None]] | None = None
-    epoch_hooks: list[Callable[[int, Any], None] | None] = field(default_factory=list)
-    _stop: threading.Event = field(default_factory=threading.Event)
-    _lock: threading.Lock = field(default_factory=threading.Lock)
-    _thread: threading.Thread | None = None
-    _owner: OwnerWatch | None = None
+    def __init__(self, work: Callable[[Job], Any], options: JobOptions) -> None:
+        self.options = options
+        self.cancel_event = threading.Event()  # set by cancel(), the budget or the owner's absence
+        self._work: Callable[[Job], Any] | None = work
+        self._lock = threading.Lock()
+        self._done = threading.Event()
+        self._owner = OwnerWatch(options.alive)  # asked from the job's own thread only
+        self._progress: Any = None
+        self._result: Any = None
+        self._error: str | None = None
+        self._end_reason: str | None = None
+        self._stop_reason: str | None = None
+        self._stopped_early = False  # the work saw the cancel event (it did not just finish)
+        self.started = 0.0
+        self._thread: threading.Thread | None = None
 
-    @property
-    def configs(self) -> tuple[TrainConfig, ...]:
-        return (self.config, *self.more)
-
-    @property
-    def result(self) -> TrainResult | None:
-        """The last finished run's result (the only one for a single run)."""
-        return self.results[-1] if self.results else None
-
-    def start(self) -> TrainJob:
-        if self._thread is not None:
-            raise RuntimeError("this job was already started")
-        self.started = time.monotonic()
-        self._thread = threading.Thread(target=self._run, name="train-job", daemon=True)
-        # At interpreter exit, end the run after its current step instead of killing it inside torch
-        # (which aborts the process).
-        atexit.register(self._at_exit)
-        self._thread.start()
-        return self
-
-    def _at_exit(self) -> None:
-        self.stop()
-        self.wait(timeout=60)
-
-    def _record(self, event: Progress) -> None:
-        with self._lock:
-            self.events.append(event)
-
-    def remaining_s(self) -> float:
-        """Seconds left of the wall-clock budget (the budget itself before the start)."""
-        if not self.started:
-            return self.budget_s
-        return max(0.0, self.budget_s - (time.monotonic() - self.started))
-
-    def _should_stop(self) -> bool:
-        """Polled every step: a Stop press, the budget spent, or the owner gone for OWNER_GRACE_S."""
-        if self._stop.is_set():
-            return True
-        now = time.monotonic()
-        if now - self.started >= self.budget_s:
-            self.end_reason = "budget"
-            return True
-        self._owner = self._owner or OwnerWatch(self.alive)
-        if self._owner.gone():
-            self.end_reason = "owner gone"
+    # The work's side, from the job's thread.
+    def should_stop(self) -> bool:
+        """Asked by the work between steps: a cancel, the budget spent or the owner gone for OWNER_GRACE_S."""
+        if not self.cancel_event.is_set():
+            if self.remaining_s() <= 0:
+                self.cancel("budget")
+            elif self._owner.gone():
+                self.cancel("owner gone")
+        if self.cancel_event.is_set():
+            with self._lock:
+                self._stopped_early = True
             return True
         return False
 
-    def _run(self) -> None:
-        # One intra-op thread for this job only (the setting is per thread): a small MLP's steps gain
-        # nothing from two, and with two, every op waits for both OpenMP threads to be scheduled; on a
-        # busy 2-core server that made a step take ~1 s instead of ~1 ms. It also leaves the second
-        # core to the sessions that are explaining.
-        torch.set_num_threads(1)
-        try:
-            for i, config in enumerate(self.configs):
-                if i and self._should_stop():
-                    break
-                with self._lock:
-                    self.events = []
-                hook = self.on_epoch_factory(config) if self.on_epoch_factory is not None else None
-                self.epoch_hooks.append(hook)
-                self.results.append(train(config, self.train_split, self.test_split, on_progress=self._record,
-                                          should_stop=self._should_stop, report_every=50, on_epoch=hook))
-                if self.results[-1].stopped:
-                    break
-            if self.end_reason is None:
-                self.end_reason = "stopped" if self._stop.is_set() else "finished"
-        except Exception as exc:  # noqa: BLE001 - reported to the page that owns the job
-            self.error = f"{type(exc).__name__}: {exc}"
-        finally:
-            atexit.unregister(self._at_exit)
-            if self.on_done is not None:
-                self.on_done()
+    def report(self, progress: Any) -> None:
+        """Publish the work's progress (an immutable value: readers get it as it is)."""
+        with self._lock:
+            self._progress = progress
 
-    def stop(self) -> None:
-        """Ask the job to end after the current step; it keeps the best completed epoch."""
-        self._stop.set()
+    # The owner's side, from any thread.
+    def cancel(self, reason: str = "cancelled") -> None:
+        """Ask the work to end at its next step (the first reason given is the one recorded)."""
+        with self._lock:
+            self._stop_reason = self._stop_reason or reason
+        self.cancel_event.set()
+
+    def snapshot(self) -> JobSnapshot:
+        with self._lock:
+            return JobSnapshot(self._progress, self._result, self._error, self._end_reason, self.running)
 
     @property
-    def stopping(self) -> bool:
-        return self._stop.is_set()
+    def progress(self) -> Any:
+        with self._lock:
+            return self._progress
+
+    @property
+    def result(self) -> Any:
+        with self._lock:
+            return self._result
+
+    @property
+    def error(self) -> str | None:
+        with self._lock:
+            return self._error
+
+    @property
+    def end_reason(self) -> str | None:
+        with self._lock:
+            return self._end_reason
 
     @property
     def running(self) -> bool:
-        return self._thread is not None and self._thread.is_alive()
+        return self._thread is not None and not self._done.is_set()
 
     @property
-    def run_index(self) -> int:
-        """0-based index of the run in progress (or the last one)."""
-        return max(0, len(self.results) - (0 if self.running else 1))
+    def stopping(self) -> bool:
+        return self.cancel_event.is_set() and self.running
 
-    def snapshot(self) -> list[Progress]:
-        with self._lock:
-            return list(self.events)
+    def remaining_s(self) -> float:
+        """Seconds left of the wall-clock budget (the whole budget before the start)."""
+        if not self.started:
+            return self.options.budget_s
+        return max(0.0, self.options.budget_s - (time.monotonic() - self.started))
 
     def wait(self, timeout: float | None = None) -> bool:
-        if self._thread is not None:
-            self._thread.join(timeout)
-        return not self.running
+        """Block until the job has ended (and left its runner's slot); False on timeout."""
+        return self._thread is None or self._done.wait(timeout)
+
+    def _finish(self, result: Any, error: str | None, stopped: bool) -> None:
+        with self._lock:
+            early = stopped or self._stopped_early
+            self._result, self._error = result, error
+            self._end_reason = "failed" if error else (self._stop_reason or "cancelled") if early else "finished"
+            self._work = None  # drop what the work held (features, splits) as soon as it ends
 
 
-class TrainingSlots:
-    """How many jobs may run at once on this server, and when the next slot frees at the latest.
+class JobRunner:
+    """Runs jobs in background threads, at most `caps[kind]` of a kind at once (a kind not in `caps` is
+    not capped). Thread-safe."""
 
-    Thread-safe; holds the running jobs only to read their remaining budget. Any `SlotJob` fits (the
-    Map page keeps its UMAP fits in slots of their own).
-    """
-
-    def __init__(self, n: int) -> None:
-        self.n = n
+    def __init__(self, caps: Mapping[str, int] | None = None) -> None:
+        self.caps = dict(caps or {})
         self._lock = threading.Lock()
-        self._jobs: list[SlotJob] = []
+        self._running: set[Job] = set()  # by identity: two jobs with equal settings are two jobs
+        _RUNNERS.add(self)
 
-    def try_start(self, job: SlotJob) -> bool:
-        """Start `job` in a free slot (released when it ends), or return False when all are busy."""
+    def submit(self, work: Callable[[Job], Any], options: JobOptions) -> Job:
+        """Start `work(job)` in a thread of its own, or raise JobRefused when the kind's slots are all busy."""
+        job = Job(work, options)
         with self._lock:
-            self._jobs = [j for j in self._jobs if j.running or not j.started]
-            if len(self._jobs) >= self.n:
-                return False
-            self._jobs.append(job)
-        previous = job.on_done
+            cap = self.caps.get(options.kind)
+            if cap is not None and self._count(options.kind) >= cap:
+                raise JobRefused(options.kind, cap, self._next_free_in_s(options.kind))
+            self._running.add(job)
+            job.started = time.monotonic()
+            job._thread = threading.Thread(target=self._run, args=(job,), name=options.name or options.kind,
+                                           daemon=True)  # never holds the exit: the atexit hook stops it
+            job._thread.start()
+        return job
 
-        def release() -> None:
+    def _run(self, job: Job) -> None:
+        result, error, stopped = None, None, False
+        try:
+            result = job._work(job)
+        except Cancelled:
+            stopped = True
+        except Exception as exc:  # noqa: BLE001 - reported to whoever owns the job; the thread never dies silently
+            error = f"{type(exc).__name__}: {exc}"
+        finally:
+            job._finish(result, error, stopped)
             with self._lock:
-                if job in self._jobs:
-                    self._jobs.remove(job)
-            if previous is not None:
-                previous()
+                self._running.discard(job)
+            job._done.set()  # last: a waiter finds the slot free
 
-        job.on_done = release
-        job.start()
-        return True
+    def _count(self, kind: str) -> int:
+        return sum(1 for j in self._running if j.options.kind == kind)
 
-    def busy(self) -> int:
+    def _next_free_in_s(self, kind: str) -> float:
+        remaining = [j.remaining_s() for j in self._running if j.options.kind == kind]
+        return min(remaining) if remaining else 0.0
+
+    def busy(self, kind: str) -> int:
+        """How many jobs of this kind are running."""
         with self._lock:
-            return sum(1 for j in self._jobs if j.running or not j.started)
+            return self._count(kind)
 
-    def next_free_in_s(self) -> float:
-        """Upper bound on the wait for a slot: the shortest remaining budget among running jobs."""
+    def next_free_in_s(self, kind: str) -> float:
+        """Upper bound on the wait for a slot of this kind (0 when one is free): the shortest remaining budget."""
         with self._lock:
-            running = [j for j in self._jobs if j.running or not j.started]
-        return 0.0 if len(running) < self.n else min(j.remaining_s() for j in running)
+            cap = self.caps.get(kind)
+            if cap is None or self._count(kind) < cap:
+                return 0.0
+            return self._next_free_in_s(kind)
+
+    def jobs(self) -> list[Job]:
+        with self._lock:
+            return list(self._running)
+
+    def shutdown(self, timeout_s: float = EXIT_WAIT_S) -> bool:
+        """Cancel every running job and wait for each (at most `timeout_s` each); True when all ended."""
+        jobs = self.jobs()
+        for job in jobs:
+            job.cancel()
+        ended = [job.wait(timeout_s) for job in jobs]  # every one waited for, even after a timeout
+        return all(ended)
+
+
+_RUNNERS: weakref.WeakSet[JobRunner] = weakref.WeakSet()  # a runner with running jobs is held by their threads
+
+
+def _shut_down_all() -> None:
+    """The one atexit hook: end every job after its current step instead of killing its thread inside
+    torch or numba at exit (which aborts the process)."""
+    for runner in list(_RUNNERS):
+        runner.shutdown()
+
+
+atexit.register(_shut_down_all)

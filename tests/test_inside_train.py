@@ -25,9 +25,9 @@ from explain.atlas.activations import (
 )
 from model.checkpoint import CheckpointMeta, checkpoint_bytes, load_uploaded_checkpoint
 from model.data import Split
-from model.jobs import TrainJob
 from model.network import MLP, MLPConfig
 from model.train import TrainConfig
+from model.train_job import TrainJob
 
 ENTRY = str(Path(__file__).resolve().parents[1] / "app" / "streamlit_app.py")
 

@@ -10,8 +10,8 @@ import pytest
 
 from explain import explain_many
 from model.data import Split
-from model.jobs import TrainJob
 from model.train import TrainConfig
+from model.train_job import TrainJob
 
 
 @pytest.mark.slow

@@ -14,9 +14,10 @@ from app.figures.training import accuracy_axis, cell_from_selection, clickable_c
 from model import jobs
 from model.checkpoint import CheckpointMeta, checkpoint_bytes
 from model.data import Split
-from model.jobs import JobLimits, TrainingSlots, TrainJob
+from model.jobs import JobRefused, JobRunner
 from model.network import MLP, MLPConfig
 from model.train import Progress, TrainConfig, train
+from model.train_job import JobLimits, TrainJob
 from tests.test_inside_train import ENTRY
 
 
@@ -57,18 +58,28 @@ def test_a_job_ends_when_its_owner_is_gone(train_split, small, monkeypatch):
 
 
 def test_runs_started_together_are_one_job_in_one_slot(train_split, small):
-    slots = TrainingSlots(1)
+    runner = JobRunner({"train": 1})
     group = TrainJob(TrainConfig(hidden=(16,), epochs=1, train_size=1000, seed=0), train_split, small,
-                     more=(TrainConfig(hidden=(16,), epochs=1, train_size=1000, seed=1),), budget_s=300)
-    assert slots.try_start(group)
+                     more=(TrainConfig(hidden=(16,), epochs=1, train_size=1000, seed=1),), budget_s=300).start(runner)
     other = TrainJob(TrainConfig(hidden=(16,), epochs=1, train_size=1000), train_split, small)
-    assert not slots.try_start(other) and not other.running
-    assert 0 < slots.next_free_in_s() <= 300
+    with pytest.raises(JobRefused) as refused:
+        other.start(runner)
+    assert not other.running and refused.value.cap == 1 and 0 < refused.value.next_free_in_s <= 300
+    assert 0 < runner.next_free_in_s("train") <= 300
     assert group.wait(120) and group.error is None and group.end_reason == "finished"
     assert [r.config.seed for r in group.results] == [0, 1]
     assert not torch.equal(group.results[0].model.net.fc1.weight, group.results[1].model.net.fc1.weight)
-    wait_until(lambda: slots.busy() == 0)  # released when the whole group ended
-    assert slots.try_start(other) and other.wait(120)
+    assert runner.busy("train") == 0  # released when the whole group ended, before wait() returned
+    assert other.start(runner).wait(120)
+
+
+def test_a_stopped_job_says_so_and_keeps_what_it_trained(train_split, small):
+    job = TrainJob(LONG, train_split, small).start(JobRunner())
+    wait_until(lambda: len(job.snapshot()) >= 2)
+    job.stop()
+    assert job.wait(60) and job.end_reason == "cancelled" and job.result.stopped and job.error is None
+    state = job.progress()
+    assert state.results == (job.result,) and state.run == 0 and len(state.hooks) == 1
 
 
 @pytest.mark.parametrize("configs, message", [
@@ -152,12 +163,11 @@ def test_returning_to_a_running_job_shows_its_settings_and_a_full_server_says_ho
         at.switch_page("app_pages/home.py").run()
         at.switch_page("app_pages/train.py").run()
         assert _number(at, "Epochs").value == 5 and at.text_input[0].value == "32"
-        busy = TrainingSlots(1)
-        blocker = TrainJob(TrainConfig(hidden=(16,), epochs=100), budget_s=240)
-        assert busy.try_start(blocker)
+        busy = JobRunner({"train": 1})
+        blocker = TrainJob(TrainConfig(hidden=(16,), epochs=100), budget_s=240).start(busy)
         import app.state
 
-        monkeypatch.setattr(app.state, "training_slots", lambda: busy)
+        monkeypatch.setattr(app.state, "job_runner", lambda: busy)
         fresh = _train_page()
         fresh.button[0].click().run()
         text = " ".join(w.value for w in fresh.warning)

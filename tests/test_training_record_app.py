@@ -97,11 +97,11 @@ def test_across_training_opens_clean_in_chromium(new_page, server, artifacts):
 
 
 def test_across_seeds_shows_mean_and_std_of_a_finished_job():
-    from model.jobs import TrainJob
+    from model.train_job import TrainJob
 
     configs = [TrainConfig(hidden=(128, 64), epochs=1, train_size=300, seed=s) for s in range(2)]
-    job = TrainJob(configs[0], more=(configs[1],))
-    job.results = [train(c) for c in configs]  # as if the background job had finished
+    job = TrainJob(configs[0], more=(configs[1],)).start()
+    assert job.wait(120) and job.error is None and len(job.results) == 2
     at = _map_page({"map-seed-job": job, "map-source": "test", "map-tab": "Across seeds"})
     assert any(m.label.startswith("Mean std") for m in at.metric)
     assert not at.exception

@@ -10,9 +10,11 @@ import streamlit as st
 from app.defaults import MAP_LAYER, MAP_NEIGHBOURS
 from app.figures.common import tiles_figure
 from app.figures.atlas import COLOUR_MODES, MapPoints, map_figure, selected_indices
-from app.components.image_strip import image_strip, upscale
 from app.inputs import pick_input
+from app.session import choice, layer_unit, link_value, query_value, set_query, unit_ranges
 from app.map_seeds import across_seeds
+from app.components.image_strip import image_strip, upscale
+from app.map_training import across_training
 from app.map_state import (
     neighbours,
     neuron_goals,
@@ -23,17 +25,15 @@ from app.map_state import (
     test_features,
     train_split,
     umap_jobs,
-    umap_slots,
 )
-from app.map_training import across_training
-from app.session import choice, layer_unit, link_value, query_value, set_query, unit_ranges
 from app.state import active_model, test_probabilities, test_split
 from app.sections.lazy_tabs import lazy_tabs
 from explain.atlas.activations import top_exciting
-from explain.atlas.features import layer_features, projectable_layers
 from explain.atlas.neighbours import METRICS
 from explain.atlas.neuron_goals import goal_layers
+from explain.atlas.features import layer_features, projectable_layers
 from explain.atlas.projection import place_from_neighbours
+from model.jobs import JobRefused
 from model.network import layer_display_name
 
 PROJECTIONS = {"pca": "PCA (exact)", "umap": "UMAP"}
@@ -99,9 +99,10 @@ if method == "umap":
                 live = umap_jobs().get((loaded.key, layer))
                 if live is None or not live.running:
                     st.rerun(scope="app")
-                st.progress(min(max(live.fraction, 0.0), 1.0), text=live.message)
+                fraction, message = live.status
+                st.progress(min(max(fraction, 0.0), 1.0), text=message)
                 if st.button("Cancel", key="map-umap-cancel", icon=":material/stop:"):
-                    live.stop.set()
+                    live.cancel()
 
             umap_progress()
         else:
@@ -109,14 +110,18 @@ if method == "umap":
                 st.warning(f"The last UMAP run stopped: {job.error}.")
             if st.button("Compute UMAP for this layer (about a minute, in the background)", icon=":material/play_arrow:",
                          key="map-umap-start"):
-                if start_umap(loaded, layer) is not None:
+                try:
+                    start_umap(loaded, layer)
+                except JobRefused as refused:
+                    wait = max(1, math.ceil(refused.next_free_in_s / 60))
+                    mine = [k[1] for k, j in umap_jobs().items() if j.running]
+                    whose = f"Your UMAP fit of {layer_display_name(mine[0])} is" if mine else "Another visitor's UMAP fit is"
+                    st.warning(f"{whose} running on this server, and one runs at a time (each keeps "
+                               f"a core busy for about a minute). It ends within {wait} minute{'s' * (wait > 1)} at "
+                               "the latest; press the button again then. PCA is shown meanwhile.",
+                               icon=":material/hourglass_top:")
+                else:
                     st.rerun()
-                wait = max(1, math.ceil(umap_slots().next_free_in_s() / 60))
-                mine = [k[1] for k, j in umap_jobs().items() if j.running]
-                whose = f"Your UMAP fit of {layer_display_name(mine[0])} is" if mine else "Another visitor's UMAP fit is"
-                st.warning(f"{whose} running on this server, and one runs at a time (each keeps "
-                           f"a core busy for about a minute). It ends within {wait} minute{'s' * (wait > 1)} at the "
-                           "latest; press the button again then. PCA is shown meanwhile.", icon=":material/hourglass_top:")
 
 star = None
 if current is not None:

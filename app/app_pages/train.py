@@ -8,24 +8,24 @@ from app.figures.training import cell_from_selection, clickable_confusion, train
 from app.inputs import file_upload
 from app.map_training import keep_record, recorder_factory
 from app.state import (
-    MAX_TRAINING_JOBS,
     active_model,
     add_model,
+    job_runner,
     make_loaded,
     model_report,
     session_alive_check,
-    training_slots,
 )
 from app.safe_text import plain, safe_name
 from app.session import TRAIN_ADDED, TRAIN_DONE_FOR, TRAIN_JOB, TRAIN_UPLOAD_DONE, TRAIN_UPLOAD_NOTE
 from model.checkpoint import MAX_CHECKPOINT_BYTES, checkpoint_bytes, load_uploaded_checkpoint
-from model.jobs import JobLimits, TrainJob
+from model.jobs import JobRefused
 from model.train import TrainConfig, checkpoint_meta
+from model.train_job import JobLimits, TrainJob
 
 LIMITS = JobLimits()
 VALIDATION = 5_000  # training digits held out for the curves and the best-epoch choice
 TRAIN_SIZES = [60_000 - VALIDATION, 20_000, 5_000, 1_000]
-END_WORDS = {"finished": "finished", "stopped": "was stopped", "budget": "reached its time budget",
+END_WORDS = {"finished": "finished", "cancelled": "was stopped", "budget": "reached its time budget",
              "owner gone": "ended when its session closed"}
 
 st.title("Train a model")
@@ -82,10 +82,11 @@ if start:
         else:
             new = TrainJob(configs[0], more=tuple(configs[1:]), budget_s=LIMITS.budget_s,
                            alive=session_alive_check(), on_epoch_factory=recorder_factory())
-            slots = training_slots()
-            if not slots.try_start(new):
-                st.warning(f"{MAX_TRAINING_JOBS} training jobs are already running on this server. A slot frees "
-                           f"within {minutes(slots.next_free_in_s())} at the latest (every job stops at its "
+            try:
+                new.start(job_runner())
+            except JobRefused as refused:
+                st.warning(f"{refused.cap} training jobs are already running on this server. A slot frees "
+                           f"within {minutes(refused.next_free_in_s)} at the latest (every job stops at its "
                            f"{LIMITS.budget_s / 60:.0f}-minute budget); try again then.")
             else:
                 job = TRAIN_JOB.set(new)
@@ -108,11 +109,11 @@ def progress() -> None:
     if job is None:
         return
     if job.running:
-        events = job.snapshot()
-        last = events[-1] if events else None
+        state = job.progress()  # one consistent snapshot: this run's events beside its index
+        last = state.events[-1] if state.events else None
         frac = 0.0 if last is None else ((last.epoch - 1) * last.steps_per_epoch + last.step) / (
             last.epochs * last.steps_per_epoch)
-        run = f"run {job.run_index + 1} of {len(job.configs)} (seed {job.configs[job.run_index].seed}) · " \
+        run = f"run {state.run + 1} of {len(job.configs)} (seed {job.configs[state.run].seed}) · " \
             if len(job.configs) > 1 else ""
         st.progress(min(frac, 1.0), text="Stopping after this step…" if job.stopping else
                     f"{run}Epoch {last.epoch if last else 1} of {job.config.epochs} · "

@@ -86,30 +86,33 @@ class UMAPSettings:
 
 
 class _EpochReporter:
-    """Called between umap-learn's optimisation epochs: reports progress, and raising here is the one
-    place a running fit can be stopped."""
+    """Called between umap-learn's optimisation epochs: reports progress (which may set `stop`, say when a
+    job's budget is spent: model.jobs.Job.should_stop)."""
 
-    def __init__(self, progress: Callable[[float, str], None] | None, stop: threading.Event | None) -> None:
-        self.progress, self.stop = progress, stop
+    def __init__(self, progress: Callable[[float, str], None] | None) -> None:
+        self.progress = progress
 
     def __call__(self, done: int, total: int) -> None:
-        if self.stop is not None and self.stop.is_set():
-            raise Cancelled("UMAP cancelled")
         if self.progress and total:
             self.progress(0.3 + 0.7 * done / total, f"UMAP: epoch {done} of {total}")
 
 
 def _epoch_loop(epochs: Iterable[int], *, on_epoch: Callable[[int, int], None] | None = None,
-                **_bar_options: Any) -> Iterator[int]:
+                stop: threading.Event | None = None, **_bar_options: Any) -> Iterator[int]:
     """Stands in for tqdm in umap-learn's epoch loop (`umap.layouts.tqdm`, its only use of tqdm): calls
-    `on_epoch(done, total)` before each epoch and after the last. Why not a tqdm file that raises, as
-    before: tqdm's refresh takes its process-wide write lock without try/finally, so a Cancel raised while
-    tqdm wrote left that lock held by a thread that then ended, and every later tqdm in the server
-    (Kernel SHAP, a leaderboard's bars, training) waited forever."""
+    `on_epoch(done, total)` before each epoch and after the last, and ends the loop early once `stop` is
+    set. Why here: `fit_transform` has no way to be stopped, and this loop is the only code of ours that
+    runs between its epochs. Ending the iteration (not raising) lets umap-learn return the layout so far;
+    `fit_umap` then raises Cancelled in its own frame. Why not a tqdm file that raises, as once: tqdm's
+    refresh takes its process-wide write lock without try/finally, so a Cancel raised while tqdm wrote left
+    that lock held by a thread that then ended, and every later tqdm in the server (Kernel SHAP, a
+    leaderboard's bars, training) waited forever."""
     items = list(epochs)
     for done, item in enumerate(items):
         if on_epoch is not None:
             on_epoch(done, len(items))
+        if stop is not None and stop.is_set():
+            return
         yield item
     if on_epoch is not None:
         on_epoch(len(items), len(items))
@@ -119,7 +122,8 @@ def fit_umap(features: np.ndarray, settings: UMAPSettings | None = None,
              progress: Callable[[float, str], None] | None = None,
              stop: threading.Event | None = None) -> np.ndarray:
     """Seeded UMAP to 2-D, (N, 2) float32. `progress(fraction, message)` is called along the way;
-    setting `stop` raises Cancelled at the next epoch. Seeded UMAP runs single-threaded by design."""
+    setting `stop` (in the app: the job's cancel event) ends the fit at the next epoch with Cancelled.
+    Seeded UMAP runs single-threaded by design."""
     settings = settings or UMAPSettings()
     f = np.asarray(features, dtype=np.float32)
     if f.ndim != 2 or f.shape[0] <= settings.n_neighbors:
@@ -140,10 +144,9 @@ def fit_umap(features: np.ndarray, settings: UMAPSettings | None = None,
     check()
     if progress:
         progress(0.05, "UMAP: finding each digit's nearest neighbours")
-    reporter = _EpochReporter(progress, stop)
     reducer = umap.UMAP(n_components=2, n_neighbors=settings.n_neighbors, min_dist=settings.min_dist,
                         n_epochs=settings.n_epochs, random_state=settings.seed, n_jobs=1, verbose=False,
-                        tqdm_kwds={"on_epoch": reporter})
+                        tqdm_kwds={"on_epoch": _EpochReporter(progress), "stop": stop})
     coords = reducer.fit_transform(f)
     check()
     if progress:

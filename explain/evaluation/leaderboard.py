@@ -181,13 +181,8 @@ def extra_scores(model: nn.Module, x_all: torch.Tensor, extra_pos: np.ndarray, v
     return out
 
 
-def _core_job(job: tuple) -> MethodScores:
-    model, x_all, variant, config = job
-    return core_scores(model, x_all, variant, config)
-
-
-def _extras_job(job: tuple) -> tuple[str, dict[str, np.ndarray], float, str | None]:
-    model, x_all, extra_pos, variant, config = job
+def _extras_job(model: nn.Module, x_all: torch.Tensor, extra_pos: np.ndarray, variant: str,
+                config: LeaderboardConfig) -> tuple[str, dict[str, np.ndarray], float, str | None]:
     start = time.perf_counter()
     try:
         return variant, extra_scores(model, x_all, extra_pos, variant, config), time.perf_counter() - start, None
@@ -195,14 +190,33 @@ def _extras_job(job: tuple) -> tuple[str, dict[str, np.ndarray], float, str | No
         return variant, {}, time.perf_counter() - start, f"{type(exc).__name__}: {exc}"
 
 
-def _pool_map(fn, jobs: list, workers: int):
-    """fn over jobs in `workers` processes (forked: the model and digits are not copied until written)."""
+POOL_CONTEXT = "forkserver"  # not "fork": forking after torch (and the app's threads) ran can deadlock a worker
+_SHARED: tuple = ()  # in a worker process: (model, digits), sent once by the pool's initializer
+
+
+def _init_worker(model: nn.Module, x_all: torch.Tensor) -> None:
+    global _SHARED
+    # One thread per worker process: the Python-bound library loops use every core. Set in the workers
+    # only: in the calling process (the app's server) the thread count stays as it was.
+    torch.set_num_threads(1)
+    _SHARED = (model, x_all)
+
+
+def _in_worker(task: tuple):
+    fn, *args = task
+    return fn(*_SHARED, *args)
+
+
+def _pool_map(fn, jobs: list, workers: int, model: nn.Module, x_all: torch.Tensor):
+    """fn(model, digits, *job) over jobs in `workers` fresh processes, each sent the model and digits once.
+    A forkserver child starts from a clean interpreter, not a copy of one whose torch thread pools and
+    other threads' locks were live at fork time; it pays the imports once per worker."""
     import multiprocessing as mp
 
-    # Each worker process × one thread: the Python-bound library loops use every core. Set in the
-    # workers only: in the calling process (the app's server) the thread count stays as it was.
-    with mp.get_context("fork").Pool(workers, initializer=torch.set_num_threads, initargs=(1,)) as pool:
-        yield from pool.imap_unordered(fn, jobs)
+    ctx = mp.get_context(POOL_CONTEXT)
+    ctx.set_forkserver_preload([__name__])  # the server imports torch and this module once (before any torch op)
+    with ctx.Pool(workers, initializer=_init_worker, initargs=(model, x_all)) as pool:
+        yield from pool.imap_unordered(_in_worker, [(fn, *job) for job in jobs])
 
 
 def run_leaderboard(model: nn.Module, images: torch.Tensor, labels: torch.Tensor, config: LeaderboardConfig,
@@ -233,7 +247,7 @@ def run_leaderboard(model: nn.Module, images: torch.Tensor, labels: torch.Tensor
     start = time.perf_counter()
     if workers > 1:
         by_name = {}
-        for res in _pool_map(_core_job, [(model, x_all, v, config) for v in order], workers):
+        for res in _pool_map(core_scores, [(v, config) for v in order], workers, model, x_all):
             by_name[res.method] = res
             if progress:
                 progress(res.method, config.n, config.n)
@@ -244,8 +258,9 @@ def run_leaderboard(model: nn.Module, images: torch.Tensor, labels: torch.Tensor
     start = time.perf_counter()
     if len(extra_pos):
         ok = {r.method: r for r in results if r.error is None and r.cut is None}
-        jobs = [(model, x_all, extra_pos, v, config) for v in order if v in ok]
-        done = _pool_map(_extras_job, jobs, workers) if workers > 1 else _until_stopped(jobs, ok, should_stop)
+        jobs = [(extra_pos, v, config) for v in order if v in ok]
+        done = (_pool_map(_extras_job, jobs, workers, model, x_all) if workers > 1
+                else _until_stopped([(model, x_all, *j) for j in jobs], ok, should_stop))
         for variant, scores, seconds, error in done:
             ok[variant].scores.update(scores)
             ok[variant].extras_seconds = seconds
@@ -277,7 +292,7 @@ def _until_stopped(jobs: list[tuple], ok: dict[str, MethodScores], should_stop: 
             for rest in jobs[k:]:
                 ok[rest[3]].cut = "extras"
             return
-        yield _extras_job(job)
+        yield _extras_job(*job)
 
 
 def _spread(values: np.ndarray, positions: np.ndarray, n: int) -> np.ndarray:
