@@ -9,7 +9,6 @@ the suite is exercised by `make test` and cannot rot.
 from __future__ import annotations
 
 import argparse
-import datetime as dt
 import json
 import os
 import platform
@@ -228,15 +227,10 @@ def bench_sessions(connects: int, load_sessions: int) -> dict:
 
 
 def machine() -> dict:
-    import captum
-    import lime  # noqa: F401
-    import shap
-    import streamlit
+    from explain.provenance import utc_now, versions
 
-    return {"python": platform.python_version(), "machine": platform.machine(), "cpus": os.cpu_count(),
-            "torch": torch.__version__, "torch_threads": torch.get_num_threads(), "captum": captum.__version__,
-            "shap": shap.__version__, "streamlit": streamlit.__version__,
-            "date": dt.datetime.now(dt.UTC).isoformat(timespec="seconds")}
+    return {**versions("python", "torch", "captum", "shap", "streamlit"), "machine": platform.machine(),
+            "cpus": os.cpu_count(), "torch_threads": torch.get_num_threads(), "date": utc_now()}
 
 
 def main(argv: list[str] | None = None) -> int:

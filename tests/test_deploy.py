@@ -46,6 +46,42 @@ def test_streamlit_config_is_locked_down():
     assert cfg["client"]["showErrorDetails"] == "none"
 
 
+def _distribution(requirement: str) -> str:
+    return re.sub(r"[-_.]+", "-", re.split(r"[<>=!~ ;\[]", requirement, maxsplit=1)[0]).lower()
+
+
+def test_dependencies_match_what_the_shipped_code_imports():
+    """Every third-party import of app/, model/ and explain/ is a declared dependency and every declared
+    dependency is imported there (torchvision, used by a benchmark and a test only, is in the test extra);
+    streamlit is bounded below its next major (app/ uses private Streamlit APIs)."""
+    import ast
+    from importlib.metadata import packages_distributions
+
+    project = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]
+    declared = {_distribution(r) for r in project["dependencies"]}
+    tops: set[str] = set()
+    for package in ("app", "model", "explain"):
+        for path in (ROOT / package).rglob("*.py"):
+            for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+                if isinstance(node, ast.Import):
+                    tops |= {alias.name.partition(".")[0] for alias in node.names}
+                elif isinstance(node, ast.ImportFrom) and not node.level and node.module:
+                    tops.add(node.module.partition(".")[0])
+    tops -= set(sys.stdlib_module_names) | {"app", "model", "explain", "app_pages"}
+    owners = packages_distributions()
+    imported = {_distribution(d) for top in tops for d in owners.get(top, [top])}
+    assert imported == declared, f"imported, undeclared: {imported - declared}; declared, unused: {declared - imported}"
+    assert "torchvision" in {_distribution(r) for r in project["optional-dependencies"]["test"]}
+    streamlit = next(r for r in project["dependencies"] if _distribution(r) == "streamlit")
+    assert re.search(r"<\s*2\b", streamlit), streamlit
+
+
+def test_the_version_is_the_changelogs_newest():
+    version = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]["version"]
+    newest = re.search(r"^## (\S+)", (ROOT / "CHANGELOG.md").read_text(), re.MULTILINE).group(1)
+    assert version == newest, f"pyproject.toml says {version}, CHANGELOG.md's newest entry {newest}"
+
+
 @pytest.mark.slow
 def test_non_editable_install_runs(tmp_path):
     """What `pip install .` in the container gets: a wheel whose app runs on the bundled assets."""

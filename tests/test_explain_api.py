@@ -7,6 +7,7 @@ import json
 import subprocess
 import sys
 import threading
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -213,3 +214,33 @@ def test_renamed_public_names_keep_deprecated_aliases():
         assert explain.fast_methods() == explain.drawing_methods()
     with pytest.warns(DeprecationWarning, match="preview_params"):
         assert explain.quick_params("occlusion") == explain.preview_params("occlusion")
+
+
+def test_explain_metrics_is_a_deprecated_alias_of_the_moved_package(monkeypatch):
+    """README's API said `from explain.metrics import …` until 0.3.0: it still works, warns, and gives the very
+    objects of explain.evaluation.metrics (isinstance and registries see one class), submodules included."""
+    from explain.evaluation import metrics as moved
+    from explain.evaluation.metrics import road
+
+    for name in [m for m in sys.modules if m == "explain.metrics" or m.startswith("explain.metrics.")]:
+        monkeypatch.delitem(sys.modules, name)
+    with pytest.warns(DeprecationWarning, match="explain.evaluation.metrics") as caught:
+        import explain.metrics as alias
+    assert caught[0].filename == __file__  # attributed to the import, not to importlib
+    assert alias.__all__ == moved.__all__
+    assert all(getattr(alias, name) is getattr(moved, name) for name in moved.__all__)
+    from explain.metrics.road import RoadMoRF
+
+    assert RoadMoRF is road.RoadMoRF and sys.modules["explain.metrics.faithfulness"] is moved.faithfulness
+
+
+def test_the_readme_api_example_imports_current_names():
+    """Its imports in a fresh interpreter, where a deprecation warning attributed to them is an error."""
+    root = Path(__file__).resolve().parents[1]
+    readme = (root / "README.md").read_text()
+    block = readme.split("## Python API", 1)[1].split("```python", 1)[1].split("```", 1)[0]
+    imports = "\n".join(line for line in block.splitlines() if line.startswith(("import ", "from ")))
+    assert "from explain" in imports
+    out = subprocess.run([sys.executable, "-W", "error::DeprecationWarning:__main__", "-c", imports],
+                         cwd=root, capture_output=True, text=True, timeout=300)
+    assert out.returncode == 0, out.stderr[-2000:]

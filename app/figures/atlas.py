@@ -6,12 +6,11 @@ from dataclasses import dataclass
 
 import numpy as np
 import plotly.graph_objects as go
+from plotly.colors import qualitative
 
 from app.figures.common import light_figure
 
-# Ten distinguishable colours for digits 0-9 (Plotly's D3 palette).
-DIGIT_COLOURS = ["#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd",
-                 "#8c564b", "#e377c2", "#7f7f7f", "#bcbd22", "#17becf"]
+DIGIT_COLOURS = list(qualitative.D3)  # ten distinguishable colours for digits 0-9
 COLOUR_MODES = {"label": "true label", "prediction": "prediction", "mistake": "mistake", "confidence": "confidence"}
 
 

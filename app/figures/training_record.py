@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import numpy as np
 import plotly.graph_objects as go
+from plotly.colors import qualitative
 
 from app.figures.atlas import DIGIT_COLOURS
 
 ACCURACY_COLOUR = "#222222"
 METHOD_DASHES = ["solid", "dash", "dot", "dashdot", "longdash", "longdashdot"]
-METHOD_COLOURS = ["#1f77b4", "#d62728", "#2ca02c", "#9467bd", "#ff7f0e", "#8c564b"]  # distinct hues
+METHOD_COLOURS = [qualitative.D3[i] for i in (0, 3, 2, 4, 1, 5)]  # D3: blue, red, green, purple, orange, brown
 
 
 def training_agreement_chart(epochs: np.ndarray, accuracy: np.ndarray, agreement: dict[str, np.ndarray],

@@ -9,9 +9,7 @@ Bad input exits 2 with one line on stderr.
 from __future__ import annotations
 
 import argparse
-import datetime as _dt
 import json
-import shlex
 import sys
 import time
 from pathlib import Path
@@ -22,6 +20,7 @@ from explain.atlas.features import layer_features, projectable_layers
 from explain.atlas.neighbours import METRICS, neighbours_of
 from explain.atlas.projection import PROJECTION_METHODS, UMAPSettings, fit_pca, fit_umap
 from explain.cli import args as cli_args
+from explain.provenance import provenance
 from model.digests import file_sha256
 
 OUT_SUFFIXES = (".npz", ".csv")
@@ -119,23 +118,13 @@ def cmd_project(args: argparse.Namespace) -> int:
 
 
 def _provenance(args: argparse.Namespace, checkpoint: Path, seconds: float) -> dict:
-    from importlib.metadata import version
-
-    import torch
-
-    prog, argv = getattr(args, "prog", "python -m explain"), getattr(args, "argv", sys.argv[1:])
-    versions = {"numpy": np.__version__, "torch": torch.__version__}
-    if args.method == "umap":
-        versions |= {"umap-learn": version("umap-learn"), "numba": version("numba"),
-                     "pynndescent": version("pynndescent")}
+    libraries = ("numpy", "torch") + (("umap-learn", "numba", "pynndescent") if args.method == "umap" else ())
     return {
-        "command": f"{prog} " + " ".join(shlex.quote(a) for a in argv),
-        "date": _dt.datetime.now(_dt.UTC).isoformat(timespec="seconds"),
+        **provenance(getattr(args, "prog", "python -m explain"), getattr(args, "argv", None), libraries),
         "seconds": round(seconds, 1),
         "method": args.method, "seed": args.seed, "points": "MNIST test split, 10,000 digits in index order",
         "settings": vars(UMAPSettings(seed=args.seed)) if args.method == "umap" else {},
         "checkpoint": checkpoint.name, "checkpoint_sha256": file_sha256(checkpoint),
-        "versions": versions,
     }
 
 

@@ -9,10 +9,7 @@ per method, subsample sizes, and how far rankings agree across replacements) and
 from __future__ import annotations
 
 import csv
-import datetime as dt
 import json
-import platform
-import shlex
 import sys
 import time
 from pathlib import Path
@@ -24,6 +21,7 @@ from explain.cli import args as cli_args
 from explain.evaluation.leaderboard import LeaderboardConfig, MethodScores, run_leaderboard, variant_display
 from explain.evaluation.metrics import REPLACEMENTS
 from explain.evaluation.ranking import replacement_agreement, summarise, winners
+from explain.provenance import provenance
 from explain.registry import get_method, method_names
 
 
@@ -68,13 +66,7 @@ def check_outputs(out: Path, write_shipped: bool) -> tuple[Path, Path, Path]:
     return output_paths(out)
 
 
-def versions() -> dict[str, str]:
-    import captum
-    import lime
-    import shap
-
-    return {"python": platform.python_version(), "torch": torch.__version__, "captum": captum.__version__,
-            "shap": shap.__version__, "lime": getattr(lime, "__version__", "0.2.0.1"), "numpy": np.__version__}
+LIBRARIES = ("python", "torch", "captum", "shap", "lime", "numpy")  # the meta's "versions"
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -128,8 +120,7 @@ def main(argv: list[str] | None = None) -> int:
         row["seconds"] = round(r.seconds, 2)
         row["error"] = r.error or ""
     meta = {
-        "command": "python -m explain.evaluate " + shlex.join(argv if argv is not None else sys.argv[1:]),
-        "date": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
+        **provenance("python -m explain.evaluate", argv, LIBRARIES),  # command, date, versions
         "n": config.n, "seconds": round(seconds, 1), "seed": config.seed,
         "seconds_core": round(phases["core"], 1),  # wall clock, all methods, all n digits
         "seconds_extras": round(phases["extras"], 1),  # wall clock, the extras on the subsample
@@ -141,7 +132,6 @@ def main(argv: list[str] | None = None) -> int:
         "kendall_tau_between_replacements": {c: replacement_agreement(rows, c) for c in ("deletion", "insertion")},
         "winners": {c: winners(rows, c) for c in ("deletion", "insertion")},
         "checkpoint": str(args.checkpoint or "bundled"), "threads": torch.get_num_threads(), "workers": args.workers,
-        "versions": versions(),
     }
     try:
         with cli_args.atomic_outputs(out, meta_path, scores_path) as (tmp_csv, tmp_meta, tmp_scores):

@@ -8,9 +8,7 @@ The recording lives here, not in model/: training knows nothing of explanations,
 from __future__ import annotations
 
 import json
-import shlex
 import sys
-import time
 from dataclasses import asdict
 from pathlib import Path
 from typing import Any
@@ -18,6 +16,7 @@ from typing import Any
 import torch
 
 from explain.atlas.training_record import TrainingRecorder
+from explain.provenance import library_version, provenance
 from model import cli
 from model.checkpoint import load_checkpoint
 from model.cli import atomic_outputs
@@ -42,8 +41,7 @@ def save_with_meta(recorder: TrainingRecorder, result: TrainResult, path: Path |
     recipe = ("hidden", "seed", "epochs", "lr", "lr_schedule", "batch_size", "train_size")
     same_recipe = shipped is not None and all(getattr(mine, k) == getattr(shipped[1], k) for k in recipe)
     meta = {
-        "command": f"{PROG} " + shlex.join(sys.argv[1:] if argv is None else argv),
-        "date": time.strftime("%Y-%m-%dT%H:%M:%S+00:00", time.gmtime()),
+        **provenance(PROG, argv),  # command, date
         "seconds": round(float(result.seconds), 1),
         "config": asdict(result.config), "test_accuracy": float(result.test_accuracy),
         "weights_sha256": digest,
@@ -56,7 +54,7 @@ def save_with_meta(recorder: TrainingRecorder, result: TrainResult, path: Path |
         "bundled_checkpoint_sha256": file_sha256(bundled) if bundled.exists() else None,
         "checkpoint": "mnist_mlp.safetensors" if match else str(checkpoint),
         "checkpoint_sha256": file_sha256(bundled if match else checkpoint),
-        "torch": torch.__version__, "torch_threads": torch.get_num_threads(),
+        "torch": library_version("torch"), "torch_threads": torch.get_num_threads(),
     }
     record = recorder.finish(meta)
     with atomic_outputs(path, path.with_name(path.name + ".meta.json")) as (tmp, tmp_meta):

@@ -8,7 +8,7 @@ import warnings
 from dataclasses import dataclass
 
 import numpy as np
-from scipy.stats import kendalltau
+from scipy.stats import kendalltau, rankdata
 
 from explain.evaluation.metrics import REPLACEMENTS, MaxSensitivity, core_metrics
 from explain.evaluation.metrics.road import RoadLeRF, RoadMoRF
@@ -35,9 +35,10 @@ class Ranks:
 
 
 def _rank(means: np.ndarray, higher: bool) -> np.ndarray:
-    """Ranks along the last axis, 1 = best; NaN stays NaN (a metric that does not apply)."""
+    """Ranks along the last axis, 1 = best, tied methods share the best of their ranks (1, 1, 3);
+    NaN stays NaN (a metric that does not apply)."""
     key = np.where(np.isnan(means), np.inf, -means if higher else means)
-    r = key.argsort(axis=-1).argsort(axis=-1).astype(float) + 1
+    r = rankdata(key, method="min", axis=-1).astype(float)
     return np.where(np.isnan(means), np.nan, r)
 
 
