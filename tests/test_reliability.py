@@ -155,7 +155,7 @@ def test_the_largest_model_the_train_page_allows_downloads_and_uploads_again():
 
     from model.checkpoint import MAX_CHECKPOINT_BYTES
     from model.network import MAX_PARAMETERS
-    from model.jobs import MAX_HIDDEN
+    from model.train_job import MAX_HIDDEN
 
     # the widest first layer the Train page accepts, then the widest second one under the parameter bound
     second = (MAX_PARAMETERS - (784 * MAX_HIDDEN + MAX_HIDDEN) - 10) // (MAX_HIDDEN + 1 + 10)
