@@ -12,7 +12,7 @@ core here) and the app's torch side (`app.state`: the model, the caches) before 
 4. WARM           once a full page has been served (or SERVED_WAIT_S later): the other libraries and every
                   method's first call (DIGIT_LENS_WARM_UP=0 skips the calls).
 5. PRIMED         every page's default view computed through the pages' own cached functions
-                  (app/default_views.py; DIGIT_LENS_PRIME=0 skips it).
+                  (app/state/default_views.py; DIGIT_LENS_PRIME=0 skips it).
 
 A step that fails is logged and kept in `Startup.failures` (the Home page lists them); the rest go on.
 This module must stay torch-free at import (tests/test_boot.py): the torch side is imported by name.
@@ -38,7 +38,7 @@ from model.paths import bundled_checkpoint
 
 log = logging.getLogger("digit_lens.startup")
 
-TORCH_SIDE = "app.state"  # importing it imports torch, the model and the caches
+TORCH_SIDE = "app.state.caches"  # importing it imports torch, the model, explain and the caches
 IDLE_S = 2.0  # no visitor this long after the server is up: import the torch side before anyone asks
 FIRST_ANSWER_WAIT_S = 5.0  # the warm-up's imports start at most this long after the first page run
 # After the first answer, before the imports: torch's import holds the interpreter lock for tenths of a
@@ -178,7 +178,7 @@ def _warm_up(s: Startup) -> None:
     time.sleep(ANSWER_S)
     load_torch_side()  # not a step: without the torch side no page works, and the Draw page raises its error
     s.reached(Phase.TORCH_SIDE)
-    from app.state import bundled_model, digit_likeness_fit
+    from app.state.resources import bundled_model, digit_likeness_fit
     from explain.imports import ensure_imported
     from explain.warmup import import_and_warm_up
 
@@ -192,7 +192,7 @@ def _warm_up(s: Startup) -> None:
     likeness.join()
     s.reached(Phase.WARM)
     if tuning.switch("PRIME") and not s.stop.is_set():
-        from app.default_views import prime
+        from app.state.default_views import prime
 
         prime(bundled_model(), s.stop, s.step)
         s.reached(Phase.PRIMED)

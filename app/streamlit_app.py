@@ -31,7 +31,7 @@ page = st.navigation(PAGES)
 # Until torch is in, Draw answers in numpy and brings the maps (and this sidebar) when it is.
 torch_free = startup.before_page(page.url_path)
 if not torch_free:
-    from app.state import model_switcher
+    from app.sections.model_switcher import model_switcher
 
     model_switcher()
 page.run()

@@ -155,7 +155,7 @@ def bench_browser(n_strokes: int = 20) -> dict:
             starts.append(times)
             page.get_by_text("Fingerprint of these maps").wait_for(timeout=120_000)
             first_maps_s = time.monotonic() - t0
-            # Warm: wait for the background imports, warm-up and priming (app.default_views) to finish, as a running
+            # Warm: wait for the background imports, warm-up and priming (app.state.default_views) to finish, as a running
             # server would have.
             settle_s = _idle(proc.pid)
             predictions = [s["first_prediction_s"] for s in starts]

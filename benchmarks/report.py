@@ -96,7 +96,7 @@ def render(r: dict) -> str:
                 "drawn (Streamlit's run state, read in the page). Before this version the bench stopped at the "
                 "title with no spinner showing, which left out most of the slow pages' work. Measured after the "
                 f"server settled ({br.get('settle_s', 0):.0f} s after the first prediction: imports, warm-up and "
-                "every page's default view computed once in the background, `app.default_views`).", "",
+                "every page's default view computed once in the background, `app.state.default_views`).", "",
                 f"| page | first open s, median of {br.get('open_repeats', 1)} (range) | revisit s (range) |",
                 "|---|---|---|"]
         fo, rv = br["first_open_s"], br["revisit_s"]

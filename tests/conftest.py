@@ -10,7 +10,7 @@ from model.checkpoint import load_checkpoint
 from model.data import load_mnist
 from model.paths import bundled_checkpoint
 
-# The app computes every page's default view (app.default_views) and calls every method once (the warm-up) in the
+# The app computes every page's default view (app.state.default_views) and calls every method once (the warm-up) in the
 # background after start-up. The suite's server and AppTests would each pay for that on the two cores the
 # tests run on; tests/test_prime.py and tests/test_warmup.py check both. Servers started here inherit this,
 # and a training run whose tab closed ends after 2 s, not 15 (tests/test_train_owner.py).

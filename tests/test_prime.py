@@ -22,8 +22,8 @@ def _open(page: str) -> AppTest:
 
 @pytest.fixture(scope="module")
 def primed():
-    import app.state as state
-    from app.default_views import prime
+    import app.state.resources as state
+    from app.state.default_views import prime
 
     _open("home")  # the same process-wide caches the pages use
     prime(state.bundled_model(), threading.Event())
@@ -61,12 +61,12 @@ def test_a_view_priming_did_not_compute_is_a_miss(primed):
     at.run()
     at.switch_page("app_pages/explore.py").run()
     assert not at.exception, [e.value for e in at.exception]
-    assert "app.state._cached_explanation" in _grown(before, _cached_bytes())
+    assert "app.state.caches._cached_explanation" in _grown(before, _cached_bytes())
 
 
 def test_priming_stops_when_asked(monkeypatch):
-    import app.default_views as prime_module
-    import app.state as state
+    import app.state.default_views as prime_module
+    import app.state.resources as state
 
     calls: list[str] = []
     monkeypatch.setattr(prime_module, "explanation", lambda *a, **k: calls.append(a[2]))

@@ -1,4 +1,4 @@
-"""app/session.py owns every session key and URL parameter: no string key elsewhere but a module's own
+"""app/state/session.py owns every session key and URL parameter: no string key elsewhere but a module's own
 widget keys, no page writing another page's keys, no undeclared URL parameter."""
 
 from __future__ import annotations
@@ -8,14 +8,14 @@ from pathlib import Path
 
 import pytest
 
-from app import session
+from app.state import session
 
 APP = Path(__file__).resolve().parents[1] / "app"
 # Besides the pages (session.WIDGET_PREFIXES), the modules that lay out a page's widgets.
 MODULE_PREFIXES = {**session.WIDGET_PREFIXES, "app/components/drawing_pad/__init__.py": ("pad", "draw"),
-                   "app/map_state.py": ("map",), "app/map_training.py": ("map",), "app/map_seeds.py": ("map",),
+                   "app/state/atlas.py": ("map",), "app/state/training_records.py": ("map",), "app/sections/atlas_seeds.py": ("map",),
                    "app/sections/recompute.py": ("leaderboard", "sanity"),
-                   "app/sections/whatif.py": ("whatif",), "app/whatif_state.py": ("whatif",), "app/sections/whatif_testset.py": ("whatif",)}
+                   "app/sections/whatif.py": ("whatif",), "app/state/whatif.py": ("whatif",), "app/sections/whatif_testset.py": ("whatif",)}
 SLOT_KEYS = {v.key for v in vars(session).values() if isinstance(v, session.Slot)}
 
 
@@ -50,7 +50,7 @@ def test_string_keys_are_only_a_modules_own_widget_keys(path):
     prefixes = MODULE_PREFIXES.get(rel, ())
     bad = [(line, key) for line, key in _literal_keys(ast.parse(path.read_text()))
            if key in SLOT_KEYS or not key.split("-")[0] in prefixes]
-    assert not bad, f"{rel}: use a Slot from app/session.py, or this module's own widget prefix {prefixes}: {bad}"
+    assert not bad, f"{rel}: use a Slot from app/state/session.py, or this module's own widget prefix {prefixes}: {bad}"
 
 
 def test_slots_have_one_key_each_and_widget_prefixes_do_not_overlap():
@@ -73,7 +73,7 @@ def test_url_parameters_are_declared():
                 used |= {k.value for k in node.value.keys if isinstance(k, ast.Constant)}
             if isinstance(node, ast.Attribute) and node.attr == "query_params" and not isinstance(node.ctx, ast.Store):
                 assert not (isinstance(node.value, ast.Name) and node.value.id == "st"), \
-                    f"{path.name}:{node.lineno}: read and write URL parameters through app.session"
+                    f"{path.name}:{node.lineno}: read and write URL parameters through app.state.session"
     assert used and used <= set(session.URL), used - set(session.URL)
 
 

@@ -165,9 +165,9 @@ def test_returning_to_a_running_job_shows_its_settings_and_a_full_server_says_ho
         assert _number(at, "Epochs").value == 5 and at.text_input[0].value == "32"
         busy = JobRunner({"train": 1})
         blocker = TrainJob(TrainConfig(hidden=(16,), epochs=100), budget_s=240).start(busy)
-        import app.state
+        import app.state.resources
 
-        monkeypatch.setattr(app.state, "job_runner", lambda: busy)
+        monkeypatch.setattr(app.state.resources, "job_runner", lambda: busy)
         fresh = _train_page()
         fresh.button[0].click().run()
         text = " ".join(w.value for w in fresh.warning)

@@ -40,7 +40,7 @@ def _metric(at: AppTest, label: str) -> str:
 
 @pytest.mark.slow
 def test_across_training_walks_a_session_record(small_record):
-    from app.state import weights_digest
+    from app.state.resources import weights_digest
 
     key = weights_digest(load_checkpoint(bundled_checkpoint())[0].eval())
     at = _map_page({"training_records": {key: small_record}, "map-tab": "Across training"})  # trained here

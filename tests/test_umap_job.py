@@ -14,8 +14,8 @@ import numpy as np
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from app import map_state
-from app.state import JOB_CAPS
+from app.state import atlas as map_state
+from app.state.resources import JOB_CAPS
 from explain.atlas import projection
 from model import jobs
 from model.jobs import JobOptions, JobRefused, JobRunner

@@ -1,4 +1,4 @@
-"""A link can never crash a page (issue 24, item 5): every URL parameter goes through app.session's
+"""A link can never crash a page (issue 24, item 5): every URL parameter goes through app.state.session's
 `link_value`; a bad value is one warning naming it, and the page keeps its default."""
 
 from __future__ import annotations
@@ -10,8 +10,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from streamlit.testing.v1 import AppTest
 
-from app import session
-from app.session import LinkValueError, Partly, choice, flag, integer, layer_unit, names, number
+from app.state import session
+from app.state.session import LinkValueError, Partly, choice, flag, integer, layer_unit, names, number
 
 ENTRY = str(Path(__file__).resolve().parents[1] / "app" / "streamlit_app.py")
 PAGES = ["home", "draw", "explore", "compare", "evaluate", "whatif", "inside", "map", "train"]

@@ -7,10 +7,11 @@ import streamlit as st
 
 from app.figures.common import LABELLED_UP_TO, agreement_figure, spread_figure
 from app.components.image_strip import image_strip, upscale
-from app.inputs import pick_input, test_input
+from app.state.inputs import pick_input, test_input
 from app.components.heatmap_grid import grid_data, heatmap_grid
-from app.session import LinkValueError, Partly, link_value, set_query
-from app.state import active_model, batch_explanation, probabilities
+from app.state.session import LinkValueError, Partly, link_value, set_query
+from app.state.caches import batch_explanation, probabilities
+from app.state.models import active_model
 from app.safe_text import plain
 from app.sections.attribution_maps import export_buttons, method_selector, run_methods
 from app.sections.target import target_selector, target_text

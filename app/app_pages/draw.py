@@ -13,7 +13,7 @@ from app.startup import bundled_numpy, first_answer_sent, load_torch_side_with_s
 from app.components.drawing_pad import drawing_pad, read_drawing
 from app.components.image_strip import image_strip, upscale
 from app.components.probability_bars import prediction_view
-from app.session import DRAW_PIXELS, DRAW_PREDICTED
+from app.state.session import DRAW_PIXELS, DRAW_PREDICTED
 from app.safe_text import plain
 from model.preprocess import preprocess
 
@@ -72,8 +72,8 @@ def _answer(left, right, settings: AttributionSettings | None) -> None:
         if steps is not None and settings is None:  # answered in numpy: torch may load now (see below)
             first_answer_sent()
         elif steps is not None:
-            from app.inputs import CurrentInput, set_current
-            from app.state import active_model
+            from app.state.inputs import CurrentInput, set_current
+            from app.state.models import active_model
             from app.sections.attribution_maps import maps_and_export
 
             set_current(CurrentInput("drawing", steps.centred, "your drawing"))
@@ -89,7 +89,7 @@ def _predict(x: np.ndarray, light: bool) -> int:
     """The prediction and its bars: with the bundled model in numpy until torch is in, then this session's model."""
     if light:
         return prediction_view(bundled_numpy().probabilities(x))
-    from app.state import active_model
+    from app.state.models import active_model
     from app.sections.prediction import show_prediction
 
     return show_prediction(active_model(), x)

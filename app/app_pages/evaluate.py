@@ -6,13 +6,15 @@ import numpy as np
 import pandas as pd
 import streamlit as st
 
-from app.defaults import EVALUATE_METHODS, EVALUATE_REPLACEMENT, SANITY_DIGITS, SANITY_METHODS
+from app.state.defaults import EVALUATE_METHODS, EVALUATE_REPLACEMENT, SANITY_DIGITS, SANITY_METHODS
 from app.sections.recompute import recompute_leaderboard, sanity_over_digits
 from app.figures.scores import curves_figure, leaderboard_figure, rank_figure, sanity_curves_figure, sanity_many_figure
 from app.components.image_strip import image_strip, upscale
-from app.inputs import pick_input
+from app.state.inputs import pick_input
 from app.components.heatmap_grid import grid_data, heatmap_grid
-from app.state import REFERENCES_FILE, active_model, bundled_leaderboard, explanation, sanity_cascade, score_card
+from app.state.caches import explanation, sanity_cascade, score_card
+from app.state.models import active_model
+from app.state.resources import REFERENCES_FILE, bundled_leaderboard
 from app.sections.lazy_tabs import lazy_tabs
 from app.safe_text import plain
 from app.sections.attribution_maps import method_selector

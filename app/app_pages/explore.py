@@ -5,11 +5,13 @@ from __future__ import annotations
 import numpy as np
 import streamlit as st
 
-from app.defaults import EXPLORE_ROWS
-from app.inputs import get_current, input_from_query, set_current, test_input, upload_input
-from app.state import active_model, test_probabilities, test_split, test_thumbnails
+from app.state.defaults import EXPLORE_ROWS
+from app.state.inputs import get_current, input_from_query, set_current, test_input, upload_input
+from app.state.caches import test_probabilities, test_thumbnails
+from app.state.models import active_model
+from app.state.resources import test_split
 from app.sections.attribution_maps import explanation_view
-from app.session import EXPLORE_PICKED, integer, link_value, set_query
+from app.state.session import EXPLORE_PICKED, integer, link_value, set_query
 
 
 st.title("Explore the test set")

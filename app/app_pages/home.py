@@ -5,7 +5,8 @@ from __future__ import annotations
 import streamlit as st
 
 from app.startup import startup
-from app.state import active_model, model_report
+from app.state.caches import model_report
+from app.state.models import active_model
 from app.safe_text import plain
 
 st.title("Digit Lens")

@@ -7,11 +7,13 @@ import streamlit as st
 
 from app.figures.common import bars_figure, tiles_figure
 from app.components.image_strip import image_strip, upscale
-from app.inputs import pick_input, test_input
+from app.state.inputs import pick_input, test_input
 from app.components.layer_heatmaps import layer_heatmaps, layers_data
 from app.components.heatmap_grid import grid_data, heatmap_grid
-from app.session import INSIDE_NEURON_SEEN, layer_unit, link_value, query_value, unit_ranges
-from app.state import active_model, test_activations, test_split
+from app.state.session import INSIDE_NEURON_SEEN, layer_unit, link_value, query_value, unit_ranges
+from app.state.caches import test_activations
+from app.state.models import active_model
+from app.state.resources import test_split
 from app.sections.lazy_tabs import lazy_tabs
 from explain.atlas.activations import (
     activations,

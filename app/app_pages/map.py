@@ -7,15 +7,15 @@ import math
 import numpy as np
 import streamlit as st
 
-from app.defaults import MAP_LAYER, MAP_NEIGHBOURS
+from app.state.defaults import MAP_LAYER, MAP_NEIGHBOURS
 from app.figures.common import tiles_figure
 from app.figures.atlas import COLOUR_MODES, MapPoints, map_figure, selected_indices
-from app.inputs import pick_input
-from app.session import choice, layer_unit, link_value, query_value, set_query, unit_ranges
-from app.map_seeds import across_seeds
+from app.state.inputs import pick_input
+from app.state.session import choice, layer_unit, link_value, query_value, set_query, unit_ranges
+from app.sections.atlas_seeds import across_seeds
 from app.components.image_strip import image_strip, upscale
-from app.map_training import across_training
-from app.map_state import (
+from app.state.training_records import across_training
+from app.state.atlas import (
     neighbours,
     neuron_goals,
     pca,
@@ -26,7 +26,9 @@ from app.map_state import (
     train_split,
     umap_jobs,
 )
-from app.state import active_model, test_probabilities, test_split
+from app.state.caches import test_probabilities
+from app.state.models import active_model
+from app.state.resources import test_split
 from app.sections.lazy_tabs import lazy_tabs
 from explain.atlas.activations import top_exciting
 from explain.atlas.neighbours import METRICS

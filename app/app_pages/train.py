@@ -5,18 +5,14 @@ from __future__ import annotations
 import streamlit as st
 
 from app.figures.training import cell_from_selection, clickable_confusion, training_curves
-from app.inputs import file_upload
-from app.map_training import keep_record, recorder_factory
-from app.state import (
-    active_model,
-    add_model,
-    job_runner,
-    make_loaded,
-    model_report,
-    session_alive_check,
-)
+from app.state.inputs import file_upload
+from app.state.training_records import keep_record, recorder_factory
+from app.streamlit_private import session_alive_check
+from app.state.caches import model_report
+from app.state.models import active_model, add_model
+from app.state.resources import job_runner, make_loaded
 from app.safe_text import plain, safe_name
-from app.session import TRAIN_ADDED, TRAIN_DONE_FOR, TRAIN_JOB, TRAIN_UPLOAD_DONE, TRAIN_UPLOAD_NOTE
+from app.state.session import TRAIN_ADDED, TRAIN_DONE_FOR, TRAIN_JOB, TRAIN_UPLOAD_DONE, TRAIN_UPLOAD_NOTE
 from model.checkpoint import MAX_CHECKPOINT_BYTES, checkpoint_bytes, load_uploaded_checkpoint
 from model.jobs import JobRefused
 from model.train import TrainConfig, checkpoint_meta

@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import streamlit as st
 
-from app.defaults import DEFAULT_TEST_INDEX
-from app.inputs import get_current, pick_input, test_input
-from app.state import active_model, probabilities
+from app.state.defaults import DEFAULT_TEST_INDEX
+from app.state.inputs import get_current, pick_input, test_input
+from app.state.caches import probabilities
+from app.state.models import active_model
 from app.sections.attribution_maps import show_maps
-from app.session import choice
-from app.whatif_state import url_setting, write_url
+from app.state.session import choice
+from app.state.whatif import url_setting, write_url
 from app.sections.whatif_testset import test_set_section
 from app.sections.whatif import attack_section, counterfactual_section, pixel_editor, stability_section
 from explain import drawing_methods

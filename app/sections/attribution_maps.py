@@ -10,9 +10,10 @@ import streamlit as st
 
 from app.components.image_strip import upscale
 from app.components.heatmap_grid import grid_data, heatmap_grid
-from app.session import link_value, names, set_query
+from app.state.session import link_value, names, set_query
 from app.safe_text import plain
-from app.state import LoadedModel, all_classes_explanation, explanation, probabilities
+from app.state.caches import all_classes_explanation, explanation, probabilities
+from app.state.resources import LoadedModel
 from explain import Attribution, Contrast, drawing_methods, get_method, method_names, preview_params
 from explain.export import config_json, to_csv, to_npz, to_zip
 from app.sections.prediction import show_prediction

@@ -7,7 +7,8 @@ import numpy as np
 import streamlit as st
 
 from app.components.probability_bars import prediction_view
-from app.state import digit_likeness_score, LoadedModel, probabilities
+from app.state.caches import probabilities
+from app.state.resources import digit_likeness_score, LoadedModel
 
 
 def show_prediction(loaded: LoadedModel, x: np.ndarray, true_label: int | None = None) -> int:

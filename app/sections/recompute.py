@@ -8,8 +8,8 @@ from collections.abc import Callable
 import streamlit as st
 
 from app.sections import long_request
-from app.session import LEADERBOARD_RUN, SANITY_RUN
-from app.state import LoadedModel, test_split
+from app.state.session import LEADERBOARD_RUN, SANITY_RUN
+from app.state.resources import LoadedModel, test_split
 from app.safe_text import plain
 from explain.evaluation.leaderboard import LeaderboardConfig, MethodScores, run_leaderboard, variant_display
 from explain.evaluation.ranking import summarise

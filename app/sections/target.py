@@ -6,7 +6,7 @@ from collections.abc import Callable
 
 import streamlit as st
 
-from app.session import LinkValueError, integer, link_value, query_value, set_query
+from app.state.session import LinkValueError, integer, link_value, query_value, set_query
 from explain import Contrast
 
 ALL_CLASSES = "all"

@@ -9,16 +9,16 @@ import json
 import numpy as np
 import streamlit as st
 
-from app.defaults import WHATIF_MIN_PROB
+from app.state.defaults import WHATIF_MIN_PROB
 from app.figures.whatif import pixel_editor_figure, probabilities_before_after, stability_figure
 from app.components.image_strip import image_strip, upscale
-from app.inputs import CurrentInput
+from app.state.inputs import CurrentInput
 from app.components.heatmap_grid import grid_data, heatmap_grid
-from app.session import WHATIF_EDITS, choice, flag, number
-from app.state import LoadedModel
+from app.state.session import WHATIF_EDITS, choice, flag, number
+from app.state.resources import LoadedModel
 from app.safe_text import plain
 from app.sections.attribution_maps import run_methods
-from app.whatif_state import (
+from app.state.whatif import (
     make_adversarial,
     make_counterfactual,
     stability,

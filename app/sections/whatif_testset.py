@@ -13,10 +13,10 @@ import streamlit as st
 
 from app.sections import long_request
 from app.figures.whatif import accuracy_curves_figure, min_eps_histogram
-from app.session import ATTACK_CURVES_RUN, MIN_EPS_RUN
-from app.state import LoadedModel
+from app.state.session import ATTACK_CURVES_RUN, MIN_EPS_RUN
+from app.state.resources import LoadedModel
 from app.safe_text import plain
-from app.whatif_state import attack_curve, min_eps_chunk
+from app.state.whatif import attack_curve, min_eps_chunk
 from explain.whatif.attacks import AttackConfig, AttackCurve
 
 ATTACKS_BUDGET_S = 120.0  # one press: stop between attacks or radii after this, and say what was cut

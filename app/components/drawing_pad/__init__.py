@@ -14,7 +14,7 @@ import streamlit as st
 
 from app.components.base import light_component
 from app.components.drawing_pad.payload import Drawing, decode
-from app.session import DRAWING
+from app.state.session import DRAWING
 
 _PAD = light_component("digit_lens.drawing_pad", Path(__file__).parent)
 

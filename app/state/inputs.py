@@ -9,10 +9,10 @@ from typing import Any
 import numpy as np
 import streamlit as st
 
-from app.defaults import DEFAULT_TEST_INDEX
-from app.state import test_split
+from app.state.defaults import DEFAULT_TEST_INDEX
+from app.state.resources import test_split
 from app.safe_text import plain, safe_name
-from app.session import CURRENT_INPUT, INDEX_SEEN, integer, link_value, query_value, set_query
+from app.state.session import CURRENT_INPUT, INDEX_SEEN, integer, link_value, query_value, set_query
 from model.image_io import FORMATS, MAX_UPLOAD_BYTES, decode_upload
 from model.preprocess import preprocess
 

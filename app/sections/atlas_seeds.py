@@ -10,9 +10,10 @@ import streamlit as st
 from plotly.subplots import make_subplots
 
 from app.figures.common import DIVERGING, symmetric_limit
-from app.inputs import CurrentInput
-from app.state import LoadedModel, job_runner, session_alive_check
-from app.session import SEED_JOB
+from app.state.inputs import CurrentInput
+from app.streamlit_private import session_alive_check
+from app.state.resources import LoadedModel, job_runner
+from app.state.session import SEED_JOB
 from explain.registry import drawing_methods, get_method
 from explain.evaluation.seed_spread import SeedSpread, seed_spread
 from model.jobs import JobRefused

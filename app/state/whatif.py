@@ -8,9 +8,10 @@ from typing import Any
 import numpy as np
 import streamlit as st
 
-from app.inputs import CurrentInput
-from app.session import WHATIF_EDIT, WHATIF_EDITS, link_value, query_value, set_query
-from app.state import LoadedModel, input_digest, test_split
+from app.state.inputs import CurrentInput
+from app.state.session import WHATIF_EDIT, WHATIF_EDITS, link_value, query_value, set_query
+from app.state.caches import input_digest
+from app.state.resources import LoadedModel, test_split
 from explain.evaluation.stability import StabilityConfig, StabilityRow, map_stability
 from explain.whatif.attacks import Adversarial, AttackConfig, AttackCurve, accuracy_curve, attack_digit, minimal_eps
 from explain.whatif.counterfactual import (

@@ -48,11 +48,11 @@ class Slot(Generic[T]):
         return self.key in st.session_state
 
 
-# The session's current input and the models (app/inputs.py, app/state.py).
-CURRENT_INPUT: Slot[Any] = Slot("current_input", "app/inputs.py", "the digit last drawn, picked or uploaded")
-INDEX_SEEN: Slot[str] = Slot("_query_index_seen", "app/inputs.py", "the ?index= already applied (once per value)")
-MODELS: Slot[dict] = Slot("models", "app/state.py", "name → LoadedModel: the bundled one and this session's own")
-ACTIVE_MODEL: Slot[str] = Slot("active_model_name", "app/state.py", "the name of the model every page uses")
+# The session's current input and the models (app/state/inputs.py, app/state/models.py).
+CURRENT_INPUT: Slot[Any] = Slot("current_input", "app/state/inputs.py", "the digit last drawn, picked or uploaded")
+INDEX_SEEN: Slot[str] = Slot("_query_index_seen", "app/state/inputs.py", "the ?index= already applied (once per value)")
+MODELS: Slot[dict] = Slot("models", "app/state/models.py", "name → LoadedModel: the bundled one and this session's own")
+ACTIVE_MODEL: Slot[str] = Slot("active_model_name", "app/state/models.py", "the name of the model every page uses")
 
 # Draw (app/components/drawing_pad, app/app_pages/draw.py).
 DRAWING: Slot[Any] = Slot("draw_drawing", "app/components/drawing_pad/__init__.py",
@@ -77,16 +77,16 @@ LEADERBOARD_RUN: Slot[Any] = Slot("leaderboard-run-state", "app/sections/recompu
 SANITY_RUN: Slot[Any] = Slot("sanity-many-state", "app/sections/recompute.py", "sanity checks over many digits")
 ATTACK_CURVES_RUN: Slot[Any] = Slot("whatif-ts-state", "app/sections/whatif_testset.py", "test-set attack curves")
 MIN_EPS_RUN: Slot[Any] = Slot("whatif-me-state", "app/sections/whatif_testset.py", "the minimal-ε search")
-WHATIF_EDIT: Slot[Any] = Slot("whatif-edited", "app/whatif_state.py", "(input digest, edited pixels)")
-WHATIF_EDITS: Slot[int] = Slot("whatif-edit-count", "app/whatif_state.py", "edits so far (the editor's key)")
+WHATIF_EDIT: Slot[Any] = Slot("whatif-edited", "app/state/whatif.py", "(input digest, edited pixels)")
+WHATIF_EDITS: Slot[int] = Slot("whatif-edit-count", "app/state/whatif.py", "edits so far (the editor's key)")
 
-# Map (app/map_state.py, app/map_training.py, app/map_seeds.py).
-UMAP_JOBS: Slot[dict] = Slot("map-umap-jobs", "app/map_state.py", "background UMAP fits of this session")
-TRAINING_RECORDS: Slot[dict] = Slot("training_records", "app/map_training.py", "model key → its TrainingRecord")
-SEED_JOB: Slot[Any] = Slot("map-seed-job", "app/map_seeds.py", "the seeds-spread training job")
+# Map (app/state/atlas.py, app/state/training_records.py, app/sections/atlas_seeds.py).
+UMAP_JOBS: Slot[dict] = Slot("map-umap-jobs", "app/state/atlas.py", "background UMAP fits of this session")
+TRAINING_RECORDS: Slot[dict] = Slot("training_records", "app/state/training_records.py", "model key → its TrainingRecord")
+SEED_JOB: Slot[Any] = Slot("map-seed-job", "app/sections/atlas_seeds.py", "the seeds-spread training job")
 
 # URL parameters (below): the bad values already warned about, so a link's warning shows once per value.
-URL_WARNED: Slot[set] = Slot("url-warned", "app/session.py", "(parameter, value) pairs already warned about")
+URL_WARNED: Slot[set] = Slot("url-warned", "app/state/session.py", "(parameter, value) pairs already warned about")
 
 # Widget keys start with their page's prefix; no page writes a key with another page's prefix.
 WIDGET_PREFIXES: dict[str, tuple[str, ...]] = {
@@ -116,7 +116,7 @@ MAX_QUERY_VALUE = 500  # characters of a query-string value we look at
 def query_value(name: str) -> str | None:
     """The URL parameter `name` (declared in URL), at most MAX_QUERY_VALUE characters, or None."""
     if name not in URL:
-        raise ValueError(f"undeclared URL parameter {name!r}; declare it in app/session.py's URL")
+        raise ValueError(f"undeclared URL parameter {name!r}; declare it in app/state/session.py's URL")
     value = st.query_params.get(name)
     return None if value is None else str(value)[:MAX_QUERY_VALUE]
 
@@ -124,7 +124,7 @@ def query_value(name: str) -> str | None:
 def set_query(name: str, value: str | None) -> None:
     """Write (or, with None, remove) the declared URL parameter `name`."""
     if name not in URL:
-        raise ValueError(f"undeclared URL parameter {name!r}; declare it in app/session.py's URL")
+        raise ValueError(f"undeclared URL parameter {name!r}; declare it in app/state/session.py's URL")
     if value is None:
         st.query_params.pop(name, None)
     elif st.query_params.get(name) != value:

@@ -14,9 +14,9 @@ import streamlit as st
 
 from app.figures.training_record import position_limits, probe_positions_figure, training_agreement_chart
 from app.components.heatmap_grid import grid_data, heatmap_grid
-from app.map_state import shipped_for_bundled
-from app.session import TRAINING_RECORDS
-from app.state import LoadedModel, bundled_model
+from app.state.atlas import shipped_for_bundled
+from app.state.session import TRAINING_RECORDS
+from app.state.resources import LoadedModel, bundled_model
 from explain.atlas.record_stats import rank_agreement_with_final
 from explain.atlas.training_record import NO_INDEX, TrainingRecord, load_record
 from explain.registry import get_method
@@ -154,8 +154,8 @@ def across_training(loaded: LoadedModel) -> None:
 
 def recorder_factory():
     """For the Train page's job: a recorder per run, probing the session's current drawing too."""
-    from app.inputs import get_current
-    from app.state import test_split
+    from app.state.inputs import get_current
+    from app.state.resources import test_split
     from explain.atlas.training_record import TrainingRecorder, default_probes
 
     current = get_current()

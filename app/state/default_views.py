@@ -1,6 +1,6 @@
 """Every page's default view of the bundled model, computed once per process (app/startup.py's last phase).
 
-A new visitor sees each page with its defaults (app.defaults): test digit #0, the default methods and
+A new visitor sees each page with its defaults (app.state.defaults): test digit #0, the default methods and
 settings. Those views are the same for everyone, so after the warm-up the server computes them through
 the very cached functions the pages call (same arguments, same cache keys); a page opened meanwhile
 waits for the entry being computed instead of computing it twice (Streamlit locks each cache key).
@@ -14,7 +14,7 @@ from collections.abc import Callable
 
 import numpy as np
 
-from app.defaults import (
+from app.state.defaults import (
     DEFAULT_TEST_INDEX,
     EVALUATE_METHODS,
     EVALUATE_REPLACEMENT,
@@ -25,16 +25,8 @@ from app.defaults import (
     SANITY_METHODS,
     WHATIF_MIN_PROB,
 )
-from app.state import (
-    LoadedModel,
-    explanation,
-    probabilities,
-    sanity_cascade,
-    score_card,
-    test_activations,
-    test_split,
-    test_thumbnails,
-)
+from app.state.caches import explanation, probabilities, sanity_cascade, score_card, test_activations, test_thumbnails
+from app.state.resources import LoadedModel, test_split
 
 
 Step = Callable[[str, Callable[[], object]], None]  # runs one named step; a failure is reported, not raised
@@ -67,7 +59,7 @@ def _evaluate(loaded: LoadedModel, x: np.ndarray, stop: threading.Event) -> None
 
 
 def _whatif(loaded: LoadedModel, x: np.ndarray, step: Step) -> None:
-    from app.whatif_state import make_counterfactual
+    from app.state.whatif import make_counterfactual
     from explain import drawing_methods
     from explain.whatif.counterfactual import CounterfactualConfig
 
@@ -77,9 +69,9 @@ def _whatif(loaded: LoadedModel, x: np.ndarray, step: Step) -> None:
 
 
 def _map(loaded: LoadedModel, x: np.ndarray) -> None:
-    from app.map_state import neighbours, pca, test_features
-    from app.map_training import shipped_record
-    from app.state import test_probabilities
+    from app.state.atlas import neighbours, pca, test_features
+    from app.state.training_records import shipped_record
+    from app.state.caches import test_probabilities
     from explain.atlas.neighbours import METRICS
 
     test_probabilities(loaded.key, loaded.model)

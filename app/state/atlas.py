@@ -15,8 +15,12 @@ from typing import Any
 import numpy as np
 import streamlit as st
 
-from app.state import LoadedModel, bundled_model, input_digest, job_runner, session_alive_check, test_split
-from app.session import UMAP_JOBS
+from app.streamlit_private import session_alive_check
+
+from app.state.caches import input_digest
+
+from app.state.resources import LoadedModel, bundled_model, job_runner, test_split
+from app.state.session import UMAP_JOBS
 from explain.atlas.neighbours import Neighbours, neighbours_of
 from explain.atlas.neuron_goals import NeuronGoals, maximise_units
 from explain.atlas.features import all_layer_features
@@ -112,7 +116,7 @@ def neuron_goals(model_key: str, layer: str, _model: MLP) -> NeuronGoals:
 
 
 UMAP_BUDGET_S = 300.0  # wall clock per fit (about a minute on 2 cores): no fit holds the server's slot longer
-KIND = "umap"  # its cap on the server: app.state.JOB_CAPS
+KIND = "umap"  # its cap on the server: app.state.resources.JOB_CAPS
 WHY_STOPPED = {"budget": "it ran out of its {minutes:.0f}-minute budget", "owner gone": "its session was closed",
                "cancelled": "cancelled"}
 
@@ -120,7 +124,7 @@ WHY_STOPPED = {"budget": "it ran out of its {minutes:.0f}-minute budget", "owner
 @dataclass(eq=False)  # compared by identity
 class UMAPJob:
     """One session's background UMAP fit of one layer of one model: a job of the server's runner
-    (app.state.job_runner), at most MAX_UMAP_FITS at once. It stops between epochs on Cancel, when its
+    (app.state.resources.job_runner), at most MAX_UMAP_FITS at once. It stops between epochs on Cancel, when its
     session has been gone for OWNER_GRACE_S or when its budget is spent."""
 
     model_key: str

@@ -1,5 +1,5 @@
 """What a new session sees before it touches a widget: the pages read their defaults here, and
-`app.default_views` computes those same views once per process, so the first visitor does not wait for them."""
+`app.state.default_views` computes those same views once per process, so the first visitor does not wait for them."""
 
 from __future__ import annotations
 

@@ -1,0 +1,30 @@
+"""The sidebar's model switcher."""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from app.state.caches import model_accuracy
+from app.state.models import active_model, session_models
+from app.state.session import ACTIVE_MODEL
+
+
+def model_switcher() -> None:
+    """Sidebar: choose this session's active model among bundled / trained / uploaded ones.
+
+    Deliberately without a widget key: its identity then follows the options and the active model,
+    so when a page activates a new model the old widget (and any stale value the browser still
+    holds for it) is simply gone, instead of being sent back and switching the model again.
+    """
+    models = session_models()
+    names = list(models)
+    active = active_model().name
+
+    def label(name: str) -> str:
+        m = models[name]
+        return f"{name} · {model_accuracy(m.key, m.model):.2%}"
+
+    chosen = st.sidebar.selectbox("Model (test accuracy)", names, index=names.index(active), format_func=label)
+    if chosen != active:
+        ACTIVE_MODEL.set(chosen)
+        st.rerun()
