@@ -69,7 +69,7 @@ def render(r: dict) -> str:
             out.append(f"- The floor on this machine, measured the same way: a bare Streamlit page with only our pad "
                        f"and the model's forward pass in numpy (`benchmarks/floor_app.py`: no torch, no explainers): "
                        f"**{br['floor_first_prediction_s']:.2f} s** (median of {n}, {lo:.2f}–{hi:.2f}). The app's "
-                       "first Draw page also answers in numpy (torch loads after that answer: `app/boot.py`); "
+                       "first Draw page also answers in numpy (torch loads after that answer: `app/startup.py`); "
                        "the maps come once torch and captum are in.")
     if fc:
         out.append(f"- `warm_up()` of all methods in a fresh process: {fc['warm_up_ms'] / 1000:.1f} s "

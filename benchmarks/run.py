@@ -173,7 +173,7 @@ def bench_memory(inputs: int) -> dict:
         "logging.disable(logging.WARNING); warnings.filterwarnings('ignore')\n"
         "import numpy as np\n"
         "from benchmarks.run import rss_mb\n"
-        "from app.state import bundled_model, explanation\n"
+        "from app.state.caches import explanation\nfrom app.state.resources import bundled_model\n"
         "from explain import warm_up\n"
         "loaded = bundled_model(); warm_up(loaded.model)\n"
         "rng = np.random.default_rng(0); trace = [rss_mb()]\n"
@@ -202,7 +202,7 @@ def bench_sessions(connects: int, load_sessions: int) -> dict:
     with streamlit_server(with_process=True) as (url, proc):
         _idle(proc.pid)  # the launcher's imports done
         reference = serial_reference(url)
-        # A running server: the first visitor started the warm-up and priming (app/boot.py); the 20 sessions
+        # A running server: the first visitor started the warm-up and priming (app/startup.py); the 20 sessions
         # must not land in the middle of it (page loads then took > 30 s here and counted as errors).
         _idle(proc.pid)
         report = run_sessions(url, [list(SHAPES)[i % len(SHAPES)] for i in range(load_sessions)])

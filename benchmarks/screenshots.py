@@ -40,7 +40,7 @@ def main() -> int:
         draw_stroke(page, SEVEN[:2])
         draw_stroke(page, SEVEN[1:])
         prediction(page)
-        # A fresh server answers the first strokes before torch is in (app/boot.py): wait for the maps.
+        # A fresh server answers the first strokes before torch is in (app/startup.py): wait for the maps.
         page.get_by_text("Fingerprint of these maps").wait_for(timeout=120_000)
         settle(page, 3)
         page.screenshot(path=str(docs / "draw.png"), full_page=True)

@@ -1,5 +1,5 @@
 """The numbers every layer agrees on, in a module without torch: the app's first page reads them before
-torch is imported (see app/boot.py). model.network re-exports them."""
+torch is imported (see app/startup.py). model.network re-exports them."""
 
 MNIST_MEAN = 0.1307  # the one place the normalisation constants live
 MNIST_STD = 0.3081

@@ -2,7 +2,7 @@
 
 Why: importing torch takes 1.5–2.7 s of one core here, and the first visitor should not wait for it to
 see what the network answers: the MLP's forward pass is two or three matrix products. The app uses this
-only until torch is in (app/boot.py); tests/test_numpy_mlp.py checks it equals `MLP.forward`.
+only until torch is in (app/startup.py); tests/test_numpy_mlp.py checks it equals `MLP.forward`.
 The bundled checkpoint is our own file; uploaded ones still go through model.checkpoint's validation.
 """
 

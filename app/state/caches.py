@@ -79,7 +79,7 @@ def target_key(target: int | Contrast | None) -> str:
 
 def settings_key(method: str, params: dict[str, Any] | None) -> str:
     """A method's full settings as JSON: the defaults a page spells out and the ones it leaves implicit
-    share one cache entry (so what app.default_views computes is what a page finds). Bad values raise here."""
+    share one cache entry (so what app.state.default_views computes is what a page finds). Bad values raise here."""
     from explain import get_method
 
     return json.dumps(get_method(method).params.from_dict(params).to_dict(), sort_keys=True)

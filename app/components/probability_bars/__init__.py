@@ -3,7 +3,7 @@ v2, plain HTML bars: bars.html, bars.css, bars.js).
 
 Redrawn on every stroke on the Draw page: a Plotly bar chart cost the browser tens of ms per update
 there. `bars_data` is pure (tests read it); `probability_bars` mounts it. Torch-free: the first Draw
-page shows it before torch is in (app/boot.py).
+page shows it before torch is in (app/startup.py).
 """
 
 from __future__ import annotations
