@@ -61,7 +61,7 @@ def test_a_view_priming_did_not_compute_is_a_miss(primed):
     at.run()
     at.switch_page("app_pages/explore.py").run()
     assert not at.exception, [e.value for e in at.exception]
-    assert "app.state.caches._cached_explanation" in _grown(before, _cached_bytes())
+    assert "app.state.caches._explanation" in _grown(before, _cached_bytes())
 
 
 def test_priming_stops_when_asked(monkeypatch):

@@ -17,7 +17,7 @@ import streamlit as st
 
 from app.streamlit_private import session_alive_check
 
-from app.state.caches import input_digest
+from app.state.keys import KEYS
 
 from app.state.resources import LoadedModel, bundled_model, job_runner, test_split
 from app.state.session import UMAP_JOBS
@@ -65,17 +65,12 @@ def pca(model_key: str, layer: str, _model: MLP) -> tuple[PCAProjection, np.ndar
     return proj, _frozen(proj.transform(feats).astype(np.float32))
 
 
-@st.cache_data(show_spinner="Finding the nearest training digits…", max_entries=256)
-def _neighbours(model_key: str, x_key: str, layer: str, k: int, metric: str, _model: MLP, _x: np.ndarray
-                ) -> Neighbours:
-    return neighbours_of(_model, _x, train_features(model_key, _model)[layer], train_split().labels.numpy(), layer, k,
-                         metric)
-
-
+@st.cache_data(show_spinner="Finding the nearest training digits…", max_entries=256, hash_funcs=KEYS)
 def neighbours(loaded: LoadedModel, x: np.ndarray, layer: str, k: int, metric: str) -> Neighbours:
     """The k training digits nearest to x in `layer` ("pixels": the raw images), cached per input: a search
     normalises 60,000 rows (0.2 s for the pixels)."""
-    return _neighbours(loaded.key, input_digest(x), layer, k, metric, loaded.model, x)
+    features = train_features(loaded.key, loaded.model)[layer]
+    return neighbours_of(loaded.model, x, features, train_split().labels.numpy(), layer, k, metric)
 
 
 def shipped_for_bundled(name: str, digest_key: str) -> tuple[Path, dict[str, Any]] | None:

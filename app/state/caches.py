@@ -3,7 +3,6 @@ target, params, seed), bounded, so one session never sees another's choices but 
 
 from __future__ import annotations
 
-import hashlib
 import json
 from typing import Any
 
@@ -11,6 +10,7 @@ import numpy as np
 import streamlit as st
 import torch
 
+from app.state.keys import KEYS
 from app.state.resources import LoadedModel, test_split
 from explain import Attribution, Contrast, explain
 from model.evaluate import EvalReport, accuracy, evaluate
@@ -69,14 +69,6 @@ def probabilities(model: MLP, x28: torch.Tensor | np.ndarray) -> np.ndarray:
     return torch.softmax(model(x), dim=1)[0].numpy()
 
 
-def input_digest(x: np.ndarray) -> str:
-    return hashlib.sha256(np.ascontiguousarray(x, dtype=np.float32).tobytes()).hexdigest()[:16]
-
-
-def target_key(target: int | Contrast | None) -> str:
-    return "pred" if target is None else str(target)
-
-
 def settings_key(method: str, params: dict[str, Any] | None) -> str:
     """A method's full settings as JSON: the defaults a page spells out and the ones it leaves implicit
     share one cache entry (so what app.state.default_views computes is what a page finds). Bad values raise here."""
@@ -85,68 +77,55 @@ def settings_key(method: str, params: dict[str, Any] | None) -> str:
     return json.dumps(get_method(method).params.from_dict(params).to_dict(), sort_keys=True)
 
 
-@st.cache_data(show_spinner=False, max_entries=EXPLANATION_CACHE_ENTRIES)
-def _cached_explanation(model_key: str, x_key: str, method: str, t_key: str, params_json: str, seed: int,
-                        _model: MLP, _x: np.ndarray, _target: Any) -> Attribution:
-    return explain(_model, _x, method, _target, json.loads(params_json), seed)
+@st.cache_data(show_spinner=False, max_entries=EXPLANATION_CACHE_ENTRIES, hash_funcs=KEYS)
+def _explanation(loaded: LoadedModel, x: np.ndarray, method: str, target: int | Contrast | None, settings: str,
+                 seed: int) -> Attribution:
+    return explain(loaded.model, x, method, target, json.loads(settings), seed)
 
 
 def explanation(loaded: LoadedModel, x: np.ndarray, method: str, target: int | Contrast | None,
                 params: dict[str, Any] | None = None, seed: int = 0) -> Attribution:
     """`explain` through the bounded cache. Errors propagate (and are never cached)."""
-    return _cached_explanation(loaded.key, input_digest(x), method, target_key(target),
-                               settings_key(method, params), seed, loaded.model, x, target)
+    return _explanation(loaded, x, method, target, settings_key(method, params), seed)
 
 
-@st.cache_data(show_spinner=False, max_entries=EXPLANATION_CACHE_ENTRIES // 10)
-def _cached_all_classes(model_key: str, x_key: str, method: str, params_json: str, seed: int, _model: MLP,
-                        _x: np.ndarray) -> list[Attribution]:
+@st.cache_data(show_spinner=False, max_entries=EXPLANATION_CACHE_ENTRIES // 10, hash_funcs=KEYS)
+def _all_classes(loaded: LoadedModel, x: np.ndarray, method: str, settings: str, seed: int) -> list[Attribution]:
     from explain import explain_all_classes
 
-    return explain_all_classes(_model, _x, method, json.loads(params_json), seed)
+    return explain_all_classes(loaded.model, x, method, json.loads(settings), seed)
 
 
 def all_classes_explanation(loaded: LoadedModel, x: np.ndarray, method: str, params: dict[str, Any] | None = None,
                             seed: int = 0) -> list[Attribution]:
     """One method's maps for each of the 10 classes (in class order), through the bounded cache."""
-    return _cached_all_classes(loaded.key, input_digest(x), method, settings_key(method, params), seed,
-                               loaded.model, x)
+    return _all_classes(loaded, x, method, settings_key(method, params), seed)
 
 
-@st.cache_data(show_spinner=False, max_entries=64)
-def _cached_batch(model_key: str, x_key: str, method: str, params_json: str, seed: int, _model: MLP, _x: np.ndarray):
+@st.cache_data(show_spinner=False, max_entries=64, hash_funcs=KEYS)
+def _batch(loaded: LoadedModel, x: np.ndarray, method: str, settings: str, seed: int):
     from explain import explain_batch
 
-    return explain_batch(_model, _x, method, None, json.loads(params_json), seed)
+    return explain_batch(loaded.model, x, method, None, json.loads(settings), seed)
 
 
 def batch_explanation(loaded: LoadedModel, x: np.ndarray, method: str, params: dict[str, Any] | None = None,
                       seed: int = 0):
     """`explain_batch` of N digits (each for its predicted class) through a bounded cache."""
-    return _cached_batch(loaded.key, input_digest(x), method, settings_key(method, params), seed,
-                         loaded.model, x)
+    return _batch(loaded, x, method, settings_key(method, params), seed)
 
 
-@st.cache_data(show_spinner=False, max_entries=256)
-def _cached_card(model_key: str, x_key: str, methods: tuple[str, ...], replacement: str, sensitivity: bool,
-                 _model: MLP, _x: np.ndarray):
-    from explain.evaluation.scorecard import score_card
-
-    return score_card(_model, _x, list(methods), replacement, sensitivity)
-
-
+@st.cache_data(show_spinner=False, max_entries=256, hash_funcs=KEYS)
 def score_card(loaded: LoadedModel, x: np.ndarray, methods: list[str], replacement: str, sensitivity: bool = False):
     """Every chosen method and the controls scored on one input (default parameters), cached."""
-    return _cached_card(loaded.key, input_digest(x), tuple(methods), replacement, sensitivity, loaded.model, x)
+    from explain.evaluation.scorecard import score_card as card
+
+    return card(loaded.model, x, list(methods), replacement, sensitivity)
 
 
-@st.cache_data(show_spinner=False, max_entries=512)
-def _cached_cascade(model_key: str, x_key: str, method: str, independent: bool, _model: MLP, _x: np.ndarray):
-    from explain.evaluation.sanity import cascade
-
-    return explain(_model, _x, method).values, cascade(_model, _x, method, independent=independent)
-
-
+@st.cache_data(show_spinner=False, max_entries=512, hash_funcs=KEYS)
 def sanity_cascade(loaded: LoadedModel, x: np.ndarray, method: str, independent: bool):
     """(the trained model's map, one SanityRow per randomisation step with its map) for one method."""
-    return _cached_cascade(loaded.key, input_digest(x), method, independent, loaded.model, x)
+    from explain.evaluation.sanity import cascade
+
+    return explain(loaded.model, x, method).values, cascade(loaded.model, x, method, independent=independent)

@@ -10,7 +10,7 @@ import streamlit as st
 
 from app.state.inputs import CurrentInput
 from app.state.session import WHATIF_EDIT, WHATIF_EDITS, link_value, query_value, set_query
-from app.state.caches import input_digest
+from app.state.keys import KEYS, input_digest
 from app.state.resources import LoadedModel, test_split
 from explain.evaluation.stability import StabilityConfig, StabilityRow, map_stability
 from explain.whatif.attacks import Adversarial, AttackConfig, AttackCurve, accuracy_curve, attack_digit, minimal_eps
@@ -65,26 +65,17 @@ def store_edit(current: CurrentInput, pixels: np.ndarray | None) -> None:
     WHATIF_EDITS.set(WHATIF_EDITS.get(0) + 1)
 
 
-# -- cached computations (keys: model digest, input digest, settings) ------------------------------
-@st.cache_data(show_spinner=False, max_entries=64)
-def _cf(model_key: str, x_key: str, config: CounterfactualConfig, _model, _x: np.ndarray
-        ) -> tuple[Counterfactual, NearestDigit]:
-    train = train_split()
-    return counterfactual(_model, _x, config), nearest_of_class(_x, config.target, train.images, train.labels)
-
-
+# -- cached computations (keys: app.state.keys) ----------------------------------------------------
+@st.cache_data(show_spinner=False, max_entries=64, hash_funcs=KEYS)
 def make_counterfactual(loaded: LoadedModel, x: np.ndarray, config: CounterfactualConfig
                         ) -> tuple[Counterfactual, NearestDigit]:
-    return _cf(loaded.key, input_digest(x), config, loaded.model, x)
+    train = train_split()
+    return counterfactual(loaded.model, x, config), nearest_of_class(x, config.target, train.images, train.labels)
 
 
-@st.cache_data(show_spinner=False, max_entries=64)
-def _adv(model_key: str, x_key: str, eps: float, config: AttackConfig, _model, _x: np.ndarray) -> Adversarial:
-    return attack_digit(_model, _x, eps, config)
-
-
+@st.cache_data(show_spinner=False, max_entries=64, hash_funcs=KEYS)
 def make_adversarial(loaded: LoadedModel, x: np.ndarray, eps: float, config: AttackConfig) -> Adversarial:
-    return _adv(loaded.key, input_digest(x), eps, config, loaded.model, x)
+    return attack_digit(loaded.model, x, eps, config)
 
 
 @st.cache_data(show_spinner=False, max_entries=128)
@@ -110,11 +101,6 @@ def min_eps_chunk(loaded: LoadedModel, start: int, stop: int, config: AttackConf
     return _min_eps(loaded.key, start, stop, config, eps_max, loaded.model)
 
 
-@st.cache_data(show_spinner=False, max_entries=64)
-def _stability(model_key: str, x_key: str, methods: tuple[str, ...], config: StabilityConfig, _model,
-               _x: np.ndarray) -> list[StabilityRow]:
-    return map_stability(_model, _x, list(methods), config)
-
-
+@st.cache_data(show_spinner=False, max_entries=64, hash_funcs=KEYS)
 def stability(loaded: LoadedModel, x: np.ndarray, methods: list[str], config: StabilityConfig) -> list[StabilityRow]:
-    return _stability(loaded.key, input_digest(x), tuple(methods), config, loaded.model, x)
+    return map_stability(loaded.model, x, list(methods), config)
