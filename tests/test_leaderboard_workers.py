@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 import torch
 
-from explain.evaluation import leaderboard
+from explain.evaluation import workers
 from explain.evaluation.leaderboard import LeaderboardConfig, run_leaderboard
 
 
@@ -20,9 +20,9 @@ def _where(model, x_all, task: int) -> tuple[int, int, int, int, int]:
 
 @pytest.mark.slow
 def test_workers_are_not_forked_from_this_process_and_get_the_model_once(model, test_split):
-    assert leaderboard.POOL_CONTEXT in ("forkserver", "spawn")
+    assert workers.POOL_CONTEXT in ("forkserver", "spawn")
     x = test_split.images[:4]
-    seen = list(leaderboard._pool_map(_where, [(i,) for i in range(8)], 2, model, x))
+    seen = list(workers.pool_map(_where, [(i,) for i in range(8)], 2, model, x))
     assert sorted(s[0] for s in seen) == list(range(8))
     assert {s[1] for s in seen} != {os.getpid()}  # a forked worker's parent would be this process
     by_worker = {}

@@ -16,6 +16,7 @@ from torch import nn
 from explain.core import as_batch, explain_batch
 from explain.evaluation.metrics import REPLACEMENTS, Explained, MaxSensitivity, Metric, core_metrics
 from explain.evaluation.metrics.road import RoadLeRF, RoadMoRF
+from explain.evaluation.workers import pool_map
 from explain.registry import get_method
 from explain.stopping import ShouldStop, stopped
 from explain.types import BatchAttribution
@@ -190,35 +191,6 @@ def _extras_job(model: nn.Module, x_all: torch.Tensor, extra_pos: np.ndarray, va
         return variant, {}, time.perf_counter() - start, f"{type(exc).__name__}: {exc}"
 
 
-POOL_CONTEXT = "forkserver"  # not "fork": forking after torch (and the app's threads) ran can deadlock a worker
-_SHARED: tuple = ()  # in a worker process: (model, digits), sent once by the pool's initializer
-
-
-def _init_worker(model: nn.Module, x_all: torch.Tensor) -> None:
-    global _SHARED
-    # One thread per worker process: the Python-bound library loops use every core. Set in the workers
-    # only: in the calling process (the app's server) the thread count stays as it was.
-    torch.set_num_threads(1)
-    _SHARED = (model, x_all)
-
-
-def _in_worker(task: tuple):
-    fn, *args = task
-    return fn(*_SHARED, *args)
-
-
-def _pool_map(fn, jobs: list, workers: int, model: nn.Module, x_all: torch.Tensor):
-    """fn(model, digits, *job) over jobs in `workers` fresh processes, each sent the model and digits once.
-    A forkserver child starts from a clean interpreter, not a copy of one whose torch thread pools and
-    other threads' locks were live at fork time; it pays the imports once per worker."""
-    import multiprocessing as mp
-
-    ctx = mp.get_context(POOL_CONTEXT)
-    ctx.set_forkserver_preload([__name__])  # the server imports torch and this module once (before any torch op)
-    with ctx.Pool(workers, initializer=_init_worker, initargs=(model, x_all)) as pool:
-        yield from pool.imap_unordered(_in_worker, [(fn, *job) for job in jobs])
-
-
 def run_leaderboard(model: nn.Module, images: torch.Tensor, labels: torch.Tensor, config: LeaderboardConfig,
                     progress: Callable[[str, int, int], None] | None = None, workers: int = 1,
                     should_stop: ShouldStop | None = None
@@ -247,7 +219,7 @@ def run_leaderboard(model: nn.Module, images: torch.Tensor, labels: torch.Tensor
     start = time.perf_counter()
     if workers > 1:
         by_name = {}
-        for res in _pool_map(core_scores, [(v, config) for v in order], workers, model, x_all):
+        for res in pool_map(core_scores, [(v, config) for v in order], workers, model, x_all):
             by_name[res.method] = res
             if progress:
                 progress(res.method, config.n, config.n)
@@ -259,7 +231,7 @@ def run_leaderboard(model: nn.Module, images: torch.Tensor, labels: torch.Tensor
     if len(extra_pos):
         ok = {r.method: r for r in results if r.error is None and r.cut is None}
         jobs = [(extra_pos, v, config) for v in order if v in ok]
-        done = (_pool_map(_extras_job, jobs, workers, model, x_all) if workers > 1
+        done = (pool_map(_extras_job, jobs, workers, model, x_all) if workers > 1
                 else _until_stopped([(model, x_all, *j) for j in jobs], ok, should_stop))
         for variant, scores, seconds, error in done:
             ok[variant].scores.update(scores)

@@ -7,38 +7,11 @@ from __future__ import annotations
 import sys
 import warnings
 
-from explain.evaluation.metrics import (
-    REPLACEMENTS,
-    CompletenessGap,
-    DeletionAUC,
-    Entropy,
-    Explained,
-    Infidelity,
-    InsertionAUC,
-    MaxSensitivity,
-    Metric,
-    Scored,
-    Sparseness,
-    base,
-    complexity,
-    core_metrics,
-    curve,
-    curves,
-    default_metrics,
-    faithfulness,
-    path_batch,
-    path_images,
-    road,
-    robustness,
-    score_function,
-    target_probabilities,
-)
+from explain.evaluation import metrics as _moved
+from explain.evaluation.metrics import base, complexity, faithfulness, road, robustness
 
-__all__ = [
-    "REPLACEMENTS", "CompletenessGap", "DeletionAUC", "Entropy", "Explained", "Infidelity", "InsertionAUC",
-    "MaxSensitivity", "Metric", "Scored", "Sparseness", "core_metrics", "curve", "curves", "default_metrics",
-    "path_batch", "path_images", "score_function", "target_probabilities",
-]
+__all__ = list(_moved.__all__)
+globals().update({name: getattr(_moved, name) for name in __all__})  # the very same objects, one list of names
 
 for _module in (base, complexity, faithfulness, road, robustness):  # `from explain.metrics.road import …`
     sys.modules[f"{__name__}.{_module.__name__.rpartition('.')[2]}"] = _module
