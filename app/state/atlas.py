@@ -24,9 +24,8 @@ from app.state.session import UMAP_JOBS
 from explain.atlas.neighbours import Neighbours, neighbours_of
 from explain.atlas.neuron_goals import NeuronGoals, maximise_units
 from explain.atlas.features import all_layer_features
-from explain.atlas.projection import Cancelled, PCAProjection, fit_pca, fit_umap
+from explain.atlas.projection import PCAProjection, fit_pca, fit_umap
 from model.data import load_mnist
-from model.jobs import Cancelled as JobCancelled
 from model.jobs import Job, JobOptions, JobRunner
 from model.network import MLP, N_PIXELS
 from model.paths import assets_dir
@@ -167,10 +166,8 @@ def umap_work(features: np.ndarray) -> Callable[[Job], np.ndarray]:
             job.report((fraction, message))
             job.should_stop()
 
-        try:
-            return fit_umap(features, progress=progress, stop=job.cancel_event)
-        except Cancelled:
-            raise JobCancelled from None  # the runner records why (Cancel, budget, owner gone)
+        # A cancelled fit raises model.jobs.Cancelled: the runner records why (Cancel, budget, owner gone).
+        return fit_umap(features, progress=progress, stop=job.cancel_event)
 
     return work
 

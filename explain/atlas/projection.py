@@ -17,6 +17,7 @@ from typing import Any
 import numpy as np
 
 from explain.atlas.neighbours import nearest
+from model.jobs import Cancelled  # the job runner's own: a cancelled fit ends its job as cancelled
 
 PROJECTION_METHODS = ("pca", "umap")
 
@@ -71,10 +72,6 @@ def fit_pca(features: np.ndarray, n_components: int = 2) -> PCAProjection:
     total = float((centred * centred).sum()) / (f.shape[0] - 1)  # the trace of the covariance
     ratio = values.clip(min=0) / total if total > 0 else np.zeros(len(values))
     return PCAProjection(mean, comps, ratio)
-
-
-class Cancelled(Exception):
-    """A background projection was stopped by its caller."""
 
 
 @dataclass(frozen=True)

@@ -10,14 +10,14 @@ from __future__ import annotations
 from pathlib import Path
 
 import numpy as np
+import plotly.colors
 
 from app.components.base import b64_array, light_component
 from model.constants import DIVERGING_STOPS
 from model.network import layer_display_name
 
 # Sequential palette for activations (Viridis' ten stops); signed values use the diverging one.
-VIRIDIS = ((68, 1, 84), (72, 40, 120), (62, 73, 137), (49, 104, 142), (38, 130, 142), (31, 158, 137),
-           (53, 183, 121), (110, 206, 88), (181, 222, 43), (253, 231, 37))
+VIRIDIS = [tuple(int(c[i:i + 2], 16) for i in (1, 3, 5)) for c in plotly.colors.sequential.Viridis]  # 10 stops
 UNITS = {"logits": "logit", "softmax": "probability"}
 
 _LAYERS = light_component("digit_lens.layer_heatmaps", Path(__file__).parent)
