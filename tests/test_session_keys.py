@@ -13,9 +13,11 @@ from app.state import session
 APP = Path(__file__).resolve().parents[1] / "app"
 # Besides the pages (session.WIDGET_PREFIXES), the modules that lay out a page's widgets.
 MODULE_PREFIXES = {**session.WIDGET_PREFIXES, "app/components/drawing_pad/__init__.py": ("pad", "draw"),
-                   "app/state/atlas.py": ("map",), "app/state/training_records.py": ("map",), "app/sections/atlas_seeds.py": ("map",),
+                   "app/state/atlas.py": ("map",), "app/state/training_records.py": ("map",),
+                   "app/sections/atlas_training.py": ("map",), "app/sections/atlas_seeds.py": ("map",),
                    "app/sections/recompute.py": ("leaderboard", "sanity"),
-                   "app/sections/whatif.py": ("whatif",), "app/state/whatif.py": ("whatif",), "app/sections/whatif_testset.py": ("whatif",)}
+                   "app/sections/whatif.py": ("whatif",), "app/state/whatif.py": ("whatif",),
+                   "app/sections/whatif_testset.py": ("whatif",)}
 SLOT_KEYS = {v.key for v in vars(session).values() if isinstance(v, session.Slot)}
 
 

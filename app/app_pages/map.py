@@ -14,7 +14,7 @@ from app.state.inputs import pick_input
 from app.state.session import choice, layer_unit, link_value, query_value, set_query, unit_ranges
 from app.sections.atlas_seeds import across_seeds
 from app.components.image_strip import image_strip, upscale
-from app.state.training_records import across_training
+from app.sections.atlas_training import across_training
 from app.state.atlas import (
     neighbours,
     neuron_goals,

@@ -80,7 +80,7 @@ MIN_EPS_RUN: Slot[Any] = Slot("whatif-me-state", "app/sections/whatif_testset.py
 WHATIF_EDIT: Slot[Any] = Slot("whatif-edited", "app/state/whatif.py", "(input digest, edited pixels)")
 WHATIF_EDITS: Slot[int] = Slot("whatif-edit-count", "app/state/whatif.py", "edits so far (the editor's key)")
 
-# Map (app/state/atlas.py, app/state/training_records.py, app/sections/atlas_seeds.py).
+# Map (app/state/atlas.py, app/state/training_records.py, app/sections/atlas_training.py, app/sections/atlas_seeds.py).
 UMAP_JOBS: Slot[dict] = Slot("map-umap-jobs", "app/state/atlas.py", "background UMAP fits of this session")
 TRAINING_RECORDS: Slot[dict] = Slot("training_records", "app/state/training_records.py", "model key → its TrainingRecord")
 SEED_JOB: Slot[Any] = Slot("map-seed-job", "app/sections/atlas_seeds.py", "the seeds-spread training job")
