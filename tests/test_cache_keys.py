@@ -3,7 +3,6 @@ samples arrays of a million values or more, so two batches differing in one pixe
 
 from __future__ import annotations
 
-import numpy as np
 
 from app.state.caches import batch_explanation
 from app.state import resources

@@ -17,7 +17,7 @@ from app.state.session import EXPLORE_PICKED, integer, link_value, set_query
 st.title("Explore the test set")
 loaded = active_model()
 split = test_split()
-probs = test_probabilities(loaded.key, loaded.model)
+probs = test_probabilities(loaded)
 pred = probs.argmax(axis=1)
 conf = probs.max(axis=1)
 labels = split.labels.numpy()

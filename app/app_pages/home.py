@@ -19,7 +19,7 @@ st.markdown(
 loaded = active_model()
 meta = loaded.meta
 st.subheader(f"Model: MLP {loaded.model.config.name} ({loaded.name})")
-report = model_report(loaded.key, loaded.model)
+report = model_report(loaded)
 cols = st.columns(4)
 cols[0].metric("Test accuracy", f"{report.accuracy:.2%}", help="Computed now on the 10,000 MNIST test digits")
 cols[1].metric("Parameters", f"{sum(p.numel() for p in loaded.model.parameters()):,}")

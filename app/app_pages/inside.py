@@ -105,7 +105,7 @@ def neuron_tab() -> None:
     # The value lives in the session state only (a default here too would warn on every rerun).
     unit = int(c2.number_input("Unit", 0, width - 1, key="inside-unit"))
     value = float(acts.layers[hidden_name(layer)][unit])
-    dataset = test_activations(loaded.key, model)[hidden_name(layer)]
+    dataset = test_activations(loaded)[hidden_name(layer)]
     split = test_split()
     means = class_means(dataset, split.labels.numpy())[:, unit]
     top = top_exciting(dataset, unit, 12)

@@ -50,7 +50,7 @@ model = loaded.model
 layers = projectable_layers(model)
 split = test_split()
 labels = split.labels.numpy()
-probs = test_probabilities(loaded.key, model)
+probs = test_probabilities(loaded)
 
 
 def from_query(key: str, param: str, options: list[str]) -> None:
@@ -78,8 +78,8 @@ colour = c3.radio("Colour by", list(COLOUR_MODES), format_func=COLOUR_MODES.get,
 for param, value in (("layer", layer), ("proj", method), ("colour", colour)):
     set_query(param, value)
 
-features = test_features(loaded.key, model)[layer]
-projection, pca_coords = pca(loaded.key, layer, model)
+features = test_features(loaded)[layer]
+projection, pca_coords = pca(loaded, layer)
 coords, axes = pca_coords, ("PC 1", "PC 2")
 axes = tuple(f"{a} ({r:.0%} of variance)" for a, r in zip(axes, projection.explained_variance_ratio))
 if method == "umap":
@@ -201,13 +201,13 @@ def unit_goals() -> None:
                "optimised once per model and layer, a few seconds).")
     g1, g2 = st.columns([1, 1])
     goal_layer = g1.selectbox("Layer", glayers, format_func=layer_display_name, key="map-goal-layer")
-    goals = neuron_goals(loaded.key, goal_layer, model)
+    goals = neuron_goals(loaded, goal_layer)
     units = len(goals.images)
     if st.session_state.get("map-goal-unit", 0) >= units:
         st.session_state["map-goal-unit"] = 0
     st.session_state.setdefault("map-goal-unit", 0)
     unit = int(g2.number_input("Unit", 0, units - 1, key="map-goal-unit"))
-    acts = test_features(loaded.key, model)[goal_layer]
+    acts = test_features(loaded)[goal_layer]
     test_max = acts.max(axis=0)
     unit_word = "class" if goal_layer == "logits" else "unit"
     st.plotly_chart(tiles_figure(goals.images, np.stack([np.arange(units), goals.activations, test_max], axis=1),

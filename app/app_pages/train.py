@@ -159,7 +159,7 @@ upload_note = TRAIN_UPLOAD_NOTE.get()
 if upload_note and upload_note == loaded.name:
     st.success(f"Loaded **{plain(loaded.name, 120)}**: it is now this session's active model on every page.")
 st.subheader(f"Active model: {loaded.name}")
-report = model_report(loaded.key, loaded.model)
+report = model_report(loaded)
 m1, m2, m3 = st.columns(3)
 m1.metric("Test accuracy", f"{report.accuracy:.2%}")
 m2.metric("Architecture", loaded.model.config.name)

@@ -22,7 +22,7 @@ def model_switcher() -> None:
 
     def label(name: str) -> str:
         m = models[name]
-        return f"{name} · {model_accuracy(m.key, m.model):.2%}"
+        return f"{name} · {model_accuracy(m):.2%}"
 
     chosen = st.sidebar.selectbox("Model (test accuracy)", names, index=names.index(active), format_func=label)
     if chosen != active:

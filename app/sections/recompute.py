@@ -9,13 +9,14 @@ import streamlit as st
 
 from app.sections import long_request
 from app.state.session import LEADERBOARD_RUN, SANITY_RUN
+from app.state.keys import KEYS
 from app.state.resources import LoadedModel, test_split
 from app.safe_text import plain
 from explain.evaluation.leaderboard import LeaderboardConfig, MethodScores, run_leaderboard, variant_display
 from explain.evaluation.ranking import summarise
 from explain.evaluation.sanity import CascadeSummary
 from explain.stopping import ShouldStop, Stopped
-from model.network import MLP, randomised_display_name
+from model.network import randomised_display_name
 
 LEADERBOARD_BUDGET_S = 120.0  # one press of Run: stop between methods after this, and say what was cut
 SANITY_BUDGET_S = 60.0  # the checks over many digits, per rerun of the page
@@ -71,12 +72,12 @@ def recompute_leaderboard(loaded: LoadedModel, n: int, chosen: list[str], presse
 
 
 # -- sanity checks over many digits, one method at a time ------------------------------------------
-@st.cache_data(show_spinner=False, max_entries=64)
-def cascade_many_cached(model_key: str, method: str, independent: bool, n: int, _model: MLP,
-                  _should_stop: ShouldStop | None = None) -> CascadeSummary:
+@st.cache_data(show_spinner=False, max_entries=64, hash_funcs=KEYS)
+def cascade_many_cached(loaded: LoadedModel, method: str, independent: bool, n: int,
+                        _should_stop: ShouldStop | None = None) -> CascadeSummary:
     from explain.evaluation.sanity import cascade_many
 
-    out = cascade_many(_model, test_split().images[:n], method, independent=independent, should_stop=_should_stop)
+    out = cascade_many(loaded.model, test_split().images[:n], method, independent=independent, should_stop=_should_stop)
     if out.cut:
         raise Stopped(out)  # a cut summary must not be cached as the answer
     return out
@@ -91,7 +92,7 @@ def sanity_over_digits(loaded: LoadedModel, methods: list[str], independent: boo
     if run is None or (run.reason and st.button("Compute the rest", key="sanity-many-again", icon=":material/replay:")):
         run = long_request.start(SA_KEY, settings, methods)
     long_request.drive(SA_KEY, run, SANITY_BUDGET_S,
-                lambda m, stop: cascade_many_cached(loaded.key, m, independent, n, loaded.model, stop.deadline),
+                lambda m, stop: cascade_many_cached(loaded, m, independent, n, stop.deadline),
                 lambda m: f"Sanity checks of {variant_display(m)} over {n} digits")
     done = {m: s for m, s in run.done.items() if isinstance(s, CascadeSummary) and len(s.steps)}
     cut = [variant_display(m) for m in run.remaining] \

@@ -27,7 +27,7 @@ from explain.atlas.features import all_layer_features
 from explain.atlas.projection import PCAProjection, fit_pca, fit_umap
 from model.data import load_mnist
 from model.jobs import Job, JobOptions, JobRunner
-from model.network import MLP, N_PIXELS
+from model.network import N_PIXELS
 from model.paths import assets_dir
 
 SHIPPED_UMAP = "map/umap_bundled.npz"
@@ -38,9 +38,9 @@ def _frozen(a: np.ndarray) -> np.ndarray:
     return a
 
 
-@st.cache_resource(show_spinner="Reading every layer on the 10,000 test digits…", max_entries=8)
-def test_features(model_key: str, _model: MLP) -> dict[str, np.ndarray]:
-    return {layer: _frozen(f) for layer, f in all_layer_features(_model, test_split().images).items()}
+@st.cache_resource(show_spinner="Reading every layer on the 10,000 test digits…", max_entries=8, hash_funcs=KEYS)
+def test_features(loaded: LoadedModel) -> dict[str, np.ndarray]:
+    return {layer: _frozen(f) for layer, f in all_layer_features(loaded.model, test_split().images).items()}
 
 
 @st.cache_resource(show_spinner="Loading the 60,000 training digits…")
@@ -48,18 +48,19 @@ def train_split():
     return load_mnist(train=True)
 
 
-@st.cache_resource(show_spinner="Reading every layer on the 60,000 training digits…", max_entries=4)
-def train_features(model_key: str, _model: MLP) -> dict[str, np.ndarray]:
+@st.cache_resource(show_spinner="Reading every layer on the 60,000 training digits…", max_entries=4, hash_funcs=KEYS)
+def train_features(loaded: LoadedModel) -> dict[str, np.ndarray]:
     split = train_split()
-    feats = {layer: _frozen(f) for layer, f in all_layer_features(_model, split.images, with_pixels=False).items()}
+    features = all_layer_features(loaded.model, split.images, with_pixels=False)
+    feats = {layer: _frozen(f) for layer, f in features.items()}
     feats["pixels"] = _frozen(split.images.reshape(len(split), N_PIXELS).numpy())  # a view, not a 188 MB copy
     return feats
 
 
-@st.cache_resource(show_spinner="Projecting with PCA…", max_entries=32)
-def pca(model_key: str, layer: str, _model: MLP) -> tuple[PCAProjection, np.ndarray]:
+@st.cache_resource(show_spinner="Projecting with PCA…", max_entries=32, hash_funcs=KEYS)
+def pca(loaded: LoadedModel, layer: str) -> tuple[PCAProjection, np.ndarray]:
     """The layer's exact PCA and the 10,000 test digits' coordinates."""
-    feats = test_features(model_key, _model)[layer]
+    feats = test_features(loaded)[layer]
     proj = fit_pca(feats)
     return proj, _frozen(proj.transform(feats).astype(np.float32))
 
@@ -68,7 +69,7 @@ def pca(model_key: str, layer: str, _model: MLP) -> tuple[PCAProjection, np.ndar
 def neighbours(loaded: LoadedModel, x: np.ndarray, layer: str, k: int, metric: str) -> Neighbours:
     """The k training digits nearest to x in `layer` ("pixels": the raw images), cached per input: a search
     normalises 60,000 rows (0.2 s for the pixels)."""
-    features = train_features(loaded.key, loaded.model)[layer]
+    features = train_features(loaded)[layer]
     return neighbours_of(loaded.model, x, features, train_split().labels.numpy(), layer, k, metric)
 
 
@@ -104,9 +105,10 @@ def shipped_coords(loaded: LoadedModel, layer: str) -> np.ndarray | None:
     return None if shipped is None else shipped[0].get(layer)
 
 
-@st.cache_resource(show_spinner="Optimising an input for every unit of the layer (one batch)…", max_entries=12)
-def neuron_goals(model_key: str, layer: str, _model: MLP) -> NeuronGoals:
-    return maximise_units(_model, layer)
+@st.cache_resource(show_spinner="Optimising an input for every unit of the layer (one batch)…", max_entries=12,
+                   hash_funcs=KEYS)
+def neuron_goals(loaded: LoadedModel, layer: str) -> NeuronGoals:
+    return maximise_units(loaded.model, layer)
 
 
 UMAP_BUDGET_S = 300.0  # wall clock per fit (about a minute on 2 cores): no fit holds the server's slot longer
@@ -178,7 +180,7 @@ def umap_jobs() -> dict[tuple[str, str], UMAPJob]:
 
 def start_umap(loaded: LoadedModel, layer: str, runner: JobRunner | None = None) -> UMAPJob:
     """Start this session's fit of `layer`; raises JobRefused when every UMAP slot on the server is busy."""
-    features = test_features(loaded.key, loaded.model)[layer]
+    features = test_features(loaded)[layer]
     options = JobOptions(KIND, budget_s=UMAP_BUDGET_S, alive=session_alive_check(), name=f"umap-{layer}")
     job = UMAPJob(loaded.key, layer, (runner or job_runner()).submit(umap_work(features), options))
     umap_jobs()[(loaded.key, layer)] = job

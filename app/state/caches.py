@@ -19,23 +19,23 @@ from model.network import IMAGE_SIDE, MLP
 EXPLANATION_CACHE_ENTRIES = 2000  # ~6 KB each: a bound of ~12 MB per process
 
 
-@st.cache_data(show_spinner="Reading every hidden unit on the 10,000 test digits…", max_entries=8)
-def test_activations(model_key: str, _model: MLP) -> dict[str, np.ndarray]:
+@st.cache_data(show_spinner="Reading every hidden unit on the 10,000 test digits…", max_entries=8, hash_funcs=KEYS)
+def test_activations(loaded: LoadedModel) -> dict[str, np.ndarray]:
     from explain.atlas.activations import dataset_activations
 
-    return dataset_activations(_model, test_split().images)
+    return dataset_activations(loaded.model, test_split().images)
 
 
-@st.cache_data(show_spinner="Evaluating on the 10,000 test digits…", max_entries=16)
-def model_report(model_key: str, _model: MLP) -> EvalReport:
-    return evaluate(_model, test_split())
+@st.cache_data(show_spinner="Evaluating on the 10,000 test digits…", max_entries=16, hash_funcs=KEYS)
+def model_report(loaded: LoadedModel) -> EvalReport:
+    return evaluate(loaded.model, test_split())
 
 
-@st.cache_data(show_spinner="Scoring on the 10,000 test digits…", max_entries=16)
-def model_accuracy(model_key: str, _model: MLP) -> float:
+@st.cache_data(show_spinner="Scoring on the 10,000 test digits…", max_entries=16, hash_funcs=KEYS)
+def model_accuracy(loaded: LoadedModel) -> float:
     """Test accuracy alone (one forward pass; the full report's scikit-learn import cost the first page
     of a fresh server seconds)."""
-    return accuracy(_model, test_split())
+    return accuracy(loaded.model, test_split())
 
 
 @st.cache_data(show_spinner="Drawing the digits' thumbnails…", max_entries=64)
@@ -56,10 +56,10 @@ def test_thumbnails(indices: tuple[int, ...]) -> list[str]:
     return out
 
 
-@st.cache_data(show_spinner="Predicting the 10,000 test digits…", max_entries=16)
-def test_probabilities(model_key: str, _model: MLP) -> np.ndarray:
+@st.cache_data(show_spinner="Predicting the 10,000 test digits…", max_entries=16, hash_funcs=KEYS)
+def test_probabilities(loaded: LoadedModel) -> np.ndarray:
     with torch.no_grad():
-        return torch.softmax(_model(test_split().images), dim=1).numpy()
+        return torch.softmax(loaded.model(test_split().images), dim=1).numpy()
 
 
 @torch.no_grad()

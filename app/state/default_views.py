@@ -53,7 +53,7 @@ def _evaluate(loaded: LoadedModel, x: np.ndarray, stop: threading.Event) -> None
             return
         sanity_cascade(loaded, x, name, False)
         try:  # the longest step: it stops between digits when the server shuts down
-            cascade_many_cached(loaded.key, name, False, SANITY_DIGITS, loaded.model, stop.is_set)
+            cascade_many_cached(loaded, name, False, SANITY_DIGITS, stop.is_set)
         except Stopped:
             return
 
@@ -74,9 +74,9 @@ def _map(loaded: LoadedModel, x: np.ndarray) -> None:
     from app.state.caches import test_probabilities
     from explain.atlas.neighbours import METRICS
 
-    test_probabilities(loaded.key, loaded.model)
-    if MAP_LAYER in test_features(loaded.key, loaded.model):
-        pca(loaded.key, MAP_LAYER, loaded.model)
+    test_probabilities(loaded)
+    if MAP_LAYER in test_features(loaded):
+        pca(loaded, MAP_LAYER)
         for layer in (MAP_LAYER, "pixels"):
             neighbours(loaded, x, layer, MAP_NEIGHBOURS, METRICS[0])
     shipped_record()
@@ -91,7 +91,7 @@ def prime(loaded: LoadedModel, stop: threading.Event, step: Step = _run_one) -> 
     parts: list[tuple[str, Callable[[], object]]] = [
         ("Draw, Explore, What if maps", lambda: _explain_all(loaded, x, drawing_methods(), step)),
         ("Explore's table", lambda: test_thumbnails(tuple(range(EXPLORE_ROWS)))),  # unfiltered
-        ("Inside's activations", lambda: test_activations(loaded.key, loaded.model)),
+        ("Inside's activations", lambda: test_activations(loaded)),
         ("What if's counterfactual", lambda: _whatif(loaded, x, step)),
         ("Map's default view", lambda: _map(loaded, x)),
         ("Compare: every method", lambda: _explain_all(loaded, x, method_names(), step)),

@@ -78,27 +78,18 @@ def make_adversarial(loaded: LoadedModel, x: np.ndarray, eps: float, config: Att
     return attack_digit(loaded.model, x, eps, config)
 
 
-@st.cache_data(show_spinner=False, max_entries=128)
-def _curve(model_key: str, start: int, stop: int, eps: tuple[float, ...], config: AttackConfig, _model
-           ) -> AttackCurve:
-    test = test_split()
-    return accuracy_curve(_model, test.images[start:stop], test.labels[start:stop], list(eps), config)
-
-
+@st.cache_data(show_spinner=False, max_entries=128, hash_funcs=KEYS)
 def attack_curve(loaded: LoadedModel, start: int, stop: int, eps: tuple[float, ...], config: AttackConfig
                  ) -> AttackCurve:
     """Accuracy under attack of test digits start..stop−1 at each ε (one chunk of a longer request)."""
-    return _curve(loaded.key, start, stop, eps, config, loaded.model)
-
-
-@st.cache_data(show_spinner=False, max_entries=256)
-def _min_eps(model_key: str, start: int, stop: int, config: AttackConfig, eps_max: float, _model) -> np.ndarray:
     test = test_split()
-    return minimal_eps(_model, test.images[start:stop], test.labels[start:stop], config, eps_max)
+    return accuracy_curve(loaded.model, test.images[start:stop], test.labels[start:stop], list(eps), config)
 
 
+@st.cache_data(show_spinner=False, max_entries=256, hash_funcs=KEYS)
 def min_eps_chunk(loaded: LoadedModel, start: int, stop: int, config: AttackConfig, eps_max: float) -> np.ndarray:
-    return _min_eps(loaded.key, start, stop, config, eps_max, loaded.model)
+    test = test_split()
+    return minimal_eps(loaded.model, test.images[start:stop], test.labels[start:stop], config, eps_max)
 
 
 @st.cache_data(show_spinner=False, max_entries=64, hash_funcs=KEYS)
