@@ -75,8 +75,12 @@ if st.session_state["map-layer"] not in layers:  # the model changed to one with
 layer = c1.selectbox("Layer", layers, format_func=layer_display_name, key="map-layer")
 method = c2.radio("Projection", list(PROJECTIONS), format_func=PROJECTIONS.get, horizontal=True, key="map-proj")
 colour = c3.radio("Colour by", list(COLOUR_MODES), format_func=COLOUR_MODES.get, horizontal=True, key="map-colour")
-for param, value in (("layer", layer), ("proj", method), ("colour", colour)):
+for key, param, value in (("map-layer", "layer", layer), ("map-proj", "proj", method),
+                          ("map-colour", "colour", colour)):
     set_query(param, value)
+    # The value this page wrote is no link to apply: were it not marked seen, the next run would read it
+    # back as a new link and overwrite the visitor's first click with it (issue 28: the first click was lost).
+    st.session_state[f"{key}-seen"] = value
 
 features = test_features(loaded)[layer]
 projection, pca_coords = pca(loaded, layer)
