@@ -156,8 +156,10 @@ def before_page(url_path: str) -> bool:
         return True
     load_torch_side_with_spinner()
     needs = NEEDS.get(url_path)
-    if needs is None or needs:
-        wait_for_imports(*(needs or ()))
+    if needs is None:  # a page not listed: every group
+        wait_for_imports()
+    elif needs:
+        wait_for_imports(*needs)
     return False
 
 
