@@ -58,3 +58,23 @@ def agreement_matrix(maps: dict[str, np.ndarray], kind: str = "spearman", fracti
         for j in range(i + 1, len(names)):
             out[i, j] = out[j, i] = measures[kind](maps[names[i]], maps[names[j]])
     return out
+
+
+def paired_spearman(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """Row i of `a` against row i of `b` (both (N, …), e.g. one method's map from two models, one row
+    per method): (N,) Spearman correlations in one matrix product; 0 where either map is constant."""
+    a, b = np.asarray(a, dtype=np.float64), np.asarray(b, dtype=np.float64)
+    if a.shape != b.shape or a.ndim < 2 or not a.shape[0]:
+        raise ValueError(f"need two equal stacks of maps (N, …), got {a.shape} and {b.shape}")
+    if not (np.isfinite(a).all() and np.isfinite(b).all()):
+        raise ValueError("attribution maps must be finite")
+    return np.clip((unit_ranks(a) * unit_ranks(b)).sum(axis=1), -1.0, 1.0)
+
+
+def model_agreement(maps_a: dict[str, np.ndarray], maps_b: dict[str, np.ndarray]) -> dict[str, float]:
+    """method → Spearman ρ between two models' maps of the same digit, for the methods both have."""
+    both = [m for m in maps_a if m in maps_b]
+    if not both:
+        return {}
+    rho = paired_spearman(np.stack([maps_a[m] for m in both]), np.stack([maps_b[m] for m in both]))
+    return dict(zip(both, map(float, rho), strict=True))

@@ -128,6 +128,13 @@ def score_batch(model: nn.Module, x: torch.Tensor, batch: BatchAttribution, metr
     return {m.name: m.scores(e) for m in metrics}
 
 
+# Not a `Metric` (it explains each digit under several seeds): its description lives here, beside it.
+SEED_STABILITY = ("seed_stability", "Seed stability", True,
+                  "how alike a stochastic method's maps are under different random seeds: the mean rank "
+                  "correlation (Spearman ρ) between the maps of 5 seeds; n/a for a method that uses no random "
+                  "numbers (it always draws the same map)")
+
+
 def seed_stability(model: nn.Module, x: torch.Tensor, method: str, targets: list, params: dict | None = None,
                    seeds: int = SEEDS_FOR_STABILITY) -> np.ndarray:
     """Per digit: the mean pairwise Spearman correlation of the method's maps over `seeds` seeds."""

@@ -41,7 +41,8 @@ class Sparseness(Metric):
     name = "sparseness"
     label = "Sparseness (Gini)"
     higher_is_better = True
-    description = "Gini index of |map| (Chalasani et al. 2020): higher means fewer pixels carry the map"
+    description = ("how unevenly the map's weight is spread, as the Gini index of |map| (0: every pixel equal, "
+                   "1: one pixel holds it all; Chalasani et al. 2020): a high score points at a few pixels")
 
     def scores(self, e: Explained) -> np.ndarray:
         return gini_rows(e.maps)
@@ -51,7 +52,8 @@ class Entropy(Metric):
     name = "entropy"
     label = "Entropy"
     higher_is_better = False
-    description = "entropy of |map| as a distribution (Bhatt et al. 2020): lower means more concentrated"
+    description = ("how spread out the map is, as the entropy of |map| read as a distribution (Bhatt et al. 2020): "
+                   "low means a few pixels carry it")
 
     def scores(self, e: Explained) -> np.ndarray:
         return entropy_rows(e.maps)
@@ -61,7 +63,9 @@ class CompletenessGap(Metric):
     name = "completeness_gap"
     label = "Completeness gap"
     higher_is_better = False
-    description = "|Σ map − (f(x) − f(reference))| / |f(x) − f(reference)|, where the axiom applies (else NaN)"
+    description = ("how far the map's sum is from the change in the output between the reference image and the "
+                   "digit, |Σ map − (f(x) − f(reference))| / |f(x) − f(reference)|; n/a for a method that does not "
+                   "promise the sums match")
 
     def scores(self, e: Explained) -> np.ndarray:
         b = e.batch

@@ -20,6 +20,8 @@ from explain.evaluation.metrics.base import Explained, Metric, Scored, target_pr
 from model.network import IMAGE_SIDE, N_CLASSES, N_PIXELS
 
 REPLACEMENTS = ("zero", "mean", "blur")  # what a deleted pixel becomes (fixed fills)
+# What each replacement means, in words a newcomer reads next to the metric.
+FILLS = {"zero": "an all-black picture", "mean": "the mean training digit", "blur": "a blurred copy of the digit"}
 STEPS = IMAGE_SIDE  # a row's worth (28 pixels) per step: 29 points from 0 to all 784 pixels
 
 
@@ -115,10 +117,10 @@ class CurveAUC(Metric):
     @property
     def description(self) -> str:  # type: ignore[override]
         if self.insertion:
-            return (f"area under the score curve as the most relevant pixels are restored into a "
-                    f"'{self.replacement}' image (higher is better)")
-        return (f"area under the score curve as the most relevant pixels are replaced by "
-                f"'{self.replacement}' first (lower is better)")
+            return (f"the model's average confidence while the map's most relevant pixels are put back, most "
+                    f"relevant first, into {FILLS[self.replacement]}")
+        return (f"the model's average confidence while the map's most relevant pixels are deleted (taken from "
+                f"{FILLS[self.replacement]}), most relevant first: a good map makes it fall fast")
 
     def scores(self, e: Explained) -> np.ndarray:
         return auc(*curves(e, self.replacement, insertion=self.insertion))
@@ -140,7 +142,8 @@ class Infidelity(Metric):
     name = "infidelity"
     label = "Infidelity"
     higher_is_better = False
-    description = "expected squared error between attribution·noise and the output change it predicts (lower is better)"
+    description = ("how badly the map predicts what small random pixel noise does to the output: the mean squared "
+                   "error between map·noise and the real change (Yeh et al. 2019)")
 
     def __init__(self, noise: float = 0.1, samples: int = 16, seed: int = 0) -> None:
         self.noise, self.samples, self.seed = noise, samples, seed

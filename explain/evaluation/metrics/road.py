@@ -98,7 +98,8 @@ class RoadMoRF(RoadAUC):
     label = "ROAD, most relevant first"
     higher_is_better = False
     most_relevant_first = True
-    description = "model confidence as the most relevant pixels are imputed away (ROAD; lower is better)"
+    description = ("the model's confidence while the most relevant pixels are filled in from their neighbours "
+                   "(ROAD, Rong et al. 2022: the hole's shape gives nothing away)")
 
 
 class RoadLeRF(RoadAUC):
@@ -106,4 +107,5 @@ class RoadLeRF(RoadAUC):
     label = "ROAD, least relevant first"
     higher_is_better = True
     most_relevant_first = False
-    description = "model confidence as the least relevant pixels are imputed away (ROAD; higher is better)"
+    description = ("the model's confidence while the least relevant pixels are filled in from their neighbours "
+                   "(ROAD): a good map leaves the answer standing")

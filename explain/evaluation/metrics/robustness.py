@@ -16,8 +16,8 @@ class MaxSensitivity(Metric):
     label = "Max-sensitivity"
     higher_is_better = False
     re_explains = True
-    description = ("largest relative change ‖Δmap‖ / ‖map‖ over uniform input noise of ±0.02 "
-                   "(Yeh et al. 2019; lower is better)")
+    description = ("the largest relative change of the map, ‖Δmap‖ / ‖map‖, when the input gets invisible "
+                   "noise of ±0.02 per pixel (Yeh et al. 2019): a stable map barely moves")
 
     def __init__(self, radius: float = 0.02, samples: int = 4) -> None:
         self.radius, self.samples = radius, samples
