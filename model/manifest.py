@@ -35,6 +35,10 @@ RESULTS: dict[str, str] = {
     "ood/digit_likeness.npz": f"python -m explain.ood --out assets/ood/digit_likeness.npz {SHIPPED}",
     "map/umap_bundled.npz": "python -m explain project --layer all --method umap --seed 0 "
                             f"--out assets/map/umap_bundled.npz {SHIPPED}",
+    "sanity/cascade_n100.json": f"python -m explain.sanity --n 100 --out assets/sanity/cascade_n100.json {SHIPPED}",
+    # Home's pictures, drawn from the model and the UMAP above (so after it).
+    **{f"home/{page}.png": f"python -m explain.cli.pictures --out assets/home {SHIPPED}"
+       for page in ("draw", "explore", "compare", "evaluate", "whatif", "inside", "map", "train")},
 }
 # Written together with the checkpoint by `make bundled-model` (one training run, recording on), so the
 # record ends at exactly the shipped weights; never rerun by --regenerate (the checkpoint changes only

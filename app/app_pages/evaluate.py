@@ -6,29 +6,43 @@ import numpy as np
 import pandas as pd
 import streamlit as st
 
+from app.state.guidance import human_date, shipped_sanity, shipped_trust
+from app.state.session import choice
+from app.state.whatif import url_setting, write_url
 from app.state.defaults import EVALUATE_METHODS, EVALUATE_REPLACEMENT, SANITY_DIGITS, SANITY_METHODS
 from app.sections.recompute import recompute_leaderboard, sanity_over_digits
 from app.figures.scores import curves_figure, leaderboard_figure, rank_figure, sanity_curves_figure, sanity_many_figure
 from app.components.image_strip import image_strip, upscale
 from app.state.inputs import pick_input
 from app.components.heatmap_grid import grid_data, heatmap_grid
-from app.state.caches import explanation, sanity_cascade, score_card
+from app.state.caches import explanation, probabilities, sanity_cascade, score_card
 from app.state.models import active_model
 from app.state.resources import REFERENCES_FILE, bundled_leaderboard
 from app.sections.lazy_tabs import lazy_tabs
 from app.safe_text import plain
 from app.sections.attribution_maps import method_selector
+from explain.evaluation.descriptions import glossary, metric_infos
 from explain.evaluation.leaderboard import variant_display
-from explain.evaluation.metrics import REPLACEMENTS, MaxSensitivity, core_metrics
+from explain.evaluation.verdicts import CONTROL_RULE, SANITY_RULE, control_wins, sanity_verdicts
+from explain.evaluation.metrics import REPLACEMENTS
 from explain.evaluation.metrics.faithfulness import STEPS
-from explain.evaluation.metrics.road import RoadLeRF, RoadMoRF
 from explain.evaluation.ranking import directions
 from explain.evaluation.scorecard import best, deleted_images, stack
 from model.network import randomised_display_name
 
-LABELS = {m.name: m.label for m in [*core_metrics(REPLACEMENTS), MaxSensitivity(), RoadMoRF(), RoadLeRF()]} \
-    | {"seed_stability": "Seed stability"}
+INFOS = metric_infos()  # one sentence and a direction per metric, from the metric classes
+LABELS = {name: info.label for name, info in INFOS.items()}
 HIGHLIGHT = "background-color: #c7e9c0; font-weight: bold"
+TABS = {"input": "This input", "leaderboard": "Leaderboard", "sanity": "Sanity checks"}  # ?tab= → tab
+NA = "n/a"  # the one way this page says "does not apply"
+
+
+def count(v: object) -> str:
+    return f"{v:,}" if isinstance(v, int) else NA
+
+
+def glossary_note(*terms: str) -> str:
+    return " · ".join(f"**{t}**: {d}" for t, d in glossary(*terms).items())
 
 
 def display(name: str) -> str:
@@ -40,6 +54,9 @@ def arrow(higher: bool) -> str:
     return "↑" if higher else "↓"
 
 
+VERDICT = "beats the random map on"
+
+
 def score_table(card) -> None:
     winners = best(card)
     cols = {m.name: f"{m.label} {arrow(m.higher_is_better)}" for m in card.metrics}
@@ -49,11 +66,17 @@ def score_table(card) -> None:
         for n in names:
             marks.loc[display(n), metric] = HIGHLIGHT
     table, marks = table.rename(columns=cols), marks.rename(columns=cols)
-    st.dataframe(table.style.format("{:.4f}", na_rep="n/a").apply(lambda _: marks, axis=None))
-    st.caption("Best per column highlighted (ties to 4 decimals alike); ↑ higher is better, ↓ lower is better; n/a: "
-               "the metric does not apply (completeness needs a method with the axiom). The two control maps know "
-               "nothing about the model: a method that does not beat them on a metric is not explaining the model "
-               "by that measure. " + " · ".join(f"**{m.label}**: {m.description}" for m in card.metrics))
+    wins = control_wins(card.scores, {m.name: m.higher_is_better for m in card.metrics})
+    verdicts = {display(m): f"{w.k} of {w.n} metrics" + (" ✓" if w.n and w.k == w.n else "") for m, w in wins.items()}
+    table.insert(0, VERDICT, [verdicts.get(i, "(control)") for i in table.index])
+    marks.insert(0, VERDICT, "")
+    st.dataframe(table.style.format("{:.4f}", na_rep=NA, subset=list(cols.values())).apply(lambda _: marks, axis=None))
+    st.caption(f"{CONTROL_RULE} Best per column highlighted (ties to 4 decimals alike); ↑ higher is better, ↓ lower "
+               f"is better; {NA}: the metric does not apply. The two control maps know nothing about the model: a "
+               "method that does not beat them on a metric is not explaining the model by that measure.")
+    with st.expander("What each column measures"):
+        st.markdown("\n".join(f"- {INFOS[m.name].sentence}" for m in card.metrics))
+        st.caption(glossary_note("control map", "Gini", "infidelity", "AUC"))
 
 
 def this_input() -> None:
@@ -67,6 +90,11 @@ def this_input() -> None:
     if current is None or not methods:
         st.info("Choose an input and at least one method.")
         return
+    predicted = int(probabilities(loaded.model, current.x).argmax())
+    wrong = current.true_label is not None and current.true_label != predicted
+    st.caption(f"Every map explains the class the model predicts, **{predicted}**"
+               + (f". The digit is labelled **{current.true_label}**: the model is wrong here, so the maps explain "
+                  "the wrong answer." if wrong else "."))
     with st.spinner(f"Scoring {len(methods)} methods and two controls…"):
         card = score_card(loaded, current.x, methods, replacement)
     for name, e in card.errors.items():
@@ -101,7 +129,7 @@ def replacement_words(meta: dict) -> str:
         parts.append(f"{curve.title()} winner by replacement: {named}. "
                      + ("The same method wins under every replacement. " if same
                         else "**The winner depends on what a deleted pixel becomes.** ")
-                     + f"Kendall τ between the rankings: {tau}.")
+                     + f"How alike the rankings are (Kendall τ, 1 = same order): {tau}.")
     return " ".join(parts)
 
 
@@ -110,8 +138,23 @@ def leaderboard_view(rows: list[dict], key: str) -> None:
     for col in df.columns.difference(["library", "family", "display", "error"]):
         df[col] = pd.to_numeric(df[col], errors="coerce")
     metrics = [m for m in LABELS if m in df]
+    linked = key == "leaderboard"  # the shipped leaderboard's metric is in the URL (?metric=), a recompute's not
+    if linked:
+        url_setting(f"{key}-metric", "metric", metrics[0], choice(metrics), f"use one of {', '.join(metrics)}")
     name = st.selectbox("Metric", metrics, format_func=LABELS.get, key=f"{key}-metric")
+    if linked:
+        write_url(f"{key}-metric", "metric")
+    st.caption(INFOS[name].sentence)
     higher = directions()[name]
+    # A metric that does not apply to a method (seed stability of a method without random numbers, the
+    # controls) is n/a: said once in words, not drawn as empty rows.
+    blank = df.index[df[name].isna()]
+    if len(blank):
+        st.caption(f"{NA} for {', '.join(display(m) for m in blank)}"
+                   + (": no random numbers, so every seed draws the same map." if name == "seed_stability" else "."))
+        df = df.drop(index=blank)
+    if df.empty:
+        return
     names = [display(m) for m in df.index]
     c1, c2 = st.columns(2)
     c1.plotly_chart(leaderboard_figure(names, df[name].to_numpy(float), df[f"{name}_ci95"].to_numpy(float),
@@ -120,9 +163,9 @@ def leaderboard_view(rows: list[dict], key: str) -> None:
                                 "Rank with bootstrap 95 % interval"), key=f"{key}-ranks")
     table = pd.DataFrame({
         "method": names,
-        f"{LABELS[name]} {arrow(higher)}": [f"{v:.4f} ± {c:.4f}" if not np.isnan(v) else "n/a"
+        f"{LABELS[name]} {arrow(higher)}": [f"{v:.4f} ± {c:.4f}" if not np.isnan(v) else NA
                                             for v, c in zip(df[name], df[f"{name}_ci95"], strict=True)],
-        "rank (95 % interval)": [f"{r:.0f} ({lo:.0f}–{hi:.0f})" if not np.isnan(r) else "n/a"
+        "rank (95 % interval)": [f"{r:.0f} ({lo:.0f}–{hi:.0f})" if not np.isnan(r) else NA
                                  for r, lo, hi in zip(df[f"{name}_rank"], df[f"{name}_rank_lo"],
                                                       df[f"{name}_rank_hi"], strict=True)],
         "digits": df[f"{name}_n"].astype("Int64"),
@@ -140,24 +183,25 @@ def leaderboard() -> None:
             st.info(f"This leaderboard belongs to the bundled model, not to your active model "
                     f"({plain(active_model().name, 60)}); recompute it for yours on a subsample below.")
         sub = meta.get("subsample", {})
-        st.caption(f"Bundled: all {meta.get('n', '?')} test digits for the core metrics; max-sensitivity, ROAD and "
-                   f"seed stability on a stratified {sub.get('max_sensitivity', '?')}. Computed {meta.get('date', '?')} "
-                   f"with `{meta.get('command', '?')}` in {meta.get('seconds', '?')} s.")
+        st.caption(f"Bundled: all {count(meta.get('n'))} test digits for the core metrics; max-sensitivity, ROAD and "
+                   f"seed stability on a stratified {count(sub.get('max_sensitivity'))}. Computed on "
+                   f"{human_date(meta.get('date'))}.")
+        with st.expander("How it was computed"):
+            st.markdown(f"`{meta.get('command', NA)}` in {meta.get('seconds', NA)} s, at {meta.get('date', NA)}.")
         st.markdown(replacement_words(meta))
         leaderboard_view(rows, "leaderboard")
     references = bundled_leaderboard(REFERENCES_FILE)
     if references is not None:
         rows, meta = references
         st.subheader("Why the replacement decides the winner: the reference")
-        st.caption(f"The same metrics for methods run with another reference ({meta.get('n', '?')} digits, "
-                   f"`{meta.get('command', '?')}`). A method that compares with a reference deletes best when "
+        st.caption(f"The same metrics for methods run with another reference ({count(meta.get('n'))} digits). A method that compares with a reference deletes best when "
                    "deleted pixels become something like that reference: Integrated Gradients against the mean "
                    "digit behaves like the Shapley-style methods against their training-digit background, and "
                    "those methods against black behave like DeepLift against black.")
         cols = [f"{c}_{r}" for c in ("deletion", "insertion") for r in REPLACEMENTS]
         st.dataframe(pd.DataFrame({"method": [display(r["method"]) for r in rows],
                                    **{LABELS[c]: [float(r[c]) for r in rows] for c in cols}}).set_index("method")
-                     .style.format("{:.3f}"))
+                     .style.format("{:.3f}", na_rep=NA))
     with st.expander("Recompute for the active model on fewer digits"):
         n = st.slider("Digits (stratified by class)", 10, 500, 50, 10, key="leaderboard-n")
         chosen = method_selector("leaderboard", default=["saliency", "integrated_gradients", "deeplift", "gradient_shap"],
@@ -196,16 +240,59 @@ def sanity() -> None:
     c1.plotly_chart(sanity_curves_figure(lines, "This input: similarity to the trained model's map"),
                     key="sanity-curves")
     n = SANITY_DIGITS
+    summaries = sanity_over_digits(loaded, methods, independent, n)
     many = {display(m): ([randomised_display_name(step) for step in s.steps], s.mean, s.ci95)
-            for m, s in sanity_over_digits(loaded, methods, independent, n).items()}
+            for m, s in summaries.items()}
     c2.plotly_chart(sanity_many_figure(many, f"Over {n} test digits: mean similarity with 95 % intervals"),
                     key="sanity-many")
+    if not independent and summaries:  # the rule is stated for the cascade
+        verdict_table(summaries, f"the first {n} test digits")
+
+
+def verdict_table(summaries: dict, over: str) -> None:
+    """Pass / fail per method against the controls, with the rule."""
+    verdicts = sanity_verdicts(summaries)
+    rows = [{"method": display(m), "verdict": "pass" if v.passed else "fail",
+             "most similar after": randomised_display_name(v.step) + " randomised",
+             "ρ there (top of 95 % interval)": f"{v.rho:.2f} ({v.upper:.2f})"} for m, v in verdicts.items()]
+    rows += [{"method": display(c), "verdict": "fail", "most similar after": "every step",
+              "ρ there (top of 95 % interval)": "1.00 (ignores the model)"} for c in ("control_random", "control_sobel")]
+    st.markdown(f"**Verdicts over {over}**")
+    st.dataframe(pd.DataFrame(rows), hide_index=True)
+    st.caption(SANITY_RULE + " " + glossary_note("Spearman ρ", "95 % interval"))
+
+
+def trust_box() -> None:
+    """"Which method should I trust here?", generated from the shipped leaderboard and sanity checks."""
+    bundled, sanity_file = bundled_leaderboard(), shipped_sanity()
+    if bundled is None or sanity_file is None:
+        return
+    advice = shipped_trust(bundled[0])
+    box = st.container(border=True)
+    box.markdown("**Which method should I trust here?**")
+    if advice is None or not advice.trusted:
+        box.markdown("No method passes every test on the shipped results.")
+    else:
+        worst = max(advice.worst_rank[m] for m in advice.trusted)
+        box.markdown(f"**{', '.join(display(m) for m in advice.trusted)}**: they pass the sanity check and rank "
+                     f"{worst} or better of {advice.rows} on deletion and insertion whatever a deleted pixel becomes.")
+    if advice is not None and advice.failed_sanity:
+        box.markdown(f"Fail the sanity check: {', '.join(display(m) for m in advice.failed_sanity)}: their maps stay "
+                     "much the same when the model's weights are randomised, so they show the digit more than the model.")
+    note = "" if active_model().name == "bundled" else " These results are the bundled model's, not your active model's."
+    box.caption(f"{advice.rule if advice else ''} From the shipped leaderboard ({count(bundled[1].get('n'))} test "
+                f"digits) and sanity checks ({count(sanity_file[1].get('n'))} digits); {SANITY_RULE}{note}")
 
 
 st.title("Evaluate the explanations")
 st.caption("Maps are easy to draw and hard to trust. Here each method is *measured*: faithfulness "
            "(deletion / insertion), infidelity, robustness, complexity and completeness, against two control maps.")
+trust_box()
+# ?tab= opens a tab; the open tab is written back, so a copied link reopens it.
+url_setting("evaluate-tab", "tab", TABS["input"], lambda raw: TABS[raw], f"use one of {', '.join(TABS)}")
 # Only the open tab runs and draws: the other two cost every visit seconds of charts.
-lazy_tabs("evaluate-tab", {"This input": this_input, "Leaderboard": leaderboard, "Sanity checks": sanity},
-          keep=("evaluate-source", "evaluate-index", "evaluate-methods", "evaluate-repl", "evaluate-sens", "evaluate-frac", "leaderboard-n", "leaderboard-methods",
-                "sanity-indep", "sanity-source", "sanity-index", "sanity-methods"))
+lazy_tabs("evaluate-tab", dict(zip(TABS.values(), (this_input, leaderboard, sanity), strict=True)),
+          keep=("evaluate-source", "evaluate-index", "evaluate-methods", "evaluate-repl", "evaluate-sens", "evaluate-frac",
+                "leaderboard-n", "leaderboard-methods", "leaderboard-metric", "sanity-indep", "sanity-source",
+                "sanity-index", "sanity-methods"))
+write_url("evaluate-tab", "tab", {label: slug for slug, label in TABS.items()}.get)

@@ -7,10 +7,29 @@ import plotly.graph_objects as go
 
 from app.figures.common import RED
 
+# Ten clearly different hues (Tableau 10), in order, for lines of several methods: Streamlit's default
+# colour cycle pairs a dark and a light shade of one hue, so neighbouring methods looked alike.
+SERIES = ("#4e79a7", "#f28e2b", "#59a14f", "#e15759", "#b07aa1", "#76b7b2", "#edc948", "#9c755f", "#ff9da7",
+          "#17becf")
+CONTROL_GREY = "#9e9e9e"
+
+
+def series_styles(names: list[str]) -> dict[str, dict]:
+    """name → line style: a distinct colour per method, in order; controls grey and dotted."""
+    out, k = {}, 0
+    for name in names:
+        if name.startswith("control"):
+            out[name] = dict(color=CONTROL_GREY, dash="dot")
+        else:
+            out[name] = dict(color=SERIES[k % len(SERIES)], dash="solid" if k < len(SERIES) else "dash")
+            k += 1
+    return out
+
 
 def curves_figure(curves: dict[str, tuple[np.ndarray, np.ndarray]], title: str, y_title: str = "score") -> go.Figure:
     """Overlaid lines, e.g. deletion curves: name → (x, y)."""
-    fig = go.Figure([go.Scatter(x=np.asarray(x), y=np.asarray(y), mode="lines", name=name)
+    styles = series_styles(list(curves))
+    fig = go.Figure([go.Scatter(x=np.asarray(x), y=np.asarray(y), mode="lines", name=name, line=styles[name])
                      for name, (x, y) in curves.items()])
     fig.update_layout(title=title, height=330, margin=dict(l=40, r=8, t=40, b=36), legend=dict(font_size=11))
     fig.update_xaxes(title="fraction of pixels", range=[0, 1])
@@ -28,9 +47,10 @@ def leaderboard_figure(methods: list[str], means: np.ndarray, ci: np.ndarray, me
                            error_x=dict(type="data", array=ci[order], visible=True), name="mean",
                            hovertemplate="%{y}: %{x:.4f} ± %{error_x.array:.4f} (95 % CI)<extra></extra>"))
     arrow = "higher is better" if higher_is_better else "lower is better"
-    fig.update_layout(title="Mean with 95 % confidence interval (grey: controls)",
-                      height=80 + 24 * len(methods), margin=dict(l=8, r=8, t=40, b=40), font_size=12)
-    fig.update_xaxes(title=f"{metric}, mean over digits ({arrow})")
+    # The direction goes in the title: as the end of a long axis title it was clipped ("…lower is bet").
+    fig.update_layout(title=f"Mean with 95 % interval ({arrow}; grey: controls)",
+                      height=90 + 24 * len(methods), margin=dict(l=8, r=16, t=40, b=48), font_size=12)
+    fig.update_xaxes(title=f"{metric}, mean over digits", automargin=True)
     fig.update_yaxes(title="method")
     return fig
 
@@ -44,28 +64,34 @@ def rank_figure(methods: list[str], rank: np.ndarray, lo: np.ndarray, hi: np.nda
         error_x=dict(type="data", symmetric=False, array=(hi - rank)[order], arrayminus=(rank - lo)[order]),
         hovertemplate="%{y}: rank %{x} (95 % interval %{customdata})<extra></extra>",
         customdata=[f"{lo[i]:.0f}–{hi[i]:.0f}" for i in order]))
-    fig.update_layout(title=title, height=80 + 24 * len(methods), margin=dict(l=8, r=8, t=40, b=40), font_size=12)
-    fig.update_xaxes(title="rank (1 = best), bootstrap 95 % interval", dtick=1, rangemode="tozero")
+    fig.update_layout(title=title, height=90 + 24 * len(methods), margin=dict(l=8, r=16, t=40, b=48), font_size=12)
+    # Ranks start at 1; with many methods every other tick, so the labels do not crowd.
+    n = len(methods)
+    fig.update_xaxes(title="rank (1 = best), bootstrap 95 % interval", range=[0.5, n + 0.5],
+                     tickvals=list(range(1, n + 1, 1 if n <= 12 else 2)), automargin=True)
     fig.update_yaxes(title="method")
     return fig
 
 
 def sanity_many_figure(summaries: dict[str, tuple[list[str], np.ndarray, np.ndarray]], title: str) -> go.Figure:
     """Per method: mean Spearman with the trained model's maps over many digits, 95 % CI whiskers."""
+    styles = series_styles(list(summaries))
     fig = go.Figure([go.Scatter(x=["none", *steps], y=[1.0, *mean], mode="lines+markers", name=name,
-                                error_y=dict(type="data", array=[0.0, *ci], visible=True))
+                                line=styles[name], error_y=dict(type="data", array=[0.0, *ci], visible=True))
                      for name, (steps, mean, ci) in summaries.items()])
-    fig.update_layout(title=title, height=330, margin=dict(l=40, r=8, t=40, b=36), font_size=12)
-    fig.update_yaxes(title="mean Spearman with the trained maps (95 % CI)", range=[-0.2, 1.05])
+    # A short y title: a long one ran past the plot's height into the chart's title.
+    fig.update_layout(title=title, height=360, margin=dict(l=48, r=8, t=56, b=36), font_size=12)
+    fig.update_yaxes(title="mean Spearman ρ", range=[-0.2, 1.05])
     fig.update_xaxes(title="layers randomised")
     return fig
 
 
 def sanity_curves_figure(rows: dict[str, list[tuple[str, float]]], title: str) -> go.Figure:
     """Per method: similarity to the original map as more layers are randomised."""
+    styles = series_styles(list(rows))
     fig = go.Figure([go.Scatter(x=[label for label, _ in pts], y=[v for _, v in pts], mode="lines+markers",
-                                name=name) for name, pts in rows.items()])
-    fig.update_layout(title=title, height=330, margin=dict(l=40, r=8, t=40, b=36))
-    fig.update_yaxes(title="Spearman with the trained model's map", range=[-1, 1])
+                                name=name, line=styles[name]) for name, pts in rows.items()])
+    fig.update_layout(title=title, height=360, margin=dict(l=48, r=8, t=56, b=36), font_size=12)
+    fig.update_yaxes(title="Spearman ρ", range=[-1, 1])
     fig.update_xaxes(title="layers randomised")
     return fig

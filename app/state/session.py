@@ -109,6 +109,9 @@ URL: dict[str, str] = {
     "norm": "What if: the counterfactual's L2 or L1", "minprob": "What if: the probability asked for",
     "pen": "What if: ink only near the strokes (0/1)", "attack": "What if: FGSM or PGD",
     "anorm": "What if: the attack's L∞ or L2", "eps": "What if: the attack radius",
+    "tab": "Evaluate: the open tab (input, leaderboard, sanity)", "metric": "Evaluate: the leaderboard's metric",
+    "layout": "Compare: one input, several digits, or two models", "digits": "Compare: the test digits of the grid",
+    "model_b": "Compare: the second model of the two-models layout",
 }
 MAX_QUERY_VALUE = 500  # characters of a query-string value we look at
 
