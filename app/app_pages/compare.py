@@ -5,21 +5,24 @@ from __future__ import annotations
 import numpy as np
 import streamlit as st
 
-from app.figures.common import LABELLED_UP_TO, agreement_figure, spread_figure
-from app.components.image_strip import image_strip, upscale
-from app.state.inputs import pick_input, test_input
 from app.components.heatmap_grid import grid_data, heatmap_grid
-from app.state.session import LinkValueError, Partly, link_value, set_query
-from app.state.caches import batch_explanation, probabilities
-from app.state.models import active_model
+from app.components.image_strip import image_strip, upscale
+from app.figures.common import LABELLED_UP_TO, agreement_figure, spread_figure
 from app.safe_text import plain
 from app.sections.attribution_maps import export_buttons, method_selector, run_methods
 from app.sections.target import target_selector, target_text
+from app.state.caches import batch_explanation, probabilities
+from app.state.inputs import get_current, pick_input, test_input
+from app.state.models import active_model, session_models
+from app.state.session import LinkValueError, Partly, link_value, set_query
+from app.state.whatif import url_setting, write_url
 from explain import Attribution, get_method, method_names
-from explain.evaluation.agreement import agreement_matrix
+from explain.evaluation.agreement import agreement_matrix, model_agreement
 from explain.grid import explain_grid, seed_spread
 
 MAX_DIGITS = 8
+LAYOUTS = {"one": "One input × many methods", "digits": "Several test digits × methods",
+           "models": "Two models, one digit"}  # ?layout= → the radio's label
 REQUEST_BUDGET_S = 30.0  # one press of the page: stop between methods after this, and say what was cut
 
 st.title("Compare methods")
@@ -84,8 +87,9 @@ def changed(name: str, values: dict) -> dict:
     return {k: v for k, v in values.items() if defaults.get(k) != v}
 
 
-mode = st.radio("Layout", ["One input × many methods", "Several test digits × methods"], horizontal=True,
-                key="compare-layout")
+url_setting("compare-layout", "layout", LAYOUTS["one"], lambda raw: LAYOUTS[raw], f"use one of {', '.join(LAYOUTS)}")
+mode = st.radio("Layout", list(LAYOUTS.values()), horizontal=True, key="compare-layout")
+write_url("compare-layout", "layout", {label: slug for slug, label in LAYOUTS.items()}.get)
 selected = method_selector("compare", default=all_names)
 a, b, c = st.columns(3)
 shared = a.toggle("Shared colour scale", value=True, key="compare-shared",
@@ -122,7 +126,142 @@ def show_grid(panels: list[tuple[str, str, np.ndarray]], x: np.ndarray, key: str
         heatmap_grid(grid, key=key)
 
 
-if mode == "One input × many methods":
+def cancel_button(slot) -> None:
+    """Cancel while a run computes. A click stops the running script (Streamlit interrupts it at its next
+    progress update) and the rerun that follows says so, with a button to compute again: no setting has
+    to change for that. The button lives in `slot`, emptied when the run is done (no Cancel after a run)."""
+    if slot.button("Cancel", key="compare-cancel", help="Stop computing"):
+        slot.empty()
+        st.info("Cancelled.")
+        st.button("Compute again", key="compare-again", icon=":material/replay:")
+        st.stop()
+
+
+def digits_from_link(current) -> None:
+    """`?digits=0,1,2,3` seeds the indices box (once per value); without one the box starts with the
+    session's current test digit, so switching from one input to several keeps it."""
+    first = [str(current.index)] if current is not None and current.index is not None else []
+    default = ",".join(list(dict.fromkeys([*first, "0", "1", "2", "3"]))[:4])
+    url_setting("compare-indices", "digits", default, _digit_list, f"up to {MAX_DIGITS} test indices 0–9999, "
+                "comma separated")
+
+
+def _digit_list(raw: str) -> str:
+    tokens = [t.strip() for t in raw.split(",") if t.strip()]
+    if not tokens or len(tokens) > MAX_DIGITS or not all(t.isdigit() and int(t) <= 9999 for t in tokens):
+        raise LinkValueError(raw)
+    return ",".join(tokens)
+
+
+def several_digits() -> None:
+    """A grid of test digits × methods; the session's current input first when it is not among them."""
+    current = get_current()
+    digits_from_link(current)
+    raw = st.text_input(f"Test digit indices (comma separated, up to {MAX_DIGITS})", key="compare-indices")
+    write_url("compare-indices", "digits", lambda v: ",".join(t.strip() for t in v.split(",") if t.strip()) or None)
+    tokens = [t.strip() for t in raw.split(",") if t.strip()]
+    bad = [t for t in tokens if not t.isdigit() or not 0 <= int(t) <= 9999]
+    if bad:
+        st.error(f"Not a test index (0–9999): {plain(bad[0], 20)}")
+        st.stop()
+    if len(tokens) > MAX_DIGITS:
+        st.warning(f"Showing the first {MAX_DIGITS} of the {len(tokens)} digits given.")
+    inputs = [test_input(int(t)) for t in tokens[:MAX_DIGITS]]
+    if current is not None and current.index is None:  # a drawing or an upload: its own row, first
+        inputs = [current, *inputs][:MAX_DIGITS]
+    if not selected or not inputs:
+        st.info("Pick at least one method and one digit.")
+        st.stop()
+    slot = st.empty()
+    cancel_button(slot)
+    bar = st.progress(0.0, text="Explaining…")
+    result = explain_grid(loaded.model, np.stack([ci.x for ci in inputs]), selected, params, seed, REQUEST_BUDGET_S,
+                          lambda name, k, n: bar.progress(k / n, text=f"{get_method(name).display} on "
+                                                          f"{len(inputs)} digits ({k + 1}/{n})…"),
+                          run=lambda m, x, name, t, p, s: batch_explanation(loaded, x, name, p, s))
+    bar.empty()
+    slot.empty()
+    if result.cut:
+        st.warning(f"Stopped after {result.seconds:.0f} s (the budget per request is {REQUEST_BUDGET_S:.0f} s): "
+                   "not computed: " + ", ".join(get_method(n).display for n in result.cut))
+    for n, err in result.errors.items():
+        st.error(f"{get_method(n).display} failed: {plain(err)}")
+    shown = [n for n in selected if n in result.done]
+    predicted = list(result.done[shown[0]].targets) if shown else [None] * len(inputs)
+    for i, ci in enumerate(inputs):
+        left, right = st.columns([1, 7])
+        said = f"predicted {predicted[i]}" if predicted[i] is not None else ""
+        label = (f"#{ci.index} (a {ci.true_label})" if ci.index is not None else ci.description) \
+            + (f": {said}" if said else "") + (" ✗" if ci.true_label is not None and predicted[i] is not None
+                                               and predicted[i] != ci.true_label else "")
+        with left:
+            image_strip([upscale(ci.x, 112)], [label], key=f"compare-multi-input-{i}")
+        if shown:
+            with right:
+                heatmap_grid(grid_data([(get_method(n).display, "", result.done[n].values[i]) for n in shown],
+                                       ci.x if overlay else None, shared, cols=6, px=110), key=f"compare-multi-{i}")
+    st.caption("Each digit explained for its predicted class (✗: the model is wrong); one batch per method for all "
+               "digits. " + ("One colour scale per digit row." if shared else "Each map on its own scale."))
+
+
+def two_models() -> None:
+    """The bundled model and one of the session's on the same digit, methods and target, one colour scale."""
+    models = session_models()
+    others = [n for n in models if n != "bundled"]
+    if not others:
+        st.info("Only the bundled model is loaded in this session. Train a model (or upload one) on the Train page, "
+                "then come back to see both models explain the same digit.")
+        st.page_link("app_pages/train.py", label="Train or upload a model →", icon=":material/model_training:")
+        return
+    active = active_model().name
+    other = st.selectbox("Compare the bundled model with", others,
+                         index=others.index(active) if active in others else len(others) - 1, key="compare-model-b")
+    pair = [models["bundled"], models[other]]
+    current = pick_input("compare")
+    if current is None:
+        st.info("Choose an input: draw one on the Draw page, pick a test digit, or upload a picture.")
+        return
+    if not selected:
+        st.info("Pick at least one method.")
+        return
+    predictions = [int(probabilities(m.model, current.x).argmax()) for m in pair]
+    target = target_selector("compare", predictions[0], allow_all=False)
+    st.caption(f"{current.description}: the bundled model predicts **{predictions[0]}**, {plain(other, 40)} predicts "
+               f"**{predictions[1]}**. Both explain the same class, so their maps compare.")
+    slot = st.empty()
+    cancel_button(slot)
+    bar = st.progress(0.0, text="Explaining with both models…")
+    done, errors = [], {}
+    for k, m in enumerate(pair):
+        got, errs = run_methods(m, current.x, selected, target, params, seed)
+        done.append(got)
+        errors.update(errs)
+        bar.progress((k + 1) / 2, text=f"{plain(m.name, 40)} done ({k + 1}/2)")
+    bar.empty()
+    slot.empty()
+    for n, err in errors.items():
+        st.error(f"{get_method(n).display} failed: {plain(err)}")
+    both = [n for n in selected if n in done[0] and n in done[1]]
+    if not both:
+        return
+    rho = model_agreement({n: done[0][n].values for n in both}, {n: done[1][n].values for n in both})
+    names = [plain(m.name, 24) for m in pair]
+    # Each method's two maps side by side, every map on one shared colour scale (the toggle's "off" aside).
+    panels = [(get_method(n).display, f"{names[k]} · predicts {predictions[k]}", done[k][n].values)
+              for n in both for k in (0, 1)]
+    show_grid(panels, current.x, "compare-models-grid")
+    st.caption("Left of each pair: the bundled model; right: " + plain(other, 40) + ". "
+               + ("One colour scale for every map." if shared else "Each map on its own scale."))
+    st.subheader("How much the two models agree")
+    st.dataframe({"method": [get_method(n).display for n in both],
+                  "Spearman ρ between the two models' maps": [round(rho[n], 3) for n in both]}, hide_index=True)
+    st.caption("Spearman ρ: 1 when both models order the pixels the same way, 0 when the orders are unrelated. "
+               "Low agreement on a digit both models read correctly means the explanation depends on the training run.")
+
+
+if mode == LAYOUTS["models"]:
+    two_models()
+elif mode == LAYOUTS["one"]:
     current = pick_input("compare")
     if current is None:
         st.info("Choose an input: draw one on the Draw page, pick a test digit, or upload a picture.")
@@ -183,41 +322,4 @@ if mode == "One input × many methods":
                    {"input": current.description, "index": current.index, "methods": selected,
                     "params": params, "target": target_text(target, predicted), "seed": seed, "model": loaded.key}, "compare")
 else:
-    raw = st.text_input(f"Test digit indices (comma separated, up to {MAX_DIGITS})", "0,1,2,3", key="compare-indices")
-    tokens = [t.strip() for t in raw.split(",") if t.strip()]
-    bad = [t for t in tokens if not t.isdigit() or not 0 <= int(t) <= 9999]
-    if bad:
-        st.error(f"Not a test index (0–9999): {plain(bad[0], 20)}")
-        st.stop()
-    if len(tokens) > MAX_DIGITS:
-        st.warning(f"Showing the first {MAX_DIGITS} of the {len(tokens)} digits given.")
-    inputs = [test_input(int(t)) for t in tokens[:MAX_DIGITS]]
-    if not selected or not inputs:
-        st.info("Pick at least one method and one digit.")
-        st.stop()
-    # A click stops the script that is running (Streamlit interrupts it at its next progress update).
-    if st.button("Cancel", key="compare-cancel", help="Stop computing the grid"):
-        st.info("Cancelled. Change a setting to compute the grid again.")
-        st.stop()
-    bar = st.progress(0.0, text="Explaining…")
-    result = explain_grid(loaded.model, np.stack([ci.x for ci in inputs]), selected, params, seed, REQUEST_BUDGET_S,
-                          lambda name, k, n: bar.progress(k / n, text=f"{get_method(name).display} on "
-                                                          f"{len(inputs)} digits ({k + 1}/{n})…"),
-                          run=lambda m, x, name, t, p, s: batch_explanation(loaded, x, name, p, s))
-    bar.empty()
-    if result.cut:
-        st.warning(f"Stopped after {result.seconds:.0f} s (the budget per request is {REQUEST_BUDGET_S:.0f} s): "
-                   "not computed: " + ", ".join(get_method(n).display for n in result.cut))
-    for n, err in result.errors.items():
-        st.error(f"{get_method(n).display} failed: {plain(err)}")
-    shown = [n for n in selected if n in result.done]
-    for i, ci in enumerate(inputs):
-        left, right = st.columns([1, 7])
-        with left:
-            image_strip([upscale(ci.x, 112)], [f"#{ci.index}: {ci.description}"], key=f"compare-multi-input-{i}")
-        if shown:
-            with right:
-                heatmap_grid(grid_data([(get_method(n).display, "", result.done[n].values[i]) for n in shown],
-                                   ci.x if overlay else None, shared, cols=6, px=110), key=f"compare-multi-{i}")
-    st.caption("Each digit explained for its predicted class; one batch per method for all digits. "
-               + ("One colour scale per digit row." if shared else "Each map on its own scale."))
+    several_digits()

@@ -6,28 +6,28 @@ import numpy as np
 import pandas as pd
 import streamlit as st
 
-from app.state.guidance import human_date, shipped_sanity, shipped_trust
-from app.state.session import choice
-from app.state.whatif import url_setting, write_url
-from app.state.defaults import EVALUATE_METHODS, EVALUATE_REPLACEMENT, SANITY_DIGITS, SANITY_METHODS
-from app.sections.recompute import recompute_leaderboard, sanity_over_digits
-from app.figures.scores import curves_figure, leaderboard_figure, rank_figure, sanity_curves_figure, sanity_many_figure
-from app.components.image_strip import image_strip, upscale
-from app.state.inputs import pick_input
 from app.components.heatmap_grid import grid_data, heatmap_grid
-from app.state.caches import explanation, probabilities, sanity_cascade, score_card
-from app.state.models import active_model
-from app.state.resources import REFERENCES_FILE, bundled_leaderboard
-from app.sections.lazy_tabs import lazy_tabs
+from app.components.image_strip import image_strip, upscale
+from app.figures.scores import curves_figure, leaderboard_figure, rank_figure, sanity_curves_figure, sanity_many_figure
 from app.safe_text import plain
 from app.sections.attribution_maps import method_selector
+from app.sections.lazy_tabs import lazy_tabs
+from app.sections.recompute import recompute_leaderboard, sanity_over_digits
+from app.state.caches import explanation, probabilities, sanity_cascade, score_card
+from app.state.defaults import EVALUATE_METHODS, EVALUATE_REPLACEMENT, SANITY_DIGITS, SANITY_METHODS
+from app.state.guidance import human_date, shipped_sanity, shipped_trust
+from app.state.inputs import pick_input
+from app.state.models import active_model
+from app.state.resources import REFERENCES_FILE, bundled_leaderboard
+from app.state.session import choice
+from app.state.whatif import url_setting, write_url
 from explain.evaluation.descriptions import glossary, metric_infos
 from explain.evaluation.leaderboard import variant_display
-from explain.evaluation.verdicts import CONTROL_RULE, SANITY_RULE, control_wins, sanity_verdicts
 from explain.evaluation.metrics import REPLACEMENTS
 from explain.evaluation.metrics.faithfulness import STEPS
 from explain.evaluation.ranking import directions
 from explain.evaluation.scorecard import best, deleted_images, stack
+from explain.evaluation.verdicts import CONTROL_RULE, SANITY_RULE, control_wins, sanity_verdicts
 from model.network import randomised_display_name
 
 INFOS = metric_infos()  # one sentence and a direction per metric, from the metric classes

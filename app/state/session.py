@@ -111,7 +111,6 @@ URL: dict[str, str] = {
     "anorm": "What if: the attack's L∞ or L2", "eps": "What if: the attack radius",
     "tab": "Evaluate: the open tab (input, leaderboard, sanity)", "metric": "Evaluate: the leaderboard's metric",
     "layout": "Compare: one input, several digits, or two models", "digits": "Compare: the test digits of the grid",
-    "model_b": "Compare: the second model of the two-models layout",
 }
 MAX_QUERY_VALUE = 500  # characters of a query-string value we look at
 

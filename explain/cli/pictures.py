@@ -57,10 +57,10 @@ def pictures() -> dict[str, Image.Image]:
     """Page → its picture, from the bundled model, the MNIST test split and the shipped UMAP."""
     import torch
 
+    from explain.cli.args import load_model
     from explain.core import explain_batch
     from explain.evaluation.metrics import Explained, path_batch
     from explain.whatif.attacks import AttackConfig, attack_digit
-    from explain.cli.args import load_model
     from model.data import load_mnist
     from model.paths import assets_dir
 
