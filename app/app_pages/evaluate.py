@@ -254,7 +254,8 @@ def verdict_table(summaries: dict, over: str) -> None:
     verdicts = sanity_verdicts(summaries)
     rows = [{"method": display(m), "verdict": "pass" if v.passed else "fail",
              "most similar after": randomised_display_name(v.step) + " randomised",
-             "ρ there (top of 95 % interval)": f"{v.rho:.2f} ({v.upper:.2f})"} for m, v in verdicts.items()]
+             "ρ there (top of 95 % interval)": f"{v.rho:.2f} ({v.upper:.2f})".replace("-0.00", "0.00")}
+            for m, v in verdicts.items()]
     rows += [{"method": display(c), "verdict": "fail", "most similar after": "every step",
               "ρ there (top of 95 % interval)": "1.00 (ignores the model)"} for c in ("control_random", "control_sobel")]
     st.markdown(f"**Verdicts over {over}**")
@@ -279,9 +280,12 @@ def trust_box() -> None:
     if advice is not None and advice.failed_sanity:
         box.markdown(f"Fail the sanity check: {', '.join(display(m) for m in advice.failed_sanity)}: their maps stay "
                      "much the same when the model's weights are randomised, so they show the digit more than the model.")
-    note = "" if active_model().name == "bundled" else " These results are the bundled model's, not your active model's."
-    box.caption(f"{advice.rule if advice else ''} From the shipped leaderboard ({count(bundled[1].get('n'))} test "
-                f"digits) and sanity checks ({count(sanity_file[1].get('n'))} digits); {SANITY_RULE}{note}")
+    note = "" if active_model().name == "bundled" else " They are the bundled model's, not your active model's."
+    box.caption(f"From the shipped leaderboard ({count(bundled[1].get('n'))} test digits) and sanity checks "
+                f"({count(sanity_file[1].get('n'))} digits).{note}")
+    with box.expander("How this is decided"):
+        st.markdown(f"{advice.rule if advice else ''}\n\n{SANITY_RULE}\n\nComputed on "
+                    f"{human_date(sanity_file[1].get('date'))} with `{sanity_file[1].get('command', NA)}`.")
 
 
 st.title("Evaluate the explanations")
