@@ -245,7 +245,8 @@ def two_models() -> None:
     if not both:
         return
     rho = model_agreement({n: done[0][n].values for n in both}, {n: done[1][n].values for n in both})
-    names = [plain(m.name, 24) for m in pair]
+    # The grid writes text as text (no markdown to escape): the name itself, shortened to fit under a map.
+    names = [m.name if len(m.name) <= 16 else m.name[:15] + "…" for m in pair]
     # Each method's two maps side by side, every map on one shared colour scale (the toggle's "off" aside).
     panels = [(get_method(n).display, f"{names[k]} · predicts {predictions[k]}", done[k][n].values)
               for n in both for k in (0, 1)]

@@ -14,7 +14,7 @@ from app.state.session import link_value, names, set_query
 from app.safe_text import plain
 from app.state.caches import all_classes_explanation, explanation, probabilities
 from app.state.resources import LoadedModel
-from explain import Attribution, Contrast, drawing_methods, get_method, method_names, preview_params
+from explain import Attribution, Contrast, drawing_methods, get_method, method_names, methods, preview_params
 from explain.export import config_json, to_csv, to_npz, to_zip
 from app.sections.prediction import show_prediction
 from app.sections.target import ALL_CLASSES, target_selector, target_text
@@ -24,11 +24,17 @@ def methods_from_query(default: list[str], param: str = "methods") -> list[str]:
     return link_value(param, names(method_names(), "method name"), "no known method name (see the picker)") or default
 
 
+def methods_help() -> str:
+    """One line per method, from the registry's summaries: what each computes, and its library."""
+    return "What each method computes:\n\n" + "\n".join(
+        f"- **{m.display}** ({m.library}{', random: seeded' if m.stochastic else ''}): {m.summary}" for m in methods())
+
+
 def method_selector(key: str, default: list[str] | None = None, param: str = "methods") -> list[str]:
     """Methods to show; starts from the link's `?{param}=` and writes the choice back for sharing.
     Each picker on a page owns its own `param`."""
     chosen = st.multiselect("Methods", method_names(), default=methods_from_query(default or drawing_methods(), param),
-                            key=f"{key}-methods", format_func=lambda n: get_method(n).display)
+                            key=f"{key}-methods", format_func=lambda n: get_method(n).display, help=methods_help())
     set_query(param, ",".join(chosen))
     return chosen
 
