@@ -16,7 +16,7 @@ import pytest
 
 from explain.cli import leaderboard as explain_evaluate
 from explain.cli import main as explain_main
-from explain.cli import ood
+from explain.cli import ood, pictures, sanity
 from explain.cli import train as train_cli
 from model import card, cli, manifest
 from model import train as model_train
@@ -68,6 +68,8 @@ def _writers(out: str) -> list[tuple[Callable, list[str]]]:
         (train_cli.main, ["--epochs", "1", "--out", "/tmp/ok.safetensors", "--record", f"{stem}.npz"]),
         (ood.main, ["--out", f"{stem}.npz"]),
         (card.main, ["--out", f"{stem}.md"]),
+        (sanity.main, ["--n", "2", "--out", f"{stem}.json"]),
+        (pictures.main, ["--out", str(Path(out).parent)]),
     ]
 
 
