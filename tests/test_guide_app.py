@@ -92,3 +92,25 @@ def test_compare_two_models_share_one_scale_and_report_agreement():
     at.radio(key="compare-layout").set_value("Several test digits × methods").run()
     assert at.text_input(key="compare-indices").value.startswith("3,")  # the current digit is kept
     assert at.query_params["layout"] == "digits" and at.query_params["digits"].startswith("3,")
+
+
+def test_evaluate_figures_use_distinct_colours_and_ranks_from_one():
+    import numpy as np
+
+    from app.figures.scores import SERIES, rank_figure, series_styles
+
+    styles = series_styles(["Saliency", "Integrated Gradients", "control: random map", "DeepLift"])
+    colours = [styles[n]["color"] for n in ("Saliency", "Integrated Gradients", "DeepLift")]
+    assert colours == list(SERIES[:3]) and len(set(colours)) == 3  # a control does not use up a colour
+    assert styles["control: random map"]["dash"] == "dot"
+    n = 21
+    fig = rank_figure([f"m{i}" for i in range(n)], np.arange(1, n + 1), np.arange(1, n + 1), np.arange(1, n + 1), "t")
+    ticks = list(fig.layout.xaxis.tickvals)
+    assert ticks[0] == 1 and ticks[-1] == n and fig.layout.xaxis.range[0] > 0
+
+
+def test_dates_in_words():
+    from app.state.guidance import human_date
+
+    assert human_date("2026-11-29T04:48:10+00:00") == "29 Nov 2026"
+    assert human_date(None) == "unknown" and human_date("soon") == "soon"
