@@ -85,6 +85,13 @@ UMAP_JOBS: Slot[dict] = Slot("map-umap-jobs", "app/state/atlas.py", "background 
 TRAINING_RECORDS: Slot[dict] = Slot("training_records", "app/state/training_records.py", "model key → its TrainingRecord")
 SEED_JOB: Slot[Any] = Slot("map-seed-job", "app/sections/atlas_seeds.py", "the seeds-spread training job")
 
+# Workspaces (app/state/workspace.py, app/sections/workspace.py; the store is model/workspaces).
+WORKSPACE: Slot[str] = Slot("workspace", "app/state/workspace.py", "this session's workspace id (also ?ws=)")
+WORKSPACE_LINK_SEEN: Slot[str] = Slot("workspace-link-seen", "app/state/workspace.py", "the ?ws= already applied")
+WORKSPACE_NOTE: Slot[str] = Slot("workspace-note", "app/sections/workspace.py", "what the last save said")
+DRAW_OPEN: Slot[dict] = Slot("draw-open", "app/sections/workspace.py",
+                             "a saved drawing for the pad to take up: {id, strokes, brush}")
+
 # URL parameters (below): the bad values already warned about, so a link's warning shows once per value.
 URL_WARNED: Slot[set] = Slot("url-warned", "app/state/session.py", "(parameter, value) pairs already warned about")
 
@@ -109,6 +116,7 @@ URL: dict[str, str] = {
     "norm": "What if: the counterfactual's L2 or L1", "minprob": "What if: the probability asked for",
     "pen": "What if: ink only near the strokes (0/1)", "attack": "What if: FGSM or PGD",
     "anorm": "What if: the attack's L∞ or L2", "eps": "What if: the attack radius",
+    "ws": "every page: the workspace to open (an unguessable id; app/state/workspace.py)",
 }
 MAX_QUERY_VALUE = 500  # characters of a query-string value we look at
 

@@ -118,7 +118,9 @@ def _engine(config: StoreConfig) -> Engine:
         return engine
     if url.get_backend_name() == "postgresql" and url.drivername == "postgresql":
         url = url.set(drivername="postgresql+psycopg")  # psycopg 3 is the driver we install
-    return create_engine(url, pool_pre_ping=True)
+    # A replica whose database is down must say so within seconds, not hang every page on a connect.
+    timeout = {"connect_timeout": 5} if url.get_backend_name() == "postgresql" else {}
+    return create_engine(url, pool_pre_ping=True, connect_args=timeout)
 
 
 class Store:
@@ -126,7 +128,10 @@ class Store:
 
     def __init__(self, config: StoreConfig | None = None) -> None:
         self.config = config or StoreConfig()
-        self.engine = _engine(self.config)
+        try:
+            self.engine = _engine(self.config)
+        except OSError as exc:  # the SQLite file's folder cannot be made (read-only disk, say)
+            raise StoreUnavailable(f"the workspace database's folder cannot be created: {exc}") from None
         try:
             self._migrate()
         except SQLAlchemyError as exc:
