@@ -35,7 +35,7 @@ if not torch_free:
     from app.sections.workspace import workspace_sidebar
 
     model_switcher()  # lists the workspace's models too (the ?ws= link is opened on first need)
-    workspace_sidebar()
+    workspace_sidebar(page.url_path, page.title)
 page.run()
 if not torch_free:
     startup.first_answer_sent(page_served=True)  # the warm-up may have the cores now

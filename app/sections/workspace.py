@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 import secrets
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 from urllib.parse import parse_qs, urlsplit, urlunsplit
 
@@ -17,12 +18,14 @@ import streamlit as st
 
 from app.safe_text import plain
 from app.state import workspace
-from app.state.session import DRAW_OPEN, WORKSPACE
+from app.state.session import DRAW_OPEN, URL, WORKSPACE, declared_query
 from model.workspaces.store import WORKSPACE_ID, ItemInfo, StoreUnavailable
 
 if TYPE_CHECKING:
     from app.state.resources import LoadedModel
 
+UNAVAILABLE = ("Workspaces are unavailable (the database cannot be reached), so nothing can be saved or reopened "
+               "for now; everything else works.")
 SAVED_PREFIX = "ws:"  # a model picker option naming a workspace item, not a loaded model
 
 
@@ -43,12 +46,13 @@ def _id_from(text: str) -> str | None:
     return text if WORKSPACE_ID.fullmatch(text) else None
 
 
-def workspace_sidebar() -> None:
-    """The sidebar's workspace box; a read-only banner on the page when the database is unavailable."""
-    reason = workspace.unavailable()
-    if reason:
-        st.warning(f"Workspaces are unavailable, so nothing can be saved or reopened for now; everything else "
-                   f"works. ({plain(reason, 200)})", icon=":material/cloud_off:")
+def workspace_sidebar(page_path: str, page_title: str) -> None:
+    """The sidebar's workspace box; a read-only banner on the page when the database is unavailable.
+    `page_path`: the current page's URL path and title (a saved view reopens that page)."""
+    if workspace.unavailable():
+        # In the sidebar, not above the page: a banner arriving with the full page would move Draw's pad
+        # (a moved pad is mounted anew and loses its undo history). Where a page offers to save, it says so too.
+        st.sidebar.warning(UNAVAILABLE, icon=":material/cloud_off:")
         return
     ws = workspace.current()
     s = workspace.store()
@@ -66,6 +70,7 @@ def workspace_sidebar() -> None:
             box.error(plain(exc, 200))
     else:
         box.caption("Nothing saved yet: the first “Save to workspace” makes a workspace, with a link to come back to.")
+    _views(box, page_path, page_title)
     if box.button("New workspace", key="ws-new", icon=":material/add:"):
         try:
             workspace.open_workspace(s.create_workspace())
@@ -82,6 +87,37 @@ def workspace_sidebar() -> None:
                 s.touch(opened)
                 st.rerun()
             st.error("That is not the link of an existing workspace (links look like …?ws= and 32+ letters).")
+
+
+def _page_file(page_path: str) -> str:
+    return f"app_pages/{'home' if page_path in ('', 'index') else page_path}.py"
+
+
+def _views(box: Any, page_path: str, page_title: str) -> None:
+    """Save this page with its settings (its URL parameters) as a view; reopen a saved one."""
+    from model.workspaces.kinds import ViewItem
+
+    if box.button("Save this view", key="ws-view-save", icon=":material/bookmark_add:",
+                  help="This page with its current settings, to reopen from any browser with the link"):
+        params = {k: v for k, v in declared_query().items() if k != "ws"}
+        with box:
+            _save(f"{page_title} {dt.datetime.now(dt.UTC):%d %b %H:%M}", ViewItem(page_path or "index", params))
+    views = {i.id: i.name for i in _items("view")}
+    if not views:
+        return
+    pick = box.selectbox("Saved views", list(views), format_func=views.get, key="ws-view-pick")
+    if box.button("Open view", key="ws-view-open", icon=":material/bookmark:"):
+        try:
+            _, view = workspace.store().load(WORKSPACE.get(), pick)
+        except (StoreUnavailable, ValueError) as exc:
+            box.error(f"Could not open it: {plain(exc, 300)}")
+            return
+        target = _page_file(view.page)
+        if not (Path(__file__).resolve().parents[1] / target).is_file():  # an imported view of a page we lack
+            box.error(f"This view is of a page this app does not have ({plain(view.page, 40)}).")
+            return
+        params = {k: v for k, v in view.params.items() if k in URL} | {"ws": WORKSPACE.get()}
+        st.switch_page(target, query_params=params)
 
 
 def _save(name: str, value: Any) -> None:
@@ -108,6 +144,7 @@ def _default_name(what: str) -> str:
 def draw_panel(pixels: np.ndarray | None, drawing: Any) -> None:
     """Draw: save the current drawing (strokes and 28×28 input); open one saved before."""
     if workspace.store() is None:
+        st.caption(UNAVAILABLE)
         return
     from model.workspaces.kinds import DrawingItem
 
@@ -153,7 +190,10 @@ def _open_drawing(item_id: str) -> None:
 
 def save_model_button(loaded: LoadedModel, accuracy: float, per_class: list[dict[str, Any]]) -> None:
     """Train: save the active model (weights as safetensors, its training metadata and report)."""
-    if loaded.name == "bundled" or workspace.store() is None:
+    if loaded.name == "bundled":
+        return
+    if workspace.store() is None:
+        st.caption(UNAVAILABLE)
         return
     if st.button("Save this model to the workspace", key="ws-model-save", icon=":material/save:"):
         from dataclasses import asdict

@@ -129,6 +129,11 @@ def query_value(name: str) -> str | None:
     return None if value is None else str(value)[:MAX_QUERY_VALUE]
 
 
+def declared_query() -> dict[str, str]:
+    """Every declared URL parameter present now (a page's settings, e.g. for a saved view)."""
+    return {name: value for name in URL if (value := query_value(name)) is not None}
+
+
 def set_query(name: str, value: str | None) -> None:
     """Write (or, with None, remove) the declared URL parameter `name`."""
     if name not in URL:

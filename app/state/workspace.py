@@ -7,6 +7,7 @@ used again without a restart. The app never lists workspaces: a session holds on
 
 from __future__ import annotations
 
+import logging
 from typing import TYPE_CHECKING
 
 import streamlit as st
@@ -16,6 +17,7 @@ from app.state.session import WORKSPACE, WORKSPACE_LINK_SEEN, query_value, set_q
 if TYPE_CHECKING:
     from model.workspaces.store import Store
 
+log = logging.getLogger("digit_lens.workspaces")
 RETRY_S = 30  # how long "the database is unavailable" is believed before trying again
 
 
@@ -34,6 +36,7 @@ def unavailable() -> str | None:
     try:
         _store()
     except (StoreUnavailable, ValueError) as exc:
+        log.warning("workspaces unavailable: %s", exc)  # the details (host, driver) for the operator only
         return str(exc)
     return None
 
