@@ -33,6 +33,7 @@ def test_saved_drawing_and_model_survive_a_reload_and_reach_a_second_browser(bro
     page.locator('[data-testid="stSidebar"]').get_by_text(f"ws={ws}").wait_for(timeout=30_000)
 
     page.goto(f"{server}/train?ws={ws}")
+    page.get_by_text("Active model: bundled").wait_for(timeout=180_000)  # the page has run to its end
     page.get_by_label("Hidden layer sizes", exact=True).fill("16")
     page.get_by_label("Epochs", exact=True).fill("1")
     page.get_by_label("Training digits", exact=True).click()
