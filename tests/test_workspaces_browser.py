@@ -3,7 +3,9 @@ a second browser context opening the same link sees the same items (and its draw
 
 from __future__ import annotations
 
+import json
 import re
+import zipfile
 
 import pytest
 
@@ -60,3 +62,15 @@ def test_saved_drawing_and_model_survive_a_reload_and_reach_a_second_browser(bro
     # Validated, loaded and active: the picker now shows it with its test accuracy.
     other.locator(f'input[aria-label="Model (test accuracy)"][value^="{TRAINED} · "][value$="%"]').wait_for(
         timeout=60_000)
+
+    # The whole workspace as one zip, and that zip imported into a new workspace (another link, same items).
+    with other.expect_download(timeout=60_000) as download:
+        other.get_by_role("button", name="Download this workspace (.zip)").click()
+    archive = ARTIFACTS / "workspace-export.zip"
+    download.value.save_as(archive)
+    with zipfile.ZipFile(archive) as zf:
+        assert sorted(e["kind"] for e in json.loads(zf.read("manifest.json"))["items"]) == ["drawing", "model"]
+    other.locator('[data-testid="stSidebar"] [data-testid="stFileUploaderDropzoneInput"]').set_input_files(archive)
+    other.wait_for_url(re.compile(r"ws=(?!" + re.escape(ws) + r")[A-Za-z0-9_-]{32,}"), timeout=60_000)
+    other.get_by_label("Saved drawings").wait_for(timeout=60_000)
+    assert any(o.startswith("a tall one · ") for o in _options(other, "Saved drawings"))

@@ -18,7 +18,7 @@ import streamlit as st
 
 from app.safe_text import plain
 from app.state import workspace
-from app.state.session import DRAW_OPEN, URL, WORKSPACE, declared_query
+from app.state.session import DRAW_OPEN, URL, WORKSPACE, WORKSPACE_IMPORTED, declared_query
 from model.workspaces.store import WORKSPACE_ID, ItemInfo, StoreUnavailable
 
 if TYPE_CHECKING:
@@ -71,6 +71,13 @@ def workspace_sidebar(page_path: str, page_title: str) -> None:
     else:
         box.caption("Nothing saved yet: the first “Save to workspace” makes a workspace, with a link to come back to.")
     _views(box, page_path, page_title)
+    if ws:
+        from model.workspaces.archive import export_workspace
+
+        # Made when clicked (on its own thread), not on every rerun: a workspace may hold 64 MB.
+        box.download_button("Download this workspace (.zip)", lambda: export_workspace(s, ws),
+                            "digit-lens-workspace.zip", "application/zip", key="ws-export", on_click="ignore",
+                            icon=":material/download:")
     if box.button("New workspace", key="ws-new", icon=":material/add:"):
         try:
             workspace.open_workspace(s.create_workspace())
@@ -87,6 +94,31 @@ def workspace_sidebar(page_path: str, page_title: str) -> None:
                 s.touch(opened)
                 st.rerun()
             st.error("That is not the link of an existing workspace (links look like …?ws= and 32+ letters).")
+    with box:
+        _import(s)
+
+
+IMPORT_LIMIT_MB = 16  # the server's upload limit (.streamlit/config.toml); the store checks its own too
+
+
+def _import(s: Any) -> None:
+    """A workspace zip (from Download or the CLI's export) into a new workspace, checked as an upload is."""
+    from app.state.inputs import file_upload
+    from model.workspaces.archive import import_workspace
+
+    up = file_upload("Import a workspace (.zip)", ["zip"], "ws-import", ["application/zip"],
+                     max_upload_size=IMPORT_LIMIT_MB)
+    if up is None or WORKSPACE_IMPORTED.get() == up.file_id:
+        return
+    WORKSPACE_IMPORTED.set(up.file_id)  # once per upload, whatever the outcome
+    try:
+        if up.size > IMPORT_LIMIT_MB * 2**20:
+            raise ValueError(f"it is {up.size / 2**20:.1f} MB; the limit is {IMPORT_LIMIT_MB} MB")
+        workspace.open_workspace(import_workspace(s, up.getvalue()))
+    except (StoreUnavailable, ValueError, TypeError) as exc:
+        st.error(f"Not imported: {plain(exc, 300)}")
+        return
+    st.rerun()
 
 
 def _page_file(page_path: str) -> str:

@@ -88,7 +88,7 @@ SEED_JOB: Slot[Any] = Slot("map-seed-job", "app/sections/atlas_seeds.py", "the s
 # Workspaces (app/state/workspace.py, app/sections/workspace.py; the store is model/workspaces).
 WORKSPACE: Slot[str] = Slot("workspace", "app/state/workspace.py", "this session's workspace id (also ?ws=)")
 WORKSPACE_LINK_SEEN: Slot[str] = Slot("workspace-link-seen", "app/state/workspace.py", "the ?ws= already applied")
-WORKSPACE_NOTE: Slot[str] = Slot("workspace-note", "app/sections/workspace.py", "what the last save said")
+WORKSPACE_IMPORTED: Slot[str] = Slot("workspace-imported", "app/sections/workspace.py", "the zip upload already imported")
 DRAW_OPEN: Slot[dict] = Slot("draw-open", "app/sections/workspace.py",
                              "a saved drawing for the pad to take up: {id, strokes, brush}")
 
