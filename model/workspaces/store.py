@@ -130,6 +130,9 @@ class Store:
         self.config = config or StoreConfig()
         try:
             self.engine = _engine(self.config)
+        except ImportError as exc:  # SQLAlchemy loads the driver by name: psycopg is an extra
+            raise StoreUnavailable(f"the database driver is not installed ({exc.name}): for PostgreSQL, "
+                                   "pip install 'digit-lens[postgres]'") from None
         except OSError as exc:  # the SQLite file's folder cannot be made (read-only disk, say)
             raise StoreUnavailable(f"the workspace database's folder cannot be created: {exc}") from None
         try:
