@@ -34,8 +34,10 @@ page = st.navigation(PAGES)
 torch_free = startup.before_page(page.url_path)
 if not torch_free:
     from app.sections.model_switcher import model_switcher
+    from app.sections.workspace import workspace_sidebar
 
-    model_switcher()
+    model_switcher()  # lists the workspace's models too (the ?ws= link is opened on first need)
+    workspace_sidebar(page.url_path, page.title)
 page.run()
 if not torch_free:
     startup.first_answer_sent(page_served=True)  # the warm-up may have the cores now

@@ -164,4 +164,7 @@ def render(r: dict) -> str:
                 f"and map fingerprint identical to a serial run: {'yes' if ld['sessions_match_serial'] else '**no**'}; "
                 f"latency from the stroke to settled maps p50 {ld['p50_s']:.2f} s, p95 {ld['p95_s']:.2f} s "
                 "(2 cores shared by 20 sessions and 20 Chromium pages)."]
+    from benchmarks.workspaces import render as workspaces_section
+
+    out += workspaces_section(r.get("workspaces"))
     return "\n".join(out) + "\n"

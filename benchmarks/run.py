@@ -261,6 +261,9 @@ def main(argv: list[str] | None = None) -> int:
                                              2 if smoke else 5)
     results["leaderboard"] = bench_leaderboard()
     results["memory"] = bench_memory(20 if smoke else 1000)
+    from benchmarks.workspaces import bench_workspaces
+
+    results["workspaces"] = bench_workspaces(5 if smoke else 100, postgres=not smoke)
     if not smoke:
         results["browser"] = bench_browser(20)
         results["before"] = {label: b for label, ref in BEFORE_REFS.items() if (b := before(ref))}

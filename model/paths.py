@@ -48,3 +48,9 @@ def user_models_dir() -> Path:
     """Where `python -m model.train` writes by default: the user's cache, never the shipped assets."""
     base = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache")
     return base / "digit-lens" / "models"
+
+
+def user_data_dir() -> Path:
+    """The user's data folder for what must outlive a cache clean (the workspace database)."""
+    base = Path(os.environ.get("XDG_DATA_HOME") or Path.home() / ".local" / "share")
+    return base / "digit-lens"

@@ -20,6 +20,8 @@ os.environ.setdefault("DIGIT_LENS_OWNER_GRACE_S", "2")
 
 ROOT = Path(__file__).resolve().parents[1]
 ARTIFACTS = ROOT / "test-artifacts"
+# Workspaces saved by the app's tests go to a test database, never the user's (model/workspaces/config.py).
+os.environ.setdefault("DIGIT_LENS_DATABASE_URL", f"sqlite:///{ARTIFACTS / 'workspaces-test.sqlite3'}")
 
 
 @pytest.fixture(scope="session")

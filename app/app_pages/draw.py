@@ -80,6 +80,11 @@ def _answer(left, right, settings: AttributionSettings | None) -> None:
             # While a stroke is in progress (not final) the maps are previews with cheaper settings.
             maps_and_export(active_model(), steps.centred, "draw", settings, predicted, {"input": "drawing"},
                             preview=drawing is not None and not drawing.final and pixels is None)
+        if settings is not None:
+            from app.sections.workspace import draw_panel
+
+            with right:
+                draw_panel(steps.centred if steps is not None else None, drawing)
     finally:  # the pad stays on the page whatever happens above
         with left:
             drawing_pad()

@@ -178,6 +178,10 @@ with right:
     safe = "".join(ch if ch.isalnum() else "-" for ch in loaded.name)
     st.download_button("Download this model (.safetensors)", checkpoint_bytes(loaded.model, loaded.meta),
                        f"digit-lens-{safe}.safetensors", "application/octet-stream", key="train-download")
+    from app.sections.workspace import save_model_button
+
+    save_model_button(loaded, report.accuracy, [{"digit": c.digit, "precision": c.precision, "recall": c.recall,
+                                                 "f1": c.f1} for c in report.per_class])
 
 st.subheader("Upload a model")
 limit_mb = MAX_CHECKPOINT_BYTES // 2**20

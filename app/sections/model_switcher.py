@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import streamlit as st
 
+from app.sections.workspace import load_saved_model, saved_models
 from app.state.caches import model_accuracy
 from app.state.models import active_model, session_models
 from app.state.session import ACTIVE_MODEL
@@ -19,12 +20,20 @@ def model_switcher() -> None:
     models = session_models()
     names = list(models)
     active = active_model().name
+    saved = saved_models(set(names))  # the workspace's models not loaded yet: loaded when chosen
 
     def label(name: str) -> str:
+        if name in saved:
+            return saved[name]
         m = models[name]
         return f"{name} · {model_accuracy(m):.2%}"
 
-    chosen = st.sidebar.selectbox("Model (test accuracy)", names, index=names.index(active), format_func=label)
+    options = names + list(saved)
+    chosen = st.sidebar.selectbox("Model (test accuracy)", options, index=options.index(active), format_func=label)
     if chosen != active:
+        if chosen in saved:
+            if load_saved_model(chosen):
+                st.rerun()
+            return
         ACTIVE_MODEL.set(chosen)
         st.rerun()

@@ -85,6 +85,13 @@ UMAP_JOBS: Slot[dict] = Slot("map-umap-jobs", "app/state/atlas.py", "background 
 TRAINING_RECORDS: Slot[dict] = Slot("training_records", "app/state/training_records.py", "model key → its TrainingRecord")
 SEED_JOB: Slot[Any] = Slot("map-seed-job", "app/sections/atlas_seeds.py", "the seeds-spread training job")
 
+# Workspaces (app/state/workspace.py, app/sections/workspace.py; the store is model/workspaces).
+WORKSPACE: Slot[str] = Slot("workspace", "app/state/workspace.py", "this session's workspace id (also ?ws=)")
+WORKSPACE_LINK_SEEN: Slot[str] = Slot("workspace-link-seen", "app/state/workspace.py", "the ?ws= already applied")
+WORKSPACE_IMPORTED: Slot[str] = Slot("workspace-imported", "app/sections/workspace.py", "the zip upload already imported")
+DRAW_OPEN: Slot[dict] = Slot("draw-open", "app/sections/workspace.py",
+                             "a saved drawing for the pad to take up: {id, strokes, brush}")
+
 # URL parameters (below): the bad values already warned about, so a link's warning shows once per value.
 URL_WARNED: Slot[set] = Slot("url-warned", "app/state/session.py", "(parameter, value) pairs already warned about")
 
@@ -111,6 +118,7 @@ URL: dict[str, str] = {
     "anorm": "What if: the attack's L∞ or L2", "eps": "What if: the attack radius",
     "tab": "Evaluate: the open tab (input, leaderboard, sanity)", "metric": "Evaluate: the leaderboard's metric",
     "layout": "Compare: one input, several digits, or two models", "digits": "Compare: the test digits of the grid",
+    "ws": "every page: the workspace to open (an unguessable id; app/state/workspace.py)",
 }
 MAX_QUERY_VALUE = 500  # characters of a query-string value we look at
 
@@ -121,6 +129,11 @@ def query_value(name: str) -> str | None:
         raise ValueError(f"undeclared URL parameter {name!r}; declare it in app/state/session.py's URL")
     value = st.query_params.get(name)
     return None if value is None else str(value)[:MAX_QUERY_VALUE]
+
+
+def declared_query() -> dict[str, str]:
+    """Every declared URL parameter present now (a page's settings, e.g. for a saved view)."""
+    return {name: value for name in URL if (value := query_value(name)) is not None}
 
 
 def set_query(name: str, value: str | None) -> None:

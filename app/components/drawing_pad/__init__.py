@@ -14,7 +14,7 @@ import streamlit as st
 
 from app.components.base import light_component
 from app.components.drawing_pad.payload import Drawing, decode
-from app.state.session import DRAWING
+from app.state.session import DRAW_OPEN, DRAWING
 
 _PAD = light_component("digit_lens.drawing_pad", Path(__file__).parent)
 
@@ -52,5 +52,7 @@ def drawing_pad(key: str = "pad") -> None:
     saved: Drawing | None = DRAWING.get()
     data = {"ack": answered(key), "strokes": saved.strokes if saved else [],
             "brush": saved.brush if saved else 20}
+    if DRAW_OPEN.is_set():  # a drawing opened from the workspace: the pad takes it up once (by its id)
+        data["load"] = DRAW_OPEN.get()
     _PAD(key=key, data=data, default={"drawing": None}, on_drawing_change=lambda: _receive(key),
          width="content")

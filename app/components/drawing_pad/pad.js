@@ -52,6 +52,7 @@ function setup(root, args) {
     sentAt: new Map(), rounds: [],
   };
   if (data.brush) brush.value = data.brush;
+  S.loaded = data.load && data.load.id;  // a drawing opened from the workspace before this mount: taken up already
 
   function resize() {  // sharp on high-DPI screens: the backing store follows devicePixelRatio
     const dpr = window.devicePixelRatio || 1;
@@ -168,6 +169,7 @@ function setup(root, args) {
   });
   window.matchMedia(`(resolution: ${window.devicePixelRatio || 1}dppx)`).addEventListener?.("change", resize);
   resize();
+  S.commit = commit; S.brushInput = brush;
   return S;
 }
 
@@ -177,4 +179,10 @@ export default function (args) {
   S.setStateValue = args.setStateValue;
   const data = decode(args.data);
   if (data.ack !== undefined) S.onAck(Number(data.ack));
+  if (data.load && data.load.id !== S.loaded && Array.isArray(data.load.strokes)) {
+    // A saved drawing opened from the workspace replaces the pad's strokes as one undoable step.
+    S.loaded = data.load.id;
+    if (data.load.brush) S.brushInput.value = data.load.brush;
+    S.commit(data.load.strokes.map((s) => ({ w: s.w, pts: s.pts.slice() })));
+  }
 }

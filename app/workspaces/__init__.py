@@ -1,0 +1,1 @@
+"""The workspaces' command line (`python -m app.workspaces`); the store itself is model.workspaces."""

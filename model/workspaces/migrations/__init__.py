@@ -1,0 +1,1 @@
+"""Alembic migrations of the workspace database, applied by Store on open (no alembic.ini needed)."""
