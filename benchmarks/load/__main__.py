@@ -1,0 +1,187 @@
+"""`python -m benchmarks.load --users N --seconds S --json`: a fresh server, N drawing users and a few
+browsing ones (Locust, headless, as a library) for S seconds, then the server stopped; the last line
+printed is one JSON object (users, p50_ms, p95_ms, p99_ms of pen-up → answer, answers_per_s, errors,
+identical, server_rss_mb, and more). Exit status 1 when `identical` is false: the same input must give
+the same maps in every session.
+"""
+
+from locust import events as _locust_events  # noqa: F401 - first: Locust's gevent patches the standard library
+
+import argparse
+import json
+import sys
+import time
+from collections import defaultdict
+
+import gevent
+from locust.env import Environment
+
+from benchmarks.load.users import BrowsingUser, DrawingUser
+
+PEN_UP, PREVIEW = "pen-up → answer", "preview → answer"
+
+
+def cpu_seconds(pid: int) -> float:
+    import os
+
+    fields = open(f"/proc/{pid}/stat").read().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def status_mb(pid: int, field: str = "VmRSS") -> float:
+    with open(f"/proc/{pid}/status") as fh:
+        for line in fh:
+            if line.startswith(field + ":"):
+                return int(line.split()[1]) / 1024
+    return float("nan")
+
+
+def warm(url: str, pid: int) -> None:
+    """What a running server has behind it: the first visitor's warm-up and priming done, the maps on."""
+    from benchmarks.browser import _idle
+    from benchmarks.load.protocol import StreamlitSession
+    from benchmarks.load.shapes import ink
+    from app.components.drawing_pad.payload import encode
+
+    s = StreamlitSession(url, 180)
+    try:  # the first answer comes in numpy; PyTorch and the explainers load after it (app/startup.py)
+        s.open("draw")
+        s.send_drawing(encode(ink("1"), 1, True))
+        s.answer(1, 180)
+        _idle(pid)
+        s.open("draw")
+        s.send_drawing(encode(ink("7"), 2, True))
+        if not s.answer(2, 180).fingerprint:
+            raise RuntimeError("the warm server's Draw page answered without maps")
+    finally:
+        s.close()
+    _idle(pid)
+
+
+def identical(records: list[dict]) -> tuple[bool, dict]:
+    """Same input (the digest the server showed) and same kind of answer → the same fingerprint; and the
+    server's input is the one the client drew. Returns (verdict, what disagreed)."""
+    seen: dict[tuple, set] = defaultdict(set)
+    wrong_input = 0
+    for r in records:
+        if r["input"] is None or r["fingerprint"] is None:
+            continue
+        seen[(r["input"], r["final"])].add(r["fingerprint"])
+        wrong_input += r["input"] != r["expected_input"]
+    split = {f"{k[0]}{'' if k[1] else ' (preview)'}": sorted(v) for k, v in seen.items() if len(v) > 1}
+    shared = sum(1 for k in seen if sum(1 for r in records if (r["input"], r["final"]) == k) > 1)
+    return not split and not wrong_input, {"inputs": len(seen), "inputs_seen_in_several_answers": shared,
+                                           "fingerprints_differ": split, "server_input_differs": wrong_input}
+
+
+def run_load(url: str, pid: int, users: int, seconds: float, browsing: int, spawn_rate: float = 10.0,
+             chromium: int = 0) -> dict:
+    """N drawing users (+ browsing ones) against a running server for `seconds`; the numbers."""
+    draw_cls = type("Drawing", (DrawingUser,), {"fixed_count": users, "abstract": False})
+    browse_cls = type("Browsing", (BrowsingUser,), {"fixed_count": browsing, "abstract": False})
+    env = Environment(user_classes=[draw_cls, browse_cls] if browsing else [draw_cls], host=url)
+    records: list[dict] = []
+    failures: list[str] = []
+
+    def on_request(request_type, name, response_time, exception, context, **_):
+        if request_type == "draw" and exception is None:
+            records.append(context)
+        if exception is not None:
+            failures.append(f"{request_type} {name}: {exception}")
+
+    env.events.request.add_listener(on_request)
+    runner = env.create_local_runner()
+    cpu0, t0 = cpu_seconds(pid), time.monotonic()
+    runner.start(users + browsing, spawn_rate=spawn_rate)
+    cross = gevent.spawn(_chromium, url, chromium, seconds) if chromium else None
+    peak = 0.0
+    while time.monotonic() - t0 < seconds:
+        gevent.sleep(1.0)
+        peak = max(peak, status_mb(pid))
+    runner.quit()
+    elapsed = time.monotonic() - t0
+    cpu = (cpu_seconds(pid) - cpu0) / elapsed
+    ok, detail = identical(records)
+    pen, pre = env.stats.get(PEN_UP, "draw"), env.stats.get(PREVIEW, "draw")
+    pages = {f"{e.method} {e.name}": {"n": e.num_requests, "failures": e.num_failures,
+                                      "p50_ms": e.get_response_time_percentile(0.5),
+                                      "p95_ms": e.get_response_time_percentile(0.95)}
+             for e in env.stats.entries.values() if e.method != "draw"}
+    browser = cross.get() if cross else None
+    if browser and browser.get("records"):
+        ok2, detail2 = identical(records + browser["records"])
+        ok, detail = ok and ok2, {**detail, "with_chromium": detail2}
+    return {"users": users, "browsing_users": browsing, "seconds": round(elapsed, 1),
+            "p50_ms": pen.get_response_time_percentile(0.5), "p95_ms": pen.get_response_time_percentile(0.95),
+            "p99_ms": pen.get_response_time_percentile(0.99), "answers": pen.num_requests - pen.num_failures,
+            "answers_per_s": (pen.num_requests - pen.num_failures) / elapsed,
+            "preview_p50_ms": pre.get_response_time_percentile(0.5),
+            "preview_p95_ms": pre.get_response_time_percentile(0.95),
+            "preview_p99_ms": pre.get_response_time_percentile(0.99), "previews": pre.num_requests,
+            "errors": len(failures), "error_examples": sorted(set(failures))[:5], "identical": ok,
+            "identical_detail": detail, "server_cpu_cores": round(cpu, 2), "server_rss_mb": round(status_mb(pid), 1),
+            "server_peak_rss_mb": round(peak, 1), "pages": pages,
+            "chromium": {k: v for k, v in (browser or {}).items() if k != "records"} or None}
+
+
+def _chromium(url: str, sessions: int, seconds: float) -> dict:
+    """Real Chromium sessions beside the simulated ones, in a process of their own (Playwright's sync API
+    and Locust's gevent do not share a thread): benchmarks/load/browsers.py."""
+    import subprocess
+
+    out = subprocess.run([sys.executable, "-m", "benchmarks.load.browsers", "--url", url, "--sessions",
+                          str(sessions), "--seconds", str(seconds)], capture_output=True, text=True,
+                         timeout=seconds + 300)
+    lines = out.stdout.strip().splitlines()
+    return json.loads(lines[-1]) if lines else {"error": out.stderr[-500:]}
+
+
+def idle_sessions(url: str, pid: int, n: int) -> dict:
+    """n sessions that open Draw and stay open doing nothing: the server's RSS per session."""
+    from benchmarks.browser import _idle
+    from benchmarks.load.protocol import StreamlitSession
+
+    _idle(pid)
+    before = status_mb(pid)
+    sessions = []
+    for _ in range(n):
+        s = StreamlitSession(url, 120)
+        s.open("draw")
+        sessions.append(s)
+    _idle(pid)
+    after = status_mb(pid)
+    for s in sessions:
+        s.close()
+    return {"sessions": n, "rss_before_mb": round(before, 1), "rss_after_mb": round(after, 1),
+            "mb_per_session": round((after - before) / n, 2)}
+
+
+def main(argv: list[str] | None = None) -> int:
+    p = argparse.ArgumentParser(prog="python -m benchmarks.load", description=__doc__)
+    p.add_argument("--users", type=int, default=10, help="simulated people drawing")
+    p.add_argument("--seconds", type=float, default=60, help="how long they draw")
+    p.add_argument("--browsing", type=int, default=None,
+                   help="simulated people on Explore/Compare/Evaluate/What if/Map (default: users // 5)")
+    p.add_argument("--chromium", type=int, default=0, help="real Chromium sessions drawing beside them")
+    p.add_argument("--idle", type=int, default=0, help="afterwards, open this many idle sessions: RSS each")
+    p.add_argument("--spawn-rate", type=float, default=10.0, help="users started per second")
+    p.add_argument("--url", help="an already running server (no fresh one; no CPU or RSS figures)")
+    p.add_argument("--json", action="store_true", help="print the result as one JSON line (the last line)")
+    args = p.parse_args(argv)
+    if args.users < 1 or args.seconds <= 0:
+        print("--users must be ≥ 1 and --seconds > 0", file=sys.stderr)
+        return 2
+    browsing = args.users // 5 if args.browsing is None else args.browsing
+    from tests.browser import streamlit_server
+
+    with streamlit_server(timeout=120, with_process=True) as (url, proc):
+        warm(url, proc.pid)
+        result = run_load(url, proc.pid, args.users, args.seconds, browsing, args.spawn_rate, args.chromium)
+        if args.idle:
+            result["idle"] = idle_sessions(url, proc.pid, args.idle)
+    print(json.dumps(result, default=float) if args.json else json.dumps(result, indent=1, default=float))
+    return 0 if result["identical"] else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
