@@ -12,6 +12,7 @@ import json
 import sys
 import time
 from collections import defaultdict
+from pathlib import Path
 
 import gevent
 from locust.env import Environment
@@ -136,6 +137,18 @@ def _chromium(url: str, sessions: int, seconds: float) -> dict:
     return json.loads(lines[-1]) if lines else {"error": out.stderr[-500:]}
 
 
+def _py_spy(pid: int, out: str, seconds: float):
+    """py-spy (a sampling profiler; `pip install py-spy`) on the server, every thread, for the load's length."""
+    import shutil
+    import subprocess
+
+    exe = shutil.which("py-spy") or str(Path(sys.executable).with_name("py-spy"))
+    fmt = "speedscope" if out.endswith(".json") else "raw" if out.endswith(".txt") else "flamegraph"
+    return subprocess.Popen([exe, "record", "--pid", str(pid), "--duration", str(int(seconds)), "--rate", "50", "--idle",
+                             "--format", fmt, "--output", out, "--nonblocking"],
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+
+
 def idle_sessions(url: str, pid: int, n: int) -> dict:
     """n sessions that open Draw and stay open doing nothing: the server's RSS per session."""
     from benchmarks.browser import _idle
@@ -165,7 +178,7 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--chromium", type=int, default=0, help="real Chromium sessions drawing beside them")
     p.add_argument("--idle", type=int, default=0, help="afterwards, open this many idle sessions: RSS each")
     p.add_argument("--spawn-rate", type=float, default=10.0, help="users started per second")
-    p.add_argument("--url", help="an already running server (no fresh one; no CPU or RSS figures)")
+    p.add_argument("--profile", metavar="SVG", help="py-spy record the server during the load into this file")
     p.add_argument("--json", action="store_true", help="print the result as one JSON line (the last line)")
     args = p.parse_args(argv)
     if args.users < 1 or args.seconds <= 0:
@@ -176,7 +189,10 @@ def main(argv: list[str] | None = None) -> int:
 
     with streamlit_server(timeout=120, with_process=True) as (url, proc):
         warm(url, proc.pid)
+        spy = _py_spy(proc.pid, args.profile, args.seconds) if args.profile else None
         result = run_load(url, proc.pid, args.users, args.seconds, browsing, args.spawn_rate, args.chromium)
+        if spy:
+            spy.wait()
         if args.idle:
             result["idle"] = idle_sessions(url, proc.pid, args.idle)
     print(json.dumps(result, default=float) if args.json else json.dumps(result, indent=1, default=float))
