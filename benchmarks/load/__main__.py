@@ -7,6 +7,8 @@ the same maps in every session.
 
 from locust import events as _locust_events  # noqa: F401 - first: Locust's gevent patches the standard library
 
+# isort: split
+
 import argparse
 import json
 import sys
@@ -39,10 +41,10 @@ def status_mb(pid: int, field: str = "VmRSS") -> float:
 
 def warm(url: str, pid: int) -> None:
     """What a running server has behind it: the first visitor's warm-up and priming done, the maps on."""
+    from app.components.drawing_pad.payload import encode
     from benchmarks.browser import _idle
     from benchmarks.load.protocol import StreamlitSession
     from benchmarks.load.shapes import ink
-    from app.components.drawing_pad.payload import encode
 
     s = StreamlitSession(url, 180)
     try:  # the first answer comes in numpy; PyTorch and the explainers load after it (app/startup.py)
