@@ -11,22 +11,21 @@ from locust import events as _locust_events  # noqa: F401 - first: Locust's geve
 
 import argparse
 import json
+import os
 import sys
 import time
-from collections import defaultdict
 from pathlib import Path
 
 import gevent
 from locust.env import Environment
 
 from benchmarks.load.users import BrowsingUser, DrawingUser
+from benchmarks.load.verdict import identical
 
 PEN_UP, PREVIEW = "pen-up → answer", "preview → answer"
 
 
 def cpu_seconds(pid: int) -> float:
-    import os
-
     fields = open(f"/proc/{pid}/stat").read().rsplit(")", 1)[1].split()
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
@@ -48,36 +47,22 @@ def warm(url: str, pid: int) -> None:
 
     s = StreamlitSession(url, 180)
     try:  # the first answer comes in numpy; PyTorch and the explainers load after it (app/startup.py)
-        s.open("draw")
-        s.send_drawing(encode(ink("1"), 1, True))
-        s.answer(1, 180)
-        _idle(pid)
-        s.open("draw")
-        s.send_drawing(encode(ink("7"), 2, True))
-        if not s.answer(2, 180).fingerprint:
-            raise RuntimeError("the warm server's Draw page answered without maps")
+        deadline = time.monotonic() + 300
+        for seq in range(1, 10**6):
+            s.open("draw")
+            s.send_drawing(encode(ink("1"), seq, True))
+            if s.answer(seq, 180).fingerprint:
+                break
+            if time.monotonic() > deadline:
+                raise RuntimeError("the server's Draw page never answered with maps")
+            _idle(pid) if pid else time.sleep(2.0)
     finally:
         s.close()
-    _idle(pid)
+    if pid:
+        _idle(pid)
 
 
-def identical(records: list[dict]) -> tuple[bool, dict]:
-    """Same input (the digest the server showed) and same kind of answer → the same fingerprint; and the
-    server's input is the one the client drew. Returns (verdict, what disagreed)."""
-    seen: dict[tuple, set] = defaultdict(set)
-    wrong_input = 0
-    for r in records:
-        if r["input"] is None or r["fingerprint"] is None:
-            continue
-        seen[(r["input"], r["final"])].add(r["fingerprint"])
-        wrong_input += r["input"] != r["expected_input"]
-    split = {f"{k[0]}{'' if k[1] else ' (preview)'}": sorted(v) for k, v in seen.items() if len(v) > 1}
-    shared = sum(1 for k in seen if sum(1 for r in records if (r["input"], r["final"]) == k) > 1)
-    return not split and not wrong_input, {"inputs": len(seen), "inputs_seen_in_several_answers": shared,
-                                           "fingerprints_differ": split, "server_input_differs": wrong_input}
-
-
-def run_load(url: str, pid: int, users: int, seconds: float, browsing: int, spawn_rate: float = 10.0,
+def run_load(url: str, pid: int | None, users: int, seconds: float, browsing: int, spawn_rate: float = 10.0,
              chromium: int = 0) -> dict:
     """N drawing users (+ browsing ones) against a running server for `seconds`; the numbers."""
     draw_cls = type("Drawing", (DrawingUser,), {"fixed_count": users, "abstract": False})
@@ -94,16 +79,17 @@ def run_load(url: str, pid: int, users: int, seconds: float, browsing: int, spaw
 
     env.events.request.add_listener(on_request)
     runner = env.create_local_runner()
-    cpu0, t0 = cpu_seconds(pid), time.monotonic()
+    load_average = os.getloadavg()[0]  # the machine's, not ours: other work on it shows up here
+    cpu0, t0 = (cpu_seconds(pid) if pid else 0.0), time.monotonic()
     runner.start(users + browsing, spawn_rate=spawn_rate)
     cross = gevent.spawn(_chromium, url, chromium, seconds) if chromium else None
     peak = 0.0
     while time.monotonic() - t0 < seconds:
         gevent.sleep(1.0)
-        peak = max(peak, status_mb(pid))
+        peak = max(peak, status_mb(pid)) if pid else peak
     runner.quit()
     elapsed = time.monotonic() - t0
-    cpu = (cpu_seconds(pid) - cpu0) / elapsed
+    cpu = (cpu_seconds(pid) - cpu0) / elapsed if pid else None
     ok, detail = identical(records)
     pen, pre = env.stats.get(PEN_UP, "draw"), env.stats.get(PREVIEW, "draw")
     pages = {f"{e.method} {e.name}": {"n": e.num_requests, "failures": e.num_failures,
@@ -122,8 +108,8 @@ def run_load(url: str, pid: int, users: int, seconds: float, browsing: int, spaw
             "preview_p95_ms": pre.get_response_time_percentile(0.95),
             "preview_p99_ms": pre.get_response_time_percentile(0.99), "previews": pre.num_requests,
             "errors": len(failures), "error_examples": sorted(set(failures))[:5], "identical": ok,
-            "identical_detail": detail, "server_cpu_cores": round(cpu, 2), "server_rss_mb": round(status_mb(pid), 1),
-            "server_peak_rss_mb": round(peak, 1), "pages": pages,
+            "identical_detail": detail, "server_cpu_cores": cpu and round(cpu, 2),
+            "server_rss_mb": round(status_mb(pid), 1) if pid else None, "server_peak_rss_mb": pid and round(peak, 1), "load_average": load_average, "pages": pages,
             "chromium": {k: v for k, v in (browser or {}).items() if k != "records"} or None}
 
 
@@ -180,6 +166,7 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--chromium", type=int, default=0, help="real Chromium sessions drawing beside them")
     p.add_argument("--idle", type=int, default=0, help="afterwards, open this many idle sessions: RSS each")
     p.add_argument("--spawn-rate", type=float, default=10.0, help="users started per second")
+    p.add_argument("--url", help="a running server instead of a fresh one (no CPU, RSS, idle or profile figures)")
     p.add_argument("--profile", metavar="SVG", help="py-spy record the server during the load into this file")
     p.add_argument("--json", action="store_true", help="print the result as one JSON line (the last line)")
     args = p.parse_args(argv)
@@ -187,16 +174,20 @@ def main(argv: list[str] | None = None) -> int:
         print("--users must be ≥ 1 and --seconds > 0", file=sys.stderr)
         return 2
     browsing = args.users // 5 if args.browsing is None else args.browsing
-    from tests.browser import streamlit_server
+    if args.url:
+        warm(args.url, None)
+        result = run_load(args.url, None, args.users, args.seconds, browsing, args.spawn_rate, args.chromium)
+    else:
+        from tests.browser import streamlit_server
 
-    with streamlit_server(timeout=120, with_process=True) as (url, proc):
-        warm(url, proc.pid)
-        spy = _py_spy(proc.pid, args.profile, args.seconds) if args.profile else None
-        result = run_load(url, proc.pid, args.users, args.seconds, browsing, args.spawn_rate, args.chromium)
-        if spy:
-            spy.wait()
-        if args.idle:
-            result["idle"] = idle_sessions(url, proc.pid, args.idle)
+        with streamlit_server(timeout=120, with_process=True) as (url, proc):
+            warm(url, proc.pid)
+            spy = _py_spy(proc.pid, args.profile, args.seconds) if args.profile else None
+            result = run_load(url, proc.pid, args.users, args.seconds, browsing, args.spawn_rate, args.chromium)
+            if spy:
+                spy.wait()
+            if args.idle:
+                result["idle"] = idle_sessions(url, proc.pid, args.idle)
     print(json.dumps(result, default=float) if args.json else json.dumps(result, indent=1, default=float))
     return 0 if result["identical"] else 1
 
