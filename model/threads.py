@@ -15,7 +15,6 @@ from collections.abc import Iterator
 
 import torch
 
-
 # What OpenMP gives a process by default: one thread per CPU it may run on.
 DEFAULT_THREADS = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
 
