@@ -23,7 +23,7 @@ async def _session(browser, url: str, k: int, until: float, out: list[dict], err
     context = await browser.new_context(viewport={"width": 1400, "height": 1400})
     try:
         page = await context.new_page()
-        await page.goto(f"{url}/draw")
+        await page.goto(f"{url}/draw", timeout=120_000)
         await page.wait_for_selector("canvas.dl-view", timeout=120_000)
         host = page.locator(PAD_HOST)
         answered, i = 0, k
