@@ -38,6 +38,7 @@ class Answer:
     prediction: str | None = None
     fingerprint: str | None = None
     input_digest: str | None = None
+    caption: str = ""  # the caption the fingerprint is in (what the maps explain, on which colour scale)
     errors: list[str] = field(default_factory=list)
     at: float = 0.0  # time.perf_counter() when the pad's acknowledgement arrived
     seq: int = 0  # the update this run answered (its pad's `ack`); earlier unanswered ones were replaced
@@ -61,7 +62,10 @@ class StreamlitSession:
         self.timeout_s = timeout_s
         self.ws = websocket.create_connection(self.url, subprotocols=["streamlit"], timeout=timeout_s,
                                               enable_multithread=True)
+        self.base_url = base_url.rstrip("/")
         self.page_hash = ""
+        self.session_id = ""
+        self._file_urls: dict[str, Any] = {}  # request id → FileURLs, as the server answers
         self.widgets: dict[str, Widget] = {}  # by key (the id's suffix after the last '-')
         self.states: dict[str, Any] = {}  # widget id → (value kind, value) the session has set
         self._cond = threading.Condition()
@@ -81,7 +85,10 @@ class StreamlitSession:
         for wid, (kind, value) in self.states.items():
             w = cs.widget_states.widgets.add()
             w.id = wid
-            setattr(w, kind, value)
+            if hasattr(value, "CopyFrom"):  # a message-valued state (an uploader's files, a string array)
+                getattr(w, kind).CopyFrom(value)
+            else:
+                setattr(w, kind, value)
         self.ws.send_binary(msg.SerializeToString())
 
     def open(self, page: str) -> float:
@@ -107,6 +114,45 @@ class StreamlitSession:
     def send_drawing(self, payload: dict) -> None:
         """The pad's update (payload.encode's dict, with its seq), as pad.js's setStateValue sends it."""
         self.set_widget("pad", "json_value", json.dumps({"drawing": payload}, separators=(",", ":")))
+
+    def upload(self, key: str, name: str, data: bytes) -> int:
+        """Upload a file into the file_uploader `key` as the frontend does (ask for an upload URL over the
+        websocket, PUT the file with the XSRF token from the cookie, then send the uploader's new state);
+        returns the finished-run count to wait past."""
+        import http.cookiejar
+        import urllib.request
+        import uuid
+
+        from streamlit.proto.WidgetStates_pb2 import WidgetState
+
+        jar = http.cookiejar.CookieJar()
+        opener = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(jar))
+        opener.open(f"{self.base_url}/_stcore/health", timeout=self.timeout_s).read()  # sets the XSRF cookie
+        xsrf = next((c.value for c in jar if c.name == "_streamlit_xsrf"), "")
+        request_id = uuid.uuid4().hex
+        msg = BackMsg()
+        msg.file_urls_request.request_id = request_id
+        msg.file_urls_request.file_names.append(name)
+        msg.file_urls_request.session_id = self.session_id
+        self.ws.send_binary(msg.SerializeToString())
+        with self._cond:
+            if not self._cond.wait_for(lambda: request_id in self._file_urls or self.closed, self.timeout_s):
+                raise TimeoutError("no upload URL from the server")
+            urls = self._file_urls.pop(request_id, None)
+        if urls is None or isinstance(urls, str):
+            raise ConnectionError(f"no upload URL: {urls or self.closed}")
+        boundary = uuid.uuid4().hex
+        body = (f"--{boundary}\r\nContent-Disposition: form-data; name=\"file\"; filename=\"{name}\"\r\n"
+                f"Content-Type: application/octet-stream\r\n\r\n").encode() + data + f"\r\n--{boundary}--\r\n".encode()
+        url = urls.upload_url if urls.upload_url.startswith("http") else self.base_url + urls.upload_url
+        put = urllib.request.Request(url, data=body, method="PUT", headers={
+            "Content-Type": f"multipart/form-data; boundary={boundary}", "X-Xsrftoken": xsrf})
+        opener.open(put, timeout=self.timeout_s).read()
+        state = WidgetState()
+        info = state.file_uploader_state_value.uploaded_file_info.add()
+        info.name, info.size, info.file_id = name, len(data), urls.file_id
+        info.file_urls.CopyFrom(urls)
+        return self.set_widget(key, "file_uploader_state_value", state.file_uploader_state_value)
 
     # -- waiting -------------------------------------------------------------------------------------
     def wait_finished(self, after: int) -> None:
@@ -152,6 +198,14 @@ class StreamlitSession:
         kind = msg.WhichOneof("type")
         if kind == "new_session":
             self.page_hash = msg.new_session.page_script_hash
+            self.session_id = msg.new_session.initialize.session_id or self.session_id
+        elif kind == "navigation":  # an st.navigation app: the page that ran (new_session names the main script)
+            self.page_hash = msg.navigation.page_script_hash or self.page_hash
+        elif kind == "file_urls_response":
+            with self._cond:
+                r = msg.file_urls_response
+                self._file_urls[r.response_id] = r.file_urls[0] if r.file_urls else r.error_msg
+                self._cond.notify_all()
         elif kind == "script_finished":
             with self._cond:
                 self._finished += 1
@@ -163,14 +217,14 @@ class StreamlitSession:
     def _element(self, el, fragment_id: str) -> None:
         kind = el.WhichOneof("type")
         body = getattr(el, kind)
-        if kind in ("radio", "selectbox", "bidi_component", "multiselect", "checkbox"):
+        if kind in ("radio", "selectbox", "bidi_component", "multiselect", "checkbox", "file_uploader"):
             key = body.id.split("-", 2)[-1]  # "$$ID-<hash>-<key>"
             options = list(getattr(body, "options", []))
             default = getattr(body, "default", None)
             value = options[default] if isinstance(default, int) and 0 <= default < len(options) else None
             self.widgets[key] = Widget(key, body.id, kind, fragment_id, options, value)
         if kind == "markdown" and (m := FINGERPRINT.search(body.body)):
-            self._run.fingerprint, self._run.input_digest = m.group(1), m.group(2)
+            self._run.fingerprint, self._run.input_digest, self._run.caption = m.group(1), m.group(2), body.body
         elif kind == "metric" and body.label == "Prediction":
             self._run.prediction = body.body
         elif kind == "exception":
