@@ -73,8 +73,8 @@ def _one_session(url: str, i: int, data: bytes, methods: list[str], shape: str) 
         s.wait_finished(s.set_widget("draw-methods", "string_array_value", StringArray(data=list(shown))))
         scale = s.widgets["draw-scale"].options[i % 2]
         s.wait_finished(s.set_widget("draw-scale", "string_value", scale))
-        payload = encode(ink(shape, 1.0, i + 1), 1, True)
-        payload["strokes"] = stroke_lists(shape, 1.0, i + 1)
+        payload = encode(ink(shape, 1.0, i % 5 + 1), 1, True)
+        payload["strokes"] = stroke_lists(shape, 1.0, i % 5 + 1)
         s.send_drawing(payload)
         a = s.answer(1, 180)
         return {"prediction": a.prediction, "fingerprint": a.fingerprint, "input": a.input_digest,
@@ -97,17 +97,19 @@ def test_concurrent_sessions_never_see_each_others_drawing_model_settings_or_res
     from model.digests import input_digest
     from model.preprocess import preprocess
 
+    # Sessions i and i + 5 draw the same digit with the same methods but another model and colour scale: an
+    # answer keyed or kept by anything less than (model, drawing, settings) would show up as a borrowed one.
     n, pool = 10, ["saliency", "integrated_gradients", "deeplift", "gradient_shap", "input_x_gradient"]
     models = [_session_model(bundled, i) for i in range(n)]
-    methods = [[pool[i % 5], pool[(i + 1 + i // 5) % 5]] for i in range(n)]  # ten different pairs
-    shapes = [list(SHAPES)[i % len(SHAPES)] for i in range(n)]
+    methods = [[pool[i % 5], pool[(i + 1) % 5]] for i in range(n)]
+    shapes = [list(SHAPES)[i % 5 % len(SHAPES)] for i in range(n)]
     with ThreadPoolExecutor(n) as ex:
         seen = list(ex.map(lambda i: _one_session(server, i, models[i], methods[i], shapes[i]), range(n)))
-    assert len({tuple(sorted(m)) for m in methods}) == n and len(set(models)) == n
+    assert len(set(models)) == n
     for i, got in enumerate(seen):
         model, _ = load_checkpoint_bytes(models[i])
         model.requires_grad_(False)
-        x = preprocess(ink(shapes[i], 1.0, i + 1)).centred
+        x = preprocess(ink(shapes[i], 1.0, i % 5 + 1)).centred
         want = fingerprint({m: explain(model, x, m) for m in methods[i]})
         predicted = str(int(model(torch.as_tensor(x).reshape(1, 1, 28, 28)).argmax()))
         assert got["errors"] == [], (i, got)
