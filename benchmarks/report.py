@@ -201,11 +201,19 @@ def render_load(ld: dict) -> str:
            "server CPU (cores) | server RSS MB | errors | same input → same maps | load average |",
            "|---|---|---|---|---|---|---|---|---|"]
     for c in curve:
+        previews = (f"{c['preview_p50_ms']} / {c['preview_p95_ms']} / {c['preview_p99_ms']}" if c.get("previews", 1)
+                    else "none answered (each replaced by the next update)")
         out.append(f"| {c['users']} | {c['answers_per_s']:.2f} | {c['p50_ms']} / {c['p95_ms']} / {c['p99_ms']} | "
-                   f"{c['preview_p50_ms']} / {c['preview_p95_ms']} / {c['preview_p99_ms']} | "
+                   f"{previews} | "
                    f"{c['server_cpu_cores']:.2f} | {c['server_rss_mb']:.0f} | {c['errors']} | "
                    f"{'yes' if c['identical'] else '**no**'} | {c.get('load_average', float('nan')):.1f} |")
     target = next((c for c in curve if c["users"] == TARGET_USERS), None)
+    busy = [c for c in curve if c.get("load_average", 0) > m["cpus"] and c.get("server_cpu_cores") is not None]
+    if busy:
+        out += ["", f"**The machine was busy with other work**: load average up to "
+                f"{max(c['load_average'] for c in busy):.0f} on {m['cpus']} cores while the server itself used at most "
+                f"{max(c['server_cpu_cores'] for c in busy):.2f} cores. The server was short of CPU, not saturated: "
+                "these latencies are upper bounds; rerun `make bench` on an otherwise idle machine."]
     out += ["", "- Knee of the curve: "
             + (f"**{k['knee_users']} drawing users** (each gets under 80 % of the answers per second one user "
                "alone gets)." if k["knee_users"] else "not reached at these levels.")
@@ -220,7 +228,8 @@ def render_load(ld: dict) -> str:
                    c["identical"] for c in curve) else "**differences found** (the bench fails)."))
     idle = next((c["idle"] for c in curve if c.get("idle")), None)
     if idle:
-        out.append(f"- {idle['sessions']} idle sessions on Draw: server RSS {idle['rss_before_mb']:.0f} → "
+        when = idle.get("measured", "after the load (its freed heap is reused: a lower bound)")
+        out.append(f"- {idle['sessions']} idle sessions on Draw, measured {when}: server RSS {idle['rss_before_mb']:.0f} → "
                    f"{idle['rss_after_mb']:.0f} MB, **{idle['mb_per_session']:.2f} MB per session** (target < "
                    f"{IDLE_TARGET_MB:.0f} MB: {_ok(idle['mb_per_session'] < IDLE_TARGET_MB)}).")
     cross = next((c for c in curve if c.get("chromium")), None)

@@ -153,7 +153,8 @@ def idle_sessions(url: str, pid: int, n: int) -> dict:
     after = status_mb(pid)
     for s in sessions:
         s.close()
-    return {"sessions": n, "rss_before_mb": round(before, 1), "rss_after_mb": round(after, 1),
+    return {"sessions": n, "measured": "on the warm server before the load", "rss_before_mb": round(before, 1),
+            "rss_after_mb": round(after, 1),
             "mb_per_session": round((after - before) / n, 2)}
 
 
@@ -182,12 +183,14 @@ def main(argv: list[str] | None = None) -> int:
 
         with streamlit_server(timeout=120, with_process=True) as (url, proc):
             warm(url, proc.pid)
+            # Idle sessions first, on the warm server: after the load, freed heap would hide what they cost.
+            idle = idle_sessions(url, proc.pid, args.idle) if args.idle else None
             spy = _py_spy(proc.pid, args.profile, args.seconds) if args.profile else None
             result = run_load(url, proc.pid, args.users, args.seconds, browsing, args.spawn_rate, args.chromium)
             if spy:
                 spy.wait()
-            if args.idle:
-                result["idle"] = idle_sessions(url, proc.pid, args.idle)
+            if idle:
+                result["idle"] = idle
     print(json.dumps(result, default=float) if args.json else json.dumps(result, indent=1, default=float))
     return 0 if result["identical"] else 1
 
