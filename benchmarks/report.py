@@ -161,10 +161,86 @@ def render(r: dict) -> str:
         ld = s["load"]
         out += ["", "## Load: concurrent sessions (loopback)", "",
                 f"{ld['sessions']} browser contexts draw at the same time: errors {ld['errors']}, every prediction "
-                f"and map fingerprint identical to a serial run: {'yes' if ld['sessions_match_serial'] else '**no**'}; "
+                f"and map fingerprint identical to a serial run of the same input: "
+                f"{'yes' if ld['sessions_match_serial'] else '**no**'} ({ld.get('other_drawing', 0)} of them turned "
+                "the same mouse stroke into another 28×28 input than the serial run did); "
                 f"latency from the stroke to settled maps p50 {ld['p50_s']:.2f} s, p95 {ld['p95_s']:.2f} s "
                 "(2 cores shared by 20 sessions and 20 Chromium pages)."]
     from benchmarks.workspaces import render as workspaces_section
 
     out += workspaces_section(r.get("workspaces"))
+    if r.get("load"):
+        out += ["", render_load(r["load"])]
+    return "\n".join(out) + "\n"
+
+
+TARGET_USERS, TARGET_P95_MS, IDLE_TARGET_MB = 30, 500, 5.0
+LOAD_HEADING = "## 8. Load: simulated users on Streamlit's protocol"
+
+
+def knee(curve: list[dict]) -> dict:
+    """Where the curve bends: the first level at which each drawing user gets under 80 % of the answers per
+    second one user alone gets (the server no longer keeps up, so people wait instead of drawing), and the
+    largest level that meets the target (p95 pen-up → answer < 500 ms, no errors)."""
+    per_user = [c["answers_per_s"] / c["users"] for c in curve]
+    bent = next((c["users"] for c, u in zip(curve, per_user) if u < 0.8 * per_user[0]), None)
+    ok = [c["users"] for c in curve if c["p95_ms"] is not None and c["p95_ms"] < TARGET_P95_MS and not c["errors"]]
+    return {"knee_users": bent, "largest_on_target": max(ok) if ok else None}
+
+
+def render_load(ld: dict) -> str:
+    """BENCHMARKS.md's load section from `bench_load`'s results (every figure from the run)."""
+    m, curve, k = ld["machine"], ld["curve"], ld["knee"]
+    out = [LOAD_HEADING, "",
+           f"Measured {m['date']} with `{ld['command'].strip()}` on {m['cpus']} CPU cores: per level a fresh "
+           f"server and {ld['seconds']:.0f} s of `python -m benchmarks.load --users N` — N simulated people "
+           "drawing (Locust users speaking Streamlit's websocket protocol: a pad update every 250 ms while "
+           "drawing, the final one at pen-up, 1–2 s reading the answer) and N // 5 opening Explore, Compare, "
+           "Evaluate, What if or Map and changing a setting. Pen-up → answer: the final update sent → the run "
+           "that answers it (prediction and the full maps) acknowledged by the pad; preview → answer the same "
+           "for an update sent while drawing. Latencies in ms (Locust's percentiles); the load average is the "
+           "machine's at the start of the level (other work on the machine shows up there).", "",
+           "| drawing users | answers/s | pen-up → answer p50 / p95 / p99 | preview → answer p50 / p95 / p99 | "
+           "server CPU (cores) | server RSS MB | errors | same input → same maps | load average |",
+           "|---|---|---|---|---|---|---|---|---|"]
+    for c in curve:
+        previews = (f"{c['preview_p50_ms']} / {c['preview_p95_ms']} / {c['preview_p99_ms']}" if c.get("previews", 1)
+                    else "none answered (each replaced by the next update)")
+        out.append(f"| {c['users']} | {c['answers_per_s']:.2f} | {c['p50_ms']} / {c['p95_ms']} / {c['p99_ms']} | "
+                   f"{previews} | "
+                   f"{c['server_cpu_cores']:.2f} | {c['server_rss_mb']:.0f} | {c['errors']} | "
+                   f"{'yes' if c['identical'] else '**no**'} | {c.get('load_average', float('nan')):.1f} |")
+    target = next((c for c in curve if c["users"] == TARGET_USERS), None)
+    busy = [c for c in curve if c.get("load_average", 0) > m["cpus"] and c.get("server_cpu_cores") is not None]
+    if busy:
+        out += ["", f"**The machine was busy with other work**: load average up to "
+                f"{max(c['load_average'] for c in busy):.0f} on {m['cpus']} cores while the server itself used at most "
+                f"{max(c['server_cpu_cores'] for c in busy):.2f} cores. The server was short of CPU, not saturated: "
+                "these latencies are upper bounds; rerun `make bench` on an otherwise idle machine."]
+    out += ["", "- Knee of the curve: "
+            + (f"**{k['knee_users']} drawing users** (each gets under 80 % of the answers per second one user "
+               "alone gets)." if k["knee_users"] else "not reached at these levels.")
+            + f" Largest level on target (p95 < {TARGET_P95_MS} ms, no errors): "
+            + (f"{k['largest_on_target']} users." if k["largest_on_target"] else "none.")]
+    if target:
+        met = target["p95_ms"] is not None and target["p95_ms"] < TARGET_P95_MS and not target["errors"]
+        out.append(f"- Target, {TARGET_USERS} drawing users with p95 pen-up → answer < {TARGET_P95_MS} ms and no "
+                   f"errors: {_ok(met)} (p95 {target['p95_ms']} ms, {target['errors']} errors).")
+    out.append("- Same input → same maps: every answer's input digest and maps' fingerprint, as the page shows "
+               "them, grouped by input across sessions: " + ("identical at every level." if all(
+                   c["identical"] for c in curve) else "**differences found** (the bench fails)."))
+    idle = next((c["idle"] for c in curve if c.get("idle")), None)
+    if idle:
+        when = idle.get("measured", "after the load (its freed heap is reused: a lower bound)")
+        out.append(f"- {idle['sessions']} idle sessions on Draw, measured {when}: server RSS {idle['rss_before_mb']:.0f} → "
+                   f"{idle['rss_after_mb']:.0f} MB, **{idle['mb_per_session']:.2f} MB per session** (target < "
+                   f"{IDLE_TARGET_MB:.0f} MB: {_ok(idle['mb_per_session'] < IDLE_TARGET_MB)}).")
+    cross = next((c for c in curve if c.get("chromium")), None)
+    if cross and cross["chromium"].get("answers"):
+        ch = cross["chromium"]
+        out.append(f"- Cross-check at {cross['users']} simulated drawing users: {ch['sessions']} real Chromium "
+                   f"sessions drawing beside them (pen-up → answer measured in the page by the pad) saw p50 "
+                   f"{ch['p50_ms']:.0f} ms, p95 {ch['p95_ms']:.0f} ms over {ch['answers']} answers, against the "
+                   f"simulated users' p50 {cross['p50_ms']} ms, p95 {cross['p95_ms']} ms; Chromium errors "
+                   f"{ch['errors']}.")
     return "\n".join(out) + "\n"

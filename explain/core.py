@@ -191,7 +191,7 @@ def _run(spec: MethodSpec, ctx: Context) -> tuple[torch.Tensor, torch.Tensor | N
         parts = [ctx.digit(i) for i in range(ctx.n)]
     maps, refs, notes = [], [], ()
     for part in parts:
-        with seeded(ctx.seed, spec.stochastic), torch.enable_grad():
+        with seeded(ctx.seed, spec.stochastic and not spec.own_rng), torch.enable_grad():
             raw = spec.run(part)
         maps.append(torch.as_tensor(raw.values).detach().to(torch.float64).reshape(part.n, -1))
         notes = raw.notes

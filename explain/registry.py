@@ -38,6 +38,10 @@ class MethodSpec:
     # A cheaper setting for previews while a stroke is still being drawn (e.g. fewer integration steps);
     # the maps after the pen lifts use the method's defaults. Pairs, so the spec stays hashable.
     quick: tuple[tuple[str, object], ...] = ()
+    # True: every random draw comes from a generator made from the seed (torch.Generator, RandomState),
+    # never from the global ones, so the method runs without GLOBAL_RNG_LOCK and never waits for another
+    # session's method (tests/test_rng_lock.py checks both the claim and the lock-free run).
+    own_rng: bool = False
 
     @property
     def axiom(self) -> bool:
@@ -50,7 +54,7 @@ class MethodSpec:
     def describe(self) -> dict:
         return {
             "name": self.name, "display": self.display, "library": self.library, "family": self.family,
-            "stochastic": self.stochastic, "completeness": self.completeness, "fast": self.fast,
+            "stochastic": self.stochastic, "own_rng": self.own_rng, "completeness": self.completeness, "fast": self.fast,
             "batched": self.batched, "map_shape": list(self.map_shape), "quick": dict(self.quick),
             "summary": self.summary, "params": self.params.describe(),
         }

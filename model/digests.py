@@ -24,3 +24,12 @@ def weights_sha256(model: torch.nn.Module) -> str:
         h.update(f"{name}:{tuple(t.shape)}:{t.dtype}".encode())
         h.update(t.detach().contiguous().cpu().numpy().tobytes())
     return h.hexdigest()
+
+
+def input_digest(x: object) -> str:
+    """16 hex digits of sha256 over an input's float32 values (every pixel): the shared caches key inputs by
+    it (app/state/keys.py), and the maps' caption shows it, so two sessions that show the same input digest
+    explained the very same pixels (and their maps' fingerprints must agree too)."""
+    import numpy as np
+
+    return hashlib.sha256(np.ascontiguousarray(x, dtype=np.float32).tobytes()).hexdigest()[:16]

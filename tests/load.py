@@ -14,7 +14,7 @@ SHAPES = {  # strokes as fractions of the canvas
     "1": [[(0.5, 0.12), (0.5, 0.5), (0.51, 0.88)]],
     "7": [[(0.2, 0.15), (0.8, 0.15), (0.45, 0.9)]],
 }
-_FP = re.compile(r"Fingerprint of these maps:\s*(\w+)")
+_FP = re.compile(r"Fingerprint of these maps:\s*(\w+)(?:\s*\(input\s*(\w+)\))?")
 
 
 @dataclass
@@ -22,6 +22,7 @@ class SessionResult:
     shape: str
     prediction: str | None = None
     fingerprint: str | None = None
+    input_digest: str | None = None  # the 28×28 input the server explained, as the page shows it
     latency_s: float | None = None
     error: str | None = None
 
@@ -57,8 +58,9 @@ async def _draw(page, strokes) -> None:
         await page.mouse.up()
 
 
-async def _stable_fingerprint(page, settle_s: float = 1.5, timeout_s: float = 120) -> tuple[str, float]:
-    """Wait until the maps' fingerprint stops changing; return it and when it first appeared."""
+async def _stable_fingerprint(page, settle_s: float = 1.5, timeout_s: float = 120) -> tuple[str, str | None, float]:
+    """Wait until the maps' fingerprint stops changing; return it, the input digest shown beside it, and
+    when it first appeared."""
     deadline = time.monotonic() + timeout_s
     last, since = None, time.monotonic()
     loc = page.get_by_text("Fingerprint of these maps")
@@ -69,7 +71,7 @@ async def _stable_fingerprint(page, settle_s: float = 1.5, timeout_s: float = 12
         if fp != last:
             last, since = fp, time.monotonic()
         elif fp is not None and time.monotonic() - since >= settle_s:
-            return fp, since
+            return fp, m.group(2), since
         await asyncio.sleep(0.1)
     raise TimeoutError("the maps did not settle")
 
@@ -89,7 +91,7 @@ async def one_session(browser, url: str, shape: str) -> SessionResult:
         # The pad counts the answers to each stroke's final drawing (pointer-up); while drawing it also
         # sends interim updates, so a fingerprint that pauses is not yet the final one under load.
         await page.wait_for_function(ANSWERED_JS, arg=[PAD_HOST, len(SHAPES[shape])], timeout=180_000)
-        res.fingerprint, appeared = await _stable_fingerprint(page)
+        res.fingerprint, res.input_digest, appeared = await _stable_fingerprint(page)
         res.latency_s = appeared - start
         metric = page.locator('[data-testid="stMetric"]').filter(has_text="Prediction")
         res.prediction = (await metric.locator('[data-testid="stMetricValue"]').inner_text()).strip()

@@ -59,9 +59,22 @@ def test_report_renders_every_section():
         "before": {"old pad": {"round_trip_ms": 613, "first_prediction_s": 8.7, "ref": "abc1234"}},
         "sessions": {"load": {"sessions": 20, "errors": 0, "p50_s": 1, "p95_s": 2, "sessions_match_serial": True},
                      "connects": 50, "server_rss_mb_trace": [1, 2, 3], "growth_mb": 1},
+        "load": {"machine": {"date": "d", "cpus": 2}, "command": "python -m benchmarks.run", "seconds": 60,
+                 "knee": {"knee_users": 20, "largest_on_target": 10},
+                 "curve": [{"users": n, "answers_per_s": a, "p50_ms": p // 2, "p95_ms": p, "p99_ms": p + 1,
+                            "preview_p50_ms": 10, "preview_p95_ms": 20, "preview_p99_ms": 30, "server_cpu_cores": 1.5,
+                            "server_rss_mb": 1400.0, "errors": 0, "identical": True, "load_average": 3.0,
+                            **({"idle": {"sessions": 100, "rss_before_mb": 1400, "rss_after_mb": 1600,
+                                         "mb_per_session": 2.0}} if n == 1 else {}),
+                            "chromium": {"sessions": 3, "answers": 9, "p50_ms": 300.0, "p95_ms": 700.0, "errors": 0}
+                            if n == 10 else None}
+                           for n, a, p in [(1, 0.4, 120), (10, 3.9, 400), (20, 5.0, 900), (30, 5.1, 2000)]]},
     })
-    for heading in ("## 1.", "## 2.", "## 3.", "## 4.", "## 5.", "## 6.", "## 7.", "## Load"):
+    for heading in ("## 1.", "## 2.", "## 3.", "## 4.", "## 5.", "## 6.", "## 7.", "## Load", "## 8."):
         assert heading in md
+    assert "| 30 | 5.10 | 1000 / 2000 / 2001 |" in md and "Knee of the curve: **20 drawing users**" in md
+    assert "30 drawing users with p95 pen-up → answer < 500 ms and no errors: **not met**" in md
+    assert "**2.00 MB per session** (target < 5 MB: met)" in md and "saw p50 300 ms, p95 700 ms" in md
     assert "6.2×" in md and "not met" not in md.split("## 2.")[0]
     assert "| saliency | 9,000 | 10,000 | 1.11 | met |" in md and "took **500 s**" in md
     assert "| old pad (at abc1234) | 613 ms | 8.70 s |" in md

@@ -7,6 +7,7 @@ import urllib.request
 
 import numpy as np
 import pytest
+import torch
 
 from explain import explain_many
 from model.data import Split
@@ -39,18 +40,82 @@ def test_training_does_not_block_explanations(model, train_split, test_split):
             assert np.array_equal(a[n].values, b[n].values)
 
 
-@pytest.mark.browser
-def test_concurrent_sessions_match_serial_ones(chromium, server):
-    from tests.load import SHAPES, serial_then_concurrent
+def _session_model(bundled, i: int) -> bytes:
+    """Session i's own checkpoint: the bundled weights moved by a seeded nudge (another model per session)."""
+    import torch
 
-    # 4 sessions at once (20 in `make bench`, on a server of their own): a check that sessions do not
-    # cross, not a measure of load, so the suite's server serves it.
-    reference, report = serial_then_concurrent(server, list(SHAPES) * 2)
-    assert {s: r.prediction for s, r in reference.items()} == {s: s for s in SHAPES}
-    assert report.summary()["errors"] == 0, [r.error for r in report.results]
-    for r in report.results:
-        assert r.prediction == r.shape
-        assert r.fingerprint == reference[r.shape].fingerprint
+    from model.checkpoint import checkpoint_bytes
+
+    model, meta = bundled
+    gen = torch.Generator().manual_seed(100 + i)
+    state = {k: v + 0.05 * torch.randn(v.shape, generator=gen) for k, v in model.state_dict().items()}
+    copy = type(model)(meta.network_config())
+    copy.load_state_dict(state)
+    return checkpoint_bytes(copy, meta)
+
+
+def _one_session(url: str, i: int, data: bytes, methods: list[str], shape: str) -> dict:
+    """Through Streamlit's own protocol (benchmarks/load/protocol.py), as a browser would: upload a model on
+    Train, choose methods and a colour scale on Draw, draw a digit; what the page then showed."""
+    from app.components.drawing_pad.payload import encode
+    from benchmarks.load.protocol import StreamlitSession
+    from benchmarks.load.shapes import ink, stroke_lists
+    from explain import get_method
+
+    s = StreamlitSession(url, 180)
+    try:
+        s.open("train")
+        s.wait_finished(s.upload("train-upload", f"session{i}.safetensors", data))
+        s.open("draw")
+        shown = {get_method(m).display: m for m in methods}
+        from streamlit.proto.Common_pb2 import StringArray
+
+        s.wait_finished(s.set_widget("draw-methods", "string_array_value", StringArray(data=list(shown))))
+        scale = s.widgets["draw-scale"].options[i % 2]
+        s.wait_finished(s.set_widget("draw-scale", "string_value", scale))
+        payload = encode(ink(shape, 1.0, i % 5 + 1), 1, True)
+        payload["strokes"] = stroke_lists(shape, 1.0, i % 5 + 1)
+        s.send_drawing(payload)
+        a = s.answer(1, 180)
+        return {"prediction": a.prediction, "fingerprint": a.fingerprint, "input": a.input_digest,
+                "errors": a.errors, "own_scales": "each map on its own colour scale" in a.caption}
+    finally:
+        s.close()
+
+
+@pytest.mark.browser  # it shares the browser tests' server; no Chromium: ten browsers would measure browsers
+def test_concurrent_sessions_never_see_each_others_drawing_model_settings_or_results(server, bundled):
+    """10 sessions at once, each with its own uploaded model, methods, colour scale and drawing: each sees
+    exactly the answer its own model gives for its own drawing with its own methods (computed here with the
+    API), never another session's."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    from app.sections.attribution_maps import fingerprint
+    from benchmarks.load.shapes import SHAPES, ink
+    from explain import explain
+    from model.checkpoint import load_checkpoint_bytes
+    from model.digests import input_digest
+    from model.preprocess import preprocess
+
+    # Sessions i and i + 5 draw the same digit with the same methods but another model and colour scale: an
+    # answer keyed or kept by anything less than (model, drawing, settings) would show up as a borrowed one.
+    n, pool = 10, ["saliency", "integrated_gradients", "deeplift", "gradient_shap", "input_x_gradient"]
+    models = [_session_model(bundled, i) for i in range(n)]
+    methods = [[pool[i % 5], pool[(i + 1) % 5]] for i in range(n)]
+    shapes = [list(SHAPES)[i % 5 % len(SHAPES)] for i in range(n)]
+    with ThreadPoolExecutor(n) as ex:
+        seen = list(ex.map(lambda i: _one_session(server, i, models[i], methods[i], shapes[i]), range(n)))
+    assert len(set(models)) == n
+    for i, got in enumerate(seen):
+        model, _ = load_checkpoint_bytes(models[i])
+        model.requires_grad_(False)
+        x = preprocess(ink(shapes[i], 1.0, i % 5 + 1)).centred
+        want = fingerprint({m: explain(model, x, m) for m in methods[i]})
+        predicted = str(int(model(torch.as_tensor(x).reshape(1, 1, 28, 28)).argmax()))
+        assert got["errors"] == [], (i, got)
+        assert (got["input"], got["fingerprint"], got["prediction"], got["own_scales"]) == (
+            input_digest(x), want, predicted, i % 2 == 1), (i, got)
+    assert len({g["fingerprint"] for g in seen}) == n  # ten different answers, none borrowed
 
 
 @pytest.mark.browser

@@ -155,12 +155,33 @@ def test_metadata_fields_are_type_checked(field, value):
 
 
 def test_torch_threads_sets_the_count_for_the_block_and_restores_it():
-    from model.threads import torch_threads
+    import threading
 
-    before = torch.get_num_threads()
+    from model.threads import DEFAULT_THREADS, torch_threads
+
     with torch_threads(1):
         assert torch.get_num_threads() == 1
-    assert torch.get_num_threads() == before
+    assert torch.get_num_threads() == DEFAULT_THREADS
+    # Run B's block begins while run A's is open (so B finds 1) and ends after A's: B must not hand the 1
+    # it found on to every thread that starts torch after it (other sessions' runs).
+    b_began, a_ended = threading.Event(), threading.Event()
+
+    def run_b() -> None:
+        with torch_threads(1):
+            b_began.set()
+            a_ended.wait()
+
+    with torch_threads(1):
+        b = threading.Thread(target=run_b)
+        b.start()
+        b_began.wait()
+    a_ended.set()
+    b.join()
+    seen: list[int] = []
+    later = threading.Thread(target=lambda: seen.append(torch.get_num_threads()))
+    later.start()
+    later.join()
+    assert seen == [DEFAULT_THREADS]
     with pytest.raises(ValueError, match="positive int"):
         with torch_threads(0):
             pass

@@ -16,6 +16,7 @@ from app.state.caches import all_classes_explanation, explanation, probabilities
 from app.state.resources import LoadedModel
 from explain import Attribution, Contrast, drawing_methods, get_method, method_names, methods, preview_params
 from explain.export import config_json, to_csv, to_npz, to_zip
+from model.digests import input_digest
 from app.sections.prediction import show_prediction
 from app.sections.target import ALL_CLASSES, target_selector, target_text
 
@@ -140,13 +141,13 @@ def show_maps(loaded: LoadedModel, x: np.ndarray, methods: list[str], target, ke
             heatmap_grid(grid_data(panels, digit, shared, cols=5, px=110), key=f"{key}-grid-{name}")
         per = "one colour scale per method, shared by its 10 classes" if shared else scale
         st.caption(f"Each map explains one class's score; {sign_note(done)}; {per}. "
-                   f"Fingerprint of these maps: `{fingerprint(done)}`")
+                   f"Fingerprint of these maps: `{fingerprint(done)}` (input `{input_digest(x)}`)")
     elif done:
         panels = [(get_method(a.method).display, f"{a.runtime_ms:.1f} ms", a.values) for a in done.values()]
         heatmap_grid(grid_data(panels, digit, shared, cols), key=f"{key}-grid")
         what = "the predicted class" if target is None else f"target {target}"
         st.caption(f"Maps explain {what}. {sign_note(done)}; {scale}. "
-                   f"Fingerprint of these maps: `{fingerprint(done)}`")
+                   f"Fingerprint of these maps: `{fingerprint(done)}` (input `{input_digest(x)}`)")
     for name, err in errors.items():
         st.error(f"{get_method(name).display} failed: {plain(err)}")
     return done

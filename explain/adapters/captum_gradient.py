@@ -71,7 +71,7 @@ def deeplift(ctx: Context) -> Raw:
     return Raw(one_root(_attr().DeepLift(ctx.f)).attribute(_x(ctx), baselines=b, target=ctx.target), references=b)
 
 
-@register(name="deeplift_shap", chunk=1024, display="DeepLiftShap", library="captum", family="Shapley", stochastic=True,
+@register(name="deeplift_shap", chunk=1024, display="DeepLiftShap", library="captum", family="Shapley", stochastic=True, own_rng=True,
           params=BackgroundParams, completeness=True, summary="DeepLift averaged over training digits as baselines")
 def deeplift_shap(ctx: Context) -> Raw:
     refs = ctx.references()
@@ -85,7 +85,7 @@ def deeplift_shap(ctx: Context) -> Raw:
                shared=True)
 
 
-@register(name="gradient_shap", chunk=1024, display="GradientShap", library="captum", family="Shapley", stochastic=True,
+@register(name="gradient_shap", chunk=1024, display="GradientShap", library="captum", family="Shapley", stochastic=True, own_rng=True,
           params=GradientShapParams, completeness=True, fast=True, quick=(("n_samples", 5),),
           summary="expected gradients on random baseline→input points (complete in expectation)")
 def gradient_shap(ctx: Context) -> Raw:
@@ -120,7 +120,7 @@ def deconvolution(ctx: Context) -> Raw:
     return Raw(one_root(_attr().Deconvolution(ctx.f)).attribute(_x(ctx), target=ctx.target))
 
 
-@register(name="smoothgrad", chunk=1024, display="SmoothGrad", library="captum", family="gradient", stochastic=True,
+@register(name="smoothgrad", chunk=1024, display="SmoothGrad", library="captum", family="gradient", stochastic=True, own_rng=True,
           params=SmoothGradParams, summary="saliency averaged over noisy copies (NoiseTunnel)")
 def smoothgrad(ctx: Context) -> Raw:
     # NoiseTunnel's smoothgrad (mean saliency over Gaussian-noised copies), noise drawn per digit.

@@ -72,13 +72,13 @@ def _surrogate(ctx: Context, sample, alpha: float) -> Raw:
 
 
 @register(name="kernel_shap", chunk=512, display="Kernel SHAP (Captum)", library="captum", family="Shapley",
-          stochastic=True, params=SampledGridParams, completeness=True,
+          stochastic=True, own_rng=True, params=SampledGridParams, completeness=True,
           summary="Captum's Kernel SHAP estimator over superpixels, batched (approximately complete)")
 def kernel_shap(ctx: Context) -> Raw:
     return _surrogate(ctx, kernel_shap_coalitions, alpha=0.0)
 
 
-@register(name="lime", chunk=512, display="LIME (Captum)", library="captum", family="surrogate", stochastic=True,
+@register(name="lime", chunk=512, display="LIME (Captum)", library="captum", family="surrogate", stochastic=True, own_rng=True,
           params=SampledGridParams,
           summary="Captum's LIME estimator (ridge on superpixel on/off samples, lime_image's kernel), batched")
 def lime(ctx: Context) -> Raw:

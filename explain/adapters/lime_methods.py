@@ -35,7 +35,7 @@ def _lime_image():
     return lime_image
 
 
-@register(name="lime_image", chunk=512, display="LIME (lime)", library="lime", family="surrogate", stochastic=True,
+@register(name="lime_image", chunk=512, display="LIME (lime)", library="lime", family="surrogate", stochastic=True, own_rng=True,
           params=LimeImageParams, summary="lime_image.LimeImageExplainer on a superpixel grid, black fill")
 def lime_image_method(ctx: Context) -> Raw:
     # lime samples on/off vectors from its random state alone and fits one surrogate per label, so

@@ -55,7 +55,7 @@ def shap_deep(ctx: Context) -> Raw:
 
 
 @register(name="shap_gradient", chunk=64, display="Expected Gradients (shap)", library="shap", family="Shapley",
-          stochastic=True, params=ShapGradientParams, completeness=True,
+          stochastic=True, own_rng=True, params=ShapGradientParams, completeness=True,
           summary="shap.GradientExplainer's estimator: expected gradients over a background (complete in expectation)")
 def shap_gradient(ctx: Context) -> Raw:
     # shap.GradientExplainer's estimator, batched. Called once per digit with the same rseed (so that a
