@@ -6,7 +6,7 @@ BIN := $(VENV)/bin
 TORCH_PINS ?= torch==2.14.1 torchvision==0.29.1
 STAMP := $(VENV)/.installed
 
-.PHONY: run test test-fast test-portable chromium bench install train bundled-model assets evaluate clean
+.PHONY: run test test-fast test-portable chromium nginx serve-replicas bench install train bundled-model assets evaluate clean
 
 $(BIN)/python:
 	$(PY) -m venv $(VENV)
@@ -25,7 +25,7 @@ run: $(STAMP)
 	$(BIN)/digit-lens --server.port 8501
 
 # Everything, browser tests included (they need Debian's Chromium: found, installed, or one line on how).
-test: $(STAMP) chromium
+test: $(STAMP) chromium nginx
 	$(BIN)/python -m pytest
 
 # The inner loop: unit and AppTest tests, no browser, nothing marked slow.
@@ -39,6 +39,14 @@ test-portable: $(STAMP)
 
 chromium:
 	@bash tests/ensure_chromium.sh
+
+nginx:
+	@bash tests/ensure_nginx.sh
+
+# N app processes behind Debian's nginx at http://127.0.0.1:8500, until Ctrl-C (deploy/; README).
+N ?= 2
+serve-replicas: $(STAMP) nginx
+	$(BIN)/python -m deploy.replicas --replicas $(N) --port 8500
 
 bench: $(STAMP)
 	$(BIN)/python -m benchmarks.run

@@ -7,6 +7,7 @@ from pathlib import Path
 import streamlit as st
 
 from app import startup
+from app.sections.replica import moved_notice
 
 # A shipped file, not ":material/…:": that would make every page fetch its icon from fonts.gstatic.com.
 st.set_page_config(page_title="Digit Lens", page_icon=str(Path(__file__).with_name("icon.png")), layout="wide")
@@ -30,6 +31,7 @@ PAGES = [
 ]
 
 page = st.navigation(PAGES)
+moved_notice()  # behind several replicas, when this browser's replica stopped (deploy/)
 # Until torch is in, Draw answers in numpy and brings the maps (and this sidebar) when it is.
 torch_free = startup.before_page(page.url_path)
 if not torch_free:

@@ -25,6 +25,7 @@ REFERENCES = ("--n 1000 --extras-n 0 --workers 2 --methods integrated_gradients,
               "shap_deep --variants 'integrated_gradients[baseline=mean];deeplift[baseline=mean];"
               "deeplift_shap[baseline=zero];gradient_shap[baseline=zero];shap_deep[baseline=zero]' "
               f"--out assets/leaderboard/references_n1000.csv {SHIPPED}")
+OOD = f"python -m explain.ood --out assets/ood/digit_likeness.npz --rates assets/ood/flag_rates.json {SHIPPED}"
 # Shipped result → the command that writes it (run from the repository root, in this order).
 RESULTS: dict[str, str] = {
     "MODEL_CARD.md": f"python -m model.card {SHIPPED}",
@@ -32,7 +33,8 @@ RESULTS: dict[str, str] = {
     "leaderboard/leaderboard_n10000.csv.meta.json": f"python -m explain.evaluate {LEADERBOARD} {SHIPPED}",
     "leaderboard/leaderboard_n10000.scores.npz": f"python -m explain.evaluate {LEADERBOARD} {SHIPPED}",
     "leaderboard/references_n1000.csv": f"python -m explain.evaluate {REFERENCES}",
-    "ood/digit_likeness.npz": f"python -m explain.ood --out assets/ood/digit_likeness.npz {SHIPPED}",
+    "ood/digit_likeness.npz": OOD,
+    "ood/flag_rates.json": OOD,
     "map/umap_bundled.npz": "python -m explain project --layer all --method umap --seed 0 "
                             f"--out assets/map/umap_bundled.npz {SHIPPED}",
     "sanity/cascade_n100.json": f"python -m explain.sanity --n 100 --out assets/sanity/cascade_n100.json {SHIPPED}",

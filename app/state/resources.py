@@ -72,20 +72,20 @@ def job_runner() -> JobRunner:
     return JobRunner(JOB_CAPS)
 
 
-@st.cache_resource(show_spinner="Learning what handwritten digits look like…")
+@st.cache_resource(show_spinner=False)
 def digit_likeness_fit():
-    from explain.whatif.ood import DigitLikeness, fit_digit_likeness, shipped_path
-    from model.data import load_mnist
+    """The shipped "digit or not" classifier (`make assets` fits it: minutes, never in front of a page),
+    or None when assets/ lacks it (the warning is then not shown)."""
+    from explain.whatif.ood import DigitLikeness, shipped_path
 
-    if shipped_path().exists():  # made by `make assets` from the same training digits
-        return DigitLikeness.load(shipped_path())
-    return fit_digit_likeness(load_mnist(train=True).images)
+    return DigitLikeness.load(shipped_path()) if shipped_path().exists() else None
 
 
-def digit_likeness_score(x: np.ndarray) -> tuple[float, float]:
-    """(out-of-distribution score, threshold) of one input; see explain.whatif.ood. Shared by all sessions."""
+def digit_likeness_score(x: np.ndarray) -> tuple[float, float] | None:
+    """(out-of-distribution score, threshold) of one input as the model receives it, or None without a fit;
+    see explain.whatif.ood. Shared by all sessions."""
     likeness = digit_likeness_fit()
-    return float(likeness.scores(x)[0]), likeness.threshold
+    return None if likeness is None else (float(likeness.scores(x)[0]), likeness.threshold)
 
 
 @st.cache_data(show_spinner=False, max_entries=4)

@@ -75,8 +75,17 @@ def accuracy() -> str:
     return re.search(r"Accuracy: \*\*([0-9.]+ %|[0-9.]+%)\*\*", card).group(1)
 
 
+def ood_rates() -> str:
+    """The share of each family the "does not look like a digit" warning flags (assets/ood/flag_rates.json)."""
+    record = json.loads((assets_dir() / "ood" / "flag_rates.json").read_text())
+    lines = ["| what the model receives | flagged |", "|---|---|"]
+    lines += [f"| {name} | {rate * 100:.1f} % |" for name, rate in record["flagged"].items()]
+    return "\n".join(lines)
+
+
 BLOCKS: dict[str, Callable[[], str]] = {
     "methods": methods_table, "leaderboard": leaderboard_table, "winners": leaderboard_winners, "accuracy": accuracy,
+    "ood_rates": ood_rates,
 }
 
 
