@@ -9,20 +9,22 @@ import json
 import numpy as np
 import streamlit as st
 
-from app.state.defaults import WHATIF_MIN_PROB
-from app.figures.whatif import pixel_editor_figure, probabilities_before_after, stability_figure
-from app.components.image_strip import image_strip, upscale
-from app.state.inputs import CurrentInput
+from app.components.drawing_pad import PaintOver, drawing_pad
 from app.components.heatmap_grid import grid_data, heatmap_grid
-from app.state.session import WHATIF_EDITS, choice, flag, number
-from app.state.resources import LoadedModel
+from app.components.image_strip import image_strip, upscale
+from app.figures.whatif import probabilities_before_after, stability_figure
 from app.safe_text import plain
 from app.sections.attribution_maps import run_methods
+from app.state.defaults import WHATIF_MIN_PROB
+from app.state.inputs import CurrentInput
+from app.state.resources import LoadedModel
+from app.state.session import WHATIF_PAINT, choice, flag, number
 from app.state.whatif import (
     make_adversarial,
     make_counterfactual,
+    paint_id,
+    reset_edits,
     stability,
-    store_edit,
     url_setting,
     working_input,
     write_url,
@@ -32,31 +34,18 @@ from explain.evaluation.stability import StabilityConfig
 from explain.export import to_png
 from explain.whatif.attacks import AttackConfig
 from explain.whatif.counterfactual import CounterfactualConfig
-from model.network import IMAGE_SIDE
 
 
 def pixel_editor(current: CurrentInput) -> tuple[np.ndarray, bool]:
-    """Paint or erase pixels (click one, or drag a box / lasso); returns the working input."""
+    """Paint or erase pixels over the digit with the Draw page's pad (drag, touch or mouse; one answer at
+    pen-up); returns the working input."""
     x, edited = working_input(current)
-    a, b, c = st.columns([1, 1.3, 1])
-    brush = a.radio("Brush", ["Paint", "Erase"], horizontal=True, key="whatif-brush")
-    tool = b.radio("Select", ["click", "box", "lasso"], horizontal=True, key="whatif-tool",
-                   help="click: one pixel per click; box or lasso: drag over several pixels.")
-    ink = c.slider("Ink", 0.1, 1.0, 1.0, 0.1, key="whatif-ink", disabled=brush == "Erase")
-    n = WHATIF_EDITS.get(0)
-    event = st.plotly_chart(pixel_editor_figure(x, tool=tool), on_select="rerun", selection_mode=("points", "box", "lasso"),
-                            key=f"whatif-editor-{n}", config={"displaylogo": False}, width="content")
-    picked = list(event.selection.point_indices) if event and event.selection else []
-    if picked:
-        new = x.reshape(-1).copy()
-        new[picked] = ink if brush == "Paint" else 0.0
-        store_edit(current, new.reshape(IMAGE_SIDE, IMAGE_SIDE))
-        st.rerun()
+    drawing_pad("whatif-paint", WHATIF_PAINT, PaintOver(current.x, paint_id(current)))
     note = "edited: this is the page's input until you reset" if edited else "unedited"
-    c, d = st.columns([1, 1])
-    c.caption(f"{current.description.capitalize()} · {note}.")
+    c, d = st.columns([1.6, 1])
+    c.caption(f"Drag over the digit to paint (or pick Erase). {current.description.capitalize()} · {note}.")
     if d.button("Reset edits", icon=":material/restart_alt:", disabled=not edited, key="whatif-reset"):
-        store_edit(current, None)
+        reset_edits()
         st.rerun()
     return x, edited
 

@@ -77,8 +77,9 @@ LEADERBOARD_RUN: Slot[Any] = Slot("leaderboard-run-state", "app/sections/recompu
 SANITY_RUN: Slot[Any] = Slot("sanity-many-state", "app/sections/recompute.py", "sanity checks over many digits")
 ATTACK_CURVES_RUN: Slot[Any] = Slot("whatif-ts-state", "app/sections/whatif_testset.py", "test-set attack curves")
 MIN_EPS_RUN: Slot[Any] = Slot("whatif-me-state", "app/sections/whatif_testset.py", "the minimal-ε search")
-WHATIF_EDIT: Slot[Any] = Slot("whatif-edited", "app/state/whatif.py", "(input digest, edited pixels)")
-WHATIF_EDITS: Slot[int] = Slot("whatif-edit-count", "app/state/whatif.py", "edits so far (the editor's key)")
+WHATIF_PAINT: Slot[Any] = Slot("whatif-painted", "app/components/drawing_pad/__init__.py",
+                              "the paint pad's latest Drawing over the digit (app/state/whatif.py drops it on reset)")
+WHATIF_EDITS: Slot[int] = Slot("whatif-edit-count", "app/state/whatif.py", "resets so far (part of the paint id)")
 
 # Map (app/state/atlas.py, app/state/training_records.py, app/sections/atlas_training.py, app/sections/atlas_seeds.py).
 UMAP_JOBS: Slot[dict] = Slot("map-umap-jobs", "app/state/atlas.py", "background UMAP fits of this session")
