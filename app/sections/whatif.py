@@ -12,6 +12,7 @@ import streamlit as st
 from app.components.drawing_pad import PaintOver, drawing_pad
 from app.components.heatmap_grid import grid_data, heatmap_grid
 from app.components.image_strip import image_strip, upscale
+from app.figures.common import duration
 from app.figures.whatif import probabilities_before_after, stability_figure
 from app.safe_text import plain
 from app.sections.attribution_maps import run_methods
@@ -26,7 +27,6 @@ from app.state.whatif import (
     reset_edits,
     stability,
     url_setting,
-    working_input,
     write_url,
 )
 from explain import drawing_methods, get_method
@@ -36,18 +36,16 @@ from explain.whatif.attacks import AttackConfig
 from explain.whatif.counterfactual import CounterfactualConfig
 
 
-def pixel_editor(current: CurrentInput) -> tuple[np.ndarray, bool]:
+def pixel_editor(current: CurrentInput, edited: bool, note: str) -> None:
     """Paint or erase pixels over the digit with the Draw page's pad (drag, touch or mouse; one answer at
-    pen-up); returns the working input."""
-    x, edited = working_input(current)
-    drawing_pad("whatif-paint", WHATIF_PAINT, PaintOver(current.x, paint_id(current)))
+    pen-up, which makes the painted digit the page's working input: app.state.whatif.working_input)."""
+    drawing_pad("whatif-paint", WHATIF_PAINT, PaintOver(current.x, paint_id(current)), note=note)
     note = "edited: this is the page's input until you reset" if edited else "unedited"
     c, d = st.columns([1.6, 1])
     c.caption(f"Drag over the digit to paint (or pick Erase). {current.description.capitalize()} · {note}.")
     if d.button("Reset edits", icon=":material/restart_alt:", disabled=not edited, key="whatif-reset"):
         reset_edits()
         st.rerun()
-    return x, edited
 
 
 def images_and_change(images: list[tuple[str, np.ndarray]], change: np.ndarray, key: str) -> None:
@@ -123,7 +121,7 @@ def counterfactual_section(loaded: LoadedModel, x: np.ndarray, predicted: int, p
     m[2].metric("L1 change", f"{cf.l1:.1f}")
     m[3].metric("Pixels changed (> 0.05)", cf.changed_pixels)
     m[4].metric(f"L2 to nearest real {target}", f"{near.l2:.2f}")
-    m[5].metric("Search time", f"{cf.runtime_ms:.0f} ms")
+    m[5].metric("Search time", duration(cf.runtime_ms))
     st.caption(f"The counterfactual is {near.l2 / max(cf.l2, 1e-9):.1f}× closer to the input than the nearest real "
                f"training {target}: an edit of this digit, not a swap for another.")
     st.plotly_chart(probabilities_before_after(cf.probs_before, cf.probs_after, ("original", "counterfactual")),

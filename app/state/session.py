@@ -58,8 +58,8 @@ ACTIVE_MODEL: Slot[str] = Slot("active_model_name", "app/state/models.py", "the 
 DRAWING: Slot[Any] = Slot("draw_drawing", "app/components/drawing_pad/__init__.py",
                           "the pad's latest Drawing (outlives the widget)")
 DRAW_PIXELS: Slot[Any] = Slot("draw_pixels", "tests", "pixels injected by AppTests, which cannot draw on a component")
-DRAW_PREDICTED: Slot[int] = Slot("draw_predicted", "app/app_pages/draw.py",
-                                 "the latest drawing's prediction: the default class of the map settings")
+DRAW_PREDICTED: Slot[tuple] = Slot("draw_predicted", "app/app_pages/draw.py",
+                                 "the latest drawing's (prediction, runner-up): the map settings' defaults")
 
 # Explore, Inside (the page itself writes these once per click or link, then its widgets rule).
 EXPLORE_PICKED: Slot[Any] = Slot("explore-picked", "app/app_pages/explore.py", "the gallery click already applied")

@@ -62,14 +62,16 @@ def answered(key: str = "pad", slot: Slot = DRAWING) -> int:
     return max(saved.seq if saved else 0, st.session_state.get(f"{key}-refused", 0))
 
 
-def drawing_pad(key: str = "pad", slot: Slot = DRAWING, over: PaintOver | None = None) -> None:
+def drawing_pad(key: str = "pad", slot: Slot = DRAWING, over: PaintOver | None = None, note: str | None = None
+                ) -> None:
     """Mount the pad; `ack` tells the browser which update this run answered. `over`: paint over that digit
-    (the strokes kept in `slot` are redrawn only while they were made on it)."""
+    (the strokes kept in `slot` are redrawn only while they were made on it). `note`: one line shown under
+    the pad (the answer, where the page's own answer may be out of sight)."""
     saved: Drawing | None = slot.get()
     if over is not None and saved is not None and saved.base != over.id:
         saved = None
     data = {"ack": answered(key, slot), "strokes": saved.strokes if saved else [],
-            "brush": saved.brush if saved else 20}
+            "brush": saved.brush if saved else 20, "note": note or ""}
     size = SIZE
     if over is not None:
         data["grid"], size = over.data(), GRID

@@ -236,5 +236,6 @@ export default function (args) {
   S.setStateValue = args.setStateValue;
   const data = decode(args.data);
   if (data.grid && S.grid && data.grid.id !== S.grid.id) S.rebase(data.grid);
+  args.parentElement.querySelector(".dl-note").textContent = data.note || "";
   if (data.ack !== undefined) S.onAck(Number(data.ack));
 }
