@@ -14,7 +14,7 @@ from app.components.heatmap_grid import grid_data, heatmap_grid
 from app.components.image_strip import image_strip, upscale
 from app.figures.common import duration
 from app.figures.whatif import probabilities_before_after, stability_figure
-from app.safe_text import plain
+from app.safe_text import plain, sentence
 from app.sections.attribution_maps import run_methods
 from app.state.defaults import WHATIF_MIN_PROB
 from app.state.inputs import CurrentInput
@@ -42,7 +42,7 @@ def pixel_editor(current: CurrentInput, edited: bool, note: str) -> None:
     drawing_pad("whatif-paint", WHATIF_PAINT, PaintOver(current.x, paint_id(current)), note=note)
     note = "edited: this is the page's input until you reset" if edited else "unedited"
     c, d = st.columns([1.6, 1])
-    c.caption(f"Drag over the digit to paint (or pick Erase). {current.description.capitalize()} · {note}.")
+    c.caption(f"Drag over the digit to paint (or pick Erase). {sentence(current.description)} · {note}.")
     if d.button("Reset edits", icon=":material/restart_alt:", disabled=not edited, key="whatif-reset"):
         reset_edits()
         st.rerun()
@@ -72,8 +72,10 @@ def maps_before_after(loaded: LoadedModel, before: np.ndarray, after: np.ndarray
                 out[f"map_{label.replace(' ', '_')}_{m}"] = got[m].values
     if panels:
         heatmap_grid(grid_data(panels, None, shared=True, cols=len(methods), px=130), key=f"{key}-maps")
-        st.caption("Top row: the maps before; bottom row: after. Each explains that image's predicted class "
-                   "(under its title); red pushes it up, blue down; one colour scale for all.")
+        # Titles, not rows: on a narrow screen the maps wrap onto more rows.
+        st.caption(f"Each map's title says which image it explains: the {names[0]} (before) or the {names[1]} "
+                   "(after), each for its own predicted class (under the title); red pushes it up, blue down; "
+                   "one colour scale for all.")
     for m, err in {**err_b, **err_a}.items():
         st.error(f"{get_method(m).display} failed: {plain(err)}")
     return out

@@ -62,7 +62,7 @@ DRAW_PREDICTED: Slot[tuple] = Slot("draw_predicted", "app/app_pages/draw.py",
                                  "the latest drawing's (prediction, runner-up): the map settings' defaults")
 
 # Explore, Inside (the page itself writes these once per click or link, then its widgets rule).
-EXPLORE_PICKED: Slot[Any] = Slot("explore-picked", "app/app_pages/explore.py", "the gallery click already applied")
+EXPLORE_PICKED: Slot[Any] = Slot("explore-picked", "app/app_pages/explore.py", "the table rows already acted on")
 INSIDE_NEURON_SEEN: Slot[str] = Slot("inside-neuron-seen", "app/app_pages/inside.py", "the ?neuron= already applied")
 
 # Train (app/app_pages/train.py).
@@ -104,7 +104,9 @@ URL: dict[str, str] = {
     "methods": "the method picker of a page", "sanity_methods": "Evaluate's sanity checks",
     "leaderboard_methods": "Evaluate's recompute", "params": "Compare: non-default method parameters",
     "true": "Explore: the true label filter", "pred": "Explore: the predicted label filter",
-    "neuron": "Map and Inside: 'hidden1:5', a unit to open",
+    "wrong": "Explore: mistakes only (0/1)", "order": "Explore: index or confidence order",
+    "tab": "Inside: the open tab (weights, conductance, neuron)",
+    "neuron": "Map and Inside: 'hidden1:5', a unit to open (Inside writes the unit it shows)",
     "layer": "Map: the layer projected", "proj": "Map: PCA or UMAP", "colour": "Map: the colouring",
     "view": "What if: counterfactual or attack", "to": "What if: the class asked for",
     "norm": "What if: the counterfactual's L2 or L1", "minprob": "What if: the probability asked for",
