@@ -76,7 +76,7 @@ export default function ({ parentElement, data: raw }) {
     fig.querySelector("figcaption").innerHTML = `<b></b><span></span>`;
     fig.querySelector("b").textContent = p.title; fig.querySelector("span").textContent = p.sub || "";
     canvas.setAttribute("aria-label", `${p.title}: ${d.quantity} map, 28×28 pixels`);
-    paint(canvas, maps[i], d.outline, d.limit, d.palette, px, d.signed !== false);
+    paint(canvas, maps[i], p.outline || d.outline, d.limit, d.palette, px, d.signed !== false);
     canvas.onpointermove = (e) => {
       const box = canvas.getBoundingClientRect(), host = root.getBoundingClientRect();
       const c = Math.min(SIDE - 1, Math.floor((e.clientX - box.left) / box.width * SIDE));
