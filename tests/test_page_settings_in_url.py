@@ -47,3 +47,17 @@ def test_another_class_starts_at_the_runner_up():
     assert at.selectbox(key="explore-class").value == runner_up != int(probs.argmax())
     at.radio(key="explore-mode").set_value("Why A and not B").run()
     assert (at.selectbox(key="explore-a").value, at.selectbox(key="explore-b").value) == (int(probs.argmax()), runner_up)
+
+
+def test_methods_and_scale_chosen_on_one_page_follow_to_the_next():
+    at = _app("explore", query={"index": "3"})
+    at.multiselect(key="explore-methods").set_value(["saliency", "deeplift"]).run()
+    at.radio(key="explore-scale").set_value("Each map its own scale").run()
+    at.query_params.clear()
+    at.switch_page("app_pages/compare.py")
+    at.run()
+    assert at.multiselect(key="compare-methods").value == ["saliency", "deeplift"]
+    at.switch_page("app_pages/draw.py")
+    at.run()
+    assert at.multiselect(key="draw-methods").value == ["saliency", "deeplift"]
+    assert at.radio(key="draw-scale").value == "Each map its own scale"

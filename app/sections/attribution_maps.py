@@ -16,7 +16,7 @@ from app.sections.prediction import show_prediction
 from app.sections.target import ALL_CLASSES, target_selector, target_text
 from app.state.caches import all_classes_explanation, explanation, probabilities
 from app.state.resources import LoadedModel
-from app.state.session import link_value, names, set_query
+from app.state.session import CHOSEN_METHODS, CHOSEN_SCALE, link_value, names, set_query
 from explain import Attribution, Contrast, drawing_methods, get_method, method_names, preview_params
 from explain.export import config_json, to_csv, to_npz, to_zip
 
@@ -26,11 +26,27 @@ def methods_from_query(default: list[str], param: str = "methods") -> list[str]:
     return link_value(param, names(method_names(), "method name"), "no known method name (see the picker)") or default
 
 
-def method_selector(key: str, default: list[str] | None = None, param: str = "methods") -> list[str]:
-    """Methods to show; starts from the link's `?{param}=` and writes the choice back for sharing.
-    Each picker on a page owns its own `param`."""
-    chosen = st.multiselect("Methods", method_names(), default=methods_from_query(default or drawing_methods(), param),
-                            key=f"{key}-methods", format_func=lambda n: get_method(n).display)
+CARRIED = "methods"  # the pickers whose choice follows the visitor from page to page (their link parameter)
+
+
+def method_selector(key: str, default: list[str] | None = None, param: str = "methods", why: str | None = None
+                    ) -> list[str]:
+    """Methods to show; starts from the link's `?{param}=`, else (for the main pickers, `param` "methods")
+    the methods the visitor last chose on another page, else the page's `default`, whose reason `why` says
+    (each page's default differs: fast ones while drawing, all of them to compare, …). Writes the choice back
+    to the link for sharing. Each picker on a page owns its own `param`."""
+    start = default or drawing_methods()
+    if param == CARRIED:
+        start = CHOSEN_METHODS.get() or start
+    widget = f"{key}-methods"
+
+    def carry() -> None:  # only a visitor's own change is carried, never a page's default
+        if param == CARRIED:
+            CHOSEN_METHODS.set(list(st.session_state[widget]))
+
+    chosen = st.multiselect("Methods", method_names(), default=methods_from_query(start, param), key=widget,
+                            format_func=lambda n: get_method(n).display, on_change=carry,
+                            help=(why + " Your own choice follows you to the other pages.") if why else None)
     set_query(param, ",".join(chosen))
     return chosen
 
@@ -83,8 +99,13 @@ SCALES = {"One scale for all maps": True, "Each map its own scale": False}
 
 
 def scale_selector(key: str) -> bool:
-    """Shared colour scale (magnitudes compare across maps) or one per map (every map's pattern shows)."""
-    choice = st.radio("Colour scale", list(SCALES), horizontal=True, key=f"{key}-scale",
+    """Shared colour scale (magnitudes compare across maps) or one per map (every map's pattern shows); the
+    visitor's choice follows them to the other pages."""
+    widget = f"{key}-scale"
+    carried = CHOSEN_SCALE.get()
+    choice = st.radio("Colour scale", list(SCALES), horizontal=True, key=widget,
+                      index=list(SCALES).index(carried) if carried in SCALES else 0,
+                      on_change=lambda: CHOSEN_SCALE.set(st.session_state[widget]),
                       help="One scale compares magnitudes across methods, but a method with large values "
                            "(e.g. LRP) washes the others out; per-map scales show each map's own pattern.")
     return SCALES[choice]
@@ -170,6 +191,10 @@ def export_buttons(done: dict[str, Attribution], x: np.ndarray, config: dict, ke
                            "application/json", key=f"{key}-json")
 
 
+WHY_DRAWING_METHODS = ("Starts with the fast methods (the registry's `fast` ones): their maps follow the pen, "
+                       "stroke by stroke.")
+
+
 @dataclass(frozen=True)
 class AttributionSettings:
     """What the maps explain, on which colour scale, with which methods."""
@@ -187,7 +212,7 @@ def attribution_settings(key: str, predicted: int, true_label: int | None = None
         target = target_selector(key, predicted, true_label=true_label, runner_up=runner_up)
     with b:
         shared = scale_selector(key)
-    return AttributionSettings(target, shared, method_selector(key))
+    return AttributionSettings(target, shared, method_selector(key, why=WHY_DRAWING_METHODS))
 
 
 def maps_and_export(loaded: LoadedModel, x: np.ndarray, key: str, settings: AttributionSettings, predicted: int,

@@ -61,6 +61,10 @@ DRAW_PIXELS: Slot[Any] = Slot("draw_pixels", "tests", "pixels injected by AppTes
 DRAW_PREDICTED: Slot[tuple] = Slot("draw_predicted", "app/app_pages/draw.py",
                                  "the latest drawing's (prediction, runner-up): the map settings' defaults")
 
+# Choices that follow the visitor from page to page (app/sections/attribution_maps.py): set only by their own change.
+CHOSEN_METHODS: Slot[list] = Slot("chosen-methods", "app/sections/attribution_maps.py", "the methods last picked on any page")
+CHOSEN_SCALE: Slot[str] = Slot("chosen-scale", "app/sections/attribution_maps.py", "the colour scale last picked")
+
 # Explore, Inside (the page itself writes these once per click or link, then its widgets rule).
 EXPLORE_PICKED: Slot[Any] = Slot("explore-picked", "app/app_pages/explore.py", "the table rows already acted on")
 INSIDE_NEURON_SEEN: Slot[str] = Slot("inside-neuron-seen", "app/app_pages/inside.py", "the ?neuron= already applied")
