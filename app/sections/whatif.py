@@ -31,7 +31,7 @@ from app.state.whatif import (
 )
 from explain import drawing_methods, get_method
 from explain.evaluation.stability import StabilityConfig
-from explain.export import to_png
+from explain.export import figure_png
 from explain.whatif.attacks import AttackConfig
 from explain.whatif.counterfactual import CounterfactualConfig
 
@@ -85,7 +85,8 @@ def exports(arrays: dict[str, np.ndarray], summary: dict, png: np.ndarray, name:
     buf = io.BytesIO()
     np.savez_compressed(buf, **{k: np.asarray(v, dtype=np.float64) for k, v in arrays.items()})
     a, b, c = st.columns(3)
-    a.download_button("Difference (PNG)", to_png(png), f"digit-lens-{name}.png", "image/png", key=f"{key}-png")
+    a.download_button("Difference (PNG)", figure_png(png, f"{name}: after − before", quantity="pixel change"),
+                      f"digit-lens-{name}.png", "image/png", key=f"{key}-png")
     b.download_button("Images and maps (NPZ)", buf.getvalue(), f"digit-lens-{name}.npz", key=f"{key}-npz")
     c.download_button("Numbers and settings (JSON)", json.dumps(summary, indent=2, default=str),
                       f"digit-lens-{name}.json", "application/json", key=f"{key}-json")
