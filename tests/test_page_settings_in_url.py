@@ -61,3 +61,9 @@ def test_methods_and_scale_chosen_on_one_page_follow_to_the_next():
     at.run()
     assert at.multiselect(key="draw-methods").value == ["saliency", "deeplift"]
     assert at.radio(key="draw-scale").value == "Each map its own scale"
+
+
+def test_explore_marks_the_open_digit_and_lists_it_when_the_filters_let_it_through():
+    at = _app("explore", query={"index": "9000", "wrong": "0"})  # beyond the rows shown by index order
+    table = at.dataframe[0].value
+    assert table["index"].iloc[0] == 9000 and table["open"].iloc[0] == "●" and (table["open"] == "●").sum() == 1

@@ -79,7 +79,7 @@ table = {
 event = st.dataframe(
     table, hide_index=True, on_select="rerun", selection_mode="single-row", height=420, key="explore-table",
     row_height=60,  # the 56-pixel thumbnails at their size (the default row drew them ~28 px high)
-    column_config={"open": st.column_config.TextColumn("", width=30), "digit": st.column_config.ImageColumn("digit"),
+    column_config={"open": st.column_config.TextColumn("", width="small"), "digit": st.column_config.ImageColumn("digit"),
                    "confidence": st.column_config.ProgressColumn("confidence", min_value=0.0, max_value=1.0,
                                                                  format="%.3f")},
 )
