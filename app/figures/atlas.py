@@ -79,8 +79,12 @@ def map_figure(points: MapPoints, colour: str, axis_titles: tuple[str, str], tit
         traces.append(dict(type="scattergl", x=[star[0]], y=[star[1]], mode="markers", name=star_label,
                            marker=dict(symbol="star", size=24, color="#ffd700", line=dict(color="black", width=2)),
                            selected=keep, unselected=keep, hovertemplate=f"{star_label}<extra></extra>"))
+        # Also drawn as annotations (a black star under a gold one): after a rerun with a selection, plotly
+        # dims every trace the selection leaves out, the star's too; annotations are never dimmed.
+        annotations += [dict(x=star[0], y=star[1], text="★", showarrow=False, font=dict(size=size, color=colour),
+                             yshift=1) for size, colour in ((36, "#000000"), (28, "#ffd700"))]
         annotations.append(dict(x=star[0], y=star[1], text=star_label, showarrow=True, arrowhead=2, arrowwidth=2,
-                                ax=45, ay=-45, font=dict(size=13), bgcolor="rgba(255,255,255,0.9)",
+                                ax=45, ay=-45, standoff=12, font=dict(size=13), bgcolor="rgba(255,255,255,0.9)",
                                 bordercolor="#000000", borderpad=3))
     # The legend sits under the plot and the tool bar down the right: beside the plot the legend squeezed it
     # to ~170 px on a phone, and the tool bar covered the title.
