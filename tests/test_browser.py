@@ -291,3 +291,17 @@ def test_train_download_and_reupload_in_a_new_session(new_page, server, artifact
     fresh.get_by_text("Active model: uploaded mine.safetensors").wait_for(timeout=120_000)
     fresh.locator('[data-testid="stMetric"]').filter(has_text="784-256-10").wait_for(timeout=120_000)
     _no_exception(fresh)
+
+
+def test_ctrl_z_after_clear_brings_the_drawing_back(new_page, server):
+    """Clear disables itself; focus goes back to the pad, so the Ctrl+Z that follows undoes it (issue 28)."""
+    page = new_page(viewport={"width": 1400, "height": 1000})
+    page.goto(f"{server}/draw")
+    draw_stroke(page, SEVEN)
+    clear = page.locator('.st-key-pad button[data-act="clear"]').first
+    assert clear.is_enabled()
+    clear.click()
+    assert clear.is_disabled()
+    page.keyboard.press("Control+z")
+    page.wait_for_timeout(300)
+    assert clear.is_enabled(), "Ctrl+Z after Clear did not bring the strokes back"
