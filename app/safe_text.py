@@ -24,3 +24,10 @@ def safe_name(name: str, limit: int = 40) -> str:
     """A file name reduced to letters, digits, dot, dash, underscore and space (for labels)."""
     cleaned = re.sub(r"[^\w.\- ]", "_", str(name), flags=re.ASCII).strip() or "file"
     return cleaned[:limit]
+
+
+def sentence(text: object) -> str:
+    """`plain` text with its first letter upper-cased and the rest as it was (str.capitalize() lower-cases
+    the rest: "Upload letter_a.png" for a file named Letter_A.png)."""
+    s = str(text)
+    return plain(s[:1].upper() + s[1:])

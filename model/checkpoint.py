@@ -189,26 +189,69 @@ def _check_tensors(header: dict[str, Any], expected: dict[str, tuple[int, ...]],
             raise ValueError(f"tensor {name!r} has {end - begin} bytes of data, expected {4 * math.prod(shape)}")
 
 
+def has_digit_lens_metadata(header_or_data: dict[str, Any] | bytes) -> bool:
+    """Whether a safetensors file (its header, or its bytes) carries Digit Lens' metadata; without it a
+    file is read as a plain state dict, with MNIST's normalisation assumed (`_plain_state_dict`)."""
+    header = header_or_data if isinstance(header_or_data, dict) else _parse_header(bytes(header_or_data))[0]
+    raw = header.get("__metadata__") or {}
+    return isinstance(raw, dict) and isinstance(raw.get(META_KEY), str)
+
+
+def _plain_state_dict(header: dict[str, Any]) -> tuple[dict[str, str], tuple[int, ...]]:
+    """A state dict without Digit Lens metadata, as saved from any 784 → … → 10 stack of Linear layers:
+    its `<name>weight` / `<name>bias` pairs chained by shape (784 in, each layer's output the next one's
+    input, 10 out) → (its names → ours, the hidden sizes). ValueError naming what does not fit."""
+    entries = {k: v for k, v in header.items() if k != "__metadata__"}
+    shape = {k: tuple(v.get("shape") or ()) if isinstance(v, dict) else () for k, v in entries.items()}
+    weights = {k: shape[k] for k in entries if k.endswith("weight") and len(shape[k]) == 2}
+    chain, width = [], IMAGE_SIDE * IMAGE_SIDE
+    while width != 10 or not chain:
+        nxt = [k for k, s in weights.items() if s[1] == width and k not in chain]
+        if len(nxt) != 1 or len(chain) > 4:
+            raise ValueError(
+                f"checkpoint has no {META_KEY!r} metadata, and its tensors are not one chain of Linear layers "
+                f"784 → … → 10 (at width {width}: {len(nxt)} weights take it). Save it from Digit Lens, or as "
+                "safetensors.torch.save_file(model.state_dict(), 'model.safetensors') of such a model")
+        chain.append(nxt[0])
+        width = weights[nxt[0]][0]
+    hidden = tuple(weights[k][0] for k in chain[:-1])
+    ours = list(MLP(MLPConfig(hidden=hidden)).expected_shapes())  # fc1.weight, fc1.bias, …, out.bias
+    names = [n for k in chain for n in (k, k[: -len("weight")] + "bias")]
+    unused = sorted(set(entries) - set(names))
+    if unused or any(n not in entries for n in names):
+        raise ValueError(f"checkpoint has no {META_KEY!r} metadata, and its tensors are not only the Linear "
+                         f"layers' weights and biases: {sorted(set(names) - set(entries)) or unused}")
+    return dict(zip(names, ours, strict=True)), hidden
+
+
 def load_checkpoint_bytes(data: bytes) -> tuple[MLP, CheckpointMeta]:
     """Validate and load a checkpoint from memory. Raises ValueError naming what is wrong."""
     if not isinstance(data, bytes | bytearray | memoryview):
         raise TypeError(f"checkpoint data must be bytes, got {type(data).__name__}")
     data = bytes(data)
     header, data_start = _parse_header(data)
-    raw_meta = header.get("__metadata__") or {}
-    if not isinstance(raw_meta, dict) or not isinstance(raw_meta.get(META_KEY), str):
-        raise ValueError(f"checkpoint has no {META_KEY!r} metadata naming its architecture")
-    try:
-        meta = CheckpointMeta.from_dict(json.loads(raw_meta[META_KEY]))
+    if not isinstance(header.get("__metadata__", {}), dict):
+        raise ValueError("checkpoint metadata is malformed: '__metadata__' must be a JSON object")
+    renamed: dict[str, str] = {}
+    if has_digit_lens_metadata(header):
+        try:
+            meta = CheckpointMeta.from_dict(json.loads(header["__metadata__"][META_KEY]))
+            net_config = meta.network_config()
+        except (json.JSONDecodeError, TypeError, RecursionError) as exc:
+            raise ValueError(f"checkpoint metadata is malformed: {exc}") from None
+    else:  # a plain state dict (e.g. safetensors.torch.save_file(model.state_dict(), …)): read its layers
+        renamed, hidden = _plain_state_dict(header)
+        meta = CheckpointMeta(hidden=hidden, torch_version="unknown", mnist_md5={}, created="unknown")
         net_config = meta.network_config()
-    except (json.JSONDecodeError, TypeError, RecursionError) as exc:
-        raise ValueError(f"checkpoint metadata is malformed: {exc}") from None
+        header = {renamed[k]: v for k, v in header.items() if k in renamed}
     model = MLP(net_config)
     _check_tensors(header, model.expected_shapes(), len(data) - data_start)
     try:
         tensors = st_load(data)
     except Exception as exc:  # safetensors raises its own error type for corrupt files
         raise ValueError(f"checkpoint could not be decoded: {exc}") from None
+    if renamed:
+        tensors = {renamed[k]: v for k, v in tensors.items() if k in renamed}
     for name, t in tensors.items():
         if not torch.isfinite(t).all():
             raise ValueError(f"tensor {name!r} contains NaN or infinite values")
@@ -262,7 +305,8 @@ def load_uploaded_checkpoint(filename: str, data: bytes) -> tuple[MLP, Checkpoin
         raise ValueError(
             f"{suffix} files are PyTorch pickles; Digit Lens only loads .safetensors, because unpickling a file "
             "can run any code its author put in it. Convert it where you trust it with "
-            "safetensors.torch.save_file(model.state_dict(), 'model.safetensors')"
+            "safetensors.torch.save_file(model.state_dict(), 'model.safetensors') (a 784 → … → 10 stack of "
+            "Linear layers; its input is taken to be normalised with MNIST's mean 0.1307 and std 0.3081)"
         )
     if suffix != ".safetensors":
         raise ValueError(f"expected a .safetensors file, got {filename!r}")

@@ -75,9 +75,14 @@ def test_draw_injected_pixels_predicts_and_explains(digit):
 
     [bars] = _components(at, "probability_bars")
     assert int(np.argmax(bars["p"])) == digit and abs(sum(bars["p"]) - 1) < 1e-4
-    [grid] = _components(at, "heatmap_grid")
-    assert [p["title"] for p in grid["panels"]] == [get_method(m).display for m in drawing_methods()]
-    assert grid["outline"].count("1") > 20 and grid["colorbar"] == "attribution"
+    # The signed maps on a diverging scale, then the unsigned ones (Saliency) on a sequential one from 0.
+    grids = _components(at, "heatmap_grid")
+    unsigned = {m for m in drawing_methods() if get_method(m).params().to_dict().get("absolute")}
+    assert [[p["title"] for p in g["panels"]] for g in grids] == [
+        [get_method(m).display for m in drawing_methods() if m not in unsigned],
+        [get_method(m).display for m in drawing_methods() if m in unsigned]]
+    assert [g["signed"] for g in grids] == [True, False] and grids[0]["limit"] == grids[1]["limit"]
+    assert all(g["outline"].count("1") > 20 and g["colorbar"] == "attribution" for g in grids)
     [steps] = _components(at, "image_strip")
     assert [i["caption"] for i in steps["images"]] == ["drawing", "cropped", "fit into 20 px", "centred 28×28"]
     assert not at.error

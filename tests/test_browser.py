@@ -215,7 +215,12 @@ def test_checkpoint_uploads_in_the_browser(new_page, server, artifacts, tmp_path
     page = new_page(viewport={"width": 1400, "height": 2400})
     page.goto(f"{server}/train")
     page.get_by_text("Upload a model").wait_for(timeout=120_000)
-    _upload(page, 0, "evil.pt", pickle.dumps({"x": 1}), "application/octet-stream")
+    # The box offers .safetensors only (pickles are refused: it must not list .pt and friends); a pickle
+    # renamed to .safetensors is caught by its content.
+    instructions = page.locator('[data-testid="stFileUploaderDropzoneInstructions"]').first
+    instructions.wait_for(timeout=120_000)
+    assert "SAFETENSORS" in instructions.inner_text() and "PT" not in instructions.inner_text().replace("SAFETENSORS", "")
+    _upload(page, 0, "evil.safetensors", pickle.dumps({"x": 1}), "application/octet-stream")
     page.get_by_text("only loads .safetensors").wait_for(timeout=90_000)
     assert page.get_by_text("Active model: bundled").count() == 1  # unchanged
     page.close()
@@ -286,3 +291,17 @@ def test_train_download_and_reupload_in_a_new_session(new_page, server, artifact
     fresh.get_by_text("Active model: uploaded mine.safetensors").wait_for(timeout=120_000)
     fresh.locator('[data-testid="stMetric"]').filter(has_text="784-256-10").wait_for(timeout=120_000)
     _no_exception(fresh)
+
+
+def test_ctrl_z_after_clear_brings_the_drawing_back(new_page, server):
+    """Clear disables itself; focus goes back to the pad, so the Ctrl+Z that follows undoes it (issue 28)."""
+    page = new_page(viewport={"width": 1400, "height": 1000})
+    page.goto(f"{server}/draw")
+    draw_stroke(page, SEVEN)
+    clear = page.locator('.st-key-pad button[data-act="clear"]').first
+    assert clear.is_enabled()
+    clear.click()
+    assert clear.is_disabled()
+    page.keyboard.press("Control+z")
+    page.wait_for_timeout(300)
+    assert clear.is_enabled(), "Ctrl+Z after Clear did not bring the strokes back"

@@ -7,6 +7,7 @@ import io
 import json
 
 import numpy as np
+from PIL import Image
 import plotly.graph_objects as go
 import pytest
 
@@ -54,7 +55,19 @@ def test_exports_round_trip(model, test_split):
 
     with zipfile.ZipFile(io.BytesIO(to_zip(done, x, {"seed": 0}))) as z:
         assert sorted(z.namelist()) == ["config.json", "deeplift.png", "maps.csv", "maps.npz", "saliency.png"]
-        assert z.read("maps.npz") == to_npz(done, x) and z.read("deeplift.png") == to_png(done["deeplift"].values)
+        assert z.read("maps.npz") == to_npz(done, x)
+        figure = np.asarray(Image.open(io.BytesIO(z.read("deeplift.png"))).convert("RGB"))
+        unsigned = np.asarray(Image.open(io.BytesIO(z.read("saliency.png"))).convert("RGB"))
+    # A figure, not bare pixels (issue 28): a title band above the 280-px map, a colour bar beside it, the
+    # digit's outline over it; the unsigned map's bar runs from 0 (white at its foot), the signed one's to blue.
+    assert figure.shape[0] > 280 + 20 and figure.shape[1] > 280 + 60
+    assert (figure[:25, :200] < 100).any()  # the title's dark text
+    bar = figure[32:308, 298]
+    assert bar[0, 0] > bar[0, 2] and bar[-1, 2] > bar[-1, 0]  # red at the top, blue at the foot
+    assert unsigned[32:308, 298][-1].min() > 230  # white at 0
+    ink = x.reshape(28, 28) >= 0.35
+    r, c = np.argwhere(ink[:, 1:] != ink[:, :-1])[0]  # a vertical ink edge: a dark outline pixel there
+    assert figure[30 + r * 10 + 5, (c + 1) * 10].max() < 80
 
 
 def test_the_unvalidated_figures_pass_plotly_validation():

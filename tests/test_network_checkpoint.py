@@ -185,3 +185,25 @@ def test_torch_threads_sets_the_count_for_the_block_and_restores_it():
     with pytest.raises(ValueError, match="positive int"):
         with torch_threads(0):
             pass
+
+
+def test_a_plain_state_dict_of_linear_layers_loads_with_its_shape_inferred():
+    """What the pickle refusal advises (`save_file(model.state_dict(), …)`) is accepted: the layers are chained
+    by shape, MNIST's normalisation is assumed, and the outputs match the original model (issue 28)."""
+    from safetensors.torch import save
+
+    from model.checkpoint import has_digit_lens_metadata
+
+    torch.manual_seed(0)
+    mine = torch.nn.Sequential(torch.nn.Flatten(), torch.nn.Linear(784, 32), torch.nn.ReLU(), torch.nn.Linear(32, 16),
+                               torch.nn.ReLU(), torch.nn.Linear(16, 10))
+    data = save({k: v.contiguous() for k, v in mine.state_dict().items()})
+    assert not has_digit_lens_metadata(data)
+    net, meta = load_checkpoint_bytes(data)
+    assert meta.hidden == (32, 16)
+    x = torch.rand(4, 1, 28, 28)
+    assert torch.allclose(net(x), mine((x - 0.1307) / 0.3081), atol=1e-6)
+    for bad, message in (({"a.weight": torch.zeros(5, 784)}, "784 → … → 10"),
+                         ({**mine.state_dict(), "extra": torch.zeros(3)}, "not only the Linear")):
+        with pytest.raises(ValueError, match=message):
+            load_checkpoint_bytes(save({k: v.contiguous() for k, v in bad.items()}))

@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from app.components.drawing_pad.payload import SIZE, decode, encode
+from app.components.drawing_pad.payload import GRID, SIZE, decode, encode
 
 
 def _good(seq: int = 1) -> dict:
@@ -95,3 +95,17 @@ def test_a_bad_payload_is_answered_once_and_the_next_good_one_works(bad):
         at.run()
         assert not at.exception and not at.error
         assert [t.value for t in at.text] == [f"seq={seq}", f"ack={seq}"]
+
+
+def test_painting_over_a_digit_decodes_to_its_28x28_greys_and_the_digit_it_was_painted_over():
+    image = np.zeros((GRID, GRID), np.uint8)
+    image[5:9, 3] = 200
+    value = {**encode(image), "base": "abc-0", "strokes": [{"w": 20, "c": 200, "pts": [35, 55, 35, 85]}]}
+    got = decode(value, GRID)
+    assert got.image.shape == (GRID, GRID) and (got.image == image).all() and got.base == "abc-0"
+    with pytest.raises(ValueError, match="size must be 28"):
+        decode(encode(np.zeros((SIZE, SIZE), np.uint8)), GRID)
+    with pytest.raises(ValueError, match="stroke 0 grey"):
+        decode({**value, "strokes": [{"w": 20, "c": 300, "pts": [1, 2]}]}, GRID)
+    with pytest.raises(ValueError, match="base must be a string"):
+        decode({**value, "base": 7}, GRID)

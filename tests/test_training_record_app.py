@@ -105,6 +105,13 @@ def test_across_seeds_shows_mean_and_std_of_a_finished_job():
     at = _map_page({"map-seed-job": job, "map-source": "test", "map-tab": "Across seeds"})
     assert any(m.label.startswith("Mean std") for m in at.metric)
     assert not at.exception
+    # In the app's one map style: the mean on a diverging scale, the spread on a sequential one from 0.
+    import json
+
+    grids = {c.proto.key if hasattr(c.proto, "key") else i: json.loads(c.proto.bytes)
+             for i, c in enumerate(at.get("bidi_component")) if c.proto.component_name == "digit_lens.heatmap_grid"}
+    assert sorted(g["signed"] for g in grids.values()) == [False, True]
+    assert all(g["outline"] and g["outline"].count("1") > 20 for g in grids.values())
 
 
 @pytest.mark.slow

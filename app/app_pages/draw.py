@@ -32,7 +32,8 @@ with st.container():
     if torch_side_loaded():
         from app.sections.attribution_maps import attribution_settings
 
-        settings = attribution_settings("draw", DRAW_PREDICTED.get(0))
+        predicted, runner_up = DRAW_PREDICTED.get((0, 1))
+        settings = attribution_settings("draw", predicted, runner_up=runner_up)
 
 
 @st.fragment
@@ -53,6 +54,7 @@ def draw_and_explain(settings: AttributionSettings | None) -> None:
 
 
 def _answer(left, right, settings: AttributionSettings | None) -> None:
+    said = None  # the prediction in one line under the pad: on a phone the bars are a screen further down
     try:
         drawing, error = read_drawing()
         pixels = DRAW_PIXELS.get()  # AppTests inject H×W×4 or H×W uint8 pixels
@@ -64,7 +66,10 @@ def _answer(left, right, settings: AttributionSettings | None) -> None:
             if steps is None:
                 st.info("Draw a digit on the pad: the prediction and its explanations appear as you draw.")
             else:
-                predicted = DRAW_PREDICTED.set(_predict(steps.centred, settings is None))
+                probs = _predict(steps.centred, settings is None)
+                ranked = np.argsort(probs)
+                predicted = DRAW_PREDICTED.set((int(ranked[-1]), int(ranked[-2])))[0]
+                said = f"The model says {predicted} ({probs[predicted]:.0%})"
                 st.caption("What the model sees, after MNIST's own preprocessing:")
                 image_strip([upscale(steps.drawing, 96), upscale(steps.cropped, 96), upscale(steps.fitted, 96),
                              upscale(steps.centred, 96)], ["drawing", "cropped", "fit into 20 px", "centred 28×28"],
@@ -72,9 +77,9 @@ def _answer(left, right, settings: AttributionSettings | None) -> None:
         if steps is not None and settings is None:  # answered in numpy: torch may load now (see below)
             first_answer_sent()
         elif steps is not None:
+            from app.sections.attribution_maps import maps_and_export
             from app.state.inputs import CurrentInput, set_current
             from app.state.models import active_model
-            from app.sections.attribution_maps import maps_and_export
 
             set_current(CurrentInput("drawing", steps.centred, "your drawing"))
             # While a stroke is in progress (not final) the maps are previews with cheaper settings.
@@ -87,17 +92,23 @@ def _answer(left, right, settings: AttributionSettings | None) -> None:
                 draw_panel(steps.centred if steps is not None else None, drawing)
     finally:  # the pad stays on the page whatever happens above
         with left:
-            drawing_pad()
+            drawing_pad(note=said)
 
 
-def _predict(x: np.ndarray, light: bool) -> int:
-    """The prediction and its bars: with the bundled model in numpy until torch is in, then this session's model."""
+def _predict(x: np.ndarray, light: bool) -> np.ndarray:
+    """Show the prediction and its bars; the 10 probabilities (the runner-up is where "Another class" and
+    "why A and not B" start). With the bundled model in numpy until torch is in, then this session's model."""
     if light:
-        return prediction_view(bundled_numpy().probabilities(x))
-    from app.state.models import active_model
+        probs = bundled_numpy().probabilities(x)
+        prediction_view(probs)
+        return probs
     from app.sections.prediction import show_prediction
+    from app.state.caches import probabilities
+    from app.state.models import active_model
 
-    return show_prediction(active_model(), x)
+    loaded = active_model()
+    show_prediction(loaded, x)
+    return probabilities(loaded.model, x)
 
 
 @st.fragment(run_every=0.5)

@@ -11,7 +11,8 @@ from app.state.caches import test_probabilities, test_thumbnails
 from app.state.models import active_model
 from app.state.resources import test_split
 from app.sections.attribution_maps import explanation_view
-from app.state.session import EXPLORE_PICKED, integer, link_value, set_query
+from app.safe_text import sentence
+from app.state.session import EXPLORE_PICKED, choice, flag, integer, link_value, set_query
 
 
 st.title("Explore the test set")
@@ -27,17 +28,23 @@ input_from_query()
 mistakes = np.flatnonzero(pred != labels)
 # Filters arrive in the link (the Train page's confusion matrix opens ?true=A&pred=B): read once,
 # then the widgets own them and write them back, so the share link keeps the filter.
-for key, param in (("explore-true", "true"), ("explore-pred", "pred")):
-    value = link_value(param, integer(0, 9), "use a class 0–9") if key not in st.session_state else None
+ORDERS = {"index": "index", "confidence": "lowest confidence"}
+for key, param, parse, what in (("explore-true", "true", integer(0, 9), "use a class 0–9"),
+                                ("explore-pred", "pred", integer(0, 9), "use a class 0–9"),
+                                ("explore-wrong", "wrong", flag, "use 0 or 1"),
+                                ("explore-order", "order", choice(list(ORDERS)), "use index or confidence")):
+    value = link_value(param, parse, what) if key not in st.session_state else None
     if value is not None:
-        st.session_state[key] = value
+        st.session_state[key] = ORDERS[value] if param == "order" else value
 c1, c2, c3, c4, c5 = st.columns([1, 1, 1, 1, 1.2])
 true_cls = c1.selectbox("True class", ["any", *range(10)], key="explore-true")
 pred_cls = c2.selectbox("Predicted class", ["any", *range(10)], key="explore-pred")
 for param, value in (("true", true_cls), ("pred", pred_cls)):
     set_query(param, None if value == "any" else str(value))
 only_wrong = c3.toggle(f"Mistakes ({len(mistakes)})", key="explore-wrong", help="only the misclassified digits")
-order = c4.selectbox("Order", ["index", "lowest confidence"], key="explore-order")
+order = c4.selectbox("Order", list(ORDERS.values()), key="explore-order")
+set_query("wrong", "1" if only_wrong else None)
+set_query("order", None if order == "index" else "confidence")
 if c5.button("Random mistake", icon=":material/casino:", type="primary"):
     rng = np.random.default_rng()
     set_current(test_input(int(rng.choice(mistakes))))
@@ -52,10 +59,17 @@ if only_wrong:
 idx = np.flatnonzero(keep)
 if order == "lowest confidence":
     idx = idx[np.argsort(conf[idx], kind="stable")]
-st.caption(f"{len(idx):,} digits match" + (f"; showing the first {EXPLORE_ROWS}" if len(idx) > EXPLORE_ROWS else "")
-           + ". Click a row to explain that digit.")
 shown = idx[:EXPLORE_ROWS]
+# The open digit is marked in the table; one opened from elsewhere (Random mistake, a link) beyond the rows
+# shown comes first, so it is always there to see when the filters let it through.
+opened = get_current()
+open_index = opened.index if opened is not None and opened.source == "test" else None
+if open_index is not None and keep[open_index] and open_index not in shown:
+    shown = np.concatenate([[open_index], shown[: EXPLORE_ROWS - 1]])
+st.caption(f"{len(idx):,} digits match" + (f"; showing {len(shown)}" if len(idx) > EXPLORE_ROWS else "")
+           + ". Click a row to explain that digit; ● marks the digit open below.")
 table = {
+    "open": ["●" if i == open_index else "" for i in shown],
     "digit": test_thumbnails(tuple(int(i) for i in shown)),
     "index": shown.tolist(),
     "true": labels[shown].tolist(),
@@ -63,17 +77,20 @@ table = {
     "confidence": conf[shown].tolist(),
 }
 event = st.dataframe(
-    table, hide_index=True, on_select="rerun", selection_mode="single-row", height=320, key="explore-table",
-    column_config={"digit": st.column_config.ImageColumn("digit", width="small"),
+    table, hide_index=True, on_select="rerun", selection_mode="single-row", height=420, key="explore-table",
+    row_height=60,  # the 56-pixel thumbnails at their size (the default row drew them ~28 px high)
+    column_config={"open": st.column_config.TextColumn("", width="small"), "digit": st.column_config.ImageColumn("digit"),
                    "confidence": st.column_config.ProgressColumn("confidence", min_value=0.0, max_value=1.0,
                                                                  format="%.3f")},
 )
-rows = event.selection.rows if event and event.selection else []
-# A table selection outlives filter changes and reruns: act on it once, when it changes.
-picked = int(shown[rows[0]]) if rows and rows[0] < len(shown) else None
-if picked is not None and EXPLORE_PICKED.get() != picked:
-    set_current(test_input(picked))
-EXPLORE_PICKED.set(picked)
+rows = tuple(event.selection.rows) if event and event.selection else ()
+# A table selection outlives filter changes, Random mistake and reruns: act on it once, when the click
+# changes it (not when the rows under it change), then run again so the ● follows the click.
+if rows and EXPLORE_PICKED.get() != rows and rows[0] < len(shown):
+    EXPLORE_PICKED.set(rows)
+    set_current(test_input(int(shown[rows[0]])))
+    st.rerun()
+EXPLORE_PICKED.set(rows)
 
 with st.expander("…or upload a picture of a digit"):
     uploaded = upload_input("explore-upload")
@@ -85,7 +102,7 @@ st.divider()
 if current is None:
     st.info("Select a digit in the table, press **Random mistake**, or upload a picture.")
 else:
-    st.subheader(current.description.capitalize())
+    st.subheader(sentence(current.description))
     if current.index is not None:  # the same digit on the other pages, by link
         links = st.columns(4)
         for col, (page, label, icon) in zip(links, (

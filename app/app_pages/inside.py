@@ -8,9 +8,17 @@ import streamlit as st
 from app.figures.common import bars_figure, tiles_figure
 from app.components.image_strip import image_strip, upscale
 from app.state.inputs import pick_input, test_input
-from app.components.layer_heatmaps import layer_heatmaps, layers_data
+from app.components.layer_heatmaps import layer_heatmaps, layers_data, shared_ranges
 from app.components.heatmap_grid import grid_data, heatmap_grid
-from app.state.session import INSIDE_NEURON_SEEN, layer_unit, link_value, query_value, unit_ranges
+from app.state.session import (
+    INSIDE_NEURON_SEEN,
+    choice,
+    layer_unit,
+    link_value,
+    query_value,
+    set_query,
+    unit_ranges,
+)
 from app.state.caches import test_activations
 from app.state.models import active_model
 from app.state.resources import test_split
@@ -45,9 +53,12 @@ if compare:
     other = test_input(int(other_index))
     acts_b = activations(model, other.x)
     diff = {k: acts.layers[k] - acts_b.layers[k] for k in acts.layers}
+    both = shared_ranges(acts.layers, acts_b.layers)  # one scale per layer for both inputs: colours compare
     for i, (title, layers) in enumerate(((current.description, acts.layers), (other.description, acts_b.layers),
                                          ("difference (first − second)", diff))):
-        layer_heatmaps(layers_data(layers, title, signed=i == 2), key=f"inside-acts-{i}")
+        layer_heatmaps(layers_data(layers, title, signed=i == 2, ranges=None if i == 2 else both),
+                       key=f"inside-acts-{i}")
+    st.caption("Both inputs' heatmaps share one colour scale per layer, so a colour means the same value in both.")
 else:
     layer_heatmaps(layers_data(acts.layers, f"{current.description}: predicted {predicted}"), key="inside-acts")
 
@@ -84,8 +95,8 @@ def conductance_tab() -> None:
     lc = layer_conductance(model, current.x, lc_layer)
     shown = np.argsort(-np.abs(lc), kind="stable")[:TOP_UNITS]
     st.plotly_chart(bars_figure(lc[shown], [f"unit {i}" for i in shown],
-                                f"Layer conductance into class {predicted}: the {len(shown)} largest of "
-                                f"{lc.size} units (click a bar to drill down)", "unit", "conductance"),
+                                f"Conductance into class {predicted}: the {len(shown)} of {lc.size} units with the "
+                                "largest |value| (red helps, blue works against; click a bar)", "unit", "conductance"),
                     key="inside-lc", on_select=drill_down, selection_mode="points")
     h_lc = acts.layers[hidden_name(lc_layer)]
     silent = [int(u) for u in shown if h_lc[u] == 0 and lc[u] != 0]
@@ -125,7 +136,8 @@ def neuron_tab() -> None:
         conductance = neuron_conductance(model, current.x, layer, unit)
         heatmap_grid(grid_data([(f"neuron conductance into {predicted}", "", conductance)], current.x, cols=1, px=190,
                            quantity="conductance"), key="inside-nc")
-    c.plotly_chart(bars_figure(means, [str(d) for d in range(10)], f"Mean activation of unit {unit} per class",
+    c.plotly_chart(bars_figure(means, [str(d) for d in range(10)],
+                               f"Unit {unit}'s mean activation per class (orange: {predicted}, predicted here)",
                                "true digit", "mean activation", highlight=predicted), key="inside-means")
     image_strip([upscale(img, 80) for img in split.images[top].numpy()],
                 [f"#{i} ({dataset[i, unit]:.2f})" for i in top], key="inside-top")
@@ -144,6 +156,23 @@ if neuron and INSIDE_NEURON_SEEN.get() != neuron:
         st.session_state["inside-unit-layer"], st.session_state["inside-unit"] = hidden_index(picked[0]), picked[1]
         st.session_state["inside-tab"] = TABS[2]
 
+# ?tab= opens a tab (applied once per value, like ?neuron=); the open tab, and in "One neuron up close" the
+# unit, are written back, and marked as seen so the next run does not apply them again over a click.
+TAB_NAMES = dict(zip(("weights", "conductance", "neuron"), TABS, strict=True))
+raw_tab = query_value("tab")
+if raw_tab and st.session_state.get("inside-tab-seen") != raw_tab:
+    st.session_state["inside-tab-seen"] = raw_tab
+    tab = link_value("tab", choice(list(TAB_NAMES)), f"use one of {', '.join(TAB_NAMES)}")
+    if tab is not None:
+        st.session_state["inside-tab"] = TAB_NAMES[tab]
+
 # Only the open tab runs and draws: the weight tiles and two bar charts made every visit slow.
 lazy_tabs("inside-tab", dict(zip(TABS, (first_layer_weights_tab, conductance_tab, neuron_tab), strict=True)),
           keep=("inside-order", "inside-lc-layer", "inside-unit-layer", "inside-unit"))
+open_tab = next((k for k, v in TAB_NAMES.items() if v == st.session_state.get("inside-tab")), "weights")
+set_query("tab", open_tab)
+st.session_state["inside-tab-seen"] = open_tab
+if open_tab == "neuron" and "inside-unit" in st.session_state:
+    written = f"{hidden_name(st.session_state.get('inside-unit-layer', 1))}:{st.session_state['inside-unit']}"
+    set_query("neuron", written)
+    INSIDE_NEURON_SEEN.set(written)

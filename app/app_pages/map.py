@@ -145,7 +145,8 @@ left, right = st.columns([2.2, 1])
 event = left.plotly_chart(map_figure(points, colour, axes, title, star, "current input"), key="map-plot",
                           on_select="rerun", selection_mode=("points", "box", "lasso"))
 chosen = selected_indices(event)
-with right:
+# The selection scrolls inside a box as tall as the map, rather than running far below it.
+with right, st.container(height=660, border=False):
     if not chosen:
         st.markdown("**Select digits** on the map (click, box or lasso) to see them here.")
     else:
@@ -153,16 +154,18 @@ with right:
         chosen.sort(key=lambda i: (pred[i] == labels[i], i))  # mistakes first: the interesting ones
         shown = chosen[:MAX_SHOWN]
         st.markdown(f"**{len(chosen):,} selected**" + (f" (first {MAX_SHOWN} shown)" if len(chosen) > MAX_SHOWN else ""))
-        image_strip([upscale(img, 72) for img in split.images[shown].numpy()],
-                    [f"#{i}: {labels[i]}→{pred[i]}" for i in shown], key="map-selected")
-        st.dataframe({"index": shown, "true": labels[shown].tolist(), "predicted": pred[shown].tolist(),
-                      "Explore": [f"explore?index={i}" for i in shown],
-                      "Compare": [f"compare?index={i}" for i in shown]},
-                     hide_index=True, height=240, key="map-links",
-                     column_config={"Explore": st.column_config.LinkColumn("Explore", display_text="explain"),
-                                    "Compare": st.column_config.LinkColumn("Compare", display_text="compare")})
         st.page_link("app_pages/explore.py", label=f"Open #{shown[0]} in Explore", query_params={"index": shown[0]},
                      icon=":material/grid_view:")
+        image_strip([upscale(img, 64) for img in split.images[shown].numpy()],
+                    [f"#{i}: {labels[i]}→{pred[i]}" for i in shown], key="map-selected")
+        # Three narrow columns: the links table fits the column instead of being cut at its right edge.
+        st.dataframe({"digit": [f"#{i}: {labels[i]}→{pred[i]}" for i in shown],
+                      "Explore": [f"explore?index={i}" for i in shown],
+                      "Compare": [f"compare?index={i}" for i in shown]},
+                     hide_index=True, key="map-links",
+                     column_config={"digit": st.column_config.TextColumn("true→predicted"),
+                                    "Explore": st.column_config.LinkColumn("Explore", display_text="explain"),
+                                    "Compare": st.column_config.LinkColumn("Compare", display_text="compare")})
 
 
 def nearest_digits() -> None:
@@ -191,11 +194,11 @@ def nearest_digits() -> None:
     a, b = st.columns(2)
     a.markdown(f"**Nearest in {layer_display_name(nb_layer)}** (label · distance)")
     with a:
-        image_strip([upscale(img, 72) for img in train.images[nb.indices].numpy()],
+        image_strip([upscale(img, 88) for img in train.images[nb.indices].numpy()],
                     [f"{lab} · {d:.3f}" for lab, d in zip(nb.labels, nb.distances)], key="map-nb")
     b.markdown("**Nearest in pixel space** (label · distance)")
     with b:
-        image_strip([upscale(img, 72) for img in train.images[px.indices].numpy()],
+        image_strip([upscale(img, 88) for img in train.images[px.indices].numpy()],
                     [f"{lab} · {d:.3f}" for lab, d in zip(px.labels, px.distances)], key="map-px")
 
 

@@ -173,8 +173,9 @@ with left:
     if cell is not None:
         st.switch_page("app_pages/explore.py", query_params={"true": str(cell[0]), "pred": str(cell[1])})
 with right:
-    st.dataframe([{"digit": c.digit, "precision": round(c.precision, 4), "recall": round(c.recall, 4),
-                   "F1": round(c.f1, 4)} for c in report.per_class], hide_index=True)
+    st.dataframe([{"digit": c.digit, "precision": c.precision, "recall": c.recall, "F1": c.f1}
+                  for c in report.per_class], hide_index=True,
+                 column_config={k: st.column_config.NumberColumn(k, format="%.3f") for k in ("precision", "recall", "F1")})
     safe = "".join(ch if ch.isalnum() else "-" for ch in loaded.name)
     st.download_button("Download this model (.safetensors)", checkpoint_bytes(loaded.model, loaded.meta),
                        f"digit-lens-{safe}.safetensors", "application/octet-stream", key="train-download")
@@ -185,10 +186,12 @@ with right:
 
 st.subheader("Upload a model")
 limit_mb = MAX_CHECKPOINT_BYTES // 2**20
-st.caption(f"`.safetensors` files saved by Digit Lens (up to {limit_mb} MB). Pickle files "
-           "(`.pt`, `.pth`, `.ckpt`, `.bin`) are refused: loading one can run any code its author put in it.")
+st.caption(f"`.safetensors` files (up to {limit_mb} MB) saved by Digit Lens, or the state dict of any 784 → … → 10 "
+           "stack of Linear layers (`safetensors.torch.save_file(model.state_dict(), 'model.safetensors')`; its "
+           "input is taken to be normalised with MNIST's mean 0.1307 and std 0.3081). Pickle files (`.pt`, `.pth`, "
+           "`.ckpt`, `.bin`) are not taken: loading one can run any code its author put in it.")
 # No registered MIME type exists for these files; naming one that none has keeps the browser's filter as is.
-up = file_upload("Checkpoint", ["safetensors", "pt", "pth", "ckpt", "bin"], "train-upload",
+up = file_upload("Checkpoint", ["safetensors"], "train-upload",
                  ["application/x-safetensors"], max_upload_size=limit_mb)
 if up is not None and TRAIN_UPLOAD_DONE.get() != up.file_id:
     label = display_name(up.name)

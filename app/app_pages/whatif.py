@@ -4,15 +4,15 @@ from __future__ import annotations
 
 import streamlit as st
 
+from app.sections.attribution_maps import show_maps
+from app.sections.whatif import attack_section, counterfactual_section, pixel_editor, stability_section
+from app.sections.whatif_testset import test_set_section
+from app.state.caches import probabilities
 from app.state.defaults import DEFAULT_TEST_INDEX
 from app.state.inputs import get_current, pick_input, test_input
-from app.state.caches import probabilities
 from app.state.models import active_model
-from app.sections.attribution_maps import show_maps
 from app.state.session import choice
-from app.state.whatif import url_setting, write_url
-from app.sections.whatif_testset import test_set_section
-from app.sections.whatif import attack_section, counterfactual_section, pixel_editor, stability_section
+from app.state.whatif import url_setting, working_input, write_url
 from explain import drawing_methods
 
 VIEWS = {
@@ -31,11 +31,12 @@ if current is None:
     current = test_input(DEFAULT_TEST_INDEX)
     st.caption(f"No digit chosen yet: using test digit #{DEFAULT_TEST_INDEX}.")
 
-left, right = st.columns([1.1, 1], gap="large")
-with left:
-    x, edited = pixel_editor(current)
+x, edited = working_input(current)
 probs = probabilities(loaded.model, x)
 predicted = int(probs.argmax())
+left, right = st.columns([1.1, 1], gap="large")
+with left:  # the answer also under the pad: on a phone the metrics are a screen further down
+    pixel_editor(current, edited, f"The model says {predicted} ({probs[predicted]:.0%})")
 with right:
     a, b, c = st.columns(3)
     a.metric("Prediction", predicted)

@@ -70,13 +70,28 @@ def map_figure(points: MapPoints, colour: str, axis_titles: tuple[str, str], tit
     if colour not in _BUILDERS:
         raise ValueError(f"colour must be one of {list(_BUILDERS)}, got {colour!r}")
     traces = _BUILDERS[colour](points)
+    annotations = []
     if star is not None:
-        traces.append(dict(type="scatter", x=[star[0]], y=[star[1]], mode="markers", name=star_label,
-                           marker=dict(symbol="star", size=22, color="#ffd700", line=dict(color="black", width=1.5)),
-                           hovertemplate=f"{star_label}<extra></extra>"))
+        # The star keeps full opacity when a selection dims every other point, and a labelled arrow points at
+        # it: a 22-px star among 10,000 points was hard to find, on a phone above all.
+        keep = dict(marker=dict(opacity=1))
+        # WebGL like the points: an SVG trace is drawn under every WebGL layer, so the star hid under the cloud.
+        traces.append(dict(type="scattergl", x=[star[0]], y=[star[1]], mode="markers", name=star_label,
+                           marker=dict(symbol="star", size=24, color="#ffd700", line=dict(color="black", width=2)),
+                           selected=keep, unselected=keep, hovertemplate=f"{star_label}<extra></extra>"))
+        # Also drawn as annotations (a black star under a gold one): after a rerun with a selection, plotly
+        # dims every trace the selection leaves out, the star's too; annotations are never dimmed.
+        annotations += [dict(x=star[0], y=star[1], text="★", showarrow=False, font=dict(size=size, color=colour),
+                             yshift=1) for size, colour in ((36, "#000000"), (28, "#ffd700"))]
+        annotations.append(dict(x=star[0], y=star[1], text=star_label, showarrow=True, arrowhead=2, arrowwidth=2,
+                                ax=45, ay=-45, standoff=12, font=dict(size=13), bgcolor="rgba(255,255,255,0.9)",
+                                bordercolor="#000000", borderpad=3))
+    # The legend sits under the plot and the tool bar down the right: beside the plot the legend squeezed it
+    # to ~170 px on a phone, and the tool bar covered the title.
     return light_figure(traces, dict(
-        title=dict(text=title), height=620, margin=dict(l=50, r=8, t=50, b=50), dragmode="lasso",
-        legend=dict(font=dict(size=12), itemsizing="constant"), font=dict(size=12),
+        title=dict(text=title), height=620, margin=dict(l=50, r=30, t=50, b=50), dragmode="lasso",
+        legend=dict(font=dict(size=12), itemsizing="constant", orientation="h", yanchor="top", y=-0.12, x=0),
+        modebar=dict(orientation="v"), font=dict(size=12), annotations=annotations,
         xaxis=dict(title=dict(text=axis_titles[0]), zeroline=False),
         yaxis=dict(title=dict(text=axis_titles[1]), zeroline=False)))
 

@@ -27,6 +27,20 @@ def symmetric_limit(maps: list[np.ndarray]) -> float:
     return peak if peak > 0 else 1.0
 
 
+def duration(ms: float) -> str:
+    """A run time as people read it: "4.7 ms", "593 ms", "10.4 s", "2 min 05 s" (the one formatter of durations)."""
+    if not ms >= 0:
+        raise ValueError(f"a duration must be a number ≥ 0 ms, got {ms!r}")
+    if ms < 10:
+        return f"{ms:.1f} ms"
+    if ms < 1000:
+        return f"{ms:.0f} ms"
+    if ms < 60_000:
+        return f"{ms / 1000:.1f} s"
+    minutes, seconds = divmod(round(ms / 1000), 60)
+    return f"{minutes} min {seconds:02d} s"
+
+
 LABELLED_UP_TO = 12  # methods: above this the cells carry no printed number (hover has it), see below
 
 

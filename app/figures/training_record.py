@@ -50,10 +50,12 @@ def probe_positions_figure(background_xy: np.ndarray, background_labels: np.ndar
         fig.add_scattergl(x=pts[:, 0], y=pts[:, 1], mode="markers", name=str(d), legendgroup=str(d),
                           marker=dict(size=4, color=DIGIT_COLOURS[d], opacity=0.25), hoverinfo="skip")
     colours = [DIGIT_COLOURS[int(lab)] if lab >= 0 else "#000000" for lab in probe_labels]
+    # Each star labelled with its true digit only (the full title is in the hover): the titles overlapped.
+    short = [str(int(lab)) if lab >= 0 else "drawing" for lab in probe_labels]
     fig.add_scatter(x=probe_xy[:, 0], y=probe_xy[:, 1], mode="markers+text", name="probe digits",
-                    text=probe_titles, textposition="top center", textfont=dict(size=12),
+                    text=short, customdata=probe_titles, textposition="top center", textfont=dict(size=12),
                     marker=dict(size=13, color=colours, symbol="star", line=dict(color="#000000", width=1)),
-                    hovertemplate="%{text}<extra>probe</extra>")
+                    hovertemplate="%{customdata}<extra>probe</extra>")
     x0, x1, y0, y1 = limits
     fig.update_xaxes(title_text="PC 1 (final model's basis)", range=[x0, x1], zeroline=False)
     fig.update_yaxes(title_text="PC 2", range=[y0, y1], zeroline=False)

@@ -5,38 +5,7 @@ from __future__ import annotations
 import numpy as np
 import plotly.graph_objects as go
 
-from app.figures.common import BLUE, DIVERGING, GREYS, RED
-from model.network import IMAGE_SIDE
-
-SIDE = IMAGE_SIDE
-
-
-def pixel_editor_figure(x: np.ndarray, px: int = 320, tool: str = "click") -> go.Figure:
-    """The 28×28 input as a scatter of square pixel centres, so a click or a box selects pixels.
-
-    (A Plotly heatmap sends no selection events to Streamlit; a scatter does.) Measured in
-    Chromium: with dragmode "select" a single click selects nothing, so clicking needs
-    dragmode off; `tool` is "click", "box" or "lasso".
-    """
-    dragmode = {"click": False, "box": "select", "lasso": "lasso"}[tool]
-    img = np.asarray(x, dtype=float).reshape(SIDE, SIDE)
-    rows, cols = np.divmod(np.arange(SIDE * SIDE), SIDE)
-    fig = go.Figure(go.Scatter(
-        x=cols, y=rows, mode="markers", customdata=img.reshape(-1),
-        marker=dict(symbol="square", size=px / SIDE * 0.9, color=img.reshape(-1), colorscale=GREYS, cmin=0,
-                    cmax=1, line=dict(width=0.5, color="#444"), showscale=False),
-        hovertemplate="row %{y}, col %{x}: %{customdata:.2f}<extra></extra>",
-        selected=dict(marker=dict(opacity=1)), unselected=dict(marker=dict(opacity=1)),
-    ))
-    fig.update_xaxes(range=[-0.5, SIDE - 0.5], showgrid=False, zeroline=False, tickvals=[0, 7, 14, 21, 27],
-                     title="column")
-    fig.update_yaxes(range=[SIDE - 0.5, -0.5], showgrid=False, zeroline=False, tickvals=[0, 7, 14, 21, 27],
-                     title="row")
-    # A fixed size with a square plot area (no scaleanchor, which shrinks one axis inside the area
-    # and puts clicks off by a margin): each pixel is px/28 screen pixels wide and high.
-    fig.update_layout(height=px + 60, width=px + 60, margin=dict(l=50, r=10, t=10, b=50), dragmode=dragmode,
-                      plot_bgcolor="#222", clickmode="event+select")
-    return fig
+from app.figures.common import BLUE, DIVERGING, RED
 
 
 def probabilities_before_after(before: np.ndarray, after: np.ndarray, names: tuple[str, str] = ("before", "after")

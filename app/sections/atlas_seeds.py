@@ -5,17 +5,15 @@ to the session's model list, so they do not count against its cap)."""
 
 from __future__ import annotations
 
-import plotly.graph_objects as go
 import streamlit as st
-from plotly.subplots import make_subplots
 
-from app.figures.common import DIVERGING, symmetric_limit
+from app.components.heatmap_grid import grid_data, heatmap_grid
 from app.state.inputs import CurrentInput
 from app.streamlit_private import session_alive_check
 from app.state.resources import LoadedModel, job_runner
 from app.state.session import SEED_JOB
 from explain.registry import drawing_methods, get_method
-from explain.evaluation.seed_spread import SeedSpread, seed_spread
+from explain.evaluation.seed_spread import seed_spread
 from model.jobs import JobRefused
 from model.train import TrainConfig
 from model.train_job import JobLimits, TrainJob
@@ -25,24 +23,6 @@ SEEDS, EPOCHS, DIGITS = 3, 2, 5_000  # small by default: about a minute for all 
 
 def seed_configs(hidden: tuple[int, ...], seeds: int = SEEDS) -> list[TrainConfig]:
     return [TrainConfig(hidden=hidden, epochs=EPOCHS, train_size=DIGITS, seed=s) for s in range(seeds)]
-
-
-def spread_figure(spread: SeedSpread, title: str) -> go.Figure:
-    """Mean (diverging, centred at zero) and standard deviation (sequential, from zero) side by side."""
-    fig = make_subplots(1, 2, subplot_titles=("mean over seeds", "standard deviation over seeds"),
-                        horizontal_spacing=0.18)
-    lim = symmetric_limit([spread.mean])
-    fig.add_heatmap(z=spread.mean, colorscale=DIVERGING, zmin=-lim, zmax=lim, zmid=0, row=1, col=1,
-                    colorbar=dict(title=dict(text="mean<br>attribution"), x=0.41, thickness=12),
-                    hovertemplate="mean %{z:.4g}<extra></extra>")
-    fig.add_heatmap(z=spread.std, colorscale="Viridis", zmin=0, zmax=float(spread.std.max()) or 1.0, row=1, col=2,
-                    colorbar=dict(title=dict(text="std of<br>attribution"), thickness=12), hovertemplate="std %{z:.4g}<extra></extra>")
-    fig.update_yaxes(autorange="reversed", visible=False, scaleanchor="x")
-    fig.update_yaxes(scaleanchor="x2", row=1, col=2)
-    fig.update_xaxes(visible=False)
-    fig.update_layout(height=330, margin=dict(l=4, r=4, t=60, b=4), font=dict(size=12),
-                      title=dict(text=title, font=dict(size=14)))
-    return fig
 
 
 def across_seeds(loaded: LoadedModel, current: CurrentInput | None) -> None:
@@ -94,8 +74,17 @@ def across_seeds(loaded: LoadedModel, current: CurrentInput | None) -> None:
     with st.spinner("Explaining the input with every seed's model…"):
         spread = seed_spread(models, current.x, method)
     preds = ", ".join(str(int(p)) for p in spread.predictions)
-    st.plotly_chart(spread_figure(spread, f"{get_method(method).display} for class {spread.target} over "
-                                          f"{len(models)} seeds (predictions: {preds})"), key="map-seed-fig")
+    # The app's one map style (app.components.heatmap_grid): the mean on the diverging scale of every
+    # attribution map, the spread on a sequential one from 0, both with the digit's outline.
+    st.markdown(f"**{get_method(method).display} for class {spread.target} over {len(models)} seeds** "
+                f"(predictions: {preds})")
+    left, right = st.columns(2)
+    with left:
+        heatmap_grid(grid_data([("mean over seeds", "", spread.mean)], current.x, cols=1, px=220),
+                     key="map-seed-mean")
+    with right:
+        heatmap_grid(grid_data([("standard deviation over seeds", "", spread.std)], current.x, cols=1, px=220,
+                               quantity="std of attribution", signed=False), key="map-seed-std")
     st.metric("Mean std ÷ mean |mean|", f"{spread.relative_spread:.2f}",
               help="0 when every seed draws the same map; around 1 or more when the seed decides as much as the data.")
     acc = [f"{r.config.seed}: {r.test_accuracy:.1%}" for r in job.results]

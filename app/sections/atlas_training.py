@@ -87,17 +87,18 @@ def across_training(loaded: LoadedModel) -> None:
                   help="Spearman rank correlation of each probe's map with its map after the last epoch, "
                        "mean over the probes.")
         titles = probe_titles(record, e)
-        left, right = st.columns([3, 2])
+        # The maps take the page's width (they sat at ~100 px in a narrow column), the two charts share a row.
         panels = [(t, "", record.maps[record.methods.index(method), e, i]) for i, t in enumerate(titles)]
-        with left:
-            heatmap_grid(grid_data(panels, shared=False, cols=6, px=90), key="map-rec-maps")
-        left.caption(f"{displays[method]} maps after epoch {epoch}, each divided by its own largest |value| "
-                     "(true label→prediction, confidence). Right: the probes (stars) among 1,000 test digits, "
-                     "coloured by true label as on the map above.")
-        right.plotly_chart(probe_positions_figure(record.background_xy[e], record.background_labels,
-                                                  record.probe_xy[e], titles, record.probe_labels, limits,
-                                                  layer_display_name(record.layer), epoch), key="map-rec-xy")
-        st.plotly_chart(training_agreement_chart(record.epochs, record.test_accuracy, agreement, displays, epoch),
-                        key="map-rec-chart")
+        heatmap_grid(grid_data(panels, shared=False, cols=6, px=150, digits=list(record.probe_images)),
+                     key="map-rec-maps")
+        st.caption(f"{displays[method]} maps after epoch {epoch}, each divided by its own largest |value| "
+                   "(true label→prediction, confidence). Below left: the probes (stars, labelled with their digit) "
+                   "among 1,000 test digits, coloured by true label as on the map above.")
+        left, right = st.columns(2)
+        left.plotly_chart(probe_positions_figure(record.background_xy[e], record.background_labels,
+                                                 record.probe_xy[e], titles, record.probe_labels, limits,
+                                                 layer_display_name(record.layer), epoch), key="map-rec-xy")
+        right.plotly_chart(training_agreement_chart(record.epochs, record.test_accuracy, agreement, displays, epoch),
+                           key="map-rec-chart")
 
     frames()

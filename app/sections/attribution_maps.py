@@ -8,17 +8,19 @@ from functools import partial
 import numpy as np
 import streamlit as st
 
-from app.components.image_strip import upscale
 from app.components.heatmap_grid import grid_data, heatmap_grid
-from app.state.session import link_value, names, set_query
+from app.components.image_strip import upscale
+from app.figures.common import duration, symmetric_limit
 from app.safe_text import plain
+from app.sections.prediction import show_prediction
+from app.sections.target import ALL_CLASSES, target_selector, target_text
 from app.state.caches import all_classes_explanation, explanation, probabilities
 from app.state.resources import LoadedModel
+from app.state.session import CHOSEN_METHODS, CHOSEN_SCALE, link_value, names, set_query
 from explain import Attribution, Contrast, drawing_methods, get_method, method_names, methods, preview_params
 from explain.export import config_json, to_csv, to_npz, to_zip
 from model.digests import input_digest
-from app.sections.prediction import show_prediction
-from app.sections.target import ALL_CLASSES, target_selector, target_text
+
 
 def methods_from_query(default: list[str], param: str = "methods") -> list[str]:
     """The `?methods=a,b` (or another `param`) of a shared link, each once; unknown names dropped with a warning."""
@@ -31,11 +33,27 @@ def methods_help() -> str:
         f"- **{m.display}** ({m.library}{', random: seeded' if m.stochastic else ''}): {m.summary}" for m in methods())
 
 
-def method_selector(key: str, default: list[str] | None = None, param: str = "methods") -> list[str]:
-    """Methods to show; starts from the link's `?{param}=` and writes the choice back for sharing.
-    Each picker on a page owns its own `param`."""
-    chosen = st.multiselect("Methods", method_names(), default=methods_from_query(default or drawing_methods(), param),
-                            key=f"{key}-methods", format_func=lambda n: get_method(n).display, help=methods_help())
+CARRIED = "methods"  # the pickers whose choice follows the visitor from page to page (their link parameter)
+
+
+def method_selector(key: str, default: list[str] | None = None, param: str = "methods", why: str | None = None
+                    ) -> list[str]:
+    """Methods to show; starts from the link's `?{param}=`, else (for the main pickers, `param` "methods")
+    the methods the visitor last chose on another page, else the page's `default`, whose reason `why` says
+    (each page's default differs: fast ones while drawing, all of them to compare, …). Writes the choice back
+    to the link for sharing. Each picker on a page owns its own `param`."""
+    start = default or drawing_methods()
+    if param == CARRIED:
+        start = CHOSEN_METHODS.get() or start
+    widget = f"{key}-methods"
+
+    def carry() -> None:  # only a visitor's own change is carried, never a page's default
+        if param == CARRIED:
+            CHOSEN_METHODS.set(list(st.session_state[widget]))
+
+    chosen = st.multiselect("Methods", method_names(), default=methods_from_query(start, param), key=widget,
+                            format_func=lambda n: get_method(n).display, on_change=carry,
+                            help=(f"{why} Your own choice follows you to the other pages.\n\n" if why else "") + methods_help())
     set_query(param, ",".join(chosen))
     return chosen
 
@@ -80,7 +98,7 @@ def sign_note(done: dict[str, Attribution]) -> str:
         parts.append(f"{', '.join(dict.fromkeys(names[False]))}: red pushes the score up, blue pushes it down")
     if names.get(True):
         parts.append(f"{', '.join(dict.fromkeys(names[True]))}: unsigned (how strongly each pixel matters, "
-                     "not in which direction), so only red")
+                     "not in which direction), on a scale from 0")
     return "; ".join(parts)
 
 
@@ -88,8 +106,13 @@ SCALES = {"One scale for all maps": True, "Each map its own scale": False}
 
 
 def scale_selector(key: str) -> bool:
-    """Shared colour scale (magnitudes compare across maps) or one per map (every map's pattern shows)."""
-    choice = st.radio("Colour scale", list(SCALES), horizontal=True, key=f"{key}-scale",
+    """Shared colour scale (magnitudes compare across maps) or one per map (every map's pattern shows); the
+    visitor's choice follows them to the other pages."""
+    widget = f"{key}-scale"
+    carried = CHOSEN_SCALE.get()
+    choice = st.radio("Colour scale", list(SCALES), horizontal=True, key=widget,
+                      index=list(SCALES).index(carried) if carried in SCALES else 0,
+                      on_change=lambda: CHOSEN_SCALE.set(st.session_state[widget]),
                       help="One scale compares magnitudes across methods, but a method with large values "
                            "(e.g. LRP) washes the others out; per-map scales show each map's own pattern.")
     return SCALES[choice]
@@ -132,19 +155,26 @@ def show_maps(loaded: LoadedModel, x: np.ndarray, methods: list[str], target, ke
             done = {f"{name}@{t}": a for name, row in rows.items() for t, a in enumerate(row)}
         else:
             done, errors = run_methods(loaded, x, methods, target, params)
+    # One shared scale spans every grid below (each method's 10 classes, or the signed and the unsigned maps).
+    limit = symmetric_limit([a.values for a in done.values()]) if shared and done else None
     if target == ALL_CLASSES and done:
         predicted = int(probabilities(loaded.model, x).argmax())
         for name, row in rows.items():
             total = sum(a.runtime_ms for a in row)
-            st.markdown(f"**{get_method(name).display}** · all 10 classes in {total:.0f} ms")
+            st.markdown(f"**{get_method(name).display}** · all 10 classes in {duration(total)}")
             panels = [(f"class {t}", "predicted" if t == predicted else "", a.values) for t, a in enumerate(row)]
-            heatmap_grid(grid_data(panels, digit, shared, cols=5, px=110), key=f"{key}-grid-{name}")
-        per = "one colour scale per method, shared by its 10 classes" if shared else scale
-        st.caption(f"Each map explains one class's score; {sign_note(done)}; {per}. "
+            heatmap_grid(grid_data(panels, digit, shared, cols=5, px=110, limit=limit,
+                                   signed=not is_unsigned(row[0])), key=f"{key}-grid-{name}")
+        st.caption(f"Each map explains one class's score; {sign_note(done)}; {scale}. "
                    f"Fingerprint of these maps: `{fingerprint(done)}` (input `{input_digest(x)}`)")
     elif done:
-        panels = [(get_method(a.method).display, f"{a.runtime_ms:.1f} ms", a.values) for a in done.values()]
-        heatmap_grid(grid_data(panels, digit, shared, cols), key=f"{key}-grid")
+        # Unsigned maps (|gradient|) get their own grid and a sequential colour bar from 0: on the signed
+        # maps' diverging bar they would claim a direction they do not have.
+        for signed, suffix in ((True, ""), (False, "-unsigned")):
+            group = [a for a in done.values() if is_unsigned(a) != signed]
+            if group:
+                panels = [(get_method(a.method).display, duration(a.runtime_ms), a.values) for a in group]
+                heatmap_grid(grid_data(panels, digit, shared, cols, limit=limit, signed=signed), key=f"{key}-grid{suffix}")
         what = "the predicted class" if target is None else f"target {target}"
         st.caption(f"Maps explain {what}. {sign_note(done)}; {scale}. "
                    f"Fingerprint of these maps: `{fingerprint(done)}` (input `{input_digest(x)}`)")
@@ -168,6 +198,10 @@ def export_buttons(done: dict[str, Attribution], x: np.ndarray, config: dict, ke
                            "application/json", key=f"{key}-json")
 
 
+WHY_DRAWING_METHODS = ("Starts with the fast methods (the registry's `fast` ones): their maps follow the pen, "
+                       "stroke by stroke.")
+
+
 @dataclass(frozen=True)
 class AttributionSettings:
     """What the maps explain, on which colour scale, with which methods."""
@@ -177,14 +211,15 @@ class AttributionSettings:
     methods: list[str]
 
 
-def attribution_settings(key: str, predicted: int, true_label: int | None = None) -> AttributionSettings:
+def attribution_settings(key: str, predicted: int, true_label: int | None = None, runner_up: int | None = None
+                         ) -> AttributionSettings:
     """Target choice, colour scale, and method choice (full width: chips are never cut)."""
     a, b = st.columns([1.4, 1])
     with a:
-        target = target_selector(key, predicted, true_label=true_label)
+        target = target_selector(key, predicted, true_label=true_label, runner_up=runner_up)
     with b:
         shared = scale_selector(key)
-    return AttributionSettings(target, shared, method_selector(key))
+    return AttributionSettings(target, shared, method_selector(key, why=WHY_DRAWING_METHODS))
 
 
 def maps_and_export(loaded: LoadedModel, x: np.ndarray, key: str, settings: AttributionSettings, predicted: int,
@@ -204,4 +239,5 @@ def explanation_view(loaded: LoadedModel, x: np.ndarray, key: str, true_label: i
         st.image(upscale(x), caption="the 28×28 input", width=168)
     with right:
         predicted = show_prediction(loaded, x, true_label)
-    maps_and_export(loaded, x, key, attribution_settings(key, predicted, true_label), predicted, config)
+    runner_up = int(np.argsort(probabilities(loaded.model, x))[-2])
+    maps_and_export(loaded, x, key, attribution_settings(key, predicted, true_label, runner_up), predicted, config)

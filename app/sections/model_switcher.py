@@ -4,10 +4,14 @@ from __future__ import annotations
 
 import streamlit as st
 
+from app.safe_text import plain
 from app.sections.workspace import load_saved_model, saved_models
 from app.state.caches import model_accuracy
 from app.state.models import active_model, session_models
 from app.state.session import ACTIVE_MODEL
+
+
+SHOWN_WHOLE = 26  # characters of a label the sidebar's box shows uncut at its default width
 
 
 def model_switcher() -> None:
@@ -30,6 +34,8 @@ def model_switcher() -> None:
 
     options = names + list(saved)
     chosen = st.sidebar.selectbox("Model (test accuracy)", options, index=options.index(active), format_func=label)
+    if len(label(active)) > SHOWN_WHOLE:  # the box cuts a long name (an uploaded file's): say it whole below
+        st.sidebar.caption(plain(label(active)))
     if chosen != active:
         if chosen in saved:
             if load_saved_model(chosen):

@@ -45,30 +45,38 @@ def _target_from_query(key: str, modes: list[str]) -> None:
         st.session_state[f"{key}-mode"], st.session_state[f"{key}-class"] = "Another class", target
 
 
-def target_selector(key: str, predicted: int, allow_all: bool = True, true_label: int | None = None
-                    ) -> int | Contrast | str | None:
+def target_selector(key: str, predicted: int, allow_all: bool = True, true_label: int | None = None,
+                    runner_up: int | None = None) -> int | Contrast | str | None:
     """Predicted class, another class, all 10, or "why A and not B" (for a mistake: why the prediction
-    and not the true label, by default); mirrored in `?target=`."""
+    and not the true label, by default); mirrored in `?target=`. "Another class" and B start at the
+    runner-up (the class the model came closest to saying instead), never at the predicted class."""
+    if runner_up is None or runner_up == predicted:
+        runner_up = (predicted + 1) % 10
     modes = _MODES if allow_all else [m for m in _MODES if m != "All 10 classes"]
     _target_from_query(key, modes)
     mode = st.radio("Explain", modes, horizontal=True, key=f"{key}-mode")
     # A default index only when the link has not already set the widget (Streamlit warns about both).
-    def first(k: str) -> dict:
-        return {} if k in st.session_state else {"index": predicted}
+    def first(k: str, index: int) -> dict:
+        return {} if k in st.session_state else {"index": index}
 
+    # Every mode shows one row of class pickers (disabled where the mode fixes the class): the row's height
+    # never changes with the mode, so what is below (Draw's pad) does not jump.
+    a, b = st.columns(2)
     target: int | Contrast | str | None = None
     if mode == "Another class":
-        target = int(st.selectbox("Class", range(10), key=f"{key}-class", **first(f"{key}-class")))
+        target = int(a.selectbox("Class", range(10), key=f"{key}-class", **first(f"{key}-class", runner_up)))
     elif mode == "All 10 classes":
         target = ALL_CLASSES
+        a.selectbox("Classes", ["all 10"], disabled=True)
     elif mode == "Why A and not B":
-        a, b = st.columns(2)
-        ca = int(a.selectbox("Why", range(10), key=f"{key}-a", **first(f"{key}-a")))
+        ca = int(a.selectbox("Why", range(10), key=f"{key}-a", **first(f"{key}-a", predicted)))
         others = [d for d in range(10) if d != ca]
-        mistake = {"index": others.index(true_label)} if true_label in others and f"{key}-b" not in st.session_state \
-            else {}
-        cb = int(b.selectbox("and not", others, key=f"{key}-b", **mistake))
+        # For a mistake, why the prediction and not the true label; otherwise not the runner-up.
+        rival = true_label if true_label in others else runner_up if runner_up in others else others[0]
+        cb = int(b.selectbox("and not", others, key=f"{key}-b", **first(f"{key}-b", others.index(rival))))
         target = Contrast(ca, cb)
+    else:
+        a.selectbox("Class", ["the predicted one"], disabled=True)
     set_query("target", None if target is None else
               f"{target.a},{target.b}" if isinstance(target, Contrast) else str(target))
     st.session_state[f"{key}-query"] = query_value("target")

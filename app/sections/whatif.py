@@ -9,56 +9,43 @@ import json
 import numpy as np
 import streamlit as st
 
-from app.state.defaults import WHATIF_MIN_PROB
-from app.figures.whatif import pixel_editor_figure, probabilities_before_after, stability_figure
-from app.components.image_strip import image_strip, upscale
-from app.state.inputs import CurrentInput
+from app.components.drawing_pad import PaintOver, drawing_pad
 from app.components.heatmap_grid import grid_data, heatmap_grid
-from app.state.session import WHATIF_EDITS, choice, flag, number
-from app.state.resources import LoadedModel
-from app.safe_text import plain
+from app.components.image_strip import image_strip, upscale
+from app.figures.common import duration
+from app.figures.whatif import probabilities_before_after, stability_figure
+from app.safe_text import plain, sentence
 from app.sections.attribution_maps import run_methods
+from app.state.defaults import WHATIF_MIN_PROB
+from app.state.inputs import CurrentInput
+from app.state.resources import LoadedModel
+from app.state.session import WHATIF_PAINT, choice, flag, number
 from app.state.whatif import (
     make_adversarial,
     make_counterfactual,
+    paint_id,
+    reset_edits,
     stability,
-    store_edit,
     url_setting,
-    working_input,
     write_url,
 )
 from explain import drawing_methods, get_method
 from explain.evaluation.stability import StabilityConfig
-from explain.export import to_png
+from explain.export import figure_png
 from explain.whatif.attacks import AttackConfig
 from explain.whatif.counterfactual import CounterfactualConfig
-from model.network import IMAGE_SIDE
 
 
-def pixel_editor(current: CurrentInput) -> tuple[np.ndarray, bool]:
-    """Paint or erase pixels (click one, or drag a box / lasso); returns the working input."""
-    x, edited = working_input(current)
-    a, b, c = st.columns([1, 1.3, 1])
-    brush = a.radio("Brush", ["Paint", "Erase"], horizontal=True, key="whatif-brush")
-    tool = b.radio("Select", ["click", "box", "lasso"], horizontal=True, key="whatif-tool",
-                   help="click: one pixel per click; box or lasso: drag over several pixels.")
-    ink = c.slider("Ink", 0.1, 1.0, 1.0, 0.1, key="whatif-ink", disabled=brush == "Erase")
-    n = WHATIF_EDITS.get(0)
-    event = st.plotly_chart(pixel_editor_figure(x, tool=tool), on_select="rerun", selection_mode=("points", "box", "lasso"),
-                            key=f"whatif-editor-{n}", config={"displaylogo": False}, width="content")
-    picked = list(event.selection.point_indices) if event and event.selection else []
-    if picked:
-        new = x.reshape(-1).copy()
-        new[picked] = ink if brush == "Paint" else 0.0
-        store_edit(current, new.reshape(IMAGE_SIDE, IMAGE_SIDE))
-        st.rerun()
+def pixel_editor(current: CurrentInput, edited: bool, note: str) -> None:
+    """Paint or erase pixels over the digit with the Draw page's pad (drag, touch or mouse; one answer at
+    pen-up, which makes the painted digit the page's working input: app.state.whatif.working_input)."""
+    drawing_pad("whatif-paint", WHATIF_PAINT, PaintOver(current.x, paint_id(current)), note=note)
     note = "edited: this is the page's input until you reset" if edited else "unedited"
-    c, d = st.columns([1, 1])
-    c.caption(f"{current.description.capitalize()} · {note}.")
+    c, d = st.columns([1.6, 1])
+    c.caption(f"Drag over the digit to paint (or pick Erase). {sentence(current.description)} · {note}.")
     if d.button("Reset edits", icon=":material/restart_alt:", disabled=not edited, key="whatif-reset"):
-        store_edit(current, None)
+        reset_edits()
         st.rerun()
-    return x, edited
 
 
 def images_and_change(images: list[tuple[str, np.ndarray]], change: np.ndarray, key: str) -> None:
@@ -85,8 +72,10 @@ def maps_before_after(loaded: LoadedModel, before: np.ndarray, after: np.ndarray
                 out[f"map_{label.replace(' ', '_')}_{m}"] = got[m].values
     if panels:
         heatmap_grid(grid_data(panels, None, shared=True, cols=len(methods), px=130), key=f"{key}-maps")
-        st.caption("Top row: the maps before; bottom row: after. Each explains that image's predicted class "
-                   "(under its title); red pushes it up, blue down; one colour scale for all.")
+        # Titles, not rows: on a narrow screen the maps wrap onto more rows.
+        st.caption(f"Each map's title says which image it explains: the {names[0]} (before) or the {names[1]} "
+                   "(after), each for its own predicted class (under the title); red pushes it up, blue down; "
+                   "one colour scale for all.")
     for m, err in {**err_b, **err_a}.items():
         st.error(f"{get_method(m).display} failed: {plain(err)}")
     return out
@@ -96,7 +85,8 @@ def exports(arrays: dict[str, np.ndarray], summary: dict, png: np.ndarray, name:
     buf = io.BytesIO()
     np.savez_compressed(buf, **{k: np.asarray(v, dtype=np.float64) for k, v in arrays.items()})
     a, b, c = st.columns(3)
-    a.download_button("Difference (PNG)", to_png(png), f"digit-lens-{name}.png", "image/png", key=f"{key}-png")
+    a.download_button("Difference (PNG)", figure_png(png, f"{name}: after − before", quantity="pixel change"),
+                      f"digit-lens-{name}.png", "image/png", key=f"{key}-png")
     b.download_button("Images and maps (NPZ)", buf.getvalue(), f"digit-lens-{name}.npz", key=f"{key}-npz")
     c.download_button("Numbers and settings (JSON)", json.dumps(summary, indent=2, default=str),
                       f"digit-lens-{name}.json", "application/json", key=f"{key}-json")
@@ -134,7 +124,7 @@ def counterfactual_section(loaded: LoadedModel, x: np.ndarray, predicted: int, p
     m[2].metric("L1 change", f"{cf.l1:.1f}")
     m[3].metric("Pixels changed (> 0.05)", cf.changed_pixels)
     m[4].metric(f"L2 to nearest real {target}", f"{near.l2:.2f}")
-    m[5].metric("Search time", f"{cf.runtime_ms:.0f} ms")
+    m[5].metric("Search time", duration(cf.runtime_ms))
     st.caption(f"The counterfactual is {near.l2 / max(cf.l2, 1e-9):.1f}× closer to the input than the nearest real "
                f"training {target}: an edit of this digit, not a swap for another.")
     st.plotly_chart(probabilities_before_after(cf.probs_before, cf.probs_after, ("original", "counterfactual")),

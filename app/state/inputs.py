@@ -9,6 +9,7 @@ from typing import Any
 import numpy as np
 import streamlit as st
 
+from app.components.image_strip import image_strip, upscale
 from app.state.defaults import DEFAULT_TEST_INDEX
 from app.state.resources import test_split
 from app.safe_text import plain, safe_name
@@ -100,6 +101,10 @@ def upload_input(key: str) -> CurrentInput | None:
         if current is not None and current.source == "upload":  # never show the previous picture's analysis
             CURRENT_INPUT.set(None)
         return None
+    # The same four steps the Draw page shows: what became of the picture before the model saw it.
+    st.caption("What the model sees, after MNIST's own preprocessing:")
+    image_strip([upscale(img, 96) for img in (steps.drawing, steps.cropped, steps.fitted, steps.centred)],
+                ["your picture (white on black)", "cropped", "fit into 20 px", "centred 28×28"], key=f"{key}-steps")
     return CurrentInput("upload", steps.centred, f"upload {name}")
 
 

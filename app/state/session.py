@@ -58,11 +58,15 @@ ACTIVE_MODEL: Slot[str] = Slot("active_model_name", "app/state/models.py", "the 
 DRAWING: Slot[Any] = Slot("draw_drawing", "app/components/drawing_pad/__init__.py",
                           "the pad's latest Drawing (outlives the widget)")
 DRAW_PIXELS: Slot[Any] = Slot("draw_pixels", "tests", "pixels injected by AppTests, which cannot draw on a component")
-DRAW_PREDICTED: Slot[int] = Slot("draw_predicted", "app/app_pages/draw.py",
-                                 "the latest drawing's prediction: the default class of the map settings")
+DRAW_PREDICTED: Slot[tuple] = Slot("draw_predicted", "app/app_pages/draw.py",
+                                 "the latest drawing's (prediction, runner-up): the map settings' defaults")
+
+# Choices that follow the visitor from page to page (app/sections/attribution_maps.py): set only by their own change.
+CHOSEN_METHODS: Slot[list] = Slot("chosen-methods", "app/sections/attribution_maps.py", "the methods last picked on any page")
+CHOSEN_SCALE: Slot[str] = Slot("chosen-scale", "app/sections/attribution_maps.py", "the colour scale last picked")
 
 # Explore, Inside (the page itself writes these once per click or link, then its widgets rule).
-EXPLORE_PICKED: Slot[Any] = Slot("explore-picked", "app/app_pages/explore.py", "the gallery click already applied")
+EXPLORE_PICKED: Slot[Any] = Slot("explore-picked", "app/app_pages/explore.py", "the table rows already acted on")
 INSIDE_NEURON_SEEN: Slot[str] = Slot("inside-neuron-seen", "app/app_pages/inside.py", "the ?neuron= already applied")
 
 # Train (app/app_pages/train.py).
@@ -77,8 +81,9 @@ LEADERBOARD_RUN: Slot[Any] = Slot("leaderboard-run-state", "app/sections/recompu
 SANITY_RUN: Slot[Any] = Slot("sanity-many-state", "app/sections/recompute.py", "sanity checks over many digits")
 ATTACK_CURVES_RUN: Slot[Any] = Slot("whatif-ts-state", "app/sections/whatif_testset.py", "test-set attack curves")
 MIN_EPS_RUN: Slot[Any] = Slot("whatif-me-state", "app/sections/whatif_testset.py", "the minimal-ε search")
-WHATIF_EDIT: Slot[Any] = Slot("whatif-edited", "app/state/whatif.py", "(input digest, edited pixels)")
-WHATIF_EDITS: Slot[int] = Slot("whatif-edit-count", "app/state/whatif.py", "edits so far (the editor's key)")
+WHATIF_PAINT: Slot[Any] = Slot("whatif-painted", "app/components/drawing_pad/__init__.py",
+                              "the paint pad's latest Drawing over the digit (app/state/whatif.py drops it on reset)")
+WHATIF_EDITS: Slot[int] = Slot("whatif-edit-count", "app/state/whatif.py", "resets so far (part of the paint id)")
 
 # Map (app/state/atlas.py, app/state/training_records.py, app/sections/atlas_training.py, app/sections/atlas_seeds.py).
 UMAP_JOBS: Slot[dict] = Slot("map-umap-jobs", "app/state/atlas.py", "background UMAP fits of this session")
@@ -110,13 +115,14 @@ URL: dict[str, str] = {
     "methods": "the method picker of a page", "sanity_methods": "Evaluate's sanity checks",
     "leaderboard_methods": "Evaluate's recompute", "params": "Compare: non-default method parameters",
     "true": "Explore: the true label filter", "pred": "Explore: the predicted label filter",
-    "neuron": "Map and Inside: 'hidden1:5', a unit to open",
+    "wrong": "Explore: mistakes only (0/1)", "order": "Explore: index or confidence order",
+    "neuron": "Map and Inside: 'hidden1:5', a unit to open (Inside writes the unit it shows)",
     "layer": "Map: the layer projected", "proj": "Map: PCA or UMAP", "colour": "Map: the colouring",
     "view": "What if: counterfactual or attack", "to": "What if: the class asked for",
     "norm": "What if: the counterfactual's L2 or L1", "minprob": "What if: the probability asked for",
     "pen": "What if: ink only near the strokes (0/1)", "attack": "What if: FGSM or PGD",
     "anorm": "What if: the attack's L∞ or L2", "eps": "What if: the attack radius",
-    "tab": "Evaluate: the open tab (input, leaderboard, sanity)", "metric": "Evaluate: the leaderboard's metric",
+    "tab": "Evaluate, Inside: the open tab (input, leaderboard, sanity; weights, conductance, neuron)", "metric": "Evaluate: the leaderboard's metric",
     "layout": "Compare: one input, several digits, or two models", "digits": "Compare: the test digits of the grid",
     "ws": "every page: the workspace to open (an unguessable id; app/state/workspace.py)",
 }

@@ -9,9 +9,9 @@ import numpy as np
 import streamlit as st
 
 from app.state.inputs import CurrentInput
-from app.state.session import WHATIF_EDIT, WHATIF_EDITS, link_value, query_value, set_query
 from app.state.keys import KEYS, input_digest
 from app.state.resources import LoadedModel, test_split
+from app.state.session import WHATIF_EDITS, WHATIF_PAINT, link_value, query_value, set_query
 from explain.evaluation.stability import StabilityConfig, StabilityRow, map_stability
 from explain.whatif.attacks import Adversarial, AttackConfig, AttackCurve, accuracy_curve, attack_digit, minimal_eps
 from explain.whatif.counterfactual import (
@@ -47,21 +47,27 @@ def write_url(key: str, name: str, text: Callable[[Any], str] = str) -> None:
     st.session_state[f"{key}-query"] = value
 
 
-# -- the working input: the session's current digit, or its pixel-edited version until reset ----
+# -- the working input: the session's current digit, or its painted version until reset ------------
+def paint_id(current: CurrentInput) -> str:
+    """The id of what the paint pad paints over: this digit, since the last reset (a reset starts afresh)."""
+    return f"{input_digest(current.x)}-{WHATIF_EDITS.get(0)}"
+
+
 def working_input(current: CurrentInput) -> tuple[np.ndarray, bool]:
-    """(pixels, edited?) — an edit belongs to the digit it was made on."""
-    edit = WHATIF_EDIT.get()
-    if edit is not None and edit[0] == input_digest(current.x):
-        return edit[1], True
-    return current.x, False
+    """(pixels, edited?) — the paint pad's strokes belong to the digit they were painted over. Pixels the
+    strokes left as they were keep their exact value (the pad works in 0–255 greys)."""
+    drawing = WHATIF_PAINT.get()
+    if drawing is None or drawing.base != paint_id(current):
+        return current.x, False
+    painted = drawing.image if drawing.image is not None else np.zeros(current.x.shape, np.uint8)
+    changed = painted != np.clip(np.round(np.asarray(current.x, np.float64) * 255), 0, 255)
+    if not changed.any():
+        return current.x, False
+    return np.where(changed, painted / 255.0, current.x).astype(np.float32), True
 
 
-def store_edit(current: CurrentInput, pixels: np.ndarray | None) -> None:
-    if pixels is None:
-        WHATIF_EDIT.pop()
-    else:
-        WHATIF_EDIT.set((input_digest(current.x), np.clip(pixels, 0, 1).astype(np.float32)))
-    # A new chart key clears the editor's selection, so the same pixel can be clicked again.
+def reset_edits() -> None:
+    WHATIF_PAINT.pop()
     WHATIF_EDITS.set(WHATIF_EDITS.get(0) + 1)
 
 

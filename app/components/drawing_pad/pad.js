@@ -5,7 +5,10 @@
 // while a stroke is in progress, at most every 100 ms and never while an earlier update is still unanswered
 // (the server echoes the last `seq` it processed as `data.ack`): otherwise reruns queue up and the page lags
 // the pen by seconds.
-
+//
+// Painting over a digit (What if: `data.grid` = {id, side: 28, base}): the model canvas is the 28×28 digit
+// itself; each stroke sets the cells under the brush to its grey `c` (0 erases), shown enlarged cell by cell,
+// and the pad sends only on pointer-up (each answer reruns the whole page), with `base` = the digit's id.
 const SIZE = 280, THROTTLE_MS = 100, ACK_TIMEOUT_MS = 10000;
 const PADS = new WeakMap();  // one state per mounted pad (the module is shared by all instances)
 
@@ -39,9 +42,31 @@ function paintStroke(ctx, s) {
   ctx.stroke();
 }
 
+// The cells of a side×side grid under a stroke (points in SIZE-space CSS pixels) get the stroke's grey: each
+// point paints the cell it is in and every cell whose centre is within the brush radius; segments are
+// walked in half-cell steps so a fast drag leaves no gaps. Integer rectangles: no anti-aliasing.
+function paintCells(ctx, s, side) {
+  const cell = SIZE / side, r = s.w / 2, p = s.pts, c = s.c === undefined ? 255 : s.c;
+  ctx.fillStyle = `rgb(${c},${c},${c})`;
+  const dot = (x, y) => {
+    const i0 = Math.max(0, Math.floor((y - r) / cell)), i1 = Math.min(side - 1, Math.floor((y + r) / cell));
+    const j0 = Math.max(0, Math.floor((x - r) / cell)), j1 = Math.min(side - 1, Math.floor((x + r) / cell));
+    for (let i = i0; i <= i1; i++) for (let j = j0; j <= j1; j++) {
+      const inside = Math.floor(x / cell) === j && Math.floor(y / cell) === i;
+      if (inside || Math.hypot((j + 0.5) * cell - x, (i + 0.5) * cell - y) <= r) ctx.fillRect(j, i, 1, 1);
+    }
+  };
+  dot(p[0], p[1]);
+  for (let k = 2; k < p.length; k += 2) {
+    const n = Math.max(1, Math.ceil(Math.hypot(p[k] - p[k - 2], p[k + 1] - p[k - 1]) / (cell / 2)));
+    for (let t = 1; t <= n; t++) dot(p[k - 2] + (p[k] - p[k - 2]) * t / n, p[k - 1] + (p[k + 1] - p[k - 1]) * t / n);
+  }
+}
+
 function setup(root, args) {
   const view = root.querySelector(".dl-view"), model = root.querySelector(".dl-model");
   const pad = root.querySelector(".dl-pad"), brush = root.querySelector(".dl-brush");
+  const inkMode = root.querySelector(".dl-mode"), ink = root.querySelector(".dl-ink");
   const host = root.host || root;  // where the page (and tests) can read the pad's counters
   const vctx = view.getContext("2d"), mctx = model.getContext("2d", { willReadFrequently: true });
   const data = decode(args.data);
@@ -49,10 +74,27 @@ function setup(root, args) {
     strokes: Array.isArray(data.strokes) ? data.strokes : [], past: [], future: [], current: null,
     seq: Number(data.ack) || 0, lastAck: Number(data.ack) || 0, inflight: null, pending: false, pendingFinal: false, lastSend: 0,
     timer: null, strokeEnd: 0, finalSeq: null, sends: 0, acks: 0, setStateValue: args.setStateValue,
-    sentAt: new Map(), rounds: [],
+    sentAt: new Map(), rounds: [], grid: null,
   };
+  if (data.grid) {  // painting over a digit: a 28×28 model canvas, pixel brush sizes, paint/erase and ink
+    S.grid = data.grid; model.width = model.height = data.grid.side;
+    brush.min = SIZE / data.grid.side; brush.max = 4 * SIZE / data.grid.side; brush.step = SIZE / data.grid.side;
+    root.querySelector(".dl-paint").hidden = false;
+    pad.setAttribute("aria-label", "Paint over the digit: drag to paint or erase pixels");
+  }
   if (data.brush) brush.value = data.brush;
   S.loaded = data.load && data.load.id;  // a drawing opened from the workspace before this mount: taken up already
+  // Paint strokes with the ink's grey, erase strokes with 0; the freehand pad's strokes carry no grey.
+  const grey = () => (inkMode.value === "erase" ? 0 : Math.round(Number(ink.value) * 255));
+  const paint = (ctx, s) => (S.grid ? paintCells(ctx, s, S.grid.side) : paintStroke(ctx, s));
+  function blit() {  // the 28×28 digit, enlarged cell by cell, with a faint grid
+    clearTo(vctx); vctx.imageSmoothingEnabled = false; vctx.drawImage(model, 0, 0, SIZE, SIZE);
+    vctx.strokeStyle = "rgba(128,128,128,0.25)"; vctx.lineWidth = 1; vctx.beginPath();
+    for (let k = 1; k < S.grid.side; k++) {
+      const q = k * SIZE / S.grid.side; vctx.moveTo(q, 0); vctx.lineTo(q, SIZE); vctx.moveTo(0, q); vctx.lineTo(SIZE, q);
+    }
+    vctx.stroke();
+  }
 
   function resize() {  // sharp on high-DPI screens: the backing store follows devicePixelRatio
     const dpr = window.devicePixelRatio || 1;
@@ -63,7 +105,11 @@ function setup(root, args) {
   function clearTo(ctx) { ctx.save(); ctx.setTransform(1, 0, 0, 1, 0, 0); ctx.fillStyle = "#000";
     ctx.fillRect(0, 0, ctx.canvas.width, ctx.canvas.height); ctx.restore(); }
   function repaint() {
-    for (const ctx of [vctx, mctx]) { clearTo(ctx); for (const s of S.strokes) paintStroke(ctx, s); }
+    if (S.grid) {
+      mctx.putImageData(greyPixels(S.grid.base, S.grid.side, S.grid.side), 0, 0);
+      for (const s of S.strokes) paint(mctx, s);
+      blit();
+    } else for (const ctx of [vctx, mctx]) { clearTo(ctx); for (const s of S.strokes) paintStroke(ctx, s); }
     for (const b of root.querySelectorAll("button")) {
       const act = b.dataset.act;
       b.disabled = act === "undo" ? !S.past.length : act === "redo" ? !S.future.length : !S.strokes.length;
@@ -77,14 +123,14 @@ function setup(root, args) {
   function commit(next) { S.past.push(S.strokes); S.future = []; S.strokes = next; repaint(); request(true); }
 
   function cropBytes() {
-    const px = mctx.getImageData(0, 0, SIZE, SIZE).data;
-    let x0 = SIZE, y0 = SIZE, x1 = -1, y1 = -1;
-    for (let y = 0; y < SIZE; y++) for (let x = 0; x < SIZE; x++) {
-      if (px[(y * SIZE + x) * 4] > 0) { if (x < x0) x0 = x; if (x > x1) x1 = x; if (y < y0) y0 = y; if (y > y1) y1 = y; }
+    const N = model.width, px = mctx.getImageData(0, 0, N, N).data;
+    let x0 = N, y0 = N, x1 = -1, y1 = -1;
+    for (let y = 0; y < N; y++) for (let x = 0; x < N; x++) {
+      if (px[(y * N + x) * 4] > 0) { if (x < x0) x0 = x; if (x > x1) x1 = x; if (y < y0) y0 = y; if (y > y1) y1 = y; }
     }
     if (x1 < 0) return null;
     const w = x1 - x0 + 1, h = y1 - y0 + 1, out = new Uint8Array(w * h);
-    for (let y = 0; y < h; y++) for (let x = 0; x < w; x++) out[y * w + x] = px[((y + y0) * SIZE + x + x0) * 4];
+    for (let y = 0; y < h; y++) for (let x = 0; x < w; x++) out[y * w + x] = px[((y + y0) * N + x + x0) * 4];
     return { x: x0, y: y0, w, h, bytes: out };
   }
   function send(final) {
@@ -93,7 +139,9 @@ function setup(root, args) {
     if (final && S.strokeEnd) S.finalSeq = seq;
     const strokes = S.strokes.concat(S.current ? [S.current] : []), c = cropBytes();
     const crop = c && { x: c.x, y: c.y, w: c.w, h: c.h, enc: "rle", data: rle(c.bytes) };
-    S.setStateValue("drawing", { seq, final, size: SIZE, brush: Number(brush.value), strokes, crop });
+    const value = { seq, final, size: model.width, brush: Number(brush.value), strokes, crop };
+    if (S.grid) value.base = S.grid.id;
+    S.setStateValue("drawing", value);
     host.dataset.sends = S.sends;
     clearTimeout(S.timer);  // an answer that never comes (the run was replaced) must not block the pad
     S.timer = setTimeout(() => { if (S.inflight === seq) { S.inflight = null; flush(); } }, ACK_TIMEOUT_MS);
@@ -133,8 +181,9 @@ function setup(root, args) {
     e.preventDefault(); pad.focus({ preventScroll: true });
     try { view.setPointerCapture(e.pointerId); } catch (_) { /* synthetic events have no live pointer */ }
     S.current = { w: Number(brush.value), pts: point(e) };
+    if (S.grid) S.current.c = grey();
     S.lastSend = performance.now();  // the first update waits THROTTLE_MS into the stroke
-    paintStroke(vctx, S.current); paintStroke(mctx, S.current);
+    if (S.grid) { paint(mctx, S.current); blit(); } else { paintStroke(vctx, S.current); paintStroke(mctx, S.current); }
   });
   view.addEventListener("pointermove", (e) => {
     if (!S.current) return;
@@ -142,10 +191,13 @@ function setup(root, args) {
     for (const ev of evs.length ? evs : [e]) {
       const p = point(ev), q = S.current.pts, n = q.length;
       if (p[0] === q[n - 2] && p[1] === q[n - 1]) continue;
-      const seg = { w: S.current.w, pts: [q[n - 2], q[n - 1], p[0], p[1]] };
-      q.push(p[0], p[1]); paintStroke(vctx, seg); paintStroke(mctx, seg);
+      const seg = { w: S.current.w, c: S.current.c, pts: [q[n - 2], q[n - 1], p[0], p[1]] };
+      q.push(p[0], p[1]);
+      if (S.grid) paint(mctx, seg); else { paintStroke(vctx, seg); paintStroke(mctx, seg); }
     }
-    if (performance.now() - S.lastSend >= THROTTLE_MS) request(false);
+    if (S.grid) blit();
+    // Painting over a digit answers at pen-up only: each answer reruns the whole What-if page.
+    else if (performance.now() - S.lastSend >= THROTTLE_MS) request(false);
   });
   function end() {
     if (!S.current) return;
@@ -160,7 +212,11 @@ function setup(root, args) {
     redo: () => { if (S.future.length) { S.past.push(S.strokes); S.strokes = S.future.pop(); repaint(); request(true); } },
     clear: () => { if (S.strokes.length) commit([]); },
   };
-  for (const b of root.querySelectorAll("button")) b.addEventListener("click", () => actions[b.dataset.act]());
+  // Focus back on the pad after a button: Clear disables itself, and a focused disabled button would swallow
+  // the Ctrl+Z that follows.
+  for (const b of root.querySelectorAll("button")) b.addEventListener("click", () => {
+    actions[b.dataset.act](); pad.focus({ preventScroll: true });
+  });
   pad.addEventListener("keydown", (e) => {
     const k = e.key.toLowerCase(), mod = e.ctrlKey || e.metaKey;
     const act = mod && k === "z" ? (e.shiftKey ? "redo" : "undo") : mod && k === "y" ? "redo"
@@ -168,6 +224,9 @@ function setup(root, args) {
     if (act) { e.preventDefault(); actions[act](); }
   });
   window.matchMedia(`(resolution: ${window.devicePixelRatio || 1}dppx)`).addEventListener?.("change", resize);
+  S.rebase = (grid) => {  // another digit to paint over (or the edits were reset): start afresh on it
+    S.grid = grid; S.strokes = []; S.past = []; S.future = []; repaint();
+  };
   resize();
   S.commit = commit; S.brushInput = brush;
   return S;
@@ -178,6 +237,8 @@ export default function (args) {
   if (!S) { S = setup(args.parentElement, args); PADS.set(args.parentElement, S); }
   S.setStateValue = args.setStateValue;
   const data = decode(args.data);
+  if (data.grid && S.grid && data.grid.id !== S.grid.id) S.rebase(data.grid);
+  args.parentElement.querySelector(".dl-note").textContent = data.note || "";
   if (data.ack !== undefined) S.onAck(Number(data.ack));
   if (data.load && data.load.id !== S.loaded && Array.isArray(data.load.strokes)) {
     // A saved drawing opened from the workspace replaces the pad's strokes as one undoable step.

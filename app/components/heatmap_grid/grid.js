@@ -6,8 +6,9 @@
 
 const SIDE = 28;
 
-function rgb(palette, t) {  // t in [-1, 1] → the diverging palette, white at 0
-  const x = (Math.max(-1, Math.min(1, t)) + 1) / 2 * (palette.length - 1), i = Math.min(Math.floor(x), palette.length - 2);
+function rgb(palette, t, signed) {  // t in [-1, 1] → the diverging palette, white at 0; unsigned: [0, 1] → white..red
+  const u = signed ? (Math.max(-1, Math.min(1, t)) + 1) / 2 : Math.max(0, Math.min(1, t));
+  const x = u * (palette.length - 1), i = Math.min(Math.floor(x), palette.length - 2);
   const f = x - i, a = palette[i], b = palette[i + 1];
   return [0, 1, 2].map((k) => Math.round(a[k] + f * (b[k] - a[k])));
 }
@@ -17,13 +18,13 @@ function fmt(v) {
   return a === 0 ? "0" : a >= 1e-3 && a < 1e4 ? String(Number(v.toPrecision(3))) : v.toExponential(2);
 }
 
-function paint(canvas, values, outline, limit, palette, px) {
+function paint(canvas, values, outline, limit, palette, px, signed) {
   const dpr = window.devicePixelRatio || 1, cell = px / SIDE;
   canvas.width = Math.round(px * dpr); canvas.height = Math.round(px * dpr);
   canvas.style.width = canvas.style.height = px + "px";
   const ctx = canvas.getContext("2d"), small = new ImageData(SIDE, SIDE);
   for (let i = 0; i < SIDE * SIDE; i++) {  // one pixel per cell, scaled up without smoothing
-    const [r, g, b] = rgb(palette, values[i] / limit);
+    const [r, g, b] = rgb(palette, values[i] / limit, signed);
     small.data[4 * i] = r; small.data[4 * i + 1] = g; small.data[4 * i + 2] = b; small.data[4 * i + 3] = 255;
   }
   const tiny = new OffscreenCanvas(SIDE, SIDE);
@@ -43,10 +44,12 @@ function paint(canvas, values, outline, limit, palette, px) {
 
 function colourBar(bar, d, px) {
   const stops = d.palette.map((p, i) => `rgb(${p.join(",")}) ${(100 * i / (d.palette.length - 1)).toFixed(1)}%`);
-  const ticks = [1, 0.5, 0, -0.5, -1].map((t) => `<span>${fmt(t * d.limit)}</span>`).join("");
+  const ticks = (d.signed === false ? [1, 0.75, 0.5, 0.25, 0] : [1, 0.5, 0, -0.5, -1])
+    .map((t) => `<span>${fmt(t * d.limit)}</span>`).join("");
+  const low = d.signed === false ? 0 : -d.limit;
   bar.style.height = px + "px";
   bar.innerHTML = `<div class="ramp" style="background: linear-gradient(to top, ${stops.join(", ")})"
-    role="img" aria-label="colour bar: ${d.colorbar}, from ${fmt(-d.limit)} to ${fmt(d.limit)}"></div>
+    role="img" aria-label="colour bar: ${d.colorbar}, from ${fmt(low)} to ${fmt(d.limit)}"></div>
     <div class="ticks">${ticks}</div><div class="title">${d.colorbar}</div>`;
 }
 
@@ -73,7 +76,7 @@ export default function ({ parentElement, data: raw }) {
     fig.querySelector("figcaption").innerHTML = `<b></b><span></span>`;
     fig.querySelector("b").textContent = p.title; fig.querySelector("span").textContent = p.sub || "";
     canvas.setAttribute("aria-label", `${p.title}: ${d.quantity} map, 28×28 pixels`);
-    paint(canvas, maps[i], d.outline, d.limit, d.palette, px);
+    paint(canvas, maps[i], p.outline || d.outline, d.limit, d.palette, px, d.signed !== false);
     canvas.onpointermove = (e) => {
       const box = canvas.getBoundingClientRect(), host = root.getBoundingClientRect();
       const c = Math.min(SIDE - 1, Math.floor((e.clientX - box.left) / box.width * SIDE));

@@ -31,10 +31,30 @@ def near_square(n: int) -> tuple[int, int]:
     return rows, n // rows
 
 
-def layers_data(layers: dict[str, np.ndarray], title: str = "", signed: bool = False) -> dict:
+def _range(name: str, v: np.ndarray, signed: bool) -> tuple[float, float]:
+    """A layer's colour range: ±peak when diverging, 0–1 for probabilities, else min to max."""
+    if signed or name == "logits":
+        peak = float(np.abs(v).max()) or 1.0
+        return -peak, peak
+    if name == "softmax":
+        return 0.0, 1.0  # probabilities: the whole range, so 0.5 reads as 0.5
+    lo, hi = float(v.min()), float(v.max())
+    return lo, (hi if hi > lo else lo + 1.0)
+
+
+def shared_ranges(*inputs: dict[str, np.ndarray]) -> dict[str, tuple[float, float]]:
+    """One colour range per layer over several inputs' activations (the same rule as each alone), so the
+    same colour means the same value in every input's heatmaps."""
+    return {name: _range(name, np.concatenate([np.asarray(acts[name], np.float64).reshape(-1) for acts in inputs]),
+                         False) for name in inputs[0]}
+
+
+def layers_data(layers: dict[str, np.ndarray], title: str = "", signed: bool = False,
+                ranges: dict[str, tuple[float, float]] | None = None) -> dict:
     """Each layer as a grid of cells (hidden 1: 8×16, hidden 2: 8×8, logits and softmax: one row of 10,
     labelled 0–9) with its own colour bar; logits (and, with `signed`, every layer, e.g. a difference of
-    two inputs) on a diverging scale centred at zero, the rest from their minimum to their maximum."""
+    two inputs) on a diverging scale centred at zero, the rest from their minimum to their maximum.
+    `ranges` (from `shared_ranges`): the layers' colour ranges, shared with another input's heatmaps."""
     out = []
     for name, raw in layers.items():
         v = np.asarray(raw, dtype=np.float64).reshape(-1)
@@ -42,14 +62,7 @@ def layers_data(layers: dict[str, np.ndarray], title: str = "", signed: bool = F
             raise ValueError(f"layer {name!r} needs finite values, got {v.size} values")
         rows, cols = near_square(v.size) if v.size > 10 else (1, v.size)
         diverging = signed or name == "logits"
-        if diverging:
-            peak = float(np.abs(v).max()) or 1.0
-            lo, hi = -peak, peak
-        elif name == "softmax":
-            lo, hi = 0.0, 1.0  # probabilities: the whole range, so 0.5 reads as 0.5
-        else:
-            lo, hi = float(v.min()), float(v.max())
-            hi = hi if hi > lo else lo + 1.0
+        lo, hi = ranges[name] if ranges is not None and name in ranges else _range(name, v, signed)
         out.append({"name": layer_display_name(name), "title": f"{layer_display_name(name)} ({v.size})",
                     "rows": rows, "cols": cols, "lo": lo, "hi": hi,
                     "unit": "difference" if signed else UNITS.get(name, "activation"),
