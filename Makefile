@@ -25,8 +25,10 @@ run: $(STAMP)
 	$(BIN)/digit-lens --server.port 8501
 
 # Everything, browser tests included (they need Debian's Chromium: found, installed, or one line on how).
+# Two workers: one takes every browser test (they wait on the server and the page), the other the CPU-bound
+# tests beside them (tests/conftest.py groups them).
 test: $(STAMP) chromium nginx
-	$(BIN)/python -m pytest
+	$(BIN)/python -m pytest -n 2 --dist loadgroup
 
 # The inner loop: unit and AppTest tests, no browser, nothing marked slow.
 test-fast: $(STAMP)

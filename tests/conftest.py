@@ -108,3 +108,13 @@ def _single_thread_determinism():
     n = torch.get_num_threads()
     yield
     torch.set_num_threads(n)
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    # `make test` runs two pytest-xdist workers with --dist loadgroup: every browser test goes to one worker,
+    # so one app server and one Chromium serve them all (the session fixtures above live per worker), while
+    # the other worker runs the CPU-bound tests. Browser tests mostly wait on the server and the page; the
+    # CPU-bound ones fill that wait.
+    for item in items:
+        if item.get_closest_marker("browser"):
+            item.add_marker(pytest.mark.xdist_group("browser"))
