@@ -200,7 +200,8 @@ def test_every_page_state_screenshot_and_no_other_host(new_page, server, artifac
 
 
 def _upload(page, index: int, name: str, data: bytes, mime: str) -> None:
-    page.locator('[data-testid="stFileUploader"] input[type="file"]').nth(index).set_input_files(
+    # The page's own uploaders, not the sidebar's (the workspace import).
+    page.locator('[data-testid="stMain"] [data-testid="stFileUploader"] input[type="file"]').nth(index).set_input_files(
         files=[{"name": name, "mimeType": mime, "buffer": data}])
 
 

@@ -35,14 +35,14 @@ def _page(page: str) -> AppTest:
                                          ("digit.png.svg", ".svg"), ("digit", "without an extension")])
 def test_a_picture_upload_with_another_name_is_refused_with_the_accepted_types(name, shown):
     at = _page("explore")
-    [uploader] = at.file_uploader
+    [uploader] = at.main.file_uploader  # the page's, not the sidebar's workspace import
     uploader.upload(name, _png(), "image/png").run()
     assert not at.exception, [e.value for e in at.exception]
     [error] = [e.value for e in at.error]
     assert "Upload refused" in error and shown in error.replace("\\", "") and ".png" in error.replace("\\", "")
     at.run()  # a rerun: the message again (the file is still there), never a box
     assert not at.exception and len(at.error) == 1
-    at.file_uploader[0].set_value(("digit.png", _png(), "image/png")).run()  # the next upload works
+    at.main.file_uploader[0].set_value(("digit.png", _png(), "image/png")).run()  # the next upload works
     assert not at.exception and not at.error
     assert at.session_state["current_input"].description == "upload digit.png"
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import re
+import time
 import zipfile
 
 import pytest
@@ -73,4 +74,7 @@ def test_saved_drawing_and_model_survive_a_reload_and_reach_a_second_browser(bro
     other.locator('[data-testid="stSidebar"] [data-testid="stFileUploaderDropzoneInput"]').set_input_files(archive)
     other.wait_for_url(re.compile(r"ws=(?!" + re.escape(ws) + r")[A-Za-z0-9_-]{32,}"), timeout=60_000)
     other.get_by_label("Saved drawings").wait_for(timeout=60_000)
-    assert any(o.startswith("a tall one · ") for o in _options(other, "Saved drawings"))
+    deadline = time.monotonic() + 60  # the box may still show the old workspace's list until the rerun ends
+    while not any(o.startswith("a tall one · ") for o in _options(other, "Saved drawings")):
+        assert time.monotonic() < deadline, "the imported drawing never appeared"
+        other.wait_for_timeout(500)
