@@ -103,6 +103,18 @@ def new_page(browser):
 
 
 @pytest.fixture(autouse=True)
+def _keep_main_module():
+    # Streamlit's script runner (every AppTest) puts the page script in sys.modules["__main__"] and leaves
+    # it there; a multiprocessing child started later in this process (the leaderboard's workers) would
+    # then run app/streamlit_app.py as its main module, outside Streamlit, and die.
+    import sys
+
+    main = sys.modules["__main__"]
+    yield
+    sys.modules["__main__"] = main
+
+
+@pytest.fixture(autouse=True)
 def _single_thread_determinism():
     # Tests compare values bit for bit; keep torch's thread count fixed within a test.
     n = torch.get_num_threads()

@@ -218,7 +218,7 @@ def test_checkpoint_uploads_in_the_browser(new_page, server, artifacts, tmp_path
     page.get_by_text("Upload a model").wait_for(timeout=120_000)
     # The box offers .safetensors only (pickles are refused: it must not list .pt and friends); a pickle
     # renamed to .safetensors is caught by its content.
-    instructions = page.locator('[data-testid="stFileUploaderDropzoneInstructions"]').first
+    instructions = page.locator('[data-testid="stMain"] [data-testid="stFileUploaderDropzoneInstructions"]').first
     instructions.wait_for(timeout=120_000)
     assert "SAFETENSORS" in instructions.inner_text() and "PT" not in instructions.inner_text().replace("SAFETENSORS", "")
     _upload(page, 0, "evil.safetensors", pickle.dumps({"x": 1}), "application/octet-stream")

@@ -67,6 +67,11 @@ def _one_session(url: str, i: int, data: bytes, methods: list[str], shape: str) 
         s.open("train")
         s.wait_finished(s.upload("train-upload", f"session{i}.safetensors", data))
         s.open("draw")
+        deadline = time.monotonic() + 120  # Draw shows its settings once start-up has the torch side in
+        while "draw-methods" not in s.widgets:
+            assert time.monotonic() < deadline, f"session {i}: Draw never showed its method picker"
+            time.sleep(0.5)
+            s.open("draw")
         shown = {get_method(m).display: m for m in methods}
         from streamlit.proto.Common_pb2 import StringArray
 
