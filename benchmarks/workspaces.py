@@ -12,25 +12,16 @@ import argparse
 import contextlib
 import json
 import tempfile
-import time
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from pathlib import Path
 
 import numpy as np
 
+from benchmarks.run import timed
+
 
 def _percentiles(ms: list[float]) -> dict:
     return {"p50_ms": float(np.percentile(ms, 50)), "p95_ms": float(np.percentile(ms, 95)), "n": len(ms)}
-
-
-def _timed(fn: Callable[[], object], reps: int) -> list[float]:
-    fn()  # first-call costs (imports, statement caches) are not a save's latency
-    out = []
-    for _ in range(reps):
-        t = time.perf_counter()
-        fn()
-        out.append((time.perf_counter() - t) * 1000)
-    return out
 
 
 def bench_store(url: str, reps: int) -> dict:
@@ -46,10 +37,10 @@ def bench_store(url: str, reps: int) -> dict:
                               [{"w": 20, "pts": [float(v) for v in rng.uniform(0, 280, 400)]}])
         model = ModelItem(bundled_checkpoint().read_bytes(), {"test_accuracy": 0.98})
         d_ids, m_ids = [], []
-        out = {"drawing_save": _timed(lambda: d_ids.append(store.save(ws, "d", drawing).id), reps),
-               "model_save": _timed(lambda: m_ids.append(store.save(ws, "m", model).id), reps)}
-        out["drawing_load"] = _timed(lambda: store.load(ws, d_ids[len(out) % len(d_ids)]), reps)
-        out["model_load"] = _timed(lambda: store.load(ws, m_ids[0]), reps)
+        out = {"drawing_save": timed(lambda: d_ids.append(store.save(ws, "d", drawing).id), reps, warmup=1),
+               "model_save": timed(lambda: m_ids.append(store.save(ws, "m", model).id), reps, warmup=1)}
+        out["drawing_load"] = timed(lambda: store.load(ws, d_ids[len(out) % len(d_ids)]), reps, warmup=1)
+        out["model_load"] = timed(lambda: store.load(ws, m_ids[0]), reps, warmup=1)
         return {k: _percentiles(v) for k, v in out.items()} | {"model_bytes": len(model.weights)}
     finally:
         store.close()
