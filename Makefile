@@ -6,7 +6,7 @@ BIN := $(VENV)/bin
 TORCH_PINS ?= torch==2.14.1 torchvision==0.29.1
 STAMP := $(VENV)/.installed
 
-.PHONY: run test test-fast test-portable chromium nginx serve-replicas bench install train bundled-model assets evaluate clean
+.PHONY: run test test-fast test-portable chromium nginx postgres serve-replicas bench install train bundled-model assets evaluate clean
 
 $(BIN)/python:
 	$(PY) -m venv $(VENV)
@@ -24,10 +24,11 @@ install: $(STAMP)
 run: $(STAMP)
 	$(BIN)/digit-lens --server.port 8501
 
-# Everything, browser tests included (they need Debian's Chromium: found, installed, or one line on how).
+# Everything, browser tests included. Debian's Chromium (browser tests), nginx (the replica test) and PostgreSQL
+# (the workspace store's second backend): each found, installed, or one line on how (tests/ensure_apt.sh).
 # Two workers: one takes every browser test (they wait on the server and the page), the other the CPU-bound
 # tests beside them (tests/conftest.py groups them).
-test: $(STAMP) chromium nginx
+test: $(STAMP) chromium nginx postgres
 	$(BIN)/python -m pytest -n 2 --dist loadgroup
 
 # The inner loop: unit and AppTest tests, no browser, nothing marked slow.
@@ -43,7 +44,10 @@ chromium:
 	@bash tests/ensure_chromium.sh
 
 nginx:
-	@bash tests/ensure_nginx.sh
+	@bash tests/ensure_apt.sh nginx "the replica test" nginx /usr/sbin/nginx
+
+postgres:
+	@bash tests/ensure_apt.sh postgresql "the workspace store's PostgreSQL tests" initdb '/usr/lib/postgresql/*/bin/initdb'
 
 # N app processes behind Debian's nginx at http://127.0.0.1:8500, until Ctrl-C (deploy/; README).
 N ?= 2
