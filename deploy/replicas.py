@@ -42,7 +42,8 @@ class Replicas:
     prefix: Path | None = None
 
 
-def _wait_healthy(url: str, proc: subprocess.Popen, timeout: float, what: str) -> None:
+def wait_healthy(url: str, proc: subprocess.Popen, timeout: float, what: str) -> None:
+    """Return when Streamlit's health URL says ok; raise if `proc` exits or `timeout` passes first."""
     deadline = time.monotonic() + timeout
     while True:
         try:
@@ -56,7 +57,8 @@ def _wait_healthy(url: str, proc: subprocess.Popen, timeout: float, what: str) -
         time.sleep(0.3)
 
 
-def _stop(proc: subprocess.Popen) -> None:
+def stop(proc: subprocess.Popen) -> None:
+    """Terminate, then kill after 10 s."""
     if proc.poll() is None:
         proc.terminate()
         try:
@@ -94,12 +96,12 @@ def serve(app_ports: list[int], listen: int, log_dir: Path | None = None, timeou
         proxy = subprocess.Popen([nginx, "-p", str(prefix), "-e", str(prefix / "error.log"),
                                   "-c", str(prefix / "nginx.conf")], stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
         for address, proc in out.apps.items():
-            _wait_healthy(f"http://{address}", proc, timeout, f"the app at {address}")
-        _wait_healthy(out.url, proxy, 10, f"nginx at {out.url} (see {prefix / 'error.log'})")
+            wait_healthy(f"http://{address}", proc, timeout, f"the app at {address}")
+        wait_healthy(out.url, proxy, 10, f"nginx at {out.url} (see {prefix / 'error.log'})")
         yield out
     finally:
         for proc in [*([proxy] if proxy else []), *out.apps.values()]:
-            _stop(proc)
+            stop(proc)
         for log in logs:
             log.close()
         shutil.rmtree(prefix, ignore_errors=True)
