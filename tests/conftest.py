@@ -135,3 +135,24 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     # so the run does not end with one worker on a 30 s test while the other is idle.
     if os.environ.get("PYTEST_XDIST_WORKER"):
         items.sort(key=lambda item: not (item.get_closest_marker("slow") or item.get_closest_marker("browser")))
+
+
+# DIGIT_LENS_TIMELINE=path: one JSON line per test (worker, start, end) to see how `make test`'s two workers
+# share the run (which one ends last, and on what). Off unless asked for.
+_TIMELINE = os.environ.get("DIGIT_LENS_TIMELINE")
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_protocol(item, nextitem):
+    if not _TIMELINE:
+        return (yield)
+    import json
+    import time
+
+    start = time.time()
+    try:
+        return (yield)
+    finally:
+        with open(_TIMELINE, "a") as f:
+            f.write(json.dumps({"worker": os.environ.get("PYTEST_XDIST_WORKER", "main"), "test": item.nodeid,
+                                "start": start, "end": time.time()}) + "\n")
