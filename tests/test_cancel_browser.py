@@ -47,3 +47,26 @@ def test_cancel_a_running_leaderboard_recompute(new_page, server):
     assert page.locator('[data-testid="stException"]').count() == 0
     said.scroll_into_view_if_needed()
     page.screenshot(path=str(ARTIFACTS / "evaluate-recompute-cancelled.png"), full_page=True)
+
+
+def test_cancel_compare_mid_run_then_compute_again_without_changing_a_setting(new_page, server):
+    """Compare's several-digits grid: Cancel pressed while the second slow method runs stops it, says so and
+    offers "Compute again", which runs the same request again (issue 28: no setting has to change); the
+    Cancel button is there only while a run computes."""
+    page = new_page(viewport={"width": 1400, "height": 1000})
+    page.goto(f"{server}/compare?layout=digits&digits=0,1,2,3,4,5,6,7&methods={SLOW}")
+    cancel = page.locator(".st-key-compare-cancel").get_by_role("button", name="Cancel")
+    cancel.wait_for(timeout=120_000)
+    page.get_by_text("digits (2/4)").wait_for(timeout=240_000)  # the first method is done, the second runs
+    cancel.click()
+    page.get_by_text("Cancelled.", exact=True).wait_for(timeout=120_000)
+    again = page.get_by_role("button", name="Compute again")
+    again.wait_for(timeout=30_000)
+    cancel.wait_for(state="detached", timeout=30_000)  # no Cancel once the run has stopped
+    assert page.locator('[data-testid="stException"]').count() == 0
+    again.click()
+    cancel.wait_for(timeout=60_000)  # the same request runs again: no setting changed
+    page.locator('[data-testid="stProgress"]').first.wait_for(timeout=60_000)
+    cancel.click()  # and stops again (the test need not wait for all four slow methods)
+    page.get_by_text("Cancelled.", exact=True).wait_for(timeout=120_000)
+    assert page.locator('[data-testid="stException"]').count() == 0

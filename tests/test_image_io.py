@@ -101,3 +101,34 @@ def test_error_messages_do_not_show_python_object_reprs(data):
     with pytest.raises(ValueError) as err:
         decode_upload(data)
     assert "BytesIO" not in str(err.value) and "0x" not in str(err.value), str(err.value)
+
+
+def harsh_light_photo(digit: np.ndarray, slope: float = 0.45, dark_corner: bool = True) -> bytes:
+    """A 28×28 test digit (white on black) written dark on paper and photographed lit from one side: the
+    paper goes from grey (0.5) to white across the picture, darker still in one corner; JPEG."""
+    ink = np.asarray(Image.fromarray((digit * 255).astype(np.uint8)).resize((140, 140), Image.Resampling.BICUBIC),
+                     dtype=np.float64) / 255
+    canvas = np.zeros((240, 240))
+    canvas[50:190, 60:200] = ink
+    rows, cols = np.mgrid[0:240, 0:240] / 240
+    paper = 0.95 - slope * cols - (0.15 * np.hypot(rows, cols) ** 2 if dark_corner else 0)
+    photo = paper - canvas * (paper - 0.15) + np.random.default_rng(0).normal(0, 0.015, canvas.shape)
+    return _bytes(Image.fromarray((np.clip(photo, 0, 1) * 255).astype(np.uint8)), "JPEG", quality=85)
+
+
+def test_a_photo_lit_from_one_side_becomes_a_clean_digit(model, test_split):
+    """Issue 28: one level for all the paper (the border's median) left the lit half as a grey box that the
+    crop kept; the paper is fitted as a surface now. Known answers: the paper becomes black, the strokes
+    bright, the box around the ink is the digit's own, and the model reads the digit."""
+    import torch
+
+    digit = test_split.images[0].numpy().reshape(28, 28)  # a 7
+    gray = decode_upload(harsh_light_photo(digit))
+    paper = np.ones_like(gray, dtype=bool)
+    paper[40:200, 50:210] = False  # everything 10 px or more outside the digit's square
+    assert float(np.quantile(gray[paper], 0.99)) < 0.05, np.quantile(gray[paper], [0.5, 0.99])
+    steps = preprocess(gray)
+    assert steps is not None
+    h, w = steps.cropped.shape
+    assert h <= 150 and w <= 150, steps.cropped.shape  # the ink's box (140 px drawn), not the picture (240)
+    assert int(model(torch.from_numpy(steps.centred)[None]).argmax()) == 7

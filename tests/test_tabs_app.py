@@ -20,7 +20,7 @@ def _page(page: str) -> AppTest:
 
 
 @pytest.mark.parametrize(("page", "tab_key", "widget", "kind", "value", "other_tab"), [
-    ("map", "map-tab", "map-nb-k", "slider", 20, "Across seeds"),
+    ("map", "map-tab", "map-nb-k", "slider", 20, "Seeds"),
     ("inside", "inside-tab", "inside-order", "radio", "how strongly each unit fires for this input",
      "One neuron up close"),
     ("evaluate", "evaluate-tab", "evaluate-repl", "radio", "blur", "Sanity checks"),

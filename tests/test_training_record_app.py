@@ -43,7 +43,7 @@ def test_across_training_walks_a_session_record(small_record):
     from app.state.resources import weights_digest
 
     key = weights_digest(load_checkpoint(bundled_checkpoint())[0].eval())
-    at = _map_page({"training_records": {key: small_record}, "map-tab": "Across training"})  # trained here
+    at = _map_page({"training_records": {key: small_record}, "map-tab": "Training"})  # trained here
     assert any("recorded during this session's training run" in c.value for c in at.caption)
     slider = at.select_slider(key="map-rec-epoch")
     assert slider.value == 2 and list(slider.options) == ["0", "1", "2"]
@@ -60,7 +60,7 @@ def test_across_training_walks_a_session_record(small_record):
 
 
 def test_across_training_uses_the_shipped_record_for_the_bundled_model():
-    at = _map_page({"map-tab": "Across training"})
+    at = _map_page({"map-tab": "Training"})
     assert any("shipped with the bundled model" in c.value for c in at.caption)
     import json
 
@@ -81,7 +81,7 @@ def test_across_training_opens_clean_in_chromium(new_page, server, artifacts):
     out = artifacts
     page = new_page(viewport={"width": 1500, "height": 1100})
     page.goto(f"{server}/map?layer=hidden2&proj=pca&index=8")
-    section = page.get_by_role("tab", name="Across training", exact=True)
+    section = page.get_by_role("tab", name="Training", exact=True)
     section.wait_for(timeout=180_000)
     section.click()  # only the open tab runs
     page.get_by_text("How close each method's maps are").wait_for(timeout=120_000)
@@ -102,7 +102,7 @@ def test_across_seeds_shows_mean_and_std_of_a_finished_job():
     configs = [TrainConfig(hidden=(128, 64), epochs=1, train_size=300, seed=s) for s in range(2)]
     job = TrainJob(configs[0], more=(configs[1],)).start()
     assert job.wait(120) and job.error is None and len(job.results) == 2
-    at = _map_page({"map-seed-job": job, "map-source": "test", "map-tab": "Across seeds"})
+    at = _map_page({"map-seed-job": job, "map-source": "test", "map-tab": "Seeds"})
     assert any(m.label.startswith("Mean std") for m in at.metric)
     assert not at.exception
     # In the app's one map style: the mean on a diverging scale, the spread on a sequential one from 0.
@@ -129,7 +129,7 @@ def test_a_train_page_run_brings_its_record_to_the_map_page():
     at.run()
     assert not at.exception
     at.switch_page("app_pages/map.py")
-    at.session_state["map-tab"] = "Across training"
+    at.session_state["map-tab"] = "Training"
     at.run()
     assert not at.exception, [e.value for e in at.exception]
     assert any("recorded during this session's training run" in c.value for c in at.caption)
@@ -146,6 +146,6 @@ def test_map_runs_only_the_open_tab_and_a_neuron_link_opens_the_units_tab():
     at.query_params["neuron"] = "hidden1:5"  # Inside's "What unit 5 wants" link
     at.run()
     assert not at.exception, [e.value for e in at.exception]
-    assert at.session_state["map-tab"] == "What each neuron wants"
+    assert at.session_state["map-tab"] == "Neuron goals"
     assert at.selectbox(key="map-goal-layer").value == "hidden1" and at.number_input(key="map-goal-unit").value == 5
     assert "map-nb-layer" not in {s.key for s in at.selectbox}

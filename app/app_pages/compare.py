@@ -12,6 +12,7 @@ from app.safe_text import plain
 from app.sections.attribution_maps import export_buttons, method_selector, run_methods
 from app.sections.target import target_selector, target_text
 from app.state.caches import batch_explanation, probabilities
+from app.state.defaults import WHY_COMPARE_METHODS
 from app.state.inputs import get_current, pick_input, test_input
 from app.state.models import active_model, session_models
 from app.state.session import LinkValueError, Partly, link_value, set_query
@@ -90,7 +91,7 @@ def changed(name: str, values: dict) -> dict:
 url_setting("compare-layout", "layout", LAYOUTS["one"], lambda raw: LAYOUTS[raw], f"use one of {', '.join(LAYOUTS)}")
 mode = st.radio("Layout", list(LAYOUTS.values()), horizontal=True, key="compare-layout")
 write_url("compare-layout", "layout", {label: slug for slug, label in LAYOUTS.items()}.get)
-selected = method_selector("compare", default=all_names)
+selected = method_selector("compare", default=all_names, why=WHY_COMPARE_METHODS)
 a, b, c = st.columns(3)
 shared = a.toggle("Shared colour scale", value=True, key="compare-shared",
                   help="On: one ± limit for every map, so magnitudes compare. Off: each map scaled to its own max.")
@@ -254,8 +255,11 @@ def two_models() -> None:
     st.caption("Left of each pair: the bundled model; right: " + plain(other, 40) + ". "
                + ("One colour scale for every map." if shared else "Each map on its own scale."))
     st.subheader("How much the two models agree")
-    st.dataframe({"method": [get_method(n).display for n in both],
-                  "Spearman ρ between the two models' maps": [round(rho[n], 3) for n in both]}, hide_index=True)
+    # A short header: a long one made the column wider than a phone (390 px) and pushed its right-aligned
+    # numbers out of sight (issue 28); the long name is the header's tooltip.
+    st.dataframe({"method": [get_method(n).display for n in both], "rho": [rho[n] for n in both]}, hide_index=True,
+                 column_config={"rho": st.column_config.NumberColumn(
+                     "Spearman ρ", help="Spearman ρ between the two models' maps", format="%.3f")})
     st.caption("Spearman ρ: 1 when both models order the pixels the same way, 0 when the orders are unrelated. "
                "Low agreement on a digit both models read correctly means the explanation depends on the training run.")
 

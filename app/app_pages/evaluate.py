@@ -14,7 +14,16 @@ from app.sections.attribution_maps import method_selector
 from app.sections.lazy_tabs import lazy_tabs
 from app.sections.recompute import recompute_leaderboard, sanity_over_digits
 from app.state.caches import explanation, probabilities, sanity_cascade, score_card
-from app.state.defaults import EVALUATE_METHODS, EVALUATE_REPLACEMENT, SANITY_DIGITS, SANITY_METHODS
+from app.state.defaults import (
+    EVALUATE_METHODS,
+    EVALUATE_REPLACEMENT,
+    LEADERBOARD_METHODS,
+    SANITY_DIGITS,
+    SANITY_METHODS,
+    WHY_EVALUATE_METHODS,
+    WHY_LEADERBOARD_METHODS,
+    WHY_SANITY_METHODS,
+)
 from app.state.guidance import human_date, shipped_sanity, shipped_trust
 from app.state.inputs import pick_input
 from app.state.models import active_model
@@ -82,7 +91,7 @@ def score_table(card) -> None:
 def this_input() -> None:
     loaded = active_model()
     current = pick_input("evaluate")
-    methods = method_selector("evaluate", default=EVALUATE_METHODS)
+    methods = method_selector("evaluate", default=EVALUATE_METHODS, why=WHY_EVALUATE_METHODS)
     replacement = st.radio("Deleted pixels become", list(REPLACEMENTS), index=EVALUATE_REPLACEMENT, horizontal=True,
                            key="evaluate-repl",
                            help="On MNIST, deleting a black background pixel by setting it to zero changes "
@@ -204,8 +213,8 @@ def leaderboard() -> None:
                      .style.format("{:.3f}", na_rep=NA))
     with st.expander("Recompute for the active model on fewer digits"):
         n = st.slider("Digits (stratified by class)", 10, 500, 50, 10, key="leaderboard-n")
-        chosen = method_selector("leaderboard", default=["saliency", "integrated_gradients", "deeplift", "gradient_shap"],
-                                 param="leaderboard_methods")
+        chosen = method_selector("leaderboard", default=LEADERBOARD_METHODS, param="leaderboard_methods",
+                                 why=WHY_LEADERBOARD_METHODS)
         recompute_leaderboard(active_model(), n, chosen, st.button("Run", key="leaderboard-run"), leaderboard_view)
 
 
@@ -217,7 +226,7 @@ def sanity() -> None:
     st.caption(f"Model-parameter randomisation (Adebayo et al. 2018): {how}; a map that barely changes is not "
                "explaining the model.")
     current = pick_input("sanity")
-    methods = method_selector("sanity", default=SANITY_METHODS, param="sanity_methods")
+    methods = method_selector("sanity", default=SANITY_METHODS, param="sanity_methods", why=WHY_SANITY_METHODS)
     if current is None or not methods:
         return
     panels, lines = [], {}

@@ -40,7 +40,8 @@ from model.network import layer_display_name
 
 PROJECTIONS = {"pca": "PCA (exact)", "umap": "UMAP"}
 MAX_SHOWN = 24  # selected digits drawn beside the map
-SECTIONS = ("Nearest digits", "Across training", "Across seeds", "What each neuron wants")
+# Short names: the four tabs fit a phone's 390 px without scrolling (issue 28); each tab's caption says more.
+SECTIONS = ("Neighbours", "Training", "Seeds", "Neuron goals")
 
 st.title("Map")
 st.caption("Every one of the 10,000 test digits placed by what one layer of the network makes of it. "
@@ -226,11 +227,12 @@ def unit_goals() -> None:
     top = top_exciting(acts, unit, 12)
     x1, x2 = st.columns([1, 3])
     with x1:
-        image_strip([upscale(goals.images[unit], 112)], [f"{unit_word} {unit}"], key="map-goal-one")
+        image_strip([upscale(goals.images[unit], 128)], [f"{unit_word} {unit}"], key="map-goal-one")
     x1.metric("Activation on it", f"{goals.activations[unit]:.2f}", help=f"The test-set maximum is {test_max[unit]:.2f}")
     x2.markdown(f"**The 12 test digits that excite {unit_word} {unit} most** (index · activation)")
     with x2:
-        image_strip([upscale(img, 72) for img in split.images[top].numpy()],
+        # 96 px: two full rows of six at 1400 px (at 72 px a row and a half sat in white space; issue 28).
+        image_strip([upscale(img, 96) for img in split.images[top].numpy()],
                     [f"#{i} · {acts[i, unit]:.1f}" for i in top], key="map-goal-top")
     if goal_layer != "logits":
         if x1.button("Open this unit on Inside", icon=":material/hub:", key="map-to-inside"):

@@ -12,10 +12,10 @@ import streamlit as st
 from app.components.drawing_pad import PaintOver, drawing_pad
 from app.components.heatmap_grid import grid_data, heatmap_grid
 from app.components.image_strip import image_strip, upscale
-from app.figures.common import duration
+from app.figures.common import duration, symmetric_limit
 from app.figures.whatif import probabilities_before_after, stability_figure
 from app.safe_text import plain, sentence
-from app.sections.attribution_maps import run_methods
+from app.sections.attribution_maps import is_unsigned, run_methods, sign_note
 from app.state.defaults import WHATIF_MIN_PROB
 from app.state.inputs import CurrentInput
 from app.state.resources import LoadedModel
@@ -65,16 +65,27 @@ def maps_before_after(loaded: LoadedModel, before: np.ndarray, after: np.ndarray
     got_b, err_b = run_methods(loaded, before, methods, None)
     got_a, err_a = run_methods(loaded, after, methods, None)
     panels, out = [], {}
-    for label, got in ((names[0], got_b), (names[1], got_a)):
+    for label, got, image in ((names[0], got_b, before), (names[1], got_a, after)):
         for m in methods:
             if m in got:
-                panels.append((f"{label} · {get_method(m).display}", f"explains {got[m].target}", got[m].values))
+                panels.append((is_unsigned(got[m]), image,
+                               (f"{label} · {get_method(m).display}", f"explains {got[m].target}", got[m].values)))
                 out[f"map_{label.replace(' ', '_')}_{m}"] = got[m].values
     if panels:
-        heatmap_grid(grid_data(panels, None, shared=True, cols=len(methods), px=130), key=f"{key}-maps")
+        # One scale for every map; unsigned maps (|gradient|) in a grid of their own with a sequential bar
+        # from 0, as on Draw and Explore: on the diverging bar they would claim a direction they lack.
+        limit = symmetric_limit([v for *_, (*_, v) in panels])
+        for signed, suffix in ((True, ""), (False, "-unsigned")):
+            group = [(image, p) for unsigned, image, p in panels if unsigned != signed]
+            if group:
+                cols = len(group) // 2 if signed else len(group)  # signed: a row per image; unsigned: one row
+                # Each map with the outline of the image it explains (before and after differ).
+                heatmap_grid(grid_data([p for _, p in group], None, shared=True, cols=max(cols, 1), px=130,
+                                       limit=limit, signed=signed, digits=[np.asarray(i) for i, _ in group]),
+                             key=f"{key}-maps{suffix}")
         # Titles, not rows: on a narrow screen the maps wrap onto more rows.
         st.caption(f"Each map's title says which image it explains: the {names[0]} (before) or the {names[1]} "
-                   "(after), each for its own predicted class (under the title); red pushes it up, blue down; "
+                   f"(after), each for its own predicted class (under the title). {sign_note({**got_b, **got_a})}; "
                    "one colour scale for all.")
     for m, err in {**err_b, **err_a}.items():
         st.error(f"{get_method(m).display} failed: {plain(err)}")

@@ -78,7 +78,9 @@ def file_upload(label: str, extensions: list[str], key: str, mime: list[str], **
 def upload_input(key: str) -> CurrentInput | None:
     """A file uploader that turns a picture of a digit into MNIST's form; errors are shown, not raised."""
     up = file_upload("Upload a picture of one digit", [f.lower() for f in FORMATS] + ["jpg"], key,
-                     [f"image/{f.lower()}" for f in FORMATS],
+                     # The category, not image/png, image/jpeg…: the drop zone lists these as given, and a
+                     # newcomer read MIME types there (issue 28); it reads "image, PNG, JPEG, GIF, BMP, WEBP".
+                     ["image"],
                      max_upload_size=MAX_UPLOAD_BYTES // 2**20,  # the server allows more (model uploads)
                      help="Any ink colour on any plain background; it is converted to white on black, "
                           "cropped, fitted and centred like MNIST.")

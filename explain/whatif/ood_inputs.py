@@ -82,10 +82,14 @@ def on_paper(ink: np.ndarray, rng: np.random.Generator) -> bytes:
     canvas = np.asarray(Image.fromarray((canvas * 255).astype(np.uint8)).filter(
         ImageFilter.GaussianBlur(float(rng.uniform(0.3, 1.5)))), dtype=np.float64) / 255
     rows, cols = np.mgrid[0:canvas.shape[0], 0:canvas.shape[1]] / canvas.shape[0]
-    # Light that varies more than this leaves a grey box around the digit after `decode_upload` (it takes
-    # the paper's median level as black): the model then gets no digit, and the warning rightly fires.
-    paper = rng.uniform(0.65, 0.95) + rng.uniform(-0.03, 0.03) * rows + rng.uniform(-0.03, 0.03) * cols
-    dark = rng.uniform(0.05, 0.35)
+    # Harsh light too: paper from grey to white across the picture (a slope, and a bright spot falling off),
+    # which `decode_upload` fits as a surface (issue 28: one level for all the paper left a grey box).
+    harsh = rng.uniform(0, 0.3)
+    spot = rng.uniform(0, 1, 2)
+    paper = (rng.uniform(0.65, 0.95) + rng.uniform(-harsh, harsh) * rows + rng.uniform(-harsh, harsh) * cols
+             - rng.uniform(0, harsh) * ((rows - spot[0]) ** 2 + (cols - spot[1]) ** 2))
+    paper = np.clip(paper, 0.45, 1.0)
+    dark = rng.uniform(0.05, 0.3)
     photo = paper - canvas * (paper - dark) + rng.normal(0, rng.uniform(0.005, 0.03), canvas.shape)
     return encoded(photo, "JPEG", int(rng.integers(60, 95)))
 
