@@ -45,6 +45,8 @@ RESULTS: dict[str, str] = {
     **{f"known/{name}": "python -m model.shortcut --out assets/known/shortcut_mlp.safetensors "
                         f"--reliance assets/known/shortcut_reliance.json {SHIPPED}"
        for name in ("shortcut_mlp.safetensors", "shortcut_reliance.json")},
+    # Every method's known-answer score on it and on the bundled model (after the model above).
+    "known/shortcut_scores.json": f"python -m explain shortcut --n 200 --out assets/known/shortcut_scores.json {SHIPPED}",
 }
 # Written together with the checkpoint by `make bundled-model` (one training run, recording on), so the
 # record ends at exactly the shipped weights; never rerun by --regenerate (the checkpoint changes only
