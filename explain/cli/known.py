@@ -11,7 +11,6 @@ from __future__ import annotations
 import argparse
 import json
 import math
-import sys
 from pathlib import Path
 
 from explain.cli import args as cli_args
@@ -106,12 +105,3 @@ def cmd_shortcut(args: argparse.Namespace) -> int:
     print(json.dumps(view) if args.json else _table(view))
     return 0
 
-
-def main(argv: list[str] | None = None) -> int:
-    from explain.cli.main import main as explain_main
-
-    return explain_main(["shortcut", *(sys.argv[1:] if argv is None else argv)])
-
-
-if __name__ == "__main__":
-    sys.exit(main())
