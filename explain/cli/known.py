@@ -1,4 +1,5 @@
-"""`python -m explain shortcut`: explanations against a known answer (a planted shortcut).
+"""`python -m explain shortcut` and `python -m explain tcav`: explanations against a known answer (a
+planted shortcut), and concept tests (TCAV) of a built-in concept or a user's examples.
 
 Without `--recompute` it prints the shipped results (assets/known/shortcut_scores.json, written by
 `make assets`) for `--model shortcut` or `bundled`; `--recompute` (or a checkpoint path) explains the
@@ -43,8 +44,57 @@ def add_shortcut(sub) -> None:
     p.set_defaults(handler=cmd_shortcut)
 
 
+def add_tcav(sub) -> None:
+    from explain.known.concepts import BUILT_IN
+
+    p = sub.add_parser("tcav", help="TCAV: does a concept (built in, or examples in FILE.npz) push each class up?")
+    p.add_argument("--concept", required=True, help=f"{'|'.join(BUILT_IN)} or a FILE.npz of N×28×28 examples")
+    p.add_argument("--model", default="bundled", help="bundled (default), shortcut, or a .safetensors path")
+    p.add_argument("--layers", default="hidden1,hidden2", help="hidden layers, comma-separated")
+    p.add_argument("--classes", type=cli_args.indices, default=list(range(10)), help="classes: 0-9 or 3,7")
+    p.add_argument("--examples", type=cli_args.positive_int, default=20, help="examples of a built-in concept")
+    p.add_argument("--n-random", type=cli_args.positive_int, default=10, help="random concepts (≥ 2)")
+    p.add_argument("--seed", type=cli_args.seed, default=0)
+    p.add_argument("--json", action="store_true")
+    p.set_defaults(handler=cmd_tcav)
+
+
 def add_subcommands(sub) -> None:
     add_shortcut(sub)
+    add_tcav(sub)
+
+
+def cmd_tcav(args: argparse.Namespace) -> int:
+    from explain.known import shipped
+    from explain.known.concepts import BUILT_IN, builtin_concept, load_examples
+    from explain.known.tcav import tcav
+    from model.data import load_mnist
+
+    if any(c > 9 for c in args.classes):
+        raise ValueError(f"--classes must be digits 0-9, got {args.classes}")
+    layers = tuple(part.strip() for part in args.layers.split(","))
+    if args.concept in BUILT_IN:
+        examples = builtin_concept(args.concept, load_mnist(train=False), args.examples, args.seed)
+    else:
+        examples = load_examples(cli_args.check_input_file(args.concept, "--concept"))
+    if args.model not in shipped.MODELS:
+        cli_args.check_input_file(args.model, "--model")
+    result = tcav(shipped.load_model(args.model), examples, layers, tuple(dict.fromkeys(args.classes)),
+                  args.n_random, args.seed)
+    rows = [{k: r.to_dict()[k] for k in ("layer", "class", "score", "p_value", "significant", "cav_accuracy",
+                                          "spread", "random_score")} for r in result.rows]
+    if args.json:
+        print(json.dumps({"model": str(args.model), "concept": str(args.concept), "n_examples": result.n_examples,
+                          "n_random": result.n_random, "seconds": round(result.seconds, 3), "rows": rows}))
+        return 0
+    print(f"TCAV of {args.concept} ({result.n_examples} examples vs {result.n_random} random concepts) on the "
+          f"{args.model} model, {result.seconds:.1f} s")
+    print(f"{'layer':8s} {'class':>5s} {'score':>6s} {'±':>5s} {'random':>6s} {'p':>8s}  {'CAV acc':>7s}")
+    for r in rows:
+        print(f"{r['layer']:8s} {r['class']:5d} {r['score']:6.2f} {r['spread']:5.2f} {r['random_score']:6.2f} "
+              f"{r['p_value']:8.2g}{' *' if r['significant'] else '  '} {r['cav_accuracy']:7.2f}")
+    print("* significant at p < 0.05 (two-sided t-test against random-vs-random scores)")
+    return 0
 
 
 def _view(model: str, record: dict, source: str) -> dict:
