@@ -321,6 +321,9 @@ def main(argv: list[str] | None = None) -> int:
     from benchmarks.workspaces import bench_workspaces
 
     results["workspaces"] = bench_workspaces(5 if smoke else 100, postgres=not smoke)
+    from benchmarks.tcav import bench_tcav
+
+    results["tcav"] = bench_tcav(1 if smoke else 5, n_random=2 if smoke else 10)
     if not smoke:
         results["browser"] = bench_browser(20)
         results["before"] = {label: b for label, ref in BEFORE_REFS.items() if (b := before(ref))}

@@ -5,6 +5,8 @@ Every method is a registered adapter returning the same result types. No Streaml
 """
 
 from explain.core import MethodError, as_batch, as_input, explain, explain_all_classes, explain_batch, explain_many
+from explain.known.scores import KnownConfig, KnownScores, shortcut_scores
+from explain.known.tcav import TcavResult, TcavRow, tcav
 from explain.warmup import warm_up
 from explain.registry import (MethodSpec, drawing_methods, fast_methods, get_method, method_names, methods,
                               preview_params, quick_params)
@@ -14,5 +16,7 @@ __all__ = [
     "Attribution", "BatchAttribution", "Contrast", "MethodError", "MethodSpec", "as_batch", "as_input", "explain",
     "explain_all_classes", "explain_batch", "explain_many", "warm_up", "drawing_methods", "get_method",
     "method_names", "methods", "preview_params",
+    "KnownConfig", "KnownScores", "shortcut_scores",  # known-answer scores (a planted shortcut)
+    "TcavResult", "TcavRow", "tcav",  # concept tests (TCAV with captum.concept)
     "fast_methods", "quick_params",  # deprecated aliases (0.3.0) of drawing_methods and preview_params
 ]

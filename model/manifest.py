@@ -41,6 +41,12 @@ RESULTS: dict[str, str] = {
     # Home's pictures, drawn from the model and the UMAP above (so after it).
     **{f"home/{page}.png": f"python -m explain.cli.pictures --out assets/home {SHIPPED}"
        for page in ("draw", "explore", "compare", "evaluate", "whatif", "inside", "map", "train")},
+    # The planted-shortcut model (its own short training run) and how much it relies on the mark.
+    **{f"known/{name}": "python -m model.shortcut --out assets/known/shortcut_mlp.safetensors "
+                        f"--reliance assets/known/shortcut_reliance.json {SHIPPED}"
+       for name in ("shortcut_mlp.safetensors", "shortcut_reliance.json")},
+    # Every method's known-answer score on it and on the bundled model (after the model above).
+    "known/shortcut_scores.json": f"python -m explain shortcut --n 200 --out assets/known/shortcut_scores.json {SHIPPED}",
 }
 # Written together with the checkpoint by `make bundled-model` (one training run, recording on), so the
 # record ends at exactly the shipped weights; never rerun by --regenerate (the checkpoint changes only

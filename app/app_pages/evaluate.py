@@ -11,6 +11,7 @@ from app.components.image_strip import image_strip, upscale
 from app.figures.scores import curves_figure, leaderboard_figure, rank_figure, sanity_curves_figure, sanity_many_figure
 from app.safe_text import plain
 from app.sections.attribution_maps import method_selector
+from app.sections.known_answer import KNOWN_COLUMN, known_answer, known_column, known_note
 from app.sections.lazy_tabs import lazy_tabs
 from app.sections.recompute import recompute_leaderboard, sanity_over_digits
 from app.state.caches import explanation, probabilities, sanity_cascade, score_card
@@ -42,7 +43,8 @@ from model.network import randomised_display_name
 INFOS = metric_infos()  # one sentence and a direction per metric, from the metric classes
 LABELS = {name: info.label for name, info in INFOS.items()}
 HIGHLIGHT = "background-color: #c7e9c0; font-weight: bold"
-TABS = {"input": "This input", "leaderboard": "Leaderboard", "sanity": "Sanity checks"}  # ?tab= → tab
+TABS = {"input": "This input", "leaderboard": "Leaderboard", "sanity": "Sanity checks",
+        "known": "Known answer"}  # ?tab= → tab
 NA = "n/a"  # the one way this page says "does not apply"
 
 
@@ -170,6 +172,7 @@ def leaderboard_view(rows: list[dict], key: str) -> None:
                                        LABELS[name], higher), key=f"{key}-chart")
     c2.plotly_chart(rank_figure(names, df[f"{name}_rank"], df[f"{name}_rank_lo"], df[f"{name}_rank_hi"],
                                 "Rank with bootstrap 95 % interval"), key=f"{key}-ranks")
+    known = known_column(list(df.index)) if linked else None  # the shipped model's known answer, beside it
     table = pd.DataFrame({
         "method": names,
         f"{LABELS[name]} {arrow(higher)}": [f"{v:.4f} ± {c:.4f}" if not np.isnan(v) else NA
@@ -178,8 +181,11 @@ def leaderboard_view(rows: list[dict], key: str) -> None:
                                  for r, lo, hi in zip(df[f"{name}_rank"], df[f"{name}_rank_lo"],
                                                       df[f"{name}_rank_hi"], strict=True)],
         "digits": df[f"{name}_n"].astype("Int64"),
+        **({KNOWN_COLUMN: known} if known else {}),
     }).sort_values("rank (95 % interval)", key=lambda s: s.str.split().str[0].replace("n/a", "999").astype(float))
     st.dataframe(table, hide_index=True)
+    if known:
+        st.caption(known_note())
 
 
 def leaderboard() -> None:
@@ -304,8 +310,8 @@ trust_box()
 # ?tab= opens a tab; the open tab is written back, so a copied link reopens it.
 url_setting("evaluate-tab", "tab", TABS["input"], lambda raw: TABS[raw], f"use one of {', '.join(TABS)}")
 # Only the open tab runs and draws: the other two cost every visit seconds of charts.
-lazy_tabs("evaluate-tab", dict(zip(TABS.values(), (this_input, leaderboard, sanity), strict=True)),
+lazy_tabs("evaluate-tab", dict(zip(TABS.values(), (this_input, leaderboard, sanity, known_answer), strict=True)),
           keep=("evaluate-source", "evaluate-index", "evaluate-methods", "evaluate-repl", "evaluate-sens", "evaluate-frac",
                 "leaderboard-n", "leaderboard-methods", "leaderboard-metric", "sanity-indep", "sanity-source",
-                "sanity-index", "sanity-methods"))
+                "sanity-index", "sanity-methods", "known-digit", "known-marked", "known-methods"))
 write_url("evaluate-tab", "tab", {label: slug for slug, label in TABS.items()}.get)

@@ -113,7 +113,7 @@ URL: dict[str, str] = {
     "index": "every page with an input: the test digit to open",
     "target": "Draw, Explore: the class, 'all', or 'a,b' explained",
     "methods": "the method picker of a page", "sanity_methods": "Evaluate's sanity checks",
-    "leaderboard_methods": "Evaluate's recompute", "params": "Compare: non-default method parameters",
+    "leaderboard_methods": "Evaluate's recompute", "known_methods": "Evaluate's known-answer maps", "params": "Compare: non-default method parameters",
     "true": "Explore: the true label filter", "pred": "Explore: the predicted label filter",
     "wrong": "Explore: mistakes only (0/1)", "order": "Explore: index or confidence order",
     "neuron": "Map and Inside: 'hidden1:5', a unit to open (Inside writes the unit it shows)",
@@ -122,7 +122,7 @@ URL: dict[str, str] = {
     "norm": "What if: the counterfactual's L2 or L1", "minprob": "What if: the probability asked for",
     "pen": "What if: ink only near the strokes (0/1)", "attack": "What if: FGSM or PGD",
     "anorm": "What if: the attack's L∞ or L2", "eps": "What if: the attack radius",
-    "tab": "Evaluate, Inside: the open tab (input, leaderboard, sanity; weights, conductance, neuron)", "metric": "Evaluate: the leaderboard's metric",
+    "tab": "Evaluate, Inside: the open tab (input, leaderboard, sanity, known; weights, conductance, neuron)", "metric": "Evaluate: the leaderboard's metric",
     "layout": "Compare: one input, several digits, or two models", "digits": "Compare: the test digits of the grid",
     "ws": "every page: the workspace to open (an unguessable id; app/state/workspace.py)",
 }

@@ -1,0 +1,89 @@
+"""The shipped known-answer results (assets/known/shortcut_scores.json): the planted-shortcut model and the
+bundled model (the same marked digits, no shortcut learnt), so the app and the CLI answer at once."""
+
+from __future__ import annotations
+
+import json
+import math
+from dataclasses import asdict
+from pathlib import Path
+from typing import Any
+
+from explain.known.scores import KnownConfig, KnownScores, shortcut_scores
+from model.shortcut import PATCH, Shortcut, reliance
+
+SCORES_FILE = "known/shortcut_scores.json"
+MODELS = ("shortcut", "bundled")  # the model with the planted shortcut, and the one without
+
+
+def shortcut_checkpoint() -> Path:
+    from model.paths import assets_dir
+
+    return assets_dir() / "known" / "shortcut_mlp.safetensors"
+
+
+def checkpoint_of(name: str) -> Path:
+    """"shortcut" or "bundled" → its shipped checkpoint."""
+    from model.paths import bundled_checkpoint
+
+    paths = {"shortcut": shortcut_checkpoint, "bundled": bundled_checkpoint}
+    if name not in paths:
+        raise ValueError(f"model must be one of {list(paths)} or a .safetensors path, got {name!r}")
+    return paths[name]()
+
+
+def load_model(name_or_path: str | Path):
+    """A shipped model by name, or a checkpoint file; ready to explain (no weight gradients)."""
+    from model.checkpoint import load_checkpoint
+
+    path = checkpoint_of(name_or_path) if str(name_or_path) in MODELS else Path(name_or_path)
+    model, _ = load_checkpoint(path)
+    model.requires_grad_(False)
+    return model
+
+
+def finite(obj: Any) -> Any:
+    """NaN and ±inf → None, all the way down (JSON has no NaN)."""
+    if isinstance(obj, float):
+        return obj if math.isfinite(obj) else None
+    if isinstance(obj, dict):
+        return {k: finite(v) for k, v in obj.items()}
+    if isinstance(obj, list | tuple):
+        return [finite(v) for v in obj]
+    return obj
+
+
+def nan_back(raw: dict) -> dict:
+    """None → NaN in a method row's numbers (the inverse of `finite` for `KnownScores.from_dict`)."""
+    rows = [{k: (float("nan") if v is None and k not in ("error",) else v) for k, v in m.items()} for m in raw["methods"]]
+    return {**raw, "methods": rows}
+
+
+def model_record(model, shortcut: Shortcut, config: KnownConfig) -> dict:
+    """One model's known-answer scores and reliance, as JSON-ready data."""
+    from model.data import load_mnist
+
+    test = load_mnist(train=False)
+    scores = shortcut_scores(model, shortcut, config=config, test=test)
+    return finite({"reliance": asdict(reliance(model, test, shortcut)), "scores": scores.to_dict()})
+
+
+def build_record(config: KnownConfig, provenance: dict) -> dict:
+    """Both shipped models on the same marked digits."""
+    from model.digests import file_sha256
+
+    models = {name: {**model_record(load_model(name), PATCH, config), "checkpoint_sha256": file_sha256(checkpoint_of(name))}
+              for name in MODELS}
+    return {**provenance, "shortcut": asdict(PATCH), "models": models}
+
+
+def load_shipped() -> dict | None:
+    """The shipped record, or None when assets/ lacks it."""
+    from model.paths import assets_dir
+
+    path = assets_dir() / SCORES_FILE
+    return json.loads(path.read_text()) if path.is_file() else None
+
+
+def scores_of(record: dict, model: str) -> KnownScores:
+    return KnownScores.from_dict(nan_back(record["models"][model]["scores"]))

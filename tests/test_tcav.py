@@ -1,0 +1,105 @@
+"""TCAV (explain/known/tcav.py) with captum.concept: the planted patch as a concept with a known answer,
+scores equal to captum's own, ids that change with the model and the examples, untrusted concept files."""
+
+from __future__ import annotations
+
+import io
+import json
+
+import numpy as np
+import pytest
+import torch
+
+from explain.known.concepts import BUILT_IN, builtin_concept, read_examples
+from explain.known.shipped import load_model
+from explain.known.tcav import _concept, cav_classifier, class_inputs, random_concepts, tcav
+from tests.cli import run_main
+
+
+@pytest.fixture(scope="module")
+def patch_concept(test_split):
+    return builtin_concept("patch", test_split, 20, seed=0)
+
+
+def test_patch_concept_is_significant_for_the_shortcut_class_only_where_it_was_learnt(patch_concept):
+    learnt = tcav(load_model("shortcut"), patch_concept, classes=[7], n_random=10, seed=0)
+    row = learnt.row("hidden1", 7)
+    assert row.significant and row.p_value < 0.05 and row.score >= 0.9 and row.cav_accuracy > 0.75
+    bundled = tcav(load_model("bundled"), patch_concept, classes=[7], n_random=10, seed=0)
+    assert not any(r.significant for r in bundled.rows), bundled.rows
+    assert learnt.model_id != bundled.model_id  # captum's cache key names the weights
+
+
+def test_scores_equal_captums_own_interpret(patch_concept, test_split, train_split):
+    """Our batched directional derivatives against captum's TCAV.interpret for the same CAVs."""
+    import tempfile
+
+    from captum.concept import TCAV
+
+    from explain.context import private_model
+
+    model = load_model("shortcut")
+    ours = tcav(model, patch_concept, layers=["hidden2"], classes=[7], n_random=3, seed=0, per_class=20)
+    replica = private_model(model)
+    concept = _concept(0, patch_concept.reshape(-1, 1, 28, 28), "concept")
+    rnd = [_concept(i + 1, r, f"random{i}") for i, r in enumerate(random_concepts(train_split, 4, 20, 0))]
+    x, _ = class_inputs(test_split, (7,), 20, 0)
+    with tempfile.TemporaryDirectory() as folder:
+        tc = TCAV(replica, layers=["net.relu2"], model_id="check", classifier=cav_classifier(0), save_path=folder + "/")
+        got = tc.interpret(x, [[concept, r] for r in rnd[1:]], target=7)
+    theirs = [float(v["net.relu2"]["sign_count"][0]) for v in got.values()]
+    assert list(ours.row("hidden2", 7).runs) == pytest.approx(theirs)
+
+
+def test_the_cache_key_follows_the_examples(test_split):
+    model = load_model("bundled")
+    a = tcav(model, builtin_concept("thick", test_split, 10), classes=[0], n_random=2, per_class=5)
+    b = tcav(model, builtin_concept("thin", test_split, 10), classes=[0], n_random=2, per_class=5)
+    assert a.concept_id != b.concept_id and a.model_id != b.model_id
+
+
+def test_built_in_concepts_are_what_they_say(test_split):
+    base = builtin_concept("patch", test_split, 12).numpy()
+    ink = {name: float(builtin_concept(name, test_split, 12).numpy().sum()) for name in BUILT_IN}
+    plain = float(test_split.images[torch.randperm(len(test_split), generator=torch.Generator().manual_seed(1000))[:12]]
+                  .sum())
+    assert ink["thick"] > 1.5 * plain > plain > 1.5 * ink["thin"]
+    assert ink["small"] < 0.5 * plain < plain < ink["large"]
+    assert base[:, 2:6, 2:6].min() == 1.0
+    with pytest.raises(ValueError, match="unknown concept"):
+        builtin_concept("round", test_split)
+
+
+def _npz(**arrays) -> bytes:
+    buf = io.BytesIO()
+    np.savez(buf, **arrays)
+    return buf.getvalue()
+
+
+def test_concept_files_are_checked():
+    ok = read_examples(_npz(examples=np.full((6, 28, 28), 255, np.uint8)))
+    assert ok.shape == (6, 28, 28) and float(ok.max()) == 1.0
+    with pytest.raises(ValueError, match="N×28×28"):
+        read_examples(_npz(examples=np.zeros((6, 10, 10))))
+    with pytest.raises(ValueError, match="5 to"):
+        read_examples(_npz(examples=np.zeros((2, 28, 28))))
+    with pytest.raises(ValueError, match="not a readable"):
+        read_examples(b"not a zip at all")
+    with pytest.raises(ValueError, match="readable"):  # an object array would need pickle: refused
+        read_examples(_npz(examples=np.array([object()] * 5, dtype=object)))
+
+
+def test_cli_rows_and_bad_input(capsys, tmp_path):
+    from explain.cli.main import main
+
+    ran = run_main(main, ["tcav", "--concept", "slant", "--classes", "1", "--n-random", "2", "--json"], capsys)
+    assert ran.code == 0, ran.err
+    rows = json.loads(ran.out)["rows"]
+    assert {(r["layer"], r["class"]) for r in rows} == {("hidden1", 1), ("hidden2", 1)}
+    assert all({"score", "p_value", "significant", "cav_accuracy"} <= set(r) for r in rows)
+    bad = tmp_path / "bad.npz"
+    bad.write_bytes(b"junk")
+    for argv in (["tcav", "--concept", "round"], ["tcav", "--concept", str(bad)], ["tcav", "--concept", "thick",
+                 "--layers", "hidden9"], ["tcav", "--concept", "thick", "--model", "nope.safetensors"],
+                 ["tcav", "--concept", "thick", "--classes", "12"]):
+        assert run_main(main, argv, capsys).one_error_line, argv
