@@ -106,6 +106,7 @@ WIDGET_PREFIXES: dict[str, tuple[str, ...]] = {
     "app/app_pages/compare.py": ("compare",), "app/app_pages/evaluate.py": ("evaluate", "leaderboard", "sanity"),
     "app/app_pages/whatif.py": ("whatif",), "app/app_pages/inside.py": ("inside",), "app/app_pages/map.py": ("map",),
     "app/app_pages/train.py": ("train",),
+    "app/app_pages/classes.py": ("classes",),
 }
 
 # URL parameter → the pages that read it (a value is at most MAX_QUERY_VALUE characters).
@@ -125,6 +126,8 @@ URL: dict[str, str] = {
     "tab": "Evaluate, Inside: the open tab (input, leaderboard, sanity; weights, conductance, neuron)", "metric": "Evaluate: the leaderboard's metric",
     "layout": "Compare: one input, several digits, or two models", "digits": "Compare: the test digits of the grid",
     "ws": "every page: the workspace to open (an unguessable id; app/state/workspace.py)",
+    "class_method": "Classes: the method", "mistake": "Classes: the mistake shown, e.g. 4→9",
+    "digit_class": "Classes: the class whose strategies show", "k": "Classes: the top-k of the disagreement",
 }
 MAX_QUERY_VALUE = 500  # characters of a query-string value we look at
 
