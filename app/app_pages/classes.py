@@ -12,8 +12,15 @@ from app.state.resources import bundled_model, test_split
 from app.state.session import choice
 from app.state.whatif import url_setting, write_url
 from explain.classview.disagreement import DISPLAY, METRICS, disagreement
-from explain.figures.classview import (agreement_curves_figure, agreement_matrix, class_means_figure,
-                                       disagreement_figure, mistake_figure, silhouette_figure, strategies_figure)
+from explain.figures.classview import (
+    agreement_curves_figure,
+    agreement_matrix,
+    class_means_figure,
+    disagreement_figure,
+    mistake_figure,
+    silhouette_figure,
+    strategies_figure,
+)
 from explain.registry import get_method
 
 st.title("Classes")
