@@ -20,12 +20,12 @@ def bundled_model() -> nn.Module:
     return model.requires_grad_(False)
 
 
-def explain_methods(model: nn.Module, x: Any, methods: list[str], target: Target = None, seed: int = 0
-                    ) -> dict[str, Attribution]:
-    """Each method's map of one digit (default parameters), by method name."""
+def explain_methods(model: nn.Module, x: Any, methods: list[str], target: Target = None, seed: int = 0,
+                    params: dict[str, dict] | None = None) -> dict[str, Attribution]:
+    """Each method's map of one digit (its `params`, else the defaults), by method name."""
     if isinstance(methods, str) or not methods:
         raise ValueError(f"methods must be a non-empty list of method names, got {methods!r}")
-    return {m: explain(model, x, m, target, None, seed) for m in methods}
+    return {m: explain(model, x, m, target, (params or {}).get(m), seed) for m in methods}
 
 
 def show(x: Any, methods: list[str] | None = None, model: nn.Module | None = None, target: Target = None,

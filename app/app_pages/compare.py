@@ -10,6 +10,7 @@ from app.components.image_strip import image_strip, upscale
 from app.figures.common import LABELLED_UP_TO, agreement_figure, spread_figure
 from app.safe_text import plain
 from app.sections.attribution_maps import export_buttons, method_selector, run_methods
+from app.sections.report import report_button
 from app.sections.target import target_selector, target_text
 from app.state.caches import batch_explanation, probabilities
 from app.state.inputs import get_current, pick_input, test_input
@@ -322,5 +323,7 @@ elif mode == LAYOUTS["one"]:
     export_buttons({x.method: x for x in ordered}, current.x,
                    {"input": current.description, "index": current.index, "methods": selected,
                     "params": params, "target": target_text(target, predicted), "seed": seed, "model": loaded.key}, "compare")
+    report_button(loaded, current.x, [x.method for x in ordered], target, "compare", "Compare", current.index,
+                  current.true_label, non_default, seed)
 else:
     several_digits()
