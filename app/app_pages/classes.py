@@ -113,6 +113,9 @@ def agreement() -> None:
                "on their ranks at large k. Compare's correlation matrix is the same question on one digit.")
 
 
-lazy_tabs("classes-tabs", {"Mean maps": means, "Mistakes": mistakes, "Strategies": strategies,
-                           "Disagreement": agreement}, keep=("classes-k", "classes-metric", "classes-class",
-                                                             "classes-mistake", "classes-digit"))
+TABS = {"means": "Mean maps", "mistakes": "Mistakes", "strategies": "Strategies", "disagreement": "Disagreement"}
+# ?tab= opens a tab (Compare links to the disagreement); the open tab is written back for a copied link.
+url_setting("classes-tabs", "tab", TABS["means"], lambda raw: TABS[raw], f"use one of {', '.join(TABS)}")
+lazy_tabs("classes-tabs", dict(zip(TABS.values(), (means, mistakes, strategies, agreement), strict=True)),
+          keep=("classes-k", "classes-metric", "classes-class", "classes-mistake", "classes-digit"))
+write_url("classes-tabs", "tab", {label: slug for slug, label in TABS.items()}.get)

@@ -320,6 +320,9 @@ elif mode == LAYOUTS["one"]:
         if len(maps) > LABELLED_UP_TO:
             st.caption("Hover a cell for its value (printed in the cells up to "
                        f"{LABELLED_UP_TO} methods).")
+        st.page_link("app_pages/classes.py", label="Over all 10,000 test digits: top-k feature, rank and sign "
+                     "agreement (Krishna et al. 2022) on the Classes page", icon=":material/category:",
+                     query_params={"tab": "disagreement"})
     export_buttons({x.method: x for x in ordered}, current.x,
                    {"input": current.description, "index": current.index, "methods": selected,
                     "params": params, "target": target_text(target, predicted), "seed": seed, "model": loaded.key}, "compare")

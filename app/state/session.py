@@ -123,7 +123,7 @@ URL: dict[str, str] = {
     "norm": "What if: the counterfactual's L2 or L1", "minprob": "What if: the probability asked for",
     "pen": "What if: ink only near the strokes (0/1)", "attack": "What if: FGSM or PGD",
     "anorm": "What if: the attack's L∞ or L2", "eps": "What if: the attack radius",
-    "tab": "Evaluate, Inside: the open tab (input, leaderboard, sanity; weights, conductance, neuron)", "metric": "Evaluate: the leaderboard's metric",
+    "tab": "Evaluate, Inside, Classes: the open tab (input, leaderboard, sanity; weights, conductance, neuron)", "metric": "Evaluate: the leaderboard's metric",
     "layout": "Compare: one input, several digits, or two models", "digits": "Compare: the test digits of the grid",
     "ws": "every page: the workspace to open (an unguessable id; app/state/workspace.py)",
     "class_method": "Classes: the method", "mistake": "Classes: the mistake shown, e.g. 4→9",

@@ -100,11 +100,11 @@ def disagreement_figure(matrix: np.ndarray, methods: list[str], metric: str, k: 
     fig = go.Figure(go.Heatmap(z=matrix, x=names, y=names, zmin=0, zmax=1, colorscale="Blues",
                                text=np.round(matrix, 2), texttemplate="%{text}",
                                hovertemplate="%{y} vs %{x}: %{z:.3f}<extra></extra>",
-                               colorbar=dict(title=dict(text=f"{DISPLAY[metric].lower()} at k = {k}", side="top"),
-                                             thickness=10, orientation="h", y=-0.35, yanchor="top", len=0.8)))
+                               colorbar=dict(title=dict(text=f"{DISPLAY[metric].split()[0].lower()}<br>agreement<br>"
+                                                                  f"at k = {k}"), thickness=10)))
     fig.update_yaxes(autorange="reversed", title="method")
     fig.update_xaxes(title="method")
-    fig.update_layout(title=title, height=260 + 40 * len(names), margin=dict(l=8, r=8, t=40, b=8), font_size=FONT)
+    fig.update_layout(title=title, height=200 + 40 * len(names), margin=dict(l=8, r=8, t=40, b=8), font_size=FONT)
     return fig
 
 
