@@ -50,6 +50,15 @@ def test_mean_curves_are_the_average_of_per_digit_agreements():
     assert curves["feature"][9] < 0.6
 
 
+def test_agreement_matrix_of_one_digit_is_symmetric_with_ones_on_the_diagonal():
+    from explain.classview.disagreement import agreement_matrix
+
+    a = np.array([[4.0, 3.0, 2.0, 1.0]])
+    m = agreement_matrix({"a": a, "b": np.array([[4.0, -3.0, 1.0, 2.0]]), "c": a}, "sign", 2)
+    assert np.allclose(m, m.T) and np.allclose(np.diag(m), 1)
+    assert m[0, 1] == pytest.approx(0.5) and m[0, 2] == 1.0  # the hand-made pair above; identical maps
+
+
 @pytest.mark.parametrize("k", [0, 785, 2.5, True])
 def test_bad_k_is_a_clear_value_error(k):
     maps = np.ones((2, 28, 28))

@@ -6,12 +6,14 @@ from __future__ import annotations
 import streamlit as st
 
 from app.sections.lazy_tabs import lazy_tabs
+from app.state.caches import explanation
 from app.state.classes import shipped_views
 from app.state.models import active_model
 from app.state.resources import bundled_model, test_split
 from app.state.session import choice
 from app.state.whatif import url_setting, write_url
-from explain.classview.disagreement import DISPLAY, METRICS, disagreement
+from explain.classview.disagreement import DISPLAY, METRICS
+from explain.classview.disagreement import agreement_matrix as pair_agreement
 from explain.figures.classview import (
     agreement_curves_figure,
     agreement_matrix,
@@ -93,22 +95,14 @@ def agreement() -> None:
     left.plotly_chart(disagreement_figure(agreement_matrix(views, metric, k), methods, metric, k,
                                           f"Mean over {digits:,} test digits"), key="classes-matrix")
     right.plotly_chart(agreement_curves_figure(views, metric, k), key="classes-curves")
-    with st.expander("One digit's agreement"):
+    # Opt-in: it explains one digit with every method (the rest of the page only reads the shipped file).
+    if st.toggle("One test digit's agreement (explains it now)", key="classes-one-digit"):
         index = st.number_input("Test digit", 0, 9999, 0, key="classes-digit")
-        from app.state.caches import explanation
-
         loaded = active_model()
         x = test_split().images[int(index)].numpy()
         with st.spinner("Explaining this digit…"):
             maps = {m: explanation(loaded, x, m, None, None, 0).values[None] for m in methods}
-        one = {(p, q): disagreement(maps[p], maps[q], k)[metric][0] for i, p in enumerate(methods)
-               for q in methods[i + 1:]}
-        import numpy as np
-
-        m = np.eye(len(methods))
-        for (p, q), v in one.items():
-            m[methods.index(p), methods.index(q)] = m[methods.index(q), methods.index(p)] = v
-        st.plotly_chart(disagreement_figure(m, methods, metric, k, f"Test digit #{int(index)}"), key="classes-one")
+        st.plotly_chart(disagreement_figure(pair_agreement(maps, metric, k), methods, metric, k, f"Test digit #{int(index)}"), key="classes-one")
     st.caption("Zero-valued pixels tie: they are ordered by position, so two maps that are both zero there agree "
                "on their ranks at large k. Compare's correlation matrix is the same question on one digit.")
 
@@ -117,5 +111,6 @@ TABS = {"means": "Mean maps", "mistakes": "Mistakes", "strategies": "Strategies"
 # ?tab= opens a tab (Compare links to the disagreement); the open tab is written back for a copied link.
 url_setting("classes-tabs", "tab", TABS["means"], lambda raw: TABS[raw], f"use one of {', '.join(TABS)}")
 lazy_tabs("classes-tabs", dict(zip(TABS.values(), (means, mistakes, strategies, agreement), strict=True)),
-          keep=("classes-k", "classes-metric", "classes-class", "classes-mistake", "classes-digit"))
+          keep=("classes-k", "classes-metric", "classes-class", "classes-mistake", "classes-digit",
+                "classes-one-digit"))
 write_url("classes-tabs", "tab", {label: slug for slug, label in TABS.items()}.get)

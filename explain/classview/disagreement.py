@@ -77,3 +77,15 @@ def pairwise_curves(maps: dict[str, np.ndarray]) -> tuple[list[tuple[str, str]],
     curves = [mean_curves(maps[x], maps[y]) for x, y in pairs]
     p = int(np.prod(np.shape(next(iter(maps.values())))[1:])) if maps else 0
     return pairs, {m: np.stack([c[m] for c in curves]) if curves else np.zeros((0, p)) for m in METRICS}
+
+
+def agreement_matrix(maps: dict[str, np.ndarray], metric: str, k: int) -> np.ndarray:
+    """Method × method agreement `metric` at k, averaged over the digits of the stacks (1 on the diagonal)."""
+    if metric not in METRICS:
+        raise ValueError(f"metric must be one of {list(METRICS)}, got {metric!r}")
+    names = list(maps)
+    out = np.eye(len(names))
+    for i in range(len(names)):
+        for j in range(i + 1, len(names)):
+            out[i, j] = out[j, i] = float(disagreement(maps[names[i]], maps[names[j]], k)[metric].mean())
+    return out
