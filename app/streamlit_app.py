@@ -22,6 +22,7 @@ PAGES = [
     st.Page("app_pages/explore.py", title="Explore", icon=":material/grid_view:", url_path="explore"),
     st.Page("app_pages/compare.py", title="Compare", icon=":material/compare:", url_path="compare"),
     st.Page("app_pages/evaluate.py", title="Evaluate", icon=":material/fact_check:", url_path="evaluate"),
+    st.Page("app_pages/classes.py", title="Classes", icon=":material/category:", url_path="classes"),
     st.Page("app_pages/whatif.py", title="What if", icon=":material/help:", url_path="whatif"),
     st.Page("app_pages/inside.py", title="Inside the network", icon=":material/hub:", url_path="inside"),
     st.Page("app_pages/map.py", title="Map", icon=":material/scatter_plot:", url_path="map"),

@@ -11,6 +11,7 @@ from explain.warmup import warm_up
 from explain.registry import (MethodSpec, drawing_methods, fast_methods, get_method, method_names, methods,
                               preview_params, quick_params)
 from explain.types import Attribution, BatchAttribution, Contrast
+from explain.notebook import show  # a notebook's one-line view of one digit's maps
 
 __all__ = [
     "Attribution", "BatchAttribution", "Contrast", "MethodError", "MethodSpec", "as_batch", "as_input", "explain",
@@ -18,5 +19,6 @@ __all__ = [
     "method_names", "methods", "preview_params",
     "KnownConfig", "KnownScores", "shortcut_scores",  # known-answer scores (a planted shortcut)
     "TcavResult", "TcavRow", "tcav",  # concept tests (TCAV with captum.concept)
+    "show",
     "fast_methods", "quick_params",  # deprecated aliases (0.3.0) of drawing_methods and preview_params
 ]

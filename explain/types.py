@@ -7,6 +7,8 @@ from typing import Any
 
 import numpy as np
 
+from explain.display import ShowsFigure
+
 
 @dataclass(frozen=True)
 class Contrast:
@@ -23,8 +25,8 @@ Target = int | Contrast | None  # None: the predicted class
 
 
 @dataclass(frozen=True)
-class Attribution:
-    """One method's explanation of one digit for one target."""
+class Attribution(ShowsFigure):
+    """One method's explanation of one digit for one target. In a notebook it draws itself (`figure()`)."""
 
     values: np.ndarray  # (28, 28) float64, signed, in units of the explained output
     method: str
@@ -37,6 +39,12 @@ class Attribution:
     completeness_gap: float | None = None  # Σ values − (f(x) − f(baseline)); None where no axiom applies
     baseline_output: float | None = None  # f(baseline), mean over a background set
     notes: tuple[str, ...] = field(default_factory=tuple)
+
+    def figure(self, digit: np.ndarray | None = None):
+        """The map as a Plotly figure (beside `digit`, the input, when given), in the app's colours."""
+        from explain.figures.results import attribution_figure
+
+        return attribution_figure(self, digit)
 
     def to_dict(self, with_values: bool = True) -> dict[str, Any]:
         out: dict[str, Any] = {
@@ -52,8 +60,9 @@ class Attribution:
 
 
 @dataclass(frozen=True)
-class BatchAttribution:
-    """One method's explanations of N digits; `batch[i]` is digit i's `Attribution`."""
+class BatchAttribution(ShowsFigure):
+    """One method's explanations of N digits; `batch[i]` is digit i's `Attribution`. Draws its first
+    maps in a notebook (`figure()`)."""
 
     values: np.ndarray  # (N, *map_shape) float64: (N, 28, 28) for pixel maps
     method: str
@@ -69,6 +78,12 @@ class BatchAttribution:
 
     def __len__(self) -> int:
         return self.values.shape[0]
+
+    def figure(self, images: np.ndarray | None = None, limit: int = 12):
+        """The first `limit` maps on one colour scale (each under its digit when `images` are given)."""
+        from explain.figures.results import batch_figure
+
+        return batch_figure(self, images, limit)
 
     def __getitem__(self, i: int) -> Attribution:
         if not -len(self) <= i < len(self):

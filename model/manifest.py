@@ -38,6 +38,8 @@ RESULTS: dict[str, str] = {
     "map/umap_bundled.npz": "python -m explain project --layer all --method umap --seed 0 "
                             f"--out assets/map/umap_bundled.npz {SHIPPED}",
     "sanity/cascade_n100.json": f"python -m explain.sanity --n 100 --out assets/sanity/cascade_n100.json {SHIPPED}",
+    "classes/class_views.npz": f"python -m explain.classview --out assets/classes/class_views.npz {SHIPPED}",
+    "home/classes.png": f"python -m explain.classview.picture --out assets/home/classes.png {SHIPPED}",
     # Home's pictures, drawn from the model and the UMAP above (so after it).
     **{f"home/{page}.png": f"python -m explain.cli.pictures --out assets/home {SHIPPED}"
        for page in ("draw", "explore", "compare", "evaluate", "whatif", "inside", "map", "train")},

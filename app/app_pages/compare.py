@@ -10,6 +10,7 @@ from app.components.image_strip import image_strip, upscale
 from app.figures.common import LABELLED_UP_TO, agreement_figure, spread_figure
 from app.safe_text import plain
 from app.sections.attribution_maps import export_buttons, method_selector, run_methods
+from app.sections.report import report_button
 from app.sections.target import target_selector, target_text
 from app.state.caches import batch_explanation, probabilities
 from app.state.defaults import WHY_COMPARE_METHODS
@@ -323,8 +324,13 @@ elif mode == LAYOUTS["one"]:
         if len(maps) > LABELLED_UP_TO:
             st.caption("Hover a cell for its value (printed in the cells up to "
                        f"{LABELLED_UP_TO} methods).")
+        st.page_link("app_pages/classes.py", label="Over all 10,000 test digits: top-k feature, rank and sign "
+                     "agreement (Krishna et al. 2022) on the Classes page", icon=":material/category:",
+                     query_params={"tab": "disagreement"})
     export_buttons({x.method: x for x in ordered}, current.x,
                    {"input": current.description, "index": current.index, "methods": selected,
                     "params": params, "target": target_text(target, predicted), "seed": seed, "model": loaded.key}, "compare")
+    report_button(loaded, current.x, [x.method for x in ordered], target, "compare", "Compare", current.index,
+                  current.true_label, non_default, seed)
 else:
     several_digits()

@@ -85,6 +85,9 @@ def _answer(left, right, settings: AttributionSettings | None) -> None:
             # While a stroke is in progress (not final) the maps are previews with cheaper settings.
             maps_and_export(active_model(), steps.centred, "draw", settings, predicted, {"input": "drawing"},
                             preview=drawing is not None and not drawing.final and pixels is None)
+            from app.sections.report import report_button
+
+            report_button(active_model(), steps.centred, settings.methods, settings.target, "draw", "Draw")
         if settings is not None:
             from app.sections.workspace import draw_panel
 

@@ -14,6 +14,7 @@ from app.sections.attribution_maps import method_selector
 from app.sections.known_answer import KNOWN_COLUMN, known_answer, known_column, known_note
 from app.sections.lazy_tabs import lazy_tabs
 from app.sections.recompute import recompute_leaderboard, sanity_over_digits
+from app.sections.report import report_button
 from app.state.caches import explanation, probabilities, sanity_cascade, score_card
 from app.state.defaults import (
     EVALUATE_METHODS,
@@ -125,6 +126,8 @@ def this_input() -> None:
         batch = stack([explanation(loaded, current.x, m, None) for m in ok])
         imgs = deleted_images(loaded.model, current.x, batch, replacement, frac)
         image_strip([upscale(img, 84) for img in imgs], [display(m) for m in ok], key="evaluate-thumbs")
+    report_button(loaded, current.x, methods, None, "evaluate", "Evaluate", current.index, current.true_label,
+                  replacement=replacement)
 
 
 def replacement_words(meta: dict) -> str:

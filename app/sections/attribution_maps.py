@@ -19,6 +19,7 @@ from app.state.resources import LoadedModel
 from app.state.session import CHOSEN_METHODS, CHOSEN_SCALE, link_value, names, set_query
 from explain import Attribution, Contrast, drawing_methods, get_method, method_names, methods, preview_params
 from explain.export import config_json, to_csv, to_npz, to_zip
+from explain.fingerprint import fingerprint
 from model.digests import input_digest
 
 
@@ -69,18 +70,6 @@ def run_methods(loaded: LoadedModel, x: np.ndarray, methods: list[str], target, 
         except Exception as exc:  # noqa: BLE001 - shown in that method's place
             errors[name] = f"{type(exc).__name__}: {exc}"
     return done, errors
-
-
-def fingerprint(done: dict[str, Attribution]) -> str:
-    """A short digest of the maps' values: equal fingerprints mean identical maps (any session of
-    one server; another CPU's float sums may differ in the last digits and so in the fingerprint)."""
-    import hashlib
-
-    h = hashlib.sha256()
-    for name in sorted(done):
-        h.update(name.encode())
-        h.update(np.ascontiguousarray(done[name].values).tobytes())
-    return h.hexdigest()[:12]
 
 
 def is_unsigned(a: Attribution) -> bool:

@@ -106,6 +106,7 @@ WIDGET_PREFIXES: dict[str, tuple[str, ...]] = {
     "app/app_pages/compare.py": ("compare",), "app/app_pages/evaluate.py": ("evaluate", "leaderboard", "sanity"),
     "app/app_pages/whatif.py": ("whatif",), "app/app_pages/inside.py": ("inside",), "app/app_pages/map.py": ("map",),
     "app/app_pages/train.py": ("train",),
+    "app/app_pages/classes.py": ("classes",),
 }
 
 # URL parameter → the pages that read it (a value is at most MAX_QUERY_VALUE characters).
@@ -122,9 +123,12 @@ URL: dict[str, str] = {
     "norm": "What if: the counterfactual's L2 or L1", "minprob": "What if: the probability asked for",
     "pen": "What if: ink only near the strokes (0/1)", "attack": "What if: FGSM or PGD",
     "anorm": "What if: the attack's L∞ or L2", "eps": "What if: the attack radius",
-    "tab": "Evaluate, Inside: the open tab (input, leaderboard, sanity, known; weights, conductance, neuron)", "metric": "Evaluate: the leaderboard's metric",
+    "tab": "Evaluate, Inside, Classes: the open tab (input, leaderboard, sanity, known; weights, conductance, neuron)",
+    "metric": "Evaluate: the leaderboard's metric",
     "layout": "Compare: one input, several digits, or two models", "digits": "Compare: the test digits of the grid",
     "ws": "every page: the workspace to open (an unguessable id; app/state/workspace.py)",
+    "class_method": "Classes: the method", "mistake": "Classes: the mistake shown, e.g. 4→9",
+    "digit_class": "Classes: the class whose strategies show", "k": "Classes: the top-k of the disagreement",
 }
 MAX_QUERY_VALUE = 500  # characters of a query-string value we look at
 

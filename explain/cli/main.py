@@ -16,6 +16,7 @@ import numpy as np
 from explain.cli import args as cli_args
 from explain.cli import atlas as map_cli
 from explain.cli import known as known_cli
+from explain.cli import report as report_cli
 from explain.cli import whatif as whatif_cli
 from explain.core import MethodError, explain_batch
 from explain.params import REFERENCES
@@ -146,6 +147,7 @@ def main(argv: list[str] | None = None) -> int:
     whatif_cli.add_subcommands(sub)  # counterfactual, attack
     map_cli.add_subcommands(sub)  # neighbours, project
     known_cli.add_subcommands(sub)  # shortcut, tcav (known answers)
+    report_cli.add_subcommands(sub, target_arg)  # report
     argv = sys.argv[1:] if argv is None else argv
     args = p.parse_args(argv)
     args.argv, args.prog = list(argv), p.prog

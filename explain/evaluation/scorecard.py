@@ -10,6 +10,7 @@ import numpy as np
 from torch import nn
 
 from explain.core import as_input, explain_batch
+from explain.display import ShowsFigure
 from explain.evaluation.leaderboard import CONTROLS, control_batch, control_maps
 from explain.evaluation.metrics import Explained, MaxSensitivity, Metric, core_metrics, curves
 from explain.types import BatchAttribution
@@ -19,13 +20,37 @@ TIE_DECIMALS = 4  # scores equal to this many decimals are ties (highlighted ali
 
 
 @dataclass
-class ScoreCard:
-    """method → metric → score; failures by method; deletion / insertion curves by method."""
+class ScoreCard(ShowsFigure):
+    """method → metric → score; failures by method; deletion / insertion curves by method. In a notebook:
+    the score table and the deletion curves the Evaluate page draws."""
 
     metrics: list[Metric]
     scores: dict[str, dict[str, float]] = field(default_factory=dict)
     errors: dict[str, str] = field(default_factory=dict)
     curves: dict[str, dict[str, tuple[np.ndarray, np.ndarray]]] = field(default_factory=dict)
+
+    def figure(self, kind: str = "deletion"):
+        """Evaluate's curves figure: "deletion" (lower is better) or "insertion" (higher is better)."""
+        from explain.figures.results import display_name
+        from explain.figures.scores import curves_figure
+
+        if kind not in self.curves:
+            raise ValueError(f"kind must be one of {list(self.curves)}, got {kind!r}")
+        better = "lower" if kind == "deletion" else "higher"
+        return curves_figure({display_name(k): v for k, v in self.curves[kind].items()},
+                             f"{kind.title()}: most relevant first ({better} is better)",
+                             "model confidence in the target")
+
+    def table_html(self) -> str:
+        """The scores as an HTML table, the best of each metric in bold (controls excluded)."""
+        from explain.figures.results import scores_table_html
+
+        labels = {m.name: m.label for m in self.metrics}
+        return scores_table_html(self.scores, labels, {m.name: m.higher_is_better for m in self.metrics}, best(self))
+
+    def _repr_html_(self) -> str:
+        errors = "".join(f"<p>{name} failed: {msg}</p>" for name, msg in self.errors.items())
+        return self.table_html() + errors + self.figure("deletion")._repr_html_()
 
 
 def score_card(model: nn.Module, x: Any, methods: list[str], replacement: str = "mean",
