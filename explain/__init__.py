@@ -9,10 +9,13 @@ from explain.warmup import warm_up
 from explain.registry import (MethodSpec, drawing_methods, fast_methods, get_method, method_names, methods,
                               preview_params, quick_params)
 from explain.types import Attribution, BatchAttribution, Contrast
+from explain.trainingdata.influence import influence
+from explain.trainingdata.label_issues import label_issues
 
 __all__ = [
     "Attribution", "BatchAttribution", "Contrast", "MethodError", "MethodSpec", "as_batch", "as_input", "explain",
     "explain_all_classes", "explain_batch", "explain_many", "warm_up", "drawing_methods", "get_method",
     "method_names", "methods", "preview_params",
+    "influence", "label_issues",  # the Data page: training-data attribution and label issues
     "fast_methods", "quick_params",  # deprecated aliases (0.3.0) of drawing_methods and preview_params
 ]
