@@ -315,6 +315,9 @@ def main(argv: list[str] | None = None) -> int:
     from benchmarks.workspaces import bench_workspaces
 
     results["workspaces"] = bench_workspaces(5 if smoke else 100, postgres=not smoke)
+    from benchmarks.influence import bench_influence
+
+    results["influence"] = bench_influence(smoke)
     if not smoke:
         results["browser"] = bench_browser(20)
         results["before"] = {label: b for label, ref in BEFORE_REFS.items() if (b := before(ref))}

@@ -46,6 +46,7 @@ def tour(example: int, mistake: int | None) -> list[Stop]:
         Stop("inside", "6 · Inside", "Every layer's activations for your digit, and what single units respond to.", digit),
         Stop("map", "7 · Map", "All test digits on one map, as the network sees them layer by layer.", digit),
         Stop("train", "8 · Train", "Train your own model (or upload one) and compare it with the bundled one.", {}),
+        Stop("data", "9 · Data", "Which training digits taught it its answer, and which labels it doubts.", digit),
     ]
 
 
