@@ -169,6 +169,9 @@ def render(r: dict) -> str:
     from benchmarks.workspaces import render as workspaces_section
 
     out += workspaces_section(r.get("workspaces"))
+    from benchmarks.influence import render as influence_section
+
+    out += influence_section(r.get("influence"))
     if r.get("load"):
         out += ["", render_load(r["load"])]
     return "\n".join(out) + "\n"

@@ -324,6 +324,9 @@ def main(argv: list[str] | None = None) -> int:
     from benchmarks.tcav import bench_tcav
 
     results["tcav"] = bench_tcav(1 if smoke else 5, n_random=2 if smoke else 10)
+    from benchmarks.influence import bench_influence
+
+    results["influence"] = bench_influence(smoke)
     if not smoke:
         results["browser"] = bench_browser(20)
         results["before"] = {label: b for label, ref in BEFORE_REFS.items() if (b := before(ref))}

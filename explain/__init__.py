@@ -12,6 +12,8 @@ from explain.registry import (MethodSpec, drawing_methods, fast_methods, get_met
                               preview_params, quick_params)
 from explain.types import Attribution, BatchAttribution, Contrast
 from explain.notebook import show  # a notebook's one-line view of one digit's maps
+from explain.trainingdata.influence import influence
+from explain.trainingdata.label_issues import label_issues
 
 __all__ = [
     "Attribution", "BatchAttribution", "Contrast", "MethodError", "MethodSpec", "as_batch", "as_input", "explain",
@@ -20,5 +22,6 @@ __all__ = [
     "KnownConfig", "KnownScores", "shortcut_scores",  # known-answer scores (a planted shortcut)
     "TcavResult", "TcavRow", "tcav",  # concept tests (TCAV with captum.concept)
     "show",
+    "influence", "label_issues",  # the Data page: training-data attribution and label issues
     "fast_methods", "quick_params",  # deprecated aliases (0.3.0) of drawing_methods and preview_params
 ]

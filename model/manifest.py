@@ -40,6 +40,12 @@ RESULTS: dict[str, str] = {
     "sanity/cascade_n100.json": f"python -m explain.sanity --n 100 --out assets/sanity/cascade_n100.json {SHIPPED}",
     "classes/class_views.npz": f"python -m explain.classview --out assets/classes/class_views.npz {SHIPPED}",
     "home/classes.png": f"python -m explain.classview.picture --out assets/home/classes.png {SHIPPED}",
+    # The Data page: checkpoints along the bundled recipe (TracIn), then what is computed from them.
+    **{f"data/checkpoints/{name}": f"python -m model.epoch_checkpoints --out assets/data/checkpoints {SHIPPED}"
+       for name in ("index.json", *(f"epoch{e:02d}.safetensors" for e in (2, 4, 6, 8)))},
+    "data/label_signals.npz": f"python -m explain.trainingdata.shipped --out assets/data/label_signals.npz {SHIPPED}",
+    "data/train_cv_probs.npz": f"python -m explain.trainingdata.crossval --out assets/data/train_cv_probs.npz {SHIPPED}",
+    "data/planted_flips.json": f"python -m explain.trainingdata.planted --out assets/data/planted_flips.json {SHIPPED}",
     # Home's pictures, drawn from the model and the UMAP above (so after it).
     **{f"home/{page}.png": f"python -m explain.cli.pictures --out assets/home {SHIPPED}"
        for page in ("draw", "explore", "compare", "evaluate", "whatif", "inside", "map", "train")},

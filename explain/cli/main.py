@@ -1,4 +1,4 @@
-"""`python -m explain list|run|counterfactual|attack|neighbours|project`: the registry, methods on
+"""`python -m explain list|run|counterfactual|attack|neighbours|project|influence|suspects`: the registry, methods on
 test digits (JSON, a table or an NPZ), what-if counterfactuals and attacks, and the network's map.
 
 Every argument is checked before any work starts; a misuse exits with code 2 and one line.
@@ -17,6 +17,7 @@ from explain.cli import args as cli_args
 from explain.cli import atlas as map_cli
 from explain.cli import known as known_cli
 from explain.cli import report as report_cli
+from explain.cli import trainingdata as data_cli
 from explain.cli import whatif as whatif_cli
 from explain.core import MethodError, explain_batch
 from explain.params import REFERENCES
@@ -148,6 +149,7 @@ def main(argv: list[str] | None = None) -> int:
     map_cli.add_subcommands(sub)  # neighbours, project
     known_cli.add_subcommands(sub)  # shortcut, tcav (known answers)
     report_cli.add_subcommands(sub, target_arg)  # report
+    data_cli.add_subcommands(sub)  # influence, suspects
     argv = sys.argv[1:] if argv is None else argv
     args = p.parse_args(argv)
     args.argv, args.prog = list(argv), p.prog

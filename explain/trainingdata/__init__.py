@@ -1,0 +1,1 @@
+"""The training data as an explanation: TracIn proponents/opponents and label issues (the Data page)."""
