@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 
 from explain.whatif import ood_inputs as oi
-from explain.whatif.ood import DigitLikeness, shipped_path, shipped_rates_path
+from explain.whatif.ood import ARRAYS, DigitLikeness, shipped_path, shipped_rates_path
 from tests.cli import run_main
 
 
@@ -62,7 +62,38 @@ def test_a_fit_with_the_wrong_arrays_is_refused(tmp_path):
         DigitLikeness.load(tmp_path / "old.npz")
     np.savez(tmp_path / "bad.npz", w1=np.zeros((5, 3)), b1=np.zeros(3), w2=np.zeros(3), b2=0.0, threshold=1.0)
     with pytest.raises(ValueError, match="not a digit-likeness fit"):
-        DigitLikeness.load(tmp_path / "bad.npz")
+        DigitLikeness.load(tmp_path / "bad.npz")  # the dense fit of before: no convolutions
+
+
+def test_a_fit_whose_layers_do_not_chain_is_refused(likeness, tmp_path):
+    arrays = {k: np.asarray(getattr(likeness, k)) for k in ARRAYS}
+    for name, bad in (("conv2", arrays["conv2"][:, :-1]),  # one input channel fewer than conv1 makes
+                      ("dense", arrays["dense"][:-1]),  # not conv2's channels × 4 × 4 rows
+                      ("out", arrays["out"][:-1])):
+        np.savez(tmp_path / f"{name}.npz", **{**arrays, name: bad}, threshold=1.0)
+        with pytest.raises(ValueError, match="not a digit-likeness fit"):
+            DigitLikeness.load(tmp_path / f"{name}.npz")
+    np.savez(tmp_path / "good.npz", **arrays, threshold=1.0)
+    assert DigitLikeness.load(tmp_path / "good.npz").threshold == 1.0
+
+
+def test_the_numpy_scores_are_the_torch_network_s(likeness, test_split):
+    """The fit is trained as torch layers and scored in numpy (no torch on the first page): the same numbers."""
+    import torch
+
+    from explain.whatif.ood import _network
+
+    net = _network()
+    convs = [m for m in net if isinstance(m, torch.nn.Conv2d | torch.nn.Linear)]
+    with torch.no_grad():
+        for layer, (w, b) in zip(convs, (("conv1", "conv1_b"), ("conv2", "conv2_b"), ("dense", "dense_b"),
+                                         ("out", "out_b"))):
+            weight = torch.tensor(np.asarray(getattr(likeness, w)), dtype=torch.float32)
+            layer.weight.copy_(weight.T if w == "dense" else weight.reshape(layer.weight.shape))
+            layer.bias.copy_(torch.tensor(np.asarray(getattr(likeness, b)), dtype=torch.float32).reshape(-1))
+        x = test_split.images[:64].reshape(-1, 784)
+        expected = net.eval()(x).squeeze(1).double().numpy()
+    np.testing.assert_allclose(likeness.scores(x.numpy()), expected, rtol=1e-4, atol=1e-4)
 
 
 def test_a_fit_round_trips(likeness, tmp_path, test_split):
