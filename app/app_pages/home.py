@@ -46,6 +46,8 @@ def tour(example: int, mistake: int | None) -> list[Stop]:
         Stop("inside", "6 · Inside", "Every layer's activations for your digit, and what single units respond to.", digit),
         Stop("map", "7 · Map", "All test digits on one map, as the network sees them layer by layer.", digit),
         Stop("train", "8 · Train", "Train your own model (or upload one) and compare it with the bundled one.", {}),
+        Stop("concepts", "9 · Concepts", "Does an idea (thick strokes, slant, a planted patch, your examples) push a "
+             "class up? TCAV with its significance test.", {}),
     ]
 
 
