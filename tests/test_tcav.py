@@ -103,3 +103,16 @@ def test_cli_rows_and_bad_input(capsys, tmp_path):
                  "--layers", "hidden9"], ["tcav", "--concept", "thick", "--model", "nope.safetensors"],
                  ["tcav", "--concept", "thick", "--classes", "12"]):
         assert run_main(main, argv, capsys).one_error_line, argv
+
+
+def test_shipped_tcav_results_are_what_the_code_computes(test_split):
+    from explain.known.shipped import load_shipped_tcav
+
+    record = load_shipped_tcav()
+    shipped = record["models"]["shortcut"]["concepts"]["patch"]
+    now = tcav(load_model("shortcut"), builtin_concept("patch", test_split, record["examples"], record["seed"]),
+               n_random=record["n_random"], seed=record["seed"]).to_dict()
+    assert now["model_id"] == shipped["model_id"]  # same weights, same examples
+    for a, b in zip(now["rows"], shipped["rows"], strict=True):
+        assert (a["layer"], a["class"], a["significant"]) == (b["layer"], b["class"], b["significant"])
+        assert a["score"] == pytest.approx(b["score"], abs=0.02) and a["p_value"] == pytest.approx(b["p_value"], rel=0.1, abs=1e-3)

@@ -11,7 +11,7 @@ from app.components.image_strip import image_strip, upscale
 from app.figures.known import tcav_figure
 from app.safe_text import plain
 from app.state.inputs import file_upload
-from app.state.known import builtin_examples, shortcut_model, tcav_result
+from app.state.known import builtin_examples, shortcut_model, tcav_for
 from app.state.models import active_model
 from explain.known.concepts import BUILT_IN, MAX_NPZ_BYTES, read_examples
 from explain.known.tcav import ALPHA
@@ -58,7 +58,7 @@ image_strip([upscale(x, 84) for x in examples[:8]], [f"example {i + 1}" for i in
             key="concepts-examples")
 
 with st.spinner(f"Learning the concept's direction against {N_RANDOM} random concepts on both layers…"):
-    result = tcav_result(loaded, examples, N_RANDOM, 0)
+    result = tcav_for(loaded, concept if concept in BUILT_IN else None, examples, N_RANDOM, 0)
 rows = pd.DataFrame(result["rows"])
 cols = st.columns(len(rows["layer"].unique()))
 for col, (layer, part) in zip(cols, rows.groupby("layer", sort=True), strict=True):
