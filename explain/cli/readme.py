@@ -15,6 +15,7 @@ import sys
 from collections.abc import Callable
 from pathlib import Path
 
+from explain.known.readme import BLOCKS as KNOWN_BLOCKS
 from explain.registry import methods
 from model.paths import assets_dir
 
@@ -86,6 +87,7 @@ def ood_rates() -> str:
 BLOCKS: dict[str, Callable[[], str]] = {
     "methods": methods_table, "leaderboard": leaderboard_table, "winners": leaderboard_winners, "accuracy": accuracy,
     "ood_rates": ood_rates,
+    **KNOWN_BLOCKS,  # the planted shortcut and TCAV (explain/known/readme.py)
 }
 
 
