@@ -7,6 +7,7 @@ import numpy as np
 import pandas as pd
 import streamlit as st
 
+from app.components.heatmap_grid import grid_data, heatmap_grid
 from app.components.image_strip import image_strip, upscale
 from app.figures.known import tcav_figure
 from app.safe_text import plain
@@ -66,6 +67,16 @@ for col, (layer, part) in zip(cols, rows.groupby("layer", sort=True), strict=Tru
     col.plotly_chart(tcav_figure(layer_display_name(layer), part["class"].tolist(), part["score"], part["spread"],
                                  part["random_score"], part["significant"], part["p_value"]), key=f"concepts-{layer}")
     col.caption(f"CAV accuracy (held-out, concept vs random): {part['cav_accuracy'].iloc[0]:.0%}")
+
+pixels = result.get("pixels") or {}
+if pixels:
+    st.markdown("**The concept's direction, made visible**")
+    heatmap_grid(grid_data([(layer_display_name(layer), "toward the concept", np.reshape(v, (28, 28)))
+                            for layer, v in sorted(pixels.items())], shared=False, cols=2, px=150,
+                           quantity="pull toward the concept"), key="concepts-pixels")
+    st.caption("Per layer: how adding ink to each pixel moves that layer's activations along the concept's direction "
+               "(the gradient of activation · CAV, averaged over the examples; red toward the concept, blue away).")
+
 
 
 def listed(part: pd.DataFrame) -> str:
