@@ -3,6 +3,8 @@ model towards a class? TCAV on both hidden layers, with its statistical test."""
 
 from __future__ import annotations
 
+import io
+
 import numpy as np
 import pandas as pd
 import streamlit as st
@@ -14,12 +16,51 @@ from app.safe_text import plain
 from app.state.inputs import file_upload
 from app.state.known import builtin_examples, shortcut_model, tcav_for
 from app.state.models import active_model
+from app.state.session import CONCEPT_DRAWN, CONCEPT_PAD
 from explain.known.concepts import BUILT_IN, MAX_NPZ_BYTES, read_examples
 from explain.known.tcav import ALPHA
 from model.network import layer_display_name
 
 UPLOAD = "your own examples (.npz)"
+DRAW = "draw your own on the pad"
 N_EXAMPLES, N_RANDOM = 20, 10
+MIN_DRAWN, MAX_DRAWN = 5, 100
+
+
+
+def drawn_examples() -> np.ndarray | None:
+    """The pad, and the drawings added so far (kept in this session; downloadable as the .npz this page reads)."""
+    from app.components.drawing_pad import drawing_pad, read_drawing
+    from model.preprocess import preprocess
+
+    drawn = CONCEPT_DRAWN.setdefault([])
+    left, right = st.columns([1, 2])
+    with left:
+        drawing, error = read_drawing("concepts-pad", CONCEPT_PAD)
+        drawing_pad("concepts-pad", CONCEPT_PAD)
+        steps = preprocess(drawing.image) if drawing is not None and drawing.image is not None else None
+        if error:
+            st.error(f"Could not read the drawing: {plain(error)}")
+    with right:
+        b1, b2 = st.columns(2)
+        if b1.button("Add this drawing", key="concepts-add", disabled=steps is None or len(drawn) >= MAX_DRAWN,
+                     type="primary"):
+            drawn.append(steps.centred.astype(np.float32))
+        if b2.button("Start again", key="concepts-clear", disabled=not drawn):
+            drawn.clear()
+        st.caption(f"Draw one example at a time and add it (at least {MIN_DRAWN}; each is fitted and centred like an "
+                   "MNIST digit). A concept can be any shape: a loop, a stroke through the middle, a dot in a corner.")
+        if drawn:
+            image_strip([upscale(x, 56) for x in drawn[-8:]], [f"#{len(drawn) - min(8, len(drawn)) + i + 1}"
+                                                              for i in range(min(8, len(drawn)))], key="concepts-drawn")
+            buf = io.BytesIO()
+            np.savez_compressed(buf, examples=np.stack(drawn))
+            st.download_button("Download as .npz", buf.getvalue(), "concept.npz", key="concepts-download")
+    if len(drawn) < MIN_DRAWN:
+        st.info(f"{len(drawn)} of at least {MIN_DRAWN} examples drawn.")
+        return None
+    return np.stack(drawn)
+
 
 st.title("Concepts")
 st.caption("A concept is a set of example images. TCAV (Kim et al. 2018) learns the direction that separates "
@@ -34,12 +75,14 @@ if shortcut_model() is not None:
     models["shortcut"] = "the planted-shortcut model (a patch on most 7s)"
 which = c1.radio("Model", list(models), format_func=models.get, key="concepts-model",
                  help="The planted-shortcut model is the known answer: with the patch concept, class 7 should stand out.")
-concept = c2.selectbox("Concept", [*BUILT_IN, UPLOAD], key="concepts-concept",
+concept = c2.selectbox("Concept", [*BUILT_IN, DRAW, UPLOAD], key="concepts-concept",
                        format_func=lambda k: BUILT_IN[k][0] if k in BUILT_IN else k)
 loaded = shortcut_model() if which == "shortcut" else active_model()
 
 examples = None
-if concept == UPLOAD:
+if concept == DRAW:
+    examples = drawn_examples()
+elif concept == UPLOAD:
     up = file_upload("Examples: one array of N×28×28 images (uint8 0–255 or floats 0–1), 5 ≤ N ≤ 500", ["npz"],
                      "concepts-upload", ["application/zip", "application/octet-stream"],
                      max_upload_size=max(1, MAX_NPZ_BYTES // 2**20))
@@ -53,10 +96,11 @@ else:
     st.caption(f"{N_EXAMPLES} test digits of every class, transformed: {BUILT_IN[concept][0]}.")
 
 if examples is None:
-    st.info("Choose a built-in concept, or upload examples.")
+    st.info("Choose a built-in concept, draw one, or upload examples.")
     st.stop()
-image_strip([upscale(x, 84) for x in examples[:8]], [f"example {i + 1}" for i in range(min(8, len(examples)))],
-            key="concepts-examples")
+if concept != DRAW:  # the drawn ones are shown beside the pad
+    image_strip([upscale(x, 84) for x in examples[:8]], [f"example {i + 1}" for i in range(min(8, len(examples)))],
+                key="concepts-examples")
 
 with st.spinner(f"Learning the concept's direction against {N_RANDOM} random concepts on both layers…"):
     result = tcav_for(loaded, concept if concept in BUILT_IN else None, examples, N_RANDOM, 0)
