@@ -27,6 +27,7 @@ PAGES = [
     st.Page("app_pages/inside.py", title="Inside the network", icon=":material/hub:", url_path="inside"),
     st.Page("app_pages/map.py", title="Map", icon=":material/scatter_plot:", url_path="map"),
     st.Page("app_pages/train.py", title="Train", icon=":material/model_training:", url_path="train"),
+    st.Page("app_pages/concepts.py", title="Concepts", icon=":material/lightbulb:", url_path="concepts"),
     st.Page("app_pages/data.py", title="Data", icon=":material/dataset:", url_path="data"),
     st.Page("app_pages/model_card.py", title="Model card", icon=":material/description:", url_path="model-card",
             visibility="hidden"),  # Home links to it

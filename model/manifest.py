@@ -55,6 +55,9 @@ RESULTS: dict[str, str] = {
        for name in ("shortcut_mlp.safetensors", "shortcut_reliance.json")},
     # Every method's known-answer score on it and on the bundled model (after the model above).
     "known/shortcut_scores.json": f"python -m explain shortcut --n 200 --out assets/known/shortcut_scores.json {SHIPPED}",
+    # TCAV of every built-in concept on both models: the Concepts page opens on it.
+    "known/tcav_builtin.json": f"python -m explain tcav --concept all --out assets/known/tcav_builtin.json {SHIPPED}",
+    "home/concepts.png": f"python -m explain.known.picture --out assets/home/concepts.png {SHIPPED}",
 }
 # Written together with the checkpoint by `make bundled-model` (one training run, recording on), so the
 # record ends at exactly the shipped weights; never rerun by --regenerate (the checkpoint changes only

@@ -45,3 +45,14 @@ def test_known_answer_tab_shows_scores_and_the_patch_on_both_models(new_page, se
     _ready(page)
     clean = shares()
     assert clean[0] < marked[0] / 3, (clean, marked)  # no patch, nothing there to see
+
+
+def test_tcav_figure_greys_what_is_not_significant():
+    from app.figures.known import NOT_SIGNIFICANT, tcav_figure
+    from app.figures.palette import RED
+
+    fig = tcav_figure("hidden 1", [0, 7], np.array([0.5, 1.0]), np.array([0.1, 0.0]), np.array([0.5, 0.4]),
+                      np.array([False, True]), np.array([0.8, 0.001]))
+    sig, grey = fig.data[0], fig.data[1]
+    assert list(sig.x) == ["7"] and sig.marker.color == RED and list(grey.x) == ["0"] and grey.marker.color == NOT_SIGNIFICANT
+    assert fig.layout.xaxis.title.text and fig.layout.yaxis.title.text and fig.layout.font.size >= 11

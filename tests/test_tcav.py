@@ -13,6 +13,7 @@ import torch
 from explain.known.concepts import BUILT_IN, builtin_concept, read_examples
 from explain.known.shipped import load_model
 from explain.known.tcav import _concept, cav_classifier, class_inputs, random_concepts, tcav
+from model.shortcut import PATCH
 from tests.cli import run_main
 
 
@@ -28,6 +29,12 @@ def test_patch_concept_is_significant_for_the_shortcut_class_only_where_it_was_l
     bundled = tcav(load_model("bundled"), patch_concept, classes=[7], n_random=10, seed=0)
     assert not any(r.significant for r in bundled.rows), bundled.rows
     assert learnt.model_id != bundled.model_id  # captum's cache key names the weights
+
+    def on_patch(result, layer):  # the CAV made visible: share of its pixel map on the patch
+        a = np.abs(np.reshape(result.pixels[layer], (28, 28)))
+        return a[PATCH.mask()].sum() / a.sum()
+
+    assert on_patch(learnt, "hidden1") > 2 * on_patch(bundled, "hidden1")
 
 
 def test_scores_equal_captums_own_interpret(patch_concept, test_split, train_split):
@@ -103,3 +110,16 @@ def test_cli_rows_and_bad_input(capsys, tmp_path):
                  "--layers", "hidden9"], ["tcav", "--concept", "thick", "--model", "nope.safetensors"],
                  ["tcav", "--concept", "thick", "--classes", "12"]):
         assert run_main(main, argv, capsys).one_error_line, argv
+
+
+def test_shipped_tcav_results_are_what_the_code_computes(test_split):
+    from explain.known.shipped import load_shipped_tcav
+
+    record = load_shipped_tcav()
+    shipped = record["models"]["shortcut"]["concepts"]["patch"]
+    now = tcav(load_model("shortcut"), builtin_concept("patch", test_split, record["examples"], record["seed"]),
+               n_random=record["n_random"], seed=record["seed"]).to_dict()
+    assert now["model_id"] == shipped["model_id"]  # same weights, same examples
+    for a, b in zip(now["rows"], shipped["rows"], strict=True):
+        assert (a["layer"], a["class"], a["significant"]) == (b["layer"], b["class"], b["significant"])
+        assert a["score"] == pytest.approx(b["score"], abs=0.02) and a["p_value"] == pytest.approx(b["p_value"], rel=0.1, abs=1e-3)

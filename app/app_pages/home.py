@@ -48,7 +48,9 @@ def tour(example: int, mistake: int | None) -> list[Stop]:
         Stop("train", "8 · Train", "Train your own model (or upload one) and compare it with the bundled one.", {}),
         Stop("classes", "9 · Classes", "Beyond one digit: what each class looks like to the model, its mistakes, "
              "its strategies, and how much methods disagree.", {}),
-        Stop("data", "10 · Data", "Which training digits taught it its answer, and which labels it doubts.", digit),
+        Stop("concepts", "10 · Concepts", "Does an idea (thick strokes, slant, a planted patch, your examples) push a "
+             "class up? TCAV with its significance test.", {}),
+        Stop("data", "11 · Data", "Which training digits taught it its answer, and which labels it doubts.", digit),
     ]
 
 

@@ -37,3 +37,39 @@ def known_scores_figure(names: list[str], shortcut: tuple[np.ndarray, np.ndarray
                      rangemode="tozero")
     fig.update_yaxes(title="method")
     return fig
+
+
+NOT_SIGNIFICANT = "#c8c8c8"
+
+
+def tcav_figure(layer: str, classes: list[int], score: np.ndarray, spread: np.ndarray, random_score: np.ndarray,
+                significant: np.ndarray, p_values: np.ndarray) -> go.Figure:
+    """One layer: each class's TCAV score (mean over runs against random concepts, ± its standard deviation),
+    grey where not significant; a black diamond at the random-vs-random mean (the null)."""
+    score, spread, random_score = (np.asarray(v, float) for v in (score, spread, random_score))
+    sig = np.asarray(significant, bool)
+    labels = np.array([str(c) for c in classes])
+    p_values = np.asarray(p_values, float)
+
+    def bars(keep: np.ndarray, name: str, color: str) -> go.Bar:
+        # One trace per kind, so the legend's swatches say which colour means what.
+        return go.Bar(x=labels[keep], y=score[keep], name=name, marker_color=color,
+                      error_y=dict(type="data", array=spread[keep], visible=True, color="#444444"),
+                      customdata=np.stack([p_values[keep], spread[keep]], axis=1),
+                      hovertemplate="digit %{x}: TCAV score %{y:.2f} ± %{customdata[1]:.2f}, p = %{customdata[0]:.2g}"
+                                    "<extra></extra>")
+
+    fig = go.Figure([
+        bars(sig, "significant", RED), bars(~sig, "not significant", NOT_SIGNIFICANT),
+        go.Scatter(x=labels, y=random_score, mode="markers", name="random vs random (null)",
+                   marker=dict(symbol="diamond", size=9, color="#222222"),
+                   hovertemplate="digit %{x}: random-vs-random %{y:.2f}<extra></extra>"),
+    ])
+    fig.update_layout(title=dict(text=f"{layer}: TCAV score per class<br>(grey: not significant, p ≥ 0.05)",
+                                 yref="container", y=1.0, yanchor="top", pad=dict(t=10)), height=380,
+                      margin=dict(l=48, r=8, t=110, b=44), font_size=12,
+                      legend=dict(orientation="h", y=1.0, yanchor="bottom", x=0, font_size=12))
+    fig.update_layout(barmode="overlay")
+    fig.update_xaxes(title="class (digit)", type="category", categoryorder="array", categoryarray=list(labels))
+    fig.update_yaxes(title="share of the class's digits pushed up", range=[0, 1.05])
+    return fig

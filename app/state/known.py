@@ -3,9 +3,11 @@ planted-shortcut model and the shipped known-answer scores (assets/known/, writt
 
 from __future__ import annotations
 
+import numpy as np
 import streamlit as st
 
-from app.state.resources import LoadedModel, make_loaded
+from app.state.keys import KEYS
+from app.state.resources import LoadedModel, make_loaded, test_split
 from explain.known.scores import KnownScores
 from explain.known.shipped import load_shipped, scores_of, shortcut_checkpoint
 
@@ -31,3 +33,45 @@ def shipped_known() -> dict | None:
 def shipped_scores(model: str) -> KnownScores | None:
     record = shipped_known()
     return None if record is None else scores_of(record, model)
+
+
+@st.cache_data(show_spinner=False, max_entries=64, hash_funcs=KEYS)
+def tcav_result(loaded: LoadedModel, examples: np.ndarray, n_random: int, seed: int) -> dict:
+    """explain.tcav on both hidden layers and every class, cached by the weights' and the examples' digests."""
+    from explain.known.tcav import tcav
+
+    return tcav(loaded.model, examples, n_random=n_random, seed=seed).to_dict()
+
+
+@st.cache_data(show_spinner=False, max_entries=16)
+def builtin_examples(name: str, n: int, seed: int) -> np.ndarray:
+    from explain.known.concepts import builtin_concept
+
+    return builtin_concept(name, test_split(), n, seed).numpy()
+
+
+@st.cache_resource(show_spinner=False)
+def shipped_tcav() -> dict | None:
+    from explain.known.shipped import load_shipped_tcav
+
+    return load_shipped_tcav()
+
+
+@st.cache_data(show_spinner=False, max_entries=32, hash_funcs=KEYS)
+def _weights_prefix(loaded: LoadedModel) -> str:
+    from model.digests import weights_sha256
+
+    return f"mlp-{weights_sha256(loaded.model)[:16]}-"
+
+
+def tcav_for(loaded: LoadedModel, concept: str | None, examples: np.ndarray, n_random: int, seed: int) -> dict:
+    """The shipped result when it is this model's (by its weights) for this built-in concept with these settings,
+    else `tcav_result` (computed, cached)."""
+    record = shipped_tcav()
+    if record is not None and concept is not None and (record["examples"], record["n_random"], record["seed"]) == (
+            len(examples), n_random, seed):
+        for entry in record["models"].values():
+            found = entry["concepts"].get(concept)
+            if found is not None and found["model_id"].startswith(_weights_prefix(loaded)):
+                return found
+    return tcav_result(loaded, examples, n_random, seed)

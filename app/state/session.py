@@ -83,6 +83,10 @@ ATTACK_CURVES_RUN: Slot[Any] = Slot("whatif-ts-state", "app/sections/whatif_test
 MIN_EPS_RUN: Slot[Any] = Slot("whatif-me-state", "app/sections/whatif_testset.py", "the minimal-ε search")
 WHATIF_PAINT: Slot[Any] = Slot("whatif-painted", "app/components/drawing_pad/__init__.py",
                               "the paint pad's latest Drawing over the digit (app/state/whatif.py drops it on reset)")
+CONCEPT_PAD: Slot[Any] = Slot("concepts-pad-drawing", "app/components/drawing_pad/__init__.py",
+                              "the Concepts page pad's latest Drawing")
+CONCEPT_DRAWN: Slot[list] = Slot("concepts-drawn", "app/app_pages/concepts.py",
+                                 "the 28×28 examples drawn for a concept on the Concepts page")
 WHATIF_EDITS: Slot[int] = Slot("whatif-edit-count", "app/state/whatif.py", "resets so far (part of the paint id)")
 
 # Map (app/state/atlas.py, app/state/training_records.py, app/sections/atlas_training.py, app/sections/atlas_seeds.py).
@@ -105,8 +109,8 @@ WIDGET_PREFIXES: dict[str, tuple[str, ...]] = {
     "app/app_pages/draw.py": ("draw", "pad"), "app/app_pages/explore.py": ("explore",),
     "app/app_pages/compare.py": ("compare",), "app/app_pages/evaluate.py": ("evaluate", "leaderboard", "sanity"),
     "app/app_pages/whatif.py": ("whatif",), "app/app_pages/inside.py": ("inside",), "app/app_pages/map.py": ("map",),
-    "app/app_pages/train.py": ("train",),
-    "app/app_pages/classes.py": ("classes",),
+    "app/app_pages/train.py": ("train",), "app/app_pages/classes.py": ("classes",),
+    "app/app_pages/concepts.py": ("concepts",),
 }
 
 # URL parameter → the pages that read it (a value is at most MAX_QUERY_VALUE characters).

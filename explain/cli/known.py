@@ -48,7 +48,10 @@ def add_tcav(sub) -> None:
     from explain.known.concepts import BUILT_IN
 
     p = sub.add_parser("tcav", help="TCAV: does a concept (built in, or examples in FILE.npz) push each class up?")
-    p.add_argument("--concept", required=True, help=f"{'|'.join(BUILT_IN)} or a FILE.npz of N×28×28 examples")
+    p.add_argument("--concept", required=True, help=f"{'|'.join(BUILT_IN)} or a FILE.npz of N×28×28 examples; all "
+                                                    "(with --out): every built-in concept on both shipped models")
+    p.add_argument("--out", type=Path, default=None, help="with --concept all: write the results to FILE.json")
+    cli_args.add_write_shipped(p)
     p.add_argument("--model", default="bundled", help="bundled (default), shortcut, or a .safetensors path")
     p.add_argument("--layers", default="hidden1,hidden2", help="hidden layers, comma-separated")
     p.add_argument("--classes", type=cli_args.indices, default=list(range(10)), help="classes: 0-9 or 3,7")
@@ -73,6 +76,16 @@ def cmd_tcav(args: argparse.Namespace) -> int:
     if any(c > 9 for c in args.classes):
         raise ValueError(f"--classes must be digits 0-9, got {args.classes}")
     layers = tuple(part.strip() for part in args.layers.split(","))
+    if (args.concept == "all") != (args.out is not None):
+        raise ValueError("--out goes with --concept all (every built-in concept on both shipped models), and only then")
+    if args.concept == "all":
+        out = cli_args.check_output_file(args.out, suffixes=(".json",), write_shipped=args.write_shipped)
+        record = shipped.build_tcav_record(args.examples, args.n_random, args.seed,
+                                           provenance("python -m explain", args.argv, ("torch", "captum", "sklearn")))
+        with cli_args.atomic_output(out) as tmp:
+            tmp.write_text(json.dumps(record, indent=1) + "\n")
+        print(f"wrote {out}")
+        return 0
     if args.concept in BUILT_IN:
         examples = builtin_concept(args.concept, load_mnist(train=False), args.examples, args.seed)
     else:

@@ -16,6 +16,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 from explain.classview.readme_block import class_views_block
+from explain.known.readme import BLOCKS as KNOWN_BLOCKS
 from explain.registry import methods
 from model.paths import assets_dir
 
@@ -88,6 +89,7 @@ BLOCKS: dict[str, Callable[[], str]] = {
     "methods": methods_table, "leaderboard": leaderboard_table, "winners": leaderboard_winners, "accuracy": accuracy,
     "ood_rates": ood_rates,
     "classviews": class_views_block,
+    **KNOWN_BLOCKS,  # the planted shortcut and TCAV (explain/known/readme.py)
 }
 
 

@@ -13,6 +13,7 @@ from explain.known.scores import KnownConfig, KnownScores, shortcut_scores
 from model.shortcut import PATCH, Shortcut, reliance
 
 SCORES_FILE = "known/shortcut_scores.json"
+TCAV_FILE = "known/tcav_builtin.json"  # every built-in concept on both models: the Concepts page opens on it
 MODELS = ("shortcut", "bundled")  # the model with the planted shortcut, and the one without
 
 
@@ -87,3 +88,27 @@ def load_shipped() -> dict | None:
 
 def scores_of(record: dict, model: str) -> KnownScores:
     return KnownScores.from_dict(nan_back(record["models"][model]["scores"]))
+
+
+def build_tcav_record(examples: int, n_random: int, seed: int, provenance: dict) -> dict:
+    """TCAV of every built-in concept on both shipped models (the Concepts page's first open)."""
+    from explain.known.concepts import BUILT_IN, builtin_concept
+    from explain.known.tcav import tcav
+    from model.data import load_mnist
+    from model.digests import file_sha256
+
+    test = load_mnist(train=False)
+    models = {}
+    for name in MODELS:
+        model = load_model(name)
+        models[name] = {"checkpoint_sha256": file_sha256(checkpoint_of(name)),
+                        "concepts": {c: finite(tcav(model, builtin_concept(c, test, examples, seed), n_random=n_random,
+                                                    seed=seed).to_dict()) for c in BUILT_IN}}
+    return {**provenance, "examples": examples, "n_random": n_random, "seed": seed, "models": models}
+
+
+def load_shipped_tcav() -> dict | None:
+    from model.paths import assets_dir
+
+    path = assets_dir() / TCAV_FILE
+    return json.loads(path.read_text()) if path.is_file() else None

@@ -1,0 +1,51 @@
+"""README blocks of the known-answer results, generated from the shipped files (explain/cli/readme.py)."""
+
+from __future__ import annotations
+
+import statistics
+
+from explain.known.shipped import load_shipped, load_shipped_tcav, scores_of
+from explain.known.words import display, summary
+
+
+def _pct(v: float) -> str:
+    return "n/a" if v != v else f"{v * 100:.1f} %"
+
+
+def known_answer_block() -> str:
+    record = load_shipped()
+    shortcut, bundled = scores_of(record, "shortcut"), scores_of(record, "bundled")
+    lines = ["| model | 7s right, with patch | 7s right, no patch | other digits flipped to 7 by the patch |",
+             "|---|---|---|---|"]
+    for name, label in (("shortcut", "planted shortcut"), ("bundled", "bundled (never saw the patch)")):
+        rel = record["models"][name]["reliance"]
+        lines.append(f"| {label} | {_pct(rel['accuracy_with'])} | {_pct(rel['accuracy_without'])} | "
+                     f"{_pct(rel['flip_rate'])} |")
+    lines += ["", f"| method | share on the patch, shortcut model (95 % interval) | found at top-{shortcut.k} | "
+                  "deletion AUC ↓ | insertion AUC ↑ | share on the patch, bundled model |", "|---|---|---|---|---|---|"]
+    for m in sorted(shortcut.methods, key=lambda m: -m.share if m.share == m.share else 1):
+        lines.append(f"| {display(m.method)} | {_pct(m.share)} ({_pct(m.share_lo)}–{_pct(m.share_hi)}) | "
+                     f"{_pct(m.found_at_k)} | {m.deletion:.3f} | {m.insertion:.3f} | {_pct(bundled.row(m.method).share)} |")
+    lines += ["", *(f"- {s}" for s in summary(shortcut, bundled)), "",
+              f"(`{record['command']}`, {record['date'][:10]}.)"]
+    return "\n".join(lines)
+
+
+def tcav_block() -> str:
+    record = load_shipped_tcav()
+    lines = [f"The planted-patch concept ({record['examples']} examples against {record['n_random']} random concepts):",
+             "", "| model | layer | TCAV score for 7 (± sd) | random vs random | p | significant | CAV accuracy |",
+             "|---|---|---|---|---|---|---|"]
+    for name, label in (("shortcut", "planted shortcut"), ("bundled", "bundled")):
+        for r in record["models"][name]["concepts"]["patch"]["rows"]:
+            if r["class"] == 7:
+                lines.append(f"| {label} | {r['layer']} | {r['score']:.2f} (± {r['spread']:.2f}) | {r['random_score']:.2f} "
+                             f"| {r['p_value']:.2g} | {'yes' if r['significant'] else 'no'} | {r['cav_accuracy']:.0%} |")
+    seconds = [c["seconds"] for m in record["models"].values() for c in m["concepts"].values()]
+    lines += ["", f"One concept, both layers, all ten classes: median {statistics.median(seconds):.1f} s "
+                  f"(range {min(seconds):.1f}–{max(seconds):.1f} s) over the {len(seconds)} runs of "
+                  f"`{record['command']}` ({record['date'][:10]}, 2 shared cores)."]
+    return "\n".join(lines)
+
+
+BLOCKS = {"known_answer": known_answer_block, "tcav_patch": tcav_block}
