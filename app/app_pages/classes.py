@@ -76,8 +76,8 @@ def strategies() -> None:
     left.plotly_chart(strategies_figure(views, method, c, test_split().images.numpy()), key="classes-strategies")
     right.plotly_chart(silhouette_figure(views, method, c), key="classes-silhouette")
     st.caption("k-means on this class's maps, each scaled to unit length (a strategy is a pattern, not a "
-               "strength); k from 2 to 6, the one with the best silhouette. Under each strategy's mean map: "
-               "the test digits nearest its centre.")
+               "strength); k from 2 to 6, the one with the best mean silhouette (higher: clusters further apart). "
+               "Under each strategy's mean map: the test digits nearest its centre.")
 
 
 def agreement() -> None:
