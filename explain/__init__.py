@@ -10,11 +10,12 @@ from explain.registry import (MethodSpec, drawing_methods, fast_methods, get_met
                               preview_params, quick_params)
 from explain.types import Attribution, BatchAttribution, Contrast
 from explain.notebook import show  # a notebook's one-line view of one digit's maps
+from explain.classview import class_views, load_views  # what a whole class looks like (the Classes page)
 
 __all__ = [
     "Attribution", "BatchAttribution", "Contrast", "MethodError", "MethodSpec", "as_batch", "as_input", "explain",
     "explain_all_classes", "explain_batch", "explain_many", "warm_up", "drawing_methods", "get_method",
     "method_names", "methods", "preview_params",
-    "show",
+    "show", "class_views", "load_views",
     "fast_methods", "quick_params",  # deprecated aliases (0.3.0) of drawing_methods and preview_params
 ]
