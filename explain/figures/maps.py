@@ -55,11 +55,11 @@ def maps_figure(panels: list[Panel], cols: int = 4, title: str = "", shared: boo
     if signed:
         lim = _limit(signed) if shared else 1.0
         axes["signed"] = dict(colorscale=DIVERGING, cmin=-lim, cmax=lim, cmid=0, colorbar=dict(
-            bar, x=0.25 if two else 0.5, title=dict(text=f"{units} (red for, blue against)", side="top")))
+            bar, x=0.25 if two else 0.5, title=dict(text=f"{units}<br>red for, blue against", side="top")))
     if unsigned:
         lim = _limit(unsigned) if shared else 1.0
         axes["unsigned"] = dict(colorscale=SEQUENTIAL, cmin=0, cmax=lim, colorbar=dict(
-            bar, x=0.75 if two else 0.5, title=dict(text=f"|{units}|, unsigned", side="top")))
+            bar, x=0.75 if two else 0.5, title=dict(text=f"|{units}|<br>unsigned", side="top")))
     names = {"signed": "coloraxis", "unsigned": "coloraxis2"}
     for i, p in enumerate(panels):
         v = np.asarray(p.values, dtype=np.float64)
