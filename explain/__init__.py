@@ -14,6 +14,7 @@ from explain.types import Attribution, BatchAttribution, Contrast
 from explain.notebook import show  # a notebook's one-line view of one digit's maps
 from explain.trainingdata.influence import influence
 from explain.trainingdata.label_issues import label_issues
+from explain.classview import class_views, load_views  # what a whole class looks like (the Classes page)
 
 __all__ = [
     "Attribution", "BatchAttribution", "Contrast", "MethodError", "MethodSpec", "as_batch", "as_input", "explain",
@@ -21,7 +22,7 @@ __all__ = [
     "method_names", "methods", "preview_params",
     "KnownConfig", "KnownScores", "shortcut_scores",  # known-answer scores (a planted shortcut)
     "TcavResult", "TcavRow", "tcav",  # concept tests (TCAV with captum.concept)
-    "show",
+    "show", "class_views", "load_views",
     "influence", "label_issues",  # the Data page: training-data attribution and label issues
     "fast_methods", "quick_params",  # deprecated aliases (0.3.0) of drawing_methods and preview_params
 ]

@@ -37,8 +37,8 @@ def test_report_says_what_it_shows(report, model, test_split):
     done = explain_methods(model, x, ["saliency", "deeplift"])
     assert fingerprint(done) in report  # the maps in the file are the ones the API computes
     assert "python -m explain report --index 3 --methods saliency,deeplift --target predicted --seed 0" in report
-    for words in ("Score card", "control: random map", "DeepLift", "Saliency", "attribution (red for, blue against)",
-                  "|attribution|, unsigned", "test digit #3 (label 0)"):
+    for words in ("Score card", "control: random map", "DeepLift", "Saliency", "red for, blue against",
+                  "unsigned", "test digit #3 (label 0)"):
         assert words in report, words
 
 

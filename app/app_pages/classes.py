@@ -7,22 +7,14 @@ import streamlit as st
 
 from app.sections.lazy_tabs import lazy_tabs
 from app.state.caches import explanation
-from app.state.classes import shipped_views
+from app.state.classes import means_figure, mistake_figure, shipped_views, strategies_figure
 from app.state.models import active_model
 from app.state.resources import bundled_model, test_split
 from app.state.session import choice
 from app.state.whatif import url_setting, write_url
 from explain.classview.disagreement import DISPLAY, METRICS
 from explain.classview.disagreement import agreement_matrix as pair_agreement
-from explain.figures.classview import (
-    agreement_curves_figure,
-    agreement_matrix,
-    class_means_figure,
-    disagreement_figure,
-    mistake_figure,
-    silhouette_figure,
-    strategies_figure,
-)
+from explain.figures.classview import agreement_curves_figure, agreement_matrix, disagreement_figure, silhouette_figure
 from explain.registry import get_method
 
 st.title("Classes")
@@ -47,7 +39,7 @@ st.caption(f"Each of the {digits:,} test digits explained once per method (one b
 
 
 def means() -> None:
-    st.plotly_chart(class_means_figure(views, method), key="classes-means")
+    st.plotly_chart(means_figure(method), key="classes-means")
     st.caption("The average digit of each class (its correctly predicted test digits, how many in the title), and "
                "under it the average map, all ten on one colour scale: a class the model reads with stronger "
                "evidence looks stronger.")
@@ -63,7 +55,7 @@ def mistakes() -> None:
                                               f"{labels[k][2]} test digits")
     write_url("classes-mistake", "mistake")
     a, b, _ = labels[pick]
-    st.plotly_chart(mistake_figure(views, method, a, b), key="classes-mistake-fig")
+    st.plotly_chart(mistake_figure(method, a, b), key="classes-mistake-fig")
     st.caption(f"The map of the mistakes explains the wrong answer, {b}: which pixels of these {a}s made the model "
                f"say {b}. Beside it, the usual maps of {a}s and of {b}s (correctly predicted), on the same scale.")
 
@@ -73,11 +65,11 @@ def strategies() -> None:
     c = st.segmented_control("Class", list(range(10)), key="classes-class") or 0
     write_url("classes-class", "digit_class")
     left, right = st.columns([3, 1])
-    left.plotly_chart(strategies_figure(views, method, c, test_split().images.numpy()), key="classes-strategies")
+    left.plotly_chart(strategies_figure(method, c), key="classes-strategies")
     right.plotly_chart(silhouette_figure(views, method, c), key="classes-silhouette")
     st.caption("k-means on this class's maps, each scaled to unit length (a strategy is a pattern, not a "
-               "strength); k from 2 to 6, the one with the best silhouette. Under each strategy's mean map: "
-               "the test digits nearest its centre.")
+               "strength); k from 2 to 6, the one with the best mean silhouette (higher: clusters further apart). "
+               "Under each strategy's mean map: the test digits nearest its centre.")
 
 
 def agreement() -> None:

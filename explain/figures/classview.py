@@ -59,9 +59,9 @@ def strategies_figure(views: ClassViews, method: str, digit_class: int, images: 
             idx = int(s.members[i, row]) if row < s.members.shape[1] else -1
             panels.append(Panel(f"test #{idx}" if idx >= 0 else "–",
                                 images[idx] if idx >= 0 else np.zeros_like(s.maps[0]), "digit"))
-    best = f"k = {s.k} by silhouette" + (f" ({s.silhouettes[s.k]:.2f})" if s.k in s.silhouettes else "")
+    # A short title (a phone's width): how k was chosen is the silhouette figure's.
     return maps_figure(panels, cols=s.k, px=150, bar_title="mean attribution",
-                       title=f"{get_method(method).display}: strategies for {digit_class}s, {best}")
+                       title=f"{get_method(method).display}: {s.k} strategies for {digit_class}s")
 
 
 def silhouette_figure(views: ClassViews, method: str, digit_class: int) -> go.Figure:
@@ -69,10 +69,10 @@ def silhouette_figure(views: ClassViews, method: str, digit_class: int) -> go.Fi
     ks = sorted(s.silhouettes)
     fig = go.Figure(go.Scatter(x=ks, y=[s.silhouettes[k] for k in ks], mode="lines+markers",
                                hovertemplate="k = %{x}: silhouette %{y:.3f}<extra></extra>"))
-    fig.update_layout(title="Silhouette per k", height=260, font_size=FONT,
+    fig.update_layout(title=f"Silhouette per k (best: k = {s.k})", height=260, font_size=FONT,
                       margin=dict(l=48, r=8, t=40, b=40))
     fig.update_xaxes(title="number of strategies k", dtick=1)
-    fig.update_yaxes(title="mean silhouette (higher: better apart)")
+    fig.update_yaxes(title="mean silhouette")
     return fig
 
 

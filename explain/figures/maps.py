@@ -55,21 +55,22 @@ def maps_figure(panels: list[Panel], cols: int = 4, title: str = "", shared: boo
     if signed:
         lim = _limit(signed) if shared else 1.0
         axes["signed"] = dict(colorscale=DIVERGING, cmin=-lim, cmax=lim, cmid=0, colorbar=dict(
-            bar, x=0.25 if two else 0.5, title=dict(text=f"{units} (red for, blue against)", side="top")))
+            bar, x=0.25 if two else 0.5, title=dict(text=f"{units}<br>red for, blue against", side="top")))
     if unsigned:
         lim = _limit(unsigned) if shared else 1.0
         axes["unsigned"] = dict(colorscale=SEQUENTIAL, cmin=0, cmax=lim, colorbar=dict(
-            bar, x=0.75 if two else 0.5, title=dict(text=f"|{units}|, unsigned", side="top")))
+            bar, x=0.75 if two else 0.5, title=dict(text=f"|{units}|<br>unsigned", side="top")))
     names = {"signed": "coloraxis", "unsigned": "coloraxis2"}
     for i, p in enumerate(panels):
         v = np.asarray(p.values, dtype=np.float64)
         if p.kind == "digit":
-            trace = go.Heatmap(z=v, colorscale=GREYS, zmin=0, zmax=1, showscale=False,
+            trace = go.Heatmap(z=v.astype(np.float32), colorscale=GREYS, zmin=0, zmax=1, showscale=False,
                                hovertemplate="row %{y}, column %{x}: pixel %{z:.2f}<extra></extra>")
         else:
             if not shared:
                 v = v / max(float(np.abs(v).max()), 1e-12)
-            trace = go.Heatmap(z=v, coloraxis=names[p.kind],
+            # float32: plotly sends numpy arrays as typed bytes, and half the bytes is half the page's wait
+            trace = go.Heatmap(z=v.astype(np.float32), coloraxis=names[p.kind],
                                hovertemplate="row %{y}, column %{x}: %{z:.4g}<extra>" + p.title + "</extra>")
         fig.add_trace(trace, i // cols + 1, i % cols + 1)
     for i in range(len(panels)):  # each picture square, in its own cell

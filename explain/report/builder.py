@@ -108,7 +108,7 @@ STYLE = """body{font-family:system-ui,sans-serif;margin:24px auto;max-width:1100
 h1{font-size:26px}h2{font-size:19px;margin-top:28px}table{border-collapse:collapse;font-size:13px;margin:8px 0}
 th,td{border:1px solid #ddd;padding:4px 8px;text-align:left}code,pre{background:#f4f4f4;padding:2px 4px}
 pre{padding:8px;white-space:pre-wrap;word-break:break-all}.row{display:flex;flex-wrap:wrap;gap:12px}
-.row>div{flex:1 1 320px;min-width:0}"""
+.row>div{flex:1 1 320px;min-width:0}.scroll{overflow-x:auto}"""
 
 
 def build_report(model: nn.Module, req: ReportRequest) -> str:
@@ -136,7 +136,7 @@ def build_report(model: nn.Module, req: ReportRequest) -> str:
         card = score_card(model, xt, list(req.methods), req.replacement, seed=req.seed)
         figures += [("deletion", card.figure("deletion")), ("insertion", card.figure("insertion"))]
         errors = "".join(f"<p>{html.escape(display_name(n))} failed: {html.escape(e)}</p>" for n, e in card.errors.items())
-        card_html = card.table_html() + errors
+        card_html = f'<div class="scroll">{card.table_html()}</div>' + errors
     divs = {name: fig.to_html(full_html=False, include_plotlyjs=False, div_id=f"fig-{name}",
                               config={"displaylogo": False, "responsive": True})
             for name, fig in figures}
