@@ -16,6 +16,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 from explain.registry import methods
+from explain.trainingdata.readme_block import data_page_block
 from model.paths import assets_dir
 
 README = Path(__file__).resolve().parents[2] / "README.md"
@@ -86,6 +87,7 @@ def ood_rates() -> str:
 BLOCKS: dict[str, Callable[[], str]] = {
     "methods": methods_table, "leaderboard": leaderboard_table, "winners": leaderboard_winners, "accuracy": accuracy,
     "ood_rates": ood_rates,
+    "data_page": data_page_block,  # the Data page's measurements (explain/trainingdata/readme_block.py)
 }
 
 
