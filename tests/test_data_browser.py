@@ -25,8 +25,15 @@ def _pick_and_see(page, server: str, hosts: set[str]) -> None:
     page.goto(f"{server}/data")
     page.get_by_text("Inspect a suspect").first.wait_for(timeout=240_000)
     assert urlparse(page.url).path.strip("/") == "data", page.url  # not the "page not found" fallback
-    page.locator(".st-key-data-pick").click()
+    page.get_by_text("Show its proponents and opponents").wait_for(timeout=240_000)  # the section is drawn
     second = page.get_by_role("option").nth(1)
+    for _ in range(5):  # a click during a rerun can land on a box that is being replaced: try again
+        page.locator('[data-testid="stSelectbox"]').filter(has_text="Inspect a suspect").click()
+        try:
+            second.wait_for(timeout=10_000)
+            break
+        except Exception:  # noqa: BLE001 (Playwright's TimeoutError)
+            page.keyboard.press("Escape")
     name = second.inner_text().strip()  # "#1530: labelled 8, suggested 7"
     second.click()
     given, suggested = name.split("labelled ")[1].split(", suggested ")
