@@ -13,9 +13,19 @@ from app.state.caches import test_probabilities
 from app.state.inputs import pick_input
 from app.state.models import active_model
 from app.state.resources import test_split
-from app.state.trainingdata import (MARKS, checkpoint_set_for, corrected_accuracy, influence_of, marks, marks_csv,
-                                    suspects)
-from explain.trainingdata.label_issues import RANKINGS
+from app.state.trainingdata import (
+    MARKS,
+    checkpoint_set_for,
+    corrected_accuracy,
+    cv_job,
+    influence_of,
+    marks,
+    marks_csv,
+    start_cv_job,
+    suspects,
+)
+from explain.trainingdata.label_issues import RANKINGS, label_issues
+from model.jobs import JobRefused
 from model.network import layer_display_name
 
 # Suspect labels first: they open from shipped results at once; TracIn's index is built on first request.
@@ -86,6 +96,11 @@ def suspect_labels() -> None:
     given_f = c.selectbox("Given label", classes, key="data-given")
     suggested_f = d.selectbox("Suggested label", classes, key="data-suggested")
     ranked = suspects(loaded, cset, split, rank_by if rank_by in rankings else rankings[0])
+    if split == "train":
+        rerun = crossval_section()
+        if rerun is not None:
+            with st.spinner("Ranking the labels with this session's cross-validation…"):
+                ranked = label_issues("train", model=loaded.model, checkpoints=cset, probs=rerun, rank_by=ranked.rank_by)
     issues = ranked.where(None if given_f == "any" else int(given_f), None if suggested_f == "any" else int(suggested_f))
     images = (train_split() if split == "train" else test_split()).images
     n = min(24, len(issues.index))
@@ -136,6 +151,44 @@ def suspect_labels() -> None:
         if cset is not None and st.toggle("Show its proponents and opponents (TracIn)", key="data-sus-inf"):
             show_influence(images[pick].numpy(), None, 8, "data-sus")
     marks_summary()
+
+
+def crossval_section() -> np.ndarray | None:
+    """The shipped cross-validation, or this session's re-run of it (a background job with progress and
+    Cancel); returns the re-run's probabilities when the visitor chose to rank with them."""
+    job = cv_job()
+    with st.expander("Out-of-sample probabilities of the training digits: shipped, or re-run here"):
+        st.caption("Shipped: five trainings of 3 epochs, each leaving out a fifth of the training digits "
+                   "(`python -m explain.trainingdata.crossval`, run by `make assets`).")
+        if job is not None and job.running:
+            @st.fragment(run_every=1.0)
+            def progress() -> None:
+                live = cv_job()
+                if live is None or not live.running:
+                    st.rerun(scope="app")
+                ev = live.progress
+                st.progress(ev.fraction if ev else 0.0,
+                            text=f"fold {ev.fold} of {ev.folds}, epoch {ev.epoch}" if ev else "starting…")
+                if st.button("Cancel", key="data-cv-cancel", icon=":material/stop:"):
+                    live.cancel()
+
+            progress()
+            return None
+        if job is not None and job.error:
+            st.warning(f"The last re-run stopped: {job.error}.")
+        if job is not None and job.result is not None:
+            if st.toggle("Rank with this session's re-run", key="data-cv-use"):
+                return job.result
+        if st.button("Re-run the 5-fold cross-validation (five short trainings: minutes, in the background)",
+                     key="data-cv-start", icon=":material/play_arrow:"):
+            try:
+                start_cv_job()
+            except JobRefused as refused:
+                st.warning(f"Every training slot on this server is busy; one frees within "
+                           f"{max(1, round(refused.next_free_in_s / 60))} min at the latest.")
+            else:
+                st.rerun()
+    return None
 
 
 def marks_summary() -> None:

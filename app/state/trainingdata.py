@@ -14,12 +14,21 @@ import streamlit as st
 
 from app.state.keys import KEYS
 from app.state.resources import LoadedModel
-from explain.trainingdata.influence import Influence, bundled_checkpoint_set, build_index, check_model_matches, influence
+from explain.trainingdata.crossval import start_crossval
+from explain.trainingdata.influence import (
+    Influence,
+    build_index,
+    bundled_checkpoint_set,
+    check_model_matches,
+    influence,
+)
 from explain.trainingdata.label_issues import LabelIssues, label_issues
 from explain.trainingdata.tracin import TracInIndex
 from model.checkpoint_set import CheckpointSet
 from model.data import load_mnist
+from model.jobs import Job
 
+CV_JOB_KEY = "data-cv-job"  # this session's re-run of the cross-validation (model.jobs.Job)
 MARKS_KEY = "data-marks"  # this session's {(split, index): "looks right" | "mislabelled"}
 MARKS = ("looks right", "mislabelled")
 SET_KEYS = {**KEYS, CheckpointSet: lambda c: c.digest}
@@ -50,6 +59,21 @@ def influence_of(loaded: LoadedModel, cset: CheckpointSet, x: np.ndarray, target
 @st.cache_resource(show_spinner="Ranking the labels…", max_entries=8, hash_funcs=SET_KEYS)
 def suspects(loaded: LoadedModel, cset: CheckpointSet | None, split: str, rank_by: str) -> LabelIssues:
     return label_issues(split, model=loaded.model, checkpoints=cset, rank_by=rank_by)
+
+
+def start_cv_job() -> Job:
+    """This session's re-run of the 5-fold cross-validation, counted as a training job on this server
+    (raises model.jobs.JobRefused when every training slot is busy)."""
+    from app.state.resources import job_runner
+    from app.streamlit_private import session_alive_check
+
+    job = start_crossval(job_runner(), load_mnist(train=True), alive=session_alive_check(), kind="train")
+    st.session_state[CV_JOB_KEY] = job
+    return job
+
+
+def cv_job() -> Job | None:
+    return st.session_state.get(CV_JOB_KEY)
 
 
 def marks() -> dict[tuple[str, int], str]:

@@ -18,6 +18,7 @@ from pathlib import Path
 from explain.classview.readme_block import class_views_block
 from explain.known.readme import BLOCKS as KNOWN_BLOCKS
 from explain.registry import methods
+from explain.trainingdata.readme_block import data_page_block
 from model.paths import assets_dir
 
 README = Path(__file__).resolve().parents[2] / "README.md"
@@ -90,6 +91,7 @@ BLOCKS: dict[str, Callable[[], str]] = {
     "ood_rates": ood_rates,
     "classviews": class_views_block,
     **KNOWN_BLOCKS,  # the planted shortcut and TCAV (explain/known/readme.py)
+    "data_page": data_page_block,  # the Data page's measurements (explain/trainingdata/readme_block.py)
 }
 
 

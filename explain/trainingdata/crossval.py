@@ -78,12 +78,13 @@ def crossval_probs(split: Split, folds: int = FOLDS, config: TrainConfig = CV_CO
 
 
 def start_crossval(runner: JobRunner, split: Split, folds: int = FOLDS, config: TrainConfig = CV_CONFIG,
-                   alive: Callable[[], bool] | None = None) -> Job:
-    """The same as a background job: `job.progress` is a FoldProgress, `job.result` the (N, 10) array."""
+                   alive: Callable[[], bool] | None = None, kind: str = KIND, budget_s: float = 1800.0) -> Job:
+    """The same as a background job: `job.progress` is a FoldProgress, `job.result` the (N, 10) array.
+    `kind`: the runner's cap to count it under (the app counts it as training)."""
     def work(job: Job) -> np.ndarray:
         return crossval_probs(split, folds, config, on_progress=job.report, should_stop=job.should_stop)
 
-    return runner.submit(work, JobOptions(kind=KIND, alive=alive, name="crossval"))
+    return runner.submit(work, JobOptions(kind=kind, budget_s=budget_s, alive=alive, name="crossval"))
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -77,7 +77,8 @@ def signals(labels: np.ndarray, probs: np.ndarray, self_influence: np.ndarray | 
     probs = probs / probs.sum(axis=1, keepdims=True)  # float16 storage: rows sum to 1 only to ~1e-3
     labels = np.asarray(labels, dtype=np.int64)
     quality = get_label_quality_scores(labels, probs)
-    flagged = find_label_issues(labels, probs)
+    # n_jobs=1: by default cleanlab starts a multiprocessing pool, which hung inside the app server's threads
+    flagged = find_label_issues(labels, probs, n_jobs=1)
     out = {"quality": quality, "flagged": flagged, "confident_learning": percentile(-quality)}
     if self_influence is not None:
         out["self_influence"] = percentile(np.asarray(self_influence, dtype=np.float64))

@@ -34,7 +34,7 @@ def main(argv: list[str] | None = None) -> int:
     import torch
 
     from explain.provenance import provenance
-    from explain.trainingdata.influence import bundled_checkpoint_set, build_index
+    from explain.trainingdata.influence import build_index, bundled_checkpoint_set
     from explain.trainingdata.tracin import self_influence_of
     from model import cli
     from model.data import load_mnist
