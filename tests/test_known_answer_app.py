@@ -34,9 +34,13 @@ def test_known_answer_tab_shows_scores_and_the_patch_on_both_models(new_page, se
 
     def shares() -> list[float]:  # Input × Gradient's share on the patch: the shortcut model's, then the bundled one's
         subs = [page.locator(f".st-key-known-grid-{k} figure span") for k in (0, 1)]  # Playwright pierces shadow roots
-        subs[1].first.wait_for(timeout=120_000)
-        text = " ".join(t for s in subs for t in s.all_text_contents())
-        return [float(v) for v in re.findall(r"([\d.]+)% on the patch", text)]
+        for _ in range(240):  # both grids drawn (each is its own component, painted when its data arrives)
+            text = " ".join(t for s in subs for t in s.all_text_contents())
+            found = [float(v) for v in re.findall(r"([\d.]+)% on the patch", text)]
+            if len(found) == 2:
+                return found
+            page.wait_for_timeout(500)
+        return found
 
     marked = shares()
     assert len(marked) == 2 and marked[0] > 3 * marked[1], marked  # only the shortcut model looks at the patch
