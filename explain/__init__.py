@@ -40,16 +40,3 @@ __all__ = [
     "fast_methods", "quick_params",  # deprecated aliases (0.3.0) of drawing_methods and preview_params
 ]
 
-# The known-answer API loads scipy.stats and captum's metrics: imported on first use, so `import explain` (every
-# page, every process) does not pay for it.
-_KNOWN = {"KnownConfig": "explain.known.scores", "KnownScores": "explain.known.scores",
-          "shortcut_scores": "explain.known.scores", "TcavResult": "explain.known.tcav", "TcavRow": "explain.known.tcav",
-          "tcav": "explain.known.tcav"}
-
-
-def __getattr__(name: str):
-    if name in _KNOWN:
-        import importlib
-
-        return getattr(importlib.import_module(_KNOWN[name]), name)
-    raise AttributeError(f"module 'explain' has no attribute {name!r}")
