@@ -39,4 +39,3 @@ __all__ = [
     *_LAZY,
     "fast_methods", "quick_params",  # deprecated aliases (0.3.0) of drawing_methods and preview_params
 ]
-
