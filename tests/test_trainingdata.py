@@ -211,3 +211,14 @@ def test_cli_suspects_and_influence_on_the_bundled_model(capsys):
     assert ran.code == 0, ran.err
     out = json.loads(ran.out)
     assert len(out["proponents"]) == 3 and out["proponents"][0]["score"] > 0 > out["opponents"][0]["score"]
+
+
+def test_data_randomisation_is_one_for_the_same_model_and_lower_for_another(model, test_split):
+    from explain.evaluation.sanity import linear_layers_top_down, randomised
+    from explain.trainingdata.data_randomisation import data_randomisation
+
+    x = test_split.images[:6].reshape(6, 1, 28, 28)
+    same = data_randomisation(model, model, x, ["saliency"])["saliency"]
+    assert same["mean"] == pytest.approx(1.0, abs=1e-9) and same["n"] == 6
+    other = randomised(model, linear_layers_top_down(model), seed=3).requires_grad_(False)
+    assert data_randomisation(model, other, x, ["saliency"])["saliency"]["mean"] < 0.5
