@@ -21,6 +21,8 @@ from app.state.trainingdata import (
     influence_of,
     marks,
     marks_csv,
+    shipped_cascade,
+    shipped_data_randomisation,
     start_cv_job,
     suspects,
 )
@@ -231,7 +233,7 @@ def data_randomisation() -> None:
             "± 95 %": [record["methods"][n]["ci95"] for n in names]}
     if cascade is not None:
         rows["all layers re-initialised"] = [cascade["methods"].get(n, {}).get("mean", [None])[-1] for n in names]
-    st.dataframe(rows, hide_index=True, key="data-randomisation",
+    st.dataframe(rows, hide_index=True, key="data-randomisation", height=35 * (len(names) + 1) + 3,  # every row
                  column_config={k: st.column_config.NumberColumn(format="%.3f") for k in rows if k != "method"})
 
 
