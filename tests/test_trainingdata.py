@@ -41,6 +41,7 @@ def _sgd_checkpoints(folder: Path, x: torch.Tensor, y: torch.Tensor, epochs: int
     return paths
 
 
+@pytest.mark.slow  # ~7 s: Captum's per-example gradients
 def test_tracin_equals_captum_tracincp_over_all_layers(tmp_path):
     """Our factorised scores are Captum's TracInCP (every layer, per-example gradients, lr-weighted checkpoints
     loaded by our safetensors loader), and so is the self-influence."""
@@ -69,6 +70,7 @@ def test_tracin_equals_captum_tracincp_over_all_layers(tmp_path):
     assert torch.allclose(self_influence_of(models, [lrs[p] for p in paths], x, y), si, atol=1e-5 * si.abs().max())
 
 
+@pytest.mark.slow  # ~5 s: a short training
 def test_duplicated_training_digit_is_the_top_proponent_of_its_test_copy():
     """A small model trained with one test digit copied into its training set: TracIn finds the copy first."""
     train_split, test = load_mnist(train=True), load_mnist(train=False)
