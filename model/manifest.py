@@ -46,6 +46,8 @@ RESULTS: dict[str, str] = {
     "data/label_signals.npz": f"python -m explain.trainingdata.shipped --out assets/data/label_signals.npz {SHIPPED}",
     "data/train_cv_probs.npz": f"python -m explain.trainingdata.crossval --out assets/data/train_cv_probs.npz {SHIPPED}",
     "data/planted_flips.json": f"python -m explain.trainingdata.planted --out assets/data/planted_flips.json {SHIPPED}",
+    "data/data_randomisation.json": "python -m explain.trainingdata.data_randomisation --out "
+                                    f"assets/data/data_randomisation.json {SHIPPED}",
     # Home's pictures, drawn from the model and the UMAP above (so after it).
     **{f"home/{page}.png": f"python -m explain.cli.pictures --out assets/home {SHIPPED}"
        for page in ("draw", "explore", "compare", "evaluate", "whatif", "inside", "map", "train")},

@@ -41,6 +41,7 @@ def _sgd_checkpoints(folder: Path, x: torch.Tensor, y: torch.Tensor, epochs: int
     return paths
 
 
+@pytest.mark.slow  # ~7 s: Captum's per-example gradients
 def test_tracin_equals_captum_tracincp_over_all_layers(tmp_path):
     """Our factorised scores are Captum's TracInCP (every layer, per-example gradients, lr-weighted checkpoints
     loaded by our safetensors loader), and so is the self-influence."""
@@ -69,6 +70,7 @@ def test_tracin_equals_captum_tracincp_over_all_layers(tmp_path):
     assert torch.allclose(self_influence_of(models, [lrs[p] for p in paths], x, y), si, atol=1e-5 * si.abs().max())
 
 
+@pytest.mark.slow  # ~5 s: a short training
 def test_duplicated_training_digit_is_the_top_proponent_of_its_test_copy():
     """A small model trained with one test digit copied into its training set: TracIn finds the copy first."""
     train_split, test = load_mnist(train=True), load_mnist(train=False)
@@ -211,3 +213,14 @@ def test_cli_suspects_and_influence_on_the_bundled_model(capsys):
     assert ran.code == 0, ran.err
     out = json.loads(ran.out)
     assert len(out["proponents"]) == 3 and out["proponents"][0]["score"] > 0 > out["opponents"][0]["score"]
+
+
+def test_data_randomisation_is_one_for_the_same_model_and_lower_for_another(model, test_split):
+    from explain.evaluation.sanity import linear_layers_top_down, randomised
+    from explain.trainingdata.data_randomisation import data_randomisation
+
+    x = test_split.images[:6].reshape(6, 1, 28, 28)
+    same = data_randomisation(model, model, x, ["saliency"])["saliency"]
+    assert same["mean"] == pytest.approx(1.0, abs=1e-9) and same["n"] == 6
+    other = randomised(model, linear_layers_top_down(model), seed=3).requires_grad_(False)
+    assert data_randomisation(model, other, x, ["saliency"])["saliency"]["mean"] < 0.5

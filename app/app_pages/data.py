@@ -21,15 +21,18 @@ from app.state.trainingdata import (
     influence_of,
     marks,
     marks_csv,
+    shipped_cascade,
+    shipped_data_randomisation,
     start_cv_job,
     suspects,
 )
+from explain.registry import get_method
 from explain.trainingdata.label_issues import RANKINGS, label_issues
 from model.jobs import JobRefused
 from model.network import layer_display_name
 
 # Suspect labels first: they open from shipped results at once; TracIn's index is built on first request.
-SECTIONS = ("Suspect labels", "Which digits taught it this")
+SECTIONS = ("Suspect labels", "Which digits taught it this", "Data randomisation")
 RANK_NAMES = {"combined": "both signals (mean percentile)", "confident_learning": "confident learning (cleanlab)",
               "self_influence": "TracIn self-influence"}
 WHY_DIFFERENT = ("Similarity asks which training digits the network *sees* as alike now; influence asks whose "
@@ -174,6 +177,8 @@ def crossval_section() -> np.ndarray | None:
 
             progress()
             return None
+        if job is not None and job.end_reason == "cancelled":
+            st.caption("Your last re-run was cancelled; the shipped probabilities are in use.")
         if job is not None and job.error:
             st.warning(f"The last re-run stopped: {job.error}.")
         if job is not None and job.result is not None:
@@ -210,6 +215,28 @@ def marks_summary() -> None:
                            "text/csv", key="data-marks-csv", icon=":material/download:")
 
 
-lazy_tabs("data-tab", dict(zip(SECTIONS, (suspect_labels, taught), strict=True)),
+def data_randomisation() -> None:
+    """Adebayo et al.'s data randomisation test, shipped for the bundled model, beside Evaluate's cascade."""
+    record = shipped_data_randomisation()
+    if record is None:
+        st.info("Not shipped with this copy: `python -m explain.trainingdata.data_randomisation --out FILE.json`.")
+        return
+    cascade = shipped_cascade()
+    st.caption(f"A model of the same recipe trained on shuffled training labels ({record['shuffled_model']['epochs']} "
+               f"epochs; it can only memorise: {record['shuffled_model']['test_accuracy']:.1%} test accuracy). A "
+               "method whose maps stay alike for both models does not depend on what the data taught: lower is "
+               f"better. Mean over {record['n']} test digits of the {record['similarity']}; beside it, Evaluate's "
+               "cascading randomisation with every layer re-initialised (the bundled model only).")
+    names = list(record["methods"])
+    rows = {"method": [get_method(n).display for n in names],
+            "shuffled labels": [record["methods"][n]["mean"] for n in names],
+            "± 95 %": [record["methods"][n]["ci95"] for n in names]}
+    if cascade is not None:
+        rows["all layers re-initialised"] = [cascade["methods"].get(n, {}).get("mean", [None])[-1] for n in names]
+    st.dataframe(rows, hide_index=True, key="data-randomisation", height=35 * (len(names) + 1) + 3,  # every row
+                 column_config={k: st.column_config.NumberColumn(format="%.3f") for k in rows if k != "method"})
+
+
+lazy_tabs("data-tab", dict(zip(SECTIONS, (suspect_labels, taught, data_randomisation), strict=True)),
           keep=("data-target", "data-k", "data-split", "data-rank", "data-given", "data-suggested", "data-pick",
                 "data-sus-inf"))

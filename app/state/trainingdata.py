@@ -99,3 +99,28 @@ def corrected_accuracy(predictions: np.ndarray, labels: np.ndarray, marked: dict
         if split == "test" and mark == "mislabelled" and (split, i) in suggested:
             fixed[i] = suggested[(split, i)]
     return float((predictions == fixed).mean())
+
+
+def _shipped_json(name: str) -> dict | None:
+    """A shipped result made from the bundled checkpoint (its digest matches), else None."""
+    import json
+
+    from model.digests import file_sha256
+    from model.paths import assets_dir, bundled_checkpoint
+
+    path = assets_dir() / name
+    if not path.is_file():
+        return None
+    record = json.loads(path.read_text())
+    digest = record.get("checkpoint_sha256")
+    return record if digest in (None, file_sha256(bundled_checkpoint())) else None
+
+
+@st.cache_resource(show_spinner=False)
+def shipped_data_randomisation() -> dict | None:
+    return _shipped_json("data/data_randomisation.json")
+
+
+@st.cache_resource(show_spinner=False)
+def shipped_cascade() -> dict | None:
+    return _shipped_json("sanity/cascade_n100.json")
