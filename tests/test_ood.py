@@ -103,7 +103,8 @@ def test_a_fit_round_trips(likeness, tmp_path, test_split):
     again = DigitLikeness.load(likeness.save(tmp_path / "fit.npz"))
     x = test_split.images[:5]
     np.testing.assert_array_equal(again.scores(x), likeness.scores(x))
-    assert again.scores(x[2:3])[0] == pytest.approx(likeness.scores(x)[2], rel=1e-12)  # per digit = in a batch
+    # Per digit = in a batch, to float32's precision (the convolutions sum in another order per batch size).
+    assert again.scores(x[2:3])[0] == pytest.approx(likeness.scores(x)[2], rel=1e-5, abs=1e-5)
     assert again.threshold == likeness.threshold and again.fonts == likeness.fonts
 
 
