@@ -123,16 +123,11 @@ def _single_thread_determinism():
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
-    # `make test` runs two pytest-xdist workers with --dist loadgroup: every test on the shared app server goes
-    # to one worker, so one server and one Chromium serve them all (the session fixtures above live per
-    # worker), while the other worker runs the CPU-bound tests. Browser tests mostly wait on the server and
-    # the page; the CPU-bound ones fill that wait. Tests that start servers of their own (CPU ownership,
-    # replicas) are not tied to that worker: whichever worker is free takes them.
-    for item in items:
-        if item.get_closest_marker("browser") and "server" in item.fixturenames:
-            item.add_marker(pytest.mark.xdist_group("browser"))
-    # xdist hands out the biggest group first, then single tests in collection order: the slow ones go first,
-    # so the run does not end with one worker on a 30 s test while the other is idle.
+    # `make test` runs two pytest-xdist workers; each starts its own app server and Chromium on first use (the
+    # session fixtures above live per worker) and takes the next test when it is free. xdist hands out tests in
+    # collection order: the slow ones go first, so the run does not end with one worker on a 30 s test while
+    # the other is idle. (An xdist_group mark cannot pin the browser tests to one worker here: pytest-xdist
+    # 3.8 applies groups by rewriting a node-id attribute that pytest 9 no longer reads.)
     if os.environ.get("PYTEST_XDIST_WORKER"):
         items.sort(key=lambda item: not (item.get_closest_marker("slow") or item.get_closest_marker("browser")))
 
