@@ -26,8 +26,8 @@ run: $(STAMP)
 
 # Everything, browser tests included. Debian's Chromium (browser tests), nginx (the replica test) and PostgreSQL
 # (the workspace store's second backend): each found, installed, or one line on how (tests/ensure_apt.sh).
-# Two workers: one takes every browser test (they wait on the server and the page), the other the CPU-bound
-# tests beside them (tests/conftest.py groups them).
+# Two workers, each with its own app server and Chromium, each taking the next test when free (slow ones
+# first: tests/conftest.py); a browser test mostly waits on the server and the page, a CPU-bound test fills it.
 test: $(STAMP) chromium nginx postgres
 	$(BIN)/python -m pytest -n 2 --dist loadgroup
 

@@ -22,6 +22,11 @@ ROOT = Path(__file__).resolve().parents[1]
 ARTIFACTS = ROOT / "test-artifacts"
 # Workspaces saved by the app's tests go to a test database, never the user's (model/workspaces/config.py).
 os.environ.setdefault("DIGIT_LENS_DATABASE_URL", f"sqlite:///{ARTIFACTS / 'workspaces-test.sqlite3'}")
+# Under `make test` two workers share two cores: torch's default of one thread per core in each worker made
+# OpenMP's threads wait on each other (a 0.55 s counterfactual test took 39 s). One thread per worker; a test
+# about threads sets its own count (and _single_thread_determinism restores it).
+if os.environ.get("PYTEST_XDIST_WORKER"):
+    torch.set_num_threads(1)
 
 
 @pytest.fixture(scope="session")

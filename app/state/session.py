@@ -110,7 +110,7 @@ WIDGET_PREFIXES: dict[str, tuple[str, ...]] = {
     "app/app_pages/compare.py": ("compare",), "app/app_pages/evaluate.py": ("evaluate", "leaderboard", "sanity"),
     "app/app_pages/whatif.py": ("whatif",), "app/app_pages/inside.py": ("inside",), "app/app_pages/map.py": ("map",),
     "app/app_pages/train.py": ("train",), "app/app_pages/classes.py": ("classes",),
-    "app/app_pages/concepts.py": ("concepts",),
+    "app/app_pages/concepts.py": ("concepts",), "app/app_pages/data.py": ("data",),
 }
 
 # URL parameter → the pages that read it (a value is at most MAX_QUERY_VALUE characters).
