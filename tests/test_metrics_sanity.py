@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import dataclasses
 import json
+import os
 import subprocess
 import sys
 import warnings
@@ -146,9 +147,11 @@ def test_leaderboard_cli_writes_reproducible_csv(tmp_path, capsys):
     from explain.cli.leaderboard import main
 
     args = ["--n", "10", "--methods", "saliency,deeplift,gradient_shap", "--seed", "3", "--extras-n", "4", "--out"]
-    # Once as a user runs it (a fresh process), once in this one: the same numbers.
+    # Once as a user runs it (a fresh process), once in this one: the same numbers, with the same thread count
+    # (float sums split over threads differ in the last bits; `make test` runs one thread per worker).
+    env = {**os.environ, "OMP_NUM_THREADS": str(torch.get_num_threads())}
     subprocess.run([sys.executable, "-m", "explain.evaluate", *args, str(tmp_path / "a.csv")],
-                   check=True, capture_output=True, timeout=300)
+                   check=True, capture_output=True, timeout=300, env=env)
     assert run_main(main, [*args, str(tmp_path / "b.csv")], capsys).code == 0
 
     def rows(out):
