@@ -40,9 +40,7 @@ RESULTS: dict[str, str] = {
     "sanity/cascade_n100.json": f"python -m explain.sanity --n 100 --out assets/sanity/cascade_n100.json {SHIPPED}",
     "classes/class_views.npz": f"python -m explain.classview --out assets/classes/class_views.npz {SHIPPED}",
     "home/classes.png": f"python -m explain.classview.picture --out assets/home/classes.png {SHIPPED}",
-    # The Data page: checkpoints along the bundled recipe (TracIn), then what is computed from them.
-    **{f"data/checkpoints/{name}": f"python -m model.epoch_checkpoints --out assets/data/checkpoints {SHIPPED}"
-       for name in ("index.json", *(f"epoch{e:02d}.safetensors" for e in (2, 4, 6, 8)))},
+    # The Data page: what is computed from the checkpoints along the bundled run (TracIn) and cross-validation.
     "data/label_signals.npz": f"python -m explain.trainingdata.shipped --out assets/data/label_signals.npz {SHIPPED}",
     "data/train_cv_probs.npz": f"python -m explain.trainingdata.crossval --out assets/data/train_cv_probs.npz {SHIPPED}",
     "data/planted_flips.json": f"python -m explain.trainingdata.planted --out assets/data/planted_flips.json {SHIPPED}",
@@ -62,9 +60,12 @@ RESULTS: dict[str, str] = {
     "home/concepts.png": f"python -m explain.known.picture --out assets/home/concepts.png {SHIPPED}",
 }
 # Written together with the checkpoint by `make bundled-model` (one training run, recording on), so the
-# record ends at exactly the shipped weights; never rerun by --regenerate (the checkpoint changes only
-# through that target).
-WITH_CHECKPOINT: dict[str, str] = {"map/training_record.npz": "make bundled-model"}
+# record and the epochs end at exactly the shipped weights; never rerun by --regenerate (the checkpoint
+# changes only through that target).
+WITH_CHECKPOINT: dict[str, str] = {
+    name: "make bundled-model" for name in (
+        "map/training_record.npz", "data/checkpoints/index.json",
+        *(f"data/checkpoints/epoch{e:02d}.safetensors" for e in (2, 4, 6, 8, 10)))}
 
 
 def manifest() -> dict:

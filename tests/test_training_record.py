@@ -190,3 +190,31 @@ def test_save_with_meta_names_the_weights_and_compares_them_with_the_bundled_one
     assert meta["bundled_weights_match"] is False and meta["same_recipe_as_bundled"] is False
     assert meta["checkpoint_sha256"] == sha256(out)  # not the bundled file: these are other weights
     assert load_record(tmp_path / "r.npz").meta["weights_sha256"] == meta["weights_sha256"]
+
+
+def test_cli_keeps_checkpoints_along_the_same_run(tmp_path, capsys):
+    """`--checkpoints DIR` writes epochs spread over the run, the last of them the very weights of `--out`,
+    each with the learning-rate factor TracIn weighs it by."""
+    from explain.cli.train import main
+    from model.checkpoint_set import CheckpointSet
+
+    out, folder = tmp_path / "m.safetensors", tmp_path / "ckpts"
+    assert main(["--hidden", "16", "--epochs", "3", "--train-size", "300", "--out", str(out),
+                 "--record", str(tmp_path / "r.npz"), "--checkpoints", str(folder)]) == 0
+    cset = CheckpointSet.read(folder / "index.json")
+    assert cset.epochs == (1, 2, 3) and {c.source for c in cset.checkpoints} == {"this run"}
+    assert weights_sha256(cset.checkpoints[-1].load()) == weights_sha256(load_checkpoint(out)[0])
+    assert weights_sha256(cset.checkpoints[0].load()) != weights_sha256(cset.checkpoints[-1].load())
+    lrs = [c.lr for c in cset.checkpoints]
+    assert lrs == sorted(lrs, reverse=True)  # cosine decay: later epochs weigh less
+
+
+def test_shipped_checkpoint_set_is_from_the_bundled_models_own_run():
+    """The Data page's TracIn sums over checkpoints of the run that made the bundled model (issue 29): the
+    set's last epoch is the shipped checkpoint's weights bit for bit, and every file says it is from that run."""
+    from explain.trainingdata.influence import bundled_checkpoint_set
+
+    cset = bundled_checkpoint_set()
+    assert len(cset.epochs) >= 5 and {c.source for c in cset.checkpoints} == {"this run"}
+    assert weights_sha256(cset.checkpoints[-1].load()) == weights_sha256(load_checkpoint(bundled_checkpoint())[0])
+    assert all(f"data/checkpoints/{c.path.name}" in WITH_CHECKPOINT for c in cset.checkpoints)

@@ -1,5 +1,7 @@
 """`python -m explain.cli.train`: `python -m model.train` plus `--record FILE.npz`, the bundled model's
-explanations recorded across training (the Map page's "Across training"; `make bundled-model` runs it).
+explanations recorded across training (the Map page's "Across training"), and `--checkpoints DIR`, five
+checkpoints along the same run for TracIn (the Data page). `make bundled-model` runs it with both, so the
+checkpoint, its record and its epochs all come from one run.
 
 The recording lives here, not in model/: training knows nothing of explanations, it only calls the
 `on_epoch` hook it is given.
@@ -21,6 +23,7 @@ from model import cli
 from model.checkpoint import load_checkpoint
 from model.cli import atomic_outputs
 from model.digests import file_sha256, weights_sha256
+from model.epoch_checkpoints import keep_epochs, spread_epochs, write_set
 from model.paths import bundled_checkpoint
 from model.train import TrainResult, build_parser, checked_args, checkpoint_meta, run
 
@@ -67,21 +70,34 @@ def main(argv: list[str] | None = None) -> int:
     p = build_parser(PROG)
     p.add_argument("--record", type=Path, required=True,
                    help="record explanations across training to this .npz (+ .meta.json beside it)")
+    p.add_argument("--checkpoints", type=Path, default=None,
+                   help="also keep five checkpoints along this run in this folder (+ index.json), for TracIn")
     args = p.parse_args(argv)
     config, out = checked_args(args)
-    try:  # both outputs refused before a single step, like --out
+    try:  # every output refused before a single step, like --out
         record = cli.check_output_file(args.record, "--record", (".npz",), args.write_shipped)
         cli.check_output_file(record.with_name(record.name + ".meta.json"), "--record",
                               write_shipped=args.write_shipped, companion_of=record)
+        if args.checkpoints is not None:
+            cli.check_output_file(args.checkpoints / "index.json", "--checkpoints", (".json",), args.write_shipped)
     except ValueError as exc:
         cli.fail(str(exc))
     recorder = TrainingRecorder()
-    result = run(config, out, on_epoch=recorder)
+    keep, kept = keep_epochs(spread_epochs(config.epochs) if args.checkpoints is not None else ())
+
+    def on_epoch(epoch: int, model: torch.nn.Module) -> None:
+        recorder(epoch, model)
+        keep(epoch, model)
+
+    result = run(config, out, on_epoch=on_epoch)
     try:
         save_with_meta(recorder, result, record, out, argv)
+        if args.checkpoints is not None:
+            note = f"every checkpoint is from the run that wrote {out.name} (its last epoch is that checkpoint)"
+            write_set(args.checkpoints, result, kept, note, {"command": provenance(PROG, argv)["command"]})
     except (ValueError, OSError) as exc:
         cli.fail(str(exc) if isinstance(exc, cli.OutputError) else f"could not write {record}: {exc}")
-    print(f"training record → {record}")
+    print(f"training record → {record}" + (f"; checkpoints → {args.checkpoints}" if args.checkpoints else ""))
     print(asdict(checkpoint_meta(result)))
     return 0
 

@@ -25,11 +25,10 @@ MAX_K = 1000
 
 
 def bundled_checkpoint_set() -> CheckpointSet:
-    """The shipped checkpoints along the bundled model's training (`make assets` writes them)."""
+    """The shipped checkpoints along the bundled model's training (`make bundled-model` writes them)."""
     index = assets_dir() / "data" / "checkpoints" / "index.json"
     if not index.is_file():
-        raise ValueError(f"no checkpoint set at {index}: run `python -m model.epoch_checkpoints --out "
-                         f"{index.parent} --write-shipped`")
+        raise ValueError(f"no checkpoint set at {index}: run `make bundled-model`")
     return CheckpointSet.read(index)
 
 
