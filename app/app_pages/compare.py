@@ -177,9 +177,10 @@ def several_digits() -> None:
     slot = st.empty()
     cancel_button(slot)
     bar = st.progress(0.0, text="Explaining…")
+    how_many = f"{len(inputs)} digit{'s' if len(inputs) > 1 else ''}"
     result = explain_grid(loaded.model, np.stack([ci.x for ci in inputs]), selected, params, seed, REQUEST_BUDGET_S,
                           lambda name, k, n: bar.progress(k / n, text=f"{get_method(name).display} on "
-                                                          f"{len(inputs)} digits ({k + 1}/{n})…"),
+                                                          f"{how_many} ({k + 1}/{n})…"),
                           run=lambda m, x, name, t, p, s: batch_explanation(loaded, x, name, p, s))
     bar.empty()
     slot.empty()
