@@ -18,7 +18,7 @@ def _cpu_s(pid: int) -> float:
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
-def _cpu_rate(pid: int, seconds: float = 3.0) -> float:
+def _cpu_rate(pid: int, seconds: float = 2.0) -> float:
     import time
 
     start, t0 = _cpu_s(pid), time.monotonic()
