@@ -132,7 +132,7 @@ def test_the_data_page_state_picks_the_runs_set_for_the_trained_model_and_the_sh
     bundled = bundled_checkpoint_set().digest
     assert out["trained"][:2] == (kept.checkpoints.digest, True) and kept.checkpoints.digest != bundled
     assert out["bundled"][:2] == (bundled, False)
-    assert out["uploaded"][0] is None and "has none" in out["uploaded"][2]
+    assert out["uploaded"][0] is None and "no checkpoints" in out["uploaded"][2]
     assert len({out[n][3] for n in ("trained", "bundled", "uploaded")}) == 3  # three cache keys
     assert out["kept after eviction"] is False and out["models"] <= 6
     with pytest.raises(ValueError, match="other weights"):  # and the run's set never answers for the bundled model

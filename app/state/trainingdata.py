@@ -40,9 +40,8 @@ from model.run_checkpoints import RunCheckpoints
 CV_JOB_KEY = "data-cv-job"  # this session's re-run of the cross-validation (model.jobs.Job)
 MARKS_KEY = "data-marks"  # this session's {(split, index): "looks right" | "mislabelled"}
 MARKS = ("looks right", "mislabelled")
-NO_CHECKPOINTS = ("TracIn needs the checkpoints along this model's own training: the bundled model ships them and "
-                  "models trained on the Train page in this session keep theirs, but this one has none (an upload, or a "
-                  "model opened from a workspace)")
+NO_CHECKPOINTS = ("it has no checkpoints along its own training, which TracIn needs (uploads and models opened from a "
+                  "workspace keep none; the bundled model and this session's Train-page runs do)")
 
 
 @dataclass(frozen=True)
@@ -93,7 +92,7 @@ def tracin_source(loaded: LoadedModel) -> TracInSource:
     own = RUN_CHECKPOINTS.get({}).get(loaded.key)
     if own is not None:
         if own.checkpoints is None:
-            return TracInSource(None, why_not=f"This model was trained here, but {own.note}")
+            return TracInSource(None, why_not=f"it was trained here, but {own.note}")
         try:
             check_index_size(own.checkpoints)
         except ValueError as exc:
