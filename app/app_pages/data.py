@@ -67,10 +67,14 @@ def tracin_ready(key: str) -> TracInIndex | None:
     if index is not None or not source.own:
         return index
     if TRACIN_CANCELLED.get() == cset.digest:
-        st.caption("Preparing TracIn for this model was cancelled.")
-        if not st.button("Prepare TracIn for this model", key=f"{key}-tracin-build", icon=":material/play_arrow:"):
+        box = st.empty()
+        with box.container():
+            st.caption("Preparing TracIn for this model was cancelled.")
+            again = st.button("Prepare TracIn for this model", key=f"{key}-tracin-build", icon=":material/play_arrow:")
+        if not again:
             return None
         TRACIN_CANCELLED.pop()
+        box.empty()
     slot = st.empty()
     if slot.button("Cancel", key=f"{key}-tracin-cancel", icon=":material/stop:",
                    help="Stop preparing TracIn; nothing is kept"):
