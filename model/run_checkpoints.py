@@ -17,7 +17,7 @@ import torch
 
 from model.checkpoint_set import CheckpointSet
 from model.epoch_checkpoints import write_set
-from model.train import TrainResult, training_rows
+from model.train import TrainConfig, TrainResult, training_rows
 
 MAX_SET_BYTES = 16 * 2**20  # per run (the bundled recipe's five: 2 MB); a workspace model may be 16 MB too
 
@@ -30,6 +30,8 @@ class RunCheckpoints:
     checkpoints: CheckpointSet | None
     rows: np.ndarray | None
     note: str
+    config: TrainConfig | None = None  # the run's recipe: `rows` follow from it (a saved set keeps only this)
+    n_train: int = 60_000  # the size of the training split `rows` index
 
     @property
     def nbytes(self) -> int:
@@ -62,6 +64,11 @@ def run_checkpoints(result: TrainResult, kept: dict[int, dict[str, torch.Tensor]
             cset = write_set(Path(tmp), result, chosen, note).in_memory()
     except (OSError, ValueError) as exc:  # the model itself is fine: keep it, without TracIn
         return RunCheckpoints(None, None, f"its checkpoints could not be written ({exc})")
-    rows = training_rows(result.config, n_train).numpy()
+    return kept_run(cset, result.config, n_train)
+
+
+def kept_run(cset: CheckpointSet, config: TrainConfig, n_train: int = 60_000) -> RunCheckpoints:
+    """A run's set with the rows its recipe trained on (after a run, or read back from a workspace)."""
+    rows = training_rows(config, n_train).numpy()
     rows.setflags(write=False)
-    return RunCheckpoints(cset, rows, note)
+    return RunCheckpoints(cset, rows, cset.note, config, n_train)

@@ -16,6 +16,7 @@ from model.jobs import JobRunner
 from model.run_checkpoints import run_checkpoints
 from model.train import TrainConfig, train, training_rows
 from model.train_job import TrainJob
+from tests.test_inside_train import ENTRY
 
 TINY = TrainConfig(hidden=(16,), epochs=5, batch_size=32, train_size=300, validation_size=100, seed=7)
 
@@ -139,3 +140,81 @@ def test_the_data_page_state_picks_the_runs_set_for_the_trained_model_and_the_sh
         from app.state.resources import bundled_model
 
         check_model_matches(bundled_model.__wrapped__().model, kept.checkpoints)
+
+
+def test_a_runs_checkpoints_round_trip_through_a_workspace_and_bad_ones_are_refused(finished, tmp_path):
+    import base64
+    import json
+
+    from model.workspaces import Store, StoreConfig
+    from model.workspaces.kinds import CheckpointsItem, decode_item
+
+    kept = finished.checkpoints[0]
+    store = Store(StoreConfig(url=f"sqlite:///{tmp_path / 'ws.sqlite3'}"))
+    try:
+        ws = store.create_workspace()
+        info = store.save(ws, "trained test", CheckpointsItem(kept))
+        _, back = store.load(ws, info.id)
+    finally:
+        store.close()
+    assert back.run.checkpoints.digest == kept.checkpoints.digest and back.run.checkpoints.epochs == (1, 2, 3, 4, 5)
+    assert np.array_equal(back.run.rows, kept.rows) and back.run.config == TINY
+    assert same_weights(back.run.checkpoints.checkpoints[-1].load(), finished.result.model)
+    data, meta = CheckpointsItem(kept).encode()
+    body = json.loads(data)
+    for change, match in [(lambda b: b["checkpoints"][0].update(lr=-1.0), "factor must be > 0"),
+                          (lambda b: b["checkpoints"][0].update(epoch=99), "epoch must be"),
+                          (lambda b: b["checkpoints"][0].update(data=base64.b64encode(b"\x80\x04junk").decode()),
+                           "pickle|checkpoint"),
+                          (lambda b: b["recipe"].update(epochs=0), "recipe"),
+                          (lambda b: b["checkpoints"].reverse(), "ascending")]:
+        bad = json.loads(data)
+        change(bad)
+        with pytest.raises(ValueError, match=match):
+            decode_item("checkpoints", json.dumps(bad).encode(), meta)
+    assert body["n_train"] == 600
+
+
+@pytest.mark.slow  # two app sessions: ~5 s
+def test_saving_a_trained_model_to_the_workspace_takes_its_checkpoints_and_reopening_brings_them_back(
+        finished, tmp_path, monkeypatch):
+    from app.state import workspace
+    from app.state.resources import make_loaded
+    from model.train import checkpoint_meta
+    from model.workspaces import Store, StoreConfig
+
+    monkeypatch.setenv("DIGIT_LENS_DATABASE_URL", f"sqlite:///{tmp_path / 'ws.sqlite3'}")
+    workspace._store.clear()
+    workspace.unavailable.clear()
+    kept = finished.checkpoints[0]
+    loaded = make_loaded("trained test", finished.result.model, checkpoint_meta(finished.result))
+    try:
+        at = AppTest.from_file(ENTRY, default_timeout=120)
+        at.run()
+        at.switch_page("app_pages/train.py")
+        at.session_state["models"] = {"trained test": loaded}
+        at.session_state["active_model_name"] = "trained test"
+        at.session_state["run-checkpoints"] = {loaded.key: kept}
+        at.run()
+        at.button(key="ws-model-save").click().run()
+        assert not at.exception, [e.value for e in at.exception]
+        ws = at.query_params["ws"][0] if isinstance(at.query_params["ws"], list) else at.query_params["ws"]
+        store = Store(StoreConfig(url=f"sqlite:///{tmp_path / 'ws.sqlite3'}"))
+        try:
+            kinds = sorted((i.kind, i.name) for i in store.list_items(ws))
+            model_id = next(i.id for i in store.list_items(ws, "model"))
+        finally:
+            store.close()
+        assert kinds == [("checkpoints", "trained test"), ("model", "trained test")]
+        fresh = AppTest.from_file(ENTRY, default_timeout=120)
+        fresh.query_params["ws"] = ws
+        fresh.run()
+        picker = next(s for s in fresh.sidebar.selectbox if s.label == "Model (test accuracy)")
+        picker.set_value(f"ws:{model_id}").run()  # the saved model's option
+        assert not fresh.exception, [e.value for e in fresh.exception]
+        reopened = fresh.session_state["run-checkpoints"]
+        assert [r.checkpoints.digest for r in reopened.values()] == [kept.checkpoints.digest]
+        assert list(reopened) == [loaded.key]  # kept for the reopened model's weights
+    finally:
+        workspace._store.clear()
+        workspace.unavailable.clear()

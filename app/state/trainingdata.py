@@ -40,8 +40,8 @@ from model.run_checkpoints import RunCheckpoints
 CV_JOB_KEY = "data-cv-job"  # this session's re-run of the cross-validation (model.jobs.Job)
 MARKS_KEY = "data-marks"  # this session's {(split, index): "looks right" | "mislabelled"}
 MARKS = ("looks right", "mislabelled")
-NO_CHECKPOINTS = ("it has no checkpoints along its own training, which TracIn needs (uploads and models opened from a "
-                  "workspace keep none; the bundled model and this session's Train-page runs do)")
+NO_CHECKPOINTS = ("it has no checkpoints along its own training, which TracIn needs (uploads and models saved before "
+                  "runs kept them have none; the bundled model and Train-page runs do)")
 
 
 @dataclass(frozen=True)
@@ -86,10 +86,15 @@ def keep_run_checkpoints(model_key: str, kept: RunCheckpoints | None) -> None:
         del store[key]
 
 
+def run_checkpoints_of(loaded: LoadedModel) -> RunCheckpoints | None:
+    """What this session's Train-page run of `loaded` kept (or a workspace reopened with it), if anything."""
+    return RUN_CHECKPOINTS.get({}).get(loaded.key)
+
+
 def tracin_source(loaded: LoadedModel) -> TracInSource:
     """Which checkpoints TracIn uses for this model: its own Train-page run's, else the shipped set when the
     model is the bundled one, else none (with the reason)."""
-    own = RUN_CHECKPOINTS.get({}).get(loaded.key)
+    own = run_checkpoints_of(loaded)
     if own is not None:
         if own.checkpoints is None:
             return TracInSource(None, why_not=f"it was trained here, but {own.note}")
