@@ -142,7 +142,7 @@ def suspect_labels() -> None:
     given_f = c.selectbox("Given label", classes, key="data-given")
     suggested_f = d.selectbox("Suggested label", classes, key="data-suggested")
     # A run's set needs its index for the training digits' self-influence (the bundled set's is shipped).
-    index = tracin_ready("data-sus") if source.own and split == "train" else None
+    index = tracin_ready("data-signal") if source.own and split == "train" else None
     signal_set = None if source.own and split == "train" and index is None else cset
     ranked = suspects(loaded, signal_set, split, rank_by if rank_by in rankings else rankings[0], index)
     if split == "train":
