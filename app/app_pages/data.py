@@ -52,8 +52,8 @@ loaded = active_model()
 source = tracin_source(loaded)
 cset = source.checkpoints
 if cset is None:
-    st.info(f"No proponents, opponents or self-influence for this model: {source.why_not}. Suspect labels use "
-            "confident learning alone.", icon=":material/info:")
+    st.info(f"No TracIn (proponents, opponents, self-influence) for this model: {source.why_not}. Suspect labels "
+            "use confident learning alone.", icon=":material/info:")
 last_hidden = loaded.model.hidden_layers()[-1].name
 hidden_key = f"hidden{len(loaded.model.config.hidden)}"
 

@@ -40,8 +40,8 @@ from model.run_checkpoints import RunCheckpoints
 CV_JOB_KEY = "data-cv-job"  # this session's re-run of the cross-validation (model.jobs.Job)
 MARKS_KEY = "data-marks"  # this session's {(split, index): "looks right" | "mislabelled"}
 MARKS = ("looks right", "mislabelled")
-NO_CHECKPOINTS = ("it has no checkpoints along its own training, which TracIn needs (uploads and models saved before "
-                  "runs kept them have none; the bundled model and Train-page runs do)")
+NO_CHECKPOINTS = ("it has no checkpoints along its own training (uploads and older saved models have none; the "
+                  "bundled model and Train-page runs keep theirs)")
 
 
 @dataclass(frozen=True)
