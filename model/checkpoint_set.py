@@ -11,10 +11,10 @@ from __future__ import annotations
 import hashlib
 import json
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
-from model.checkpoint import load_checkpoint
+from model.checkpoint import load_checkpoint, load_checkpoint_bytes
 from model.digests import file_sha256
 from model.network import MLP
 
@@ -28,9 +28,11 @@ class EpochCheckpoint:
     lr: float  # TracIn's weight for this checkpoint
     sha256: str
     source: str  # "this run" / "re-run of the recipe" / "the shipped checkpoint": what the file is
+    # The file's bytes, for a set held in memory (a Train-page run's, kept in its session); `path` is then a name.
+    data: bytes | None = field(default=None, repr=False, compare=False)
 
     def load(self) -> MLP:
-        model, _ = load_checkpoint(self.path)
+        model, _ = load_checkpoint(self.path) if self.data is None else load_checkpoint_bytes(self.data)
         return model.eval()
 
 
@@ -55,6 +57,22 @@ class CheckpointSet:
     @property
     def epochs(self) -> tuple[int, ...]:
         return tuple(c.epoch for c in self.checkpoints)
+
+    @property
+    def nbytes(self) -> int:
+        """Bytes held in memory (0 for a set on disk)."""
+        return sum(len(c.data) for c in self.checkpoints if c.data is not None)
+
+    def in_memory(self) -> CheckpointSet:
+        """The same set with every file read into memory and checked against its digest (same `digest`), so
+        the folder it was read from may go."""
+        items = []
+        for c in self.checkpoints:
+            data = Path(c.path).read_bytes() if c.data is None else c.data
+            if hashlib.sha256(data).hexdigest() != c.sha256:
+                raise ValueError(f"{c.path} does not match its digest: the set changed while it was read")
+            items.append(replace(c, data=data))
+        return CheckpointSet(tuple(items), self.note)
 
     @classmethod
     def read(cls, index: Path | str, verify: bool = True) -> CheckpointSet:

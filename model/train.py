@@ -82,6 +82,27 @@ class TrainResult:
     seconds: float = 0.0
 
 
+def split_rows(config: TrainConfig, n: int, gen: torch.Generator) -> tuple[torch.Tensor | None, torch.Tensor | None]:
+    """(validation rows, training rows) of an `n`-digit training split for `config`, drawn from `gen` (seeded
+    with config.seed; train() goes on drawing the epochs' orders from it); None: no validation / every row."""
+    held, rows = None, None
+    if config.validation_size:  # never taken for the seed's recipe: its random stream stays as it was
+        perm = torch.randperm(n, generator=gen)
+        held, rows = perm[: config.validation_size], perm[config.validation_size :]
+    size = n if rows is None else rows.shape[0]
+    if config.train_size is not None and config.train_size < size:
+        keep = torch.randperm(size, generator=gen)[: config.train_size]
+        rows = keep if rows is None else rows[keep]
+    return held, rows
+
+
+def training_rows(config: TrainConfig, n: int = 60_000) -> torch.Tensor:
+    """The rows of the training split a run of `config` trained on (all `n` for the seed's recipe), ascending:
+    TracIn's proponents and opponents are chosen among them."""
+    _, rows = split_rows(config, n, torch.Generator().manual_seed(config.seed))
+    return torch.arange(n) if rows is None else torch.sort(rows).values
+
+
 def train(
     config: TrainConfig,
     train_split: Split | None = None,
@@ -99,16 +120,10 @@ def train(
     train_split = train_split or load_mnist(train=True)
     test_split = test_split or load_mnist(train=False)
     gen = torch.Generator().manual_seed(config.seed)
-    x_all, y_all = train_split.images, train_split.labels
-    val_split = None
-    if config.validation_size:  # never taken for the seed's recipe: its random stream stays as it was
-        perm = torch.randperm(len(train_split), generator=gen)
-        held, rest = perm[: config.validation_size], perm[config.validation_size :]
-        val_split = Split(x_all[held], y_all[held])
-        x_all, y_all = x_all[rest], y_all[rest]
-    if config.train_size is not None and config.train_size < x_all.shape[0]:
-        keep = torch.randperm(x_all.shape[0], generator=gen)[: config.train_size]
-        x_all, y_all = x_all[keep], y_all[keep]
+    held, rows = split_rows(config, len(train_split), gen)
+    val_split = None if held is None else Split(train_split.images[held], train_split.labels[held])
+    x_all, y_all = (train_split.images, train_split.labels) if rows is None else \
+        (train_split.images[rows], train_split.labels[rows])
     x_all = x_all.reshape(x_all.shape[0], -1)
 
     with GLOBAL_RNG_LOCK, torch.random.fork_rng(devices=[]):  # other threads may be seeding too

@@ -16,7 +16,9 @@ from typing import Any
 import torch
 
 from model.data import Split
+from model.epoch_checkpoints import keep_epochs, spread_epochs
 from model.jobs import BUDGET_S, Job, JobOptions, JobRunner
+from model.run_checkpoints import RunCheckpoints, run_checkpoints
 from model.train import Progress, TrainConfig, TrainResult, train
 
 KIND = "train"
@@ -56,6 +58,19 @@ class TrainProgress:
     events: tuple[Progress, ...] = ()  # of that run
     results: tuple[TrainResult, ...] = ()  # of the finished runs
     hooks: tuple[EpochHook | None, ...] = ()  # each started run's per-epoch callback, beside `results`
+    checkpoints: tuple[RunCheckpoints | None, ...] = ()  # each finished run's kept epochs (keep_checkpoints)
+
+
+def _both(first: EpochHook | None, second: EpochHook | None) -> EpochHook | None:
+    """One on_epoch callback calling both (either may be None)."""
+    if first is None or second is None:
+        return first or second
+
+    def on_epoch(epoch: int, model: Any) -> None:
+        first(epoch, model)
+        second(epoch, model)
+
+    return on_epoch
 
 
 _shared: JobRunner | None = None
@@ -82,6 +97,8 @@ class TrainJob:
     # A fresh per-epoch callback for each run (e.g. explain.atlas.training_record.TrainingRecorder), kept in
     # `epoch_hooks` beside `results` so the owner can read what it recorded.
     on_epoch_factory: Callable[[TrainConfig], EpochHook] | None = None
+    # Keep ~5 epochs of each run (model.run_checkpoints) for TracIn, in `checkpoints` beside `results`.
+    keep_checkpoints: bool = False
     job: Job | None = field(default=None, init=False, repr=False)
 
     @property
@@ -115,9 +132,12 @@ class TrainJob:
                 state = replace(state, events=(*state.events, event))
                 job.report(state)
 
+            keep, kept = keep_epochs(spread_epochs(config.epochs)) if self.keep_checkpoints else (None, {})
             result = train(config, self.train_split, self.test_split, on_progress=record,
-                           should_stop=job.should_stop, report_every=50, on_epoch=hook)
-            state = replace(state, results=(*state.results, result))
+                           should_stop=job.should_stop, report_every=50, on_epoch=_both(hook, keep))
+            cps = run_checkpoints(result, kept, len(self.train_split) if self.train_split is not None else 60_000) \
+                if self.keep_checkpoints else None
+            state = replace(state, results=(*state.results, result), checkpoints=(*state.checkpoints, cps))
             job.report(state)
             if result.stopped:
                 break
@@ -138,6 +158,11 @@ class TrainJob:
     @property
     def epoch_hooks(self) -> tuple[EpochHook | None, ...]:
         return self.progress().hooks
+
+    @property
+    def checkpoints(self) -> tuple[RunCheckpoints | None, ...]:
+        """Each finished run's kept checkpoints, beside `results` (None without keep_checkpoints)."""
+        return self.progress().checkpoints
 
     @property
     def result(self) -> TrainResult | None:

@@ -3,6 +3,8 @@ which labels it doubts (confident learning + self-influence), with marks a visit
 
 from __future__ import annotations
 
+import time
+
 import numpy as np
 import streamlit as st
 
@@ -13,11 +15,13 @@ from app.state.caches import test_probabilities
 from app.state.inputs import pick_input
 from app.state.models import active_model
 from app.state.resources import test_split
+from app.state.session import TRACIN_CANCELLED
 from app.state.trainingdata import (
     MARKS,
-    checkpoint_set_for,
+    build_run_index,
     corrected_accuracy,
     cv_job,
+    index_for,
     influence_of,
     marks,
     marks_csv,
@@ -25,9 +29,11 @@ from app.state.trainingdata import (
     shipped_data_randomisation,
     start_cv_job,
     suspects,
+    tracin_source,
 )
 from explain.registry import get_method
 from explain.trainingdata.label_issues import RANKINGS, label_issues
+from explain.trainingdata.tracin import TracInIndex
 from model.jobs import JobRefused
 from model.network import layer_display_name
 
@@ -43,21 +49,56 @@ st.title("Data")
 st.caption("Every explanation elsewhere is about pixels or layers. Here it is about the training data: which of the "
            "60,000 training digits taught the model its answer, and which labels it doubts.")
 loaded = active_model()
-cset = checkpoint_set_for(loaded)
+source = tracin_source(loaded)
+cset = source.checkpoints
 if cset is None:
-    st.info("TracIn needs the checkpoints along this model's own training; only the bundled model ships them "
-            "(switch to it in the sidebar). Suspect labels below use confident learning alone.",
-            icon=":material/info:")
+    st.info(f"No TracIn (proponents, opponents, self-influence) for this model: {source.why_not}. Suspect labels "
+            "use confident learning alone.", icon=":material/info:")
 last_hidden = loaded.model.hidden_layers()[-1].name
 hidden_key = f"hidden{len(loaded.model.config.hidden)}"
 
 
+def tracin_ready(key: str) -> TracInIndex | None:
+    """The TracIn index of the active model's set: the shipped set's under a spinner; a Train-page run's built
+    here with a progress bar and Cancel (seconds, once while the server keeps it); None if cancelled."""
+    if cset is None:
+        return None
+    index = index_for(source)
+    if index is not None or not source.own:
+        return index
+    if TRACIN_CANCELLED.get() == cset.digest:
+        box = st.empty()
+        with box.container():
+            st.caption("Preparing TracIn for this model was cancelled.")
+            again = st.button("Prepare TracIn for this model", key=f"{key}-tracin-build", icon=":material/play_arrow:")
+        if not again:
+            return None
+        TRACIN_CANCELLED.pop()
+        box.empty()
+    slot = st.empty()
+    if slot.button("Cancel", key=f"{key}-tracin-cancel", icon=":material/stop:",
+                   help="Stop preparing TracIn; nothing is kept"):
+        TRACIN_CANCELLED.set(cset.digest)
+        slot.empty()
+        st.rerun()
+    text = (f"Preparing TracIn over this model's own {len(cset.checkpoints)} checkpoints and the 60,000 training "
+            "digits (once per model)…")
+    bar = st.progress(0.0, text=text)
+    start = time.perf_counter()
+    index = build_run_index(cset, lambda f: bar.progress(f, text=f"{text} {time.perf_counter() - start:.0f} s"))
+    bar.empty()
+    slot.empty()
+    return index
+
+
 def show_influence(x: np.ndarray, target: int | None, k: int, key: str) -> None:
     """Proponents and opponents of the model's answer for x, beside its nearest training digits."""
-    if cset is None:
-        st.caption("No checkpoints for this model: no proponents.")
+    index = tracin_ready(key)
+    if index is None:
+        st.caption("No checkpoints for this model: no proponents." if cset is None else
+                   "TracIn is not prepared for this model: no proponents.")
         return
-    inf = influence_of(loaded, cset, np.asarray(x, dtype=np.float32), target, k)
+    inf = influence_of(loaded, source, np.asarray(x, dtype=np.float32), target, k, index)
     train = train_split()
     st.markdown(f"**Proponents of class {inf.target}** — training digits whose training steps raised it "
                 "(label · TracIn score)")
@@ -85,7 +126,9 @@ def taught() -> None:
     choice = c1.selectbox("For class", ["predicted", *range(10)], key="data-target",
                           format_func=lambda c: "the predicted class" if c == "predicted" else str(c))
     k = int(c2.slider("Digits per row", 4, 24, 8, key="data-k"))
-    st.caption(f"TracIn over all 60,000 training digits and all layers, summed over {len(cset.checkpoints)} "
+    among = "all 60,000 training digits" if source.rows is None else \
+        f"the {len(source.rows):,} training digits this run trained on"
+    st.caption(f"TracIn over {among} and all layers, summed over {len(cset.checkpoints)} "
                f"checkpoints (epochs {', '.join(map(str, cset.epochs))}). Where they come from: {cset.note}.")
     show_influence(current.x, None if choice == "predicted" else int(choice), k, "data-inf")
 
@@ -98,12 +141,16 @@ def suspect_labels() -> None:
     classes = ["any", *range(10)]
     given_f = c.selectbox("Given label", classes, key="data-given")
     suggested_f = d.selectbox("Suggested label", classes, key="data-suggested")
-    ranked = suspects(loaded, cset, split, rank_by if rank_by in rankings else rankings[0])
+    # A run's set needs its index for the training digits' self-influence (the bundled set's is shipped).
+    index = tracin_ready("data-signal") if source.own and split == "train" else None
+    signal_set = None if source.own and split == "train" and index is None else cset
+    ranked = suspects(loaded, signal_set, split, rank_by if rank_by in rankings else rankings[0], index)
     if split == "train":
         rerun = crossval_section()
         if rerun is not None:
             with st.spinner("Ranking the labels with this session's cross-validation…"):
-                ranked = label_issues("train", model=loaded.model, checkpoints=cset, probs=rerun, rank_by=ranked.rank_by)
+                ranked = label_issues("train", model=loaded.model, checkpoints=signal_set, probs=rerun,
+                                      rank_by=ranked.rank_by, index=index)
     issues = ranked.where(None if given_f == "any" else int(given_f), None if suggested_f == "any" else int(suggested_f))
     images = (train_split() if split == "train" else test_split()).images
     n = min(24, len(issues.index))

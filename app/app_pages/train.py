@@ -5,14 +5,15 @@ from __future__ import annotations
 import streamlit as st
 
 from app.figures.training import cell_from_selection, clickable_confusion, training_curves
-from app.state.inputs import file_upload
-from app.state.training_records import keep_record, recorder_factory
-from app.streamlit_private import session_alive_check
+from app.safe_text import plain, safe_name
 from app.state.caches import model_report
+from app.state.inputs import file_upload
 from app.state.models import active_model, add_model
 from app.state.resources import job_runner, make_loaded
-from app.safe_text import plain, safe_name
 from app.state.session import TRAIN_ADDED, TRAIN_DONE_FOR, TRAIN_JOB, TRAIN_UPLOAD_DONE, TRAIN_UPLOAD_NOTE
+from app.state.training_records import keep_record, recorder_factory
+from app.state.trainingdata import keep_run_checkpoints
+from app.streamlit_private import session_alive_check
 from model.checkpoint import MAX_CHECKPOINT_BYTES, checkpoint_bytes, load_uploaded_checkpoint
 from model.jobs import JobRefused
 from model.train import TrainConfig, checkpoint_meta
@@ -77,7 +78,8 @@ if start:
             st.error(f"Cannot train with these settings: {plain(exc)}")
         else:
             new = TrainJob(configs[0], more=tuple(configs[1:]), budget_s=LIMITS.budget_s,
-                           alive=session_alive_check(), on_epoch_factory=recorder_factory())
+                           alive=session_alive_check(), on_epoch_factory=recorder_factory(),
+                           keep_checkpoints=True)  # ~5 epochs for the Data page's TracIn
             try:
                 new.start(job_runner())
             except JobRefused as refused:
@@ -133,11 +135,12 @@ if job is not None and not job.running:
     elif job.results:
         if TRAIN_ADDED.get() is not job:  # once per job, even if later evicted
             TRAIN_ADDED.set(job)
-            for r, hook in zip(job.results, job.epoch_hooks):
+            for r, hook, kept in zip(job.results, job.epoch_hooks, job.checkpoints):
                 trained = make_loaded(f"trained {r.model.config.name} seed {r.config.seed}", r.model,
                                       checkpoint_meta(r))
                 add_model(trained)
                 keep_record(trained.key, hook)  # for the Map page's "Across training"
+                keep_run_checkpoints(trained.key, kept)  # for the Data page's proponents and opponents
 
             st.rerun()  # so the sidebar's model switcher shows them too
         r = job.result

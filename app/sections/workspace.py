@@ -152,18 +152,22 @@ def _views(box: Any, page_path: str, page_title: str) -> None:
         st.switch_page(target, query_params=params)
 
 
-def _save(name: str, value: Any) -> None:
-    """Save into this session's workspace (made now if it has none); one line on every failure."""
-    had = WORKSPACE.get()
+def _save(name: str, value: Any, *more: Any) -> None:
+    """Save into this session's workspace (made now if it has none); one line on every failure. `more`: items
+    saved after `value` under the same name (a model's checkpoints)."""
+    had, saved = WORKSPACE.get(), 0
     try:
         ws = workspace.ensure()
         if ws is None:
             st.error("Workspaces are unavailable: nothing was saved.")
             return
-        workspace.store().save(ws, name, value)
+        for item in (value, *more):
+            workspace.store().save(ws, name, item)
+            saved += 1
     except (StoreUnavailable, ValueError) as exc:
-        st.error(f"Not saved: {plain(exc, 300)}")
-        return
+        st.error(f"{'Saved without its checkpoints' if saved else 'Not saved'}: {plain(exc, 300)}")
+        if not saved:
+            return
     st.toast(f"Saved “{plain(name, 80)}” to the workspace.", icon=":material/check:")
     if had is None:
         st.rerun()  # the sidebar shows the new workspace's link
@@ -230,11 +234,14 @@ def save_model_button(loaded: LoadedModel, accuracy: float, per_class: list[dict
     if st.button("Save this model to the workspace", key="ws-model-save", icon=":material/save:"):
         from dataclasses import asdict
 
+        from app.state.trainingdata import run_checkpoints_of
         from model.checkpoint import checkpoint_bytes
-        from model.workspaces.kinds import ModelItem
+        from model.workspaces.kinds import CheckpointsItem, ModelItem
 
         record = {"meta": asdict(loaded.meta), "test_accuracy": accuracy, "per_class": per_class}
-        _save(loaded.name, ModelItem(checkpoint_bytes(loaded.model, loaded.meta), record))
+        kept = run_checkpoints_of(loaded)  # a Train-page run's: TracIn travels with the model
+        _save(loaded.name, ModelItem(checkpoint_bytes(loaded.model, loaded.meta), record),
+              *([CheckpointsItem(kept)] if kept is not None and kept.checkpoints is not None else []))
 
 
 def saved_models(loaded_names: set[str]) -> dict[str, str]:
@@ -253,5 +260,25 @@ def load_saved_model(option: str) -> bool:
         st.sidebar.error(f"Could not load it: {plain(exc, 300)}")
         return False
     network, meta = item.loaded
-    add_model(make_loaded(info.name, network, meta))
+    loaded = make_loaded(info.name, network, meta)
+    add_model(loaded)
+    _reopen_checkpoints(info.name, loaded)
     return True
+
+
+def _reopen_checkpoints(name: str, loaded: LoadedModel) -> None:
+    """The checkpoints saved with a model (same name, a set that ends at its very weights), kept for the Data
+    page; a model saved without them, or a set that fails validation, simply has none."""
+    from app.state.trainingdata import keep_run_checkpoints
+    from explain.trainingdata.influence import check_model_matches
+
+    for info in _items("checkpoints"):
+        if info.name != name:
+            continue
+        try:
+            _, item = workspace.store().load(WORKSPACE.get(), info.id)
+            check_model_matches(loaded.model, item.run.checkpoints)
+        except (StoreUnavailable, ValueError):
+            continue
+        keep_run_checkpoints(loaded.key, item.run)
+        return

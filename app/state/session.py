@@ -94,6 +94,12 @@ UMAP_JOBS: Slot[dict] = Slot("map-umap-jobs", "app/state/atlas.py", "background 
 TRAINING_RECORDS: Slot[dict] = Slot("training_records", "app/state/training_records.py", "model key → its TrainingRecord")
 SEED_JOB: Slot[Any] = Slot("map-seed-job", "app/sections/atlas_seeds.py", "the seeds-spread training job")
 
+# Data (app/state/trainingdata.py, app/app_pages/data.py): TracIn over a Train-page run's own checkpoints.
+RUN_CHECKPOINTS: Slot[dict] = Slot("run-checkpoints", "app/state/trainingdata.py",
+                                   "model key → the RunCheckpoints its Train-page run kept (this session's models only)")
+TRACIN_CANCELLED: Slot[str] = Slot("data-tracin-cancelled", "app/app_pages/data.py",
+                                   "the checkpoint set whose TracIn index build was cancelled (its digest)")
+
 # Workspaces (app/state/workspace.py, app/sections/workspace.py; the store is model/workspaces).
 WORKSPACE: Slot[str] = Slot("workspace", "app/state/workspace.py", "this session's workspace id (also ?ws=)")
 WORKSPACE_LINK_SEEN: Slot[str] = Slot("workspace-link-seen", "app/state/workspace.py", "the ?ws= already applied")

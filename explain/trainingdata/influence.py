@@ -7,6 +7,7 @@ an answer computed for a different one. Nothing is cached on disk.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any
@@ -44,9 +45,31 @@ def training_index(cset: CheckpointSet) -> TracInIndex:
     return build_index(cset, train)
 
 
-def build_index(cset: CheckpointSet, train: Split) -> TracInIndex:
+def build_index(cset: CheckpointSet, train: Split, on_progress: Callable[[float], None] | None = None
+                ) -> TracInIndex:
+    """`on_progress(fraction)`: called as the build goes (seconds over 60,000 digits)."""
     return TracInIndex([c.load() for c in cset.checkpoints], [c.lr for c in cset.checkpoints],
-                       train.images, train.labels)
+                       train.images, train.labels, on_progress)
+
+
+MAX_INDEX_BYTES = 2**30  # what one index may hold in memory (the bundled model's: ~0.5 GB)
+
+
+def index_bytes(cset: CheckpointSet, n: int = 60_000) -> int:
+    """The memory TracInIndex keeps for `cset` over `n` digits: per checkpoint, every linear layer's δ and
+    every input after the first, float32 (the pixels, shared by all checkpoints, are n × 784 more)."""
+    sizes = cset.checkpoints[0].load().config.hidden
+    per_digit = 2 * sum(sizes) + N_CLASSES
+    return 4 * n * (per_digit * len(cset.checkpoints) + IMAGE_SIDE * IMAGE_SIDE)
+
+
+def check_index_size(cset: CheckpointSet, n: int = 60_000) -> None:
+    """ValueError (saying how much) when the set's index over `n` digits would pass MAX_INDEX_BYTES."""
+    need = index_bytes(cset, n)
+    if need > MAX_INDEX_BYTES:
+        raise ValueError(f"TracIn's index for this model would need {need / 2**30:.1f} GB of memory over {n:,} "
+                         f"training digits; the limit is {MAX_INDEX_BYTES / 2**30:.0f} GB (fewer or narrower "
+                         "hidden layers fit)")
 
 
 def check_model_matches(model: MLP, cset: CheckpointSet) -> None:
@@ -90,12 +113,14 @@ def _as_image(x: Any) -> torch.Tensor:
 
 
 def influence(model: MLP, x: Any, k: int = 10, target: int | None = None,
-              checkpoints: CheckpointSet | None = None, index: TracInIndex | None = None) -> Influence:
+              checkpoints: CheckpointSet | None = None, index: TracInIndex | None = None,
+              among: np.ndarray | None = None) -> Influence:
     """The k strongest proponents and opponents among the training digits of `model`'s answer for `x`
     (one 28×28 digit, pixels in [0, 1]) for class `target` (default: the predicted class).
 
     `checkpoints`: the set along `model`'s training that ends at `model` (default: the bundled set, which
-    only the bundled model matches); `index`: a prebuilt TracInIndex (tests, other training sets)."""
+    only the bundled model matches); `index`: a prebuilt TracInIndex (tests, other training sets); `among`:
+    the rows of the index the model trained on (a run that held digits out), default all."""
     if not isinstance(model, MLP):
         raise TypeError(f"model must be a digit-lens MLP, got {type(model).__name__}")
     if isinstance(k, bool) or not isinstance(k, int) or not 1 <= k <= MAX_K:
@@ -114,10 +139,17 @@ def influence(model: MLP, x: Any, k: int = 10, target: int | None = None,
         prediction = int(model(xt).argmax(dim=1))
     t = prediction if target is None else int(target)
     scores = index.scores(xt, torch.tensor([t]))[0]
-    k = min(k, index.n)
+    rows = torch.arange(index.n)
+    if among is not None:
+        rows = torch.tensor(np.asarray(among, dtype=np.int64)).reshape(-1)
+        if rows.numel() == 0 or int(rows.min()) < 0 or int(rows.max()) >= index.n:
+            raise ValueError(f"among must be some of the rows 0..{index.n - 1} of the index, got {rows.numel()} rows "
+                             "(empty or out of range)")
+        scores = scores[rows]
+    k = min(k, rows.numel())
     top = torch.topk(scores, k)
     bottom = torch.topk(-scores, k)
     labels = index.labels.numpy()
-    pro, con = top.indices.numpy(), bottom.indices.numpy()
+    pro, con = rows[top.indices].numpy(), rows[bottom.indices].numpy()
     return Influence(t, prediction, pro, top.values.numpy(), con, -bottom.values.numpy(), labels[pro], labels[con],
                      digest)

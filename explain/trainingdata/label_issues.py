@@ -18,6 +18,7 @@ from typing import Any
 import numpy as np
 import torch
 
+from explain.trainingdata.tracin import TracInIndex
 from model.checkpoint_set import CheckpointSet
 from model.data import load_mnist
 from model.network import MLP
@@ -103,12 +104,14 @@ def split_meta() -> dict[str, Any]:
 
 
 def label_issues(split: str = "test", model: MLP | None = None, checkpoints: CheckpointSet | None = None,
-                 probs: np.ndarray | None = None, rank_by: str = "combined") -> LabelIssues:
+                 probs: np.ndarray | None = None, rank_by: str = "combined", index: TracInIndex | None = None
+                 ) -> LabelIssues:
     """Every digit of `split` ranked by how much its label is in doubt.
 
     `model` (test split: its probabilities) defaults to the bundled model; `checkpoints` (self-influence)
     to the bundled set when the model is the bundled one, else that signal is left out; `probs` overrides
-    the out-of-sample probabilities (train split: the shipped cross-validation, or a job's result)."""
+    the out-of-sample probabilities (train split: the shipped cross-validation, or a job's result); `index`:
+    the set's TracIn index over the training digits when the caller keeps one (else built and kept here)."""
     from explain.trainingdata.influence import bundled_checkpoint_set, check_model_matches, training_index
     from explain.trainingdata.tracin import self_influence_of
 
@@ -147,7 +150,7 @@ def label_issues(split: str = "test", model: MLP | None = None, checkpoints: Che
         si = shipped_self_influence(split, cset.digest)
     if cset is not None and si is None:
         if split == "train":
-            si = training_index(cset).self_influence().numpy()
+            si = (index if index is not None else training_index(cset)).self_influence().numpy()
         else:
             models = [c.load() for c in cset.checkpoints]
             si = self_influence_of(models, [c.lr for c in cset.checkpoints], data.images, data.labels).numpy()

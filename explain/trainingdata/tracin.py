@@ -11,6 +11,7 @@ test checks it), not the last-layer-only approximation of `TracInCPFast`.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import torch
@@ -54,10 +55,13 @@ def gradient_factors(model: MLP, x: torch.Tensor, y: torch.Tensor) -> tuple[list
     return [d.detach() for d in deltas], inputs
 
 
-def _factors(model: MLP, images: torch.Tensor, labels: torch.Tensor, lr: float) -> LayerFactors:
+def _factors(model: MLP, images: torch.Tensor, labels: torch.Tensor, lr: float,
+             on_block: Callable[[int], None] | None = None) -> LayerFactors:
     deltas: list[list[torch.Tensor]] = []
     inputs: list[list[torch.Tensor]] = []
     for i in range(0, images.shape[0], BLOCK):
+        if on_block is not None:
+            on_block(i)
         d, a = gradient_factors(model, images[i : i + BLOCK], labels[i : i + BLOCK])
         deltas.append(d)
         inputs.append(a)
@@ -68,9 +72,11 @@ def _factors(model: MLP, images: torch.Tensor, labels: torch.Tensor, lr: float) 
 class TracInIndex:
     """Precomputed factors of a checkpoint set over a fixed set of training digits; answers many inputs.
 
-    `models` are the checkpoints in order (the last one the model being explained), `lrs` their weights."""
+    `models` are the checkpoints in order (the last one the model being explained), `lrs` their weights;
+    `on_progress(fraction)` is called before each block of digits (an app's progress bar, where Cancel lands)."""
 
-    def __init__(self, models: list[MLP], lrs: list[float], images: torch.Tensor, labels: torch.Tensor) -> None:
+    def __init__(self, models: list[MLP], lrs: list[float], images: torch.Tensor, labels: torch.Tensor,
+                 on_progress: Callable[[float], None] | None = None) -> None:
         if len(models) != len(lrs) or not models:
             raise ValueError(f"need one learning-rate factor per checkpoint, got {len(models)} and {len(lrs)}")
         configs = {(m.config.hidden, m.config.mean, m.config.std) for m in models}
@@ -83,8 +89,16 @@ class TracInIndex:
         cfg = models[0].config
         self._mean, self._std = float(cfg.mean), float(cfg.std)
         self._pixel_sums = self._pixels.sum(dim=1)
+        blocks = -(-self.n // BLOCK)
+
+        def block_hook(k: int) -> Callable[[int], None] | None:
+            if on_progress is None:
+                return None
+            return lambda i: on_progress((k * blocks + i // BLOCK) / (len(self.models) * blocks))
+
         with torch.no_grad():
-            self.factors = [_factors(m, self._pixels, self.labels, lr) for m, lr in zip(self.models, lrs)]
+            self.factors = [_factors(m, self._pixels, self.labels, lr, block_hook(k))
+                            for k, (m, lr) in enumerate(zip(self.models, lrs))]
 
     def _first_dots(self, q: torch.Tensor) -> torch.Tensor:
         """Normalised-pixel dot products (B, N) from the raw pixels, so no normalised copy is kept:

@@ -35,7 +35,7 @@ def default_retention_days() -> float:
 
 # Per kind: how many items one workspace may hold. Generous for a person's work, small enough that one
 # workspace cannot fill a shared server's disk (the byte quota bounds the total).
-DEFAULT_KIND_LIMITS = {"drawing": 200, "model": 20, "concepts": 50, "labels": 50, "view": 100}
+DEFAULT_KIND_LIMITS = {"drawing": 200, "model": 20, "checkpoints": 20, "concepts": 50, "labels": 50, "view": 100}
 
 
 @dataclass(frozen=True)

@@ -172,6 +172,80 @@ class ModelItem:
 
 
 @dataclass(frozen=True)
+class CheckpointsItem:
+    """A Train-page run's checkpoints (model.run_checkpoints), saved beside its model under the same name so
+    TracIn travels with it: each epoch's safetensors bytes (validated like an upload), its TracIn factor, and the
+    run's recipe (the rows it trained on follow from it)."""
+
+    KIND: ClassVar[str] = "checkpoints"
+    MAX_BYTES: ClassVar[int] = 24 * 1024 * 1024  # model.run_checkpoints.MAX_SET_BYTES, as base64
+    run: Any  # model.run_checkpoints.RunCheckpoints with a checkpoint set
+
+    _RECIPE: ClassVar[tuple[str, ...]] = ("hidden", "epochs", "lr", "batch_size", "seed", "train_size",
+                                          "validation_size", "cosine")
+
+    def encode(self) -> tuple[bytes, dict[str, Any]]:
+        run = self.run
+        if getattr(run, "checkpoints", None) is None or getattr(run, "config", None) is None:
+            raise ValueError("only a run that kept checkpoints (and says its recipe) can be saved")
+        recipe = {k: getattr(run.config, k) for k in self._RECIPE}
+        body = {"note": _short(run.checkpoints.note, "checkpoint note", 300), "recipe": recipe,
+                "n_train": int(run.n_train),
+                "checkpoints": [{"epoch": c.epoch, "lr": c.lr, "source": _short(c.source, "checkpoint source"),
+                                 "data": base64.b64encode(c.data).decode("ascii")} for c in run.checkpoints.checkpoints]}
+        return _json_bytes(body), {}
+
+    @classmethod
+    def decode(cls, data: bytes, meta: dict[str, Any]) -> CheckpointsItem:
+        import hashlib
+        from pathlib import Path
+
+        from model.checkpoint import load_checkpoint_bytes  # torch: only when a set is read
+        from model.checkpoint_set import CheckpointSet, EpochCheckpoint
+        from model.run_checkpoints import kept_run
+        from model.train import TrainConfig
+
+        body = _load_json(data, "checkpoint set")
+        if not isinstance(body, dict) or set(body) != {"note", "recipe", "n_train", "checkpoints"}:
+            raise ValueError("checkpoint set must be an object with note, recipe, n_train and checkpoints")
+        recipe, n_train, entries = body["recipe"], body["n_train"], body["checkpoints"]
+        if not isinstance(recipe, dict) or set(recipe) != set(cls._RECIPE):
+            raise ValueError(f"checkpoint set recipe must have exactly {list(cls._RECIPE)}")
+        if not isinstance(recipe["hidden"], list):
+            raise ValueError("checkpoint set recipe: hidden must be a list of layer sizes")
+        try:
+            config = TrainConfig(**{**recipe, "hidden": tuple(recipe["hidden"])})
+        except (TypeError, ValueError) as exc:
+            raise ValueError(f"checkpoint set recipe: {exc}") from None
+        if type(n_train) is not int or not 1 <= n_train <= 60_000:
+            raise ValueError(f"checkpoint set n_train must be an integer in 1..60000, got {n_train!r:.40}")
+        if not isinstance(entries, list) or not entries:
+            raise ValueError("checkpoint set must list its checkpoints")
+        items, shapes = [], set()
+        for i, e in enumerate(entries):
+            if not isinstance(e, dict) or set(e) != {"epoch", "lr", "source", "data"}:
+                raise ValueError(f"checkpoint {i} must have exactly epoch, lr, source and data")
+            if type(e["epoch"]) is not int or not 1 <= e["epoch"] <= config.epochs:
+                raise ValueError(f"checkpoint {i}: epoch must be an integer in 1..{config.epochs}")
+            if type(e["lr"]) not in (int, float):
+                raise ValueError(f"checkpoint {i}: lr must be a number")
+            try:
+                raw = base64.b64decode(str(e["data"]).encode("ascii"), validate=True)
+            except (binascii.Error, UnicodeEncodeError):
+                raise ValueError(f"checkpoint {i} is not valid base64") from None
+            model, _ = load_checkpoint_bytes(raw)  # validated like an upload; never a pickle
+            shapes.add(model.config.hidden)
+            items.append(EpochCheckpoint(e["epoch"], Path(f"epoch{e['epoch']:02d}.safetensors"), float(e["lr"]),
+                                         hashlib.sha256(raw).hexdigest(), _short(e["source"], "checkpoint source"),
+                                         raw))
+        epochs = [c.epoch for c in items]
+        if epochs != sorted(set(epochs)) or shapes != {config.hidden}:
+            raise ValueError("checkpoints must have ascending epochs and the recipe's architecture")
+        cset = CheckpointSet(tuple(items), _short(body["note"], "checkpoint note", 300))  # checks the factors
+        return cls(kept_run(cset, config, n_train))
+
+
+@dataclass(frozen=True)
 class ConceptSetItem:
     """Example digits of a concept (for concept tests): 1..MAX_CONCEPT_IMAGES 28×28 images."""
 
@@ -271,7 +345,8 @@ class ViewItem:
         return cls(body["page"], dict(body["params"]))
 
 
-KINDS: dict[str, type] = {k.KIND: k for k in (DrawingItem, ModelItem, ConceptSetItem, LabelMarksItem, ViewItem)}
+KINDS: dict[str, type] = {k.KIND: k for k in (DrawingItem, ModelItem, CheckpointsItem, ConceptSetItem, LabelMarksItem,
+                                               ViewItem)}
 
 
 def kind_of(name: Any) -> type:
