@@ -98,7 +98,8 @@ def cmd_tcav(args: argparse.Namespace) -> int:
                                           "spread", "random_score")} for r in result.rows]
     if args.json:
         print(json.dumps({"model": str(args.model), "concept": str(args.concept), "n_examples": result.n_examples,
-                          "n_random": result.n_random, "seconds": round(result.seconds, 3), "rows": rows}))
+                          "n_random": result.n_random, "seconds": round(result.seconds, 3), "alpha": result.alpha,
+                          "rows": rows}))
         return 0
     print(f"TCAV of {args.concept} ({result.n_examples} examples vs {result.n_random} random concepts) on the "
           f"{args.model} model, {result.seconds:.1f} s")
@@ -106,7 +107,8 @@ def cmd_tcav(args: argparse.Namespace) -> int:
     for r in rows:
         print(f"{r['layer']:8s} {r['class']:5d} {r['score']:6.2f} {r['spread']:5.2f} {r['random_score']:6.2f} "
               f"{r['p_value']:8.2g}{' *' if r['significant'] else '  '} {r['cav_accuracy']:7.2f}")
-    print("* significant at p < 0.05 (two-sided t-test against random-vs-random scores)")
+    print(f"* significant at p < {result.alpha:.2g} (two-sided t-test against random-vs-random scores, 0.05 "
+          f"Bonferroni-corrected over the {len(rows)} layer × class tests)")
     return 0
 
 

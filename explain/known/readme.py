@@ -33,8 +33,12 @@ def known_answer_block() -> str:
 
 def tcav_block() -> str:
     record = load_shipped_tcav()
+    patch = record["models"]["shortcut"]["concepts"]["patch"]
+    # Files written before the Bonferroni correction carry no alpha: their `significant` is p < 0.05.
+    alpha = patch.get("alpha", 0.05)
     lines = [f"The planted-patch concept ({record['examples']} examples against {record['n_random']} random concepts):",
-             "", "| model | layer | TCAV score for 7 (± sd) | random vs random | p | significant | CAV accuracy |",
+             "", f"| model | layer | TCAV score for 7 (± sd) | random vs random | p | significant (p < {alpha:.2g}) "
+                 "| CAV accuracy |",
              "|---|---|---|---|---|---|---|"]
     for name, label in (("shortcut", "planted shortcut"), ("bundled", "bundled")):
         for r in record["models"][name]["concepts"]["patch"]["rows"]:
@@ -45,6 +49,9 @@ def tcav_block() -> str:
     lines += ["", f"One concept, both layers, all ten classes: median {statistics.median(seconds):.1f} s "
                   f"(range {min(seconds):.1f}–{max(seconds):.1f} s) over the {len(seconds)} runs of "
                   f"`{record['command']}` ({record['date'][:10]}, 2 shared cores)."]
+    if "alpha" in patch:
+        lines += ["", f"Significant means p < 0.05 / {len(patch['rows'])} = {alpha:.2g}: Bonferroni over the "
+                      f"{len(patch['rows'])} layer × class tests of one concept."]
     return "\n".join(lines)
 
 
