@@ -35,6 +35,14 @@ def shipped_scores(model: str) -> KnownScores | None:
     return None if record is None else scores_of(record, model)
 
 
+@st.cache_resource(show_spinner=False)
+def shipped_border() -> dict | None:
+    """The border watermark's shipped record (its model's scores and reliance), or None."""
+    from explain.known.shipped import BORDER_FILE
+
+    return load_shipped(BORDER_FILE)
+
+
 @st.cache_data(show_spinner=False, max_entries=16)
 def builtin_examples(name: str, n: int, seed: int) -> np.ndarray:
     from explain.known.concepts import builtin_concept
