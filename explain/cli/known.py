@@ -4,7 +4,8 @@ planted shortcut), and concept tests (TCAV) of a built-in concept or a user's ex
 Without `--recompute` it prints the shipped results (assets/known/shortcut_scores.json, written by
 `make assets`) for `--model shortcut` or `bundled`; `--recompute` (or a checkpoint path) explains the
 marked test digits again. `--out FILE.json` writes the full record of both shipped models (what
-`make assets` ships). Bad input exits 2 with one line on stderr.
+`make assets` ships). `--kind border` does the same for the border watermark (assets/known/border_scores.json,
+its own model only). Bad input exits 2 with one line on stderr.
 """
 
 from __future__ import annotations
