@@ -31,6 +31,13 @@ MIN_DRAWN, MAX_DRAWN = 5, 100
 PICKED = "picked: "  # the option of a concept picked on the Map or in Explore is this prefix and its name
 
 
+def download_examples(examples: np.ndarray, key: str) -> None:
+    """The examples as the .npz this page (and `python -m explain tcav --concept FILE.npz`) reads."""
+    buf = io.BytesIO()
+    np.savez_compressed(buf, examples=examples)
+    st.download_button("Download as .npz", buf.getvalue(), "concept.npz", key=key)
+
+
 def drawn_examples() -> np.ndarray | None:
     """The pad, and the drawings added so far (kept in this session; downloadable as the .npz this page reads)."""
     from app.components.drawing_pad import drawing_pad, read_drawing
@@ -56,9 +63,7 @@ def drawn_examples() -> np.ndarray | None:
         if drawn:
             image_strip([upscale(x, 56) for x in drawn[-8:]], [f"#{len(drawn) - min(8, len(drawn)) + i + 1}"
                                                               for i in range(min(8, len(drawn)))], key="concepts-drawn")
-            buf = io.BytesIO()
-            np.savez_compressed(buf, examples=np.stack(drawn))
-            st.download_button("Download as .npz", buf.getvalue(), "concept.npz", key="concepts-download")
+            download_examples(np.stack(drawn), "concepts-download")
     if len(drawn) < MIN_DRAWN:
         st.info(f"{len(drawn)} of at least {MIN_DRAWN} examples drawn.")
         return None
@@ -117,6 +122,7 @@ elif concept.startswith(PICKED):
     st.caption(f"{len(examples)} test digits as they are" + (
         f" (a fixed random sample of the {chosen.picked_from} picked; at most {MAX_PICKED} are kept)"
         if chosen.picked_from > len(examples) else "") + ".")
+    download_examples(examples, "concepts-picked-download")
 else:
     examples = builtin_examples(concept, N_EXAMPLES, 0)
     st.caption(f"{N_EXAMPLES} test digits of every class, transformed: {BUILT_IN[concept][0]}.")
