@@ -44,7 +44,8 @@ class Deadline:
 
 class Stopped(Exception):  # noqa: N818 - a signal carrying a result, not an error
     """Raised by a caching wrapper whose computation was cut: a partial result must not be cached
-    as if it were the whole one. `partial` is what was finished."""
+    as if it were the whole one. `partial` is what was finished (None where a part means nothing: TCAV
+    against fewer random concepts is another test, so `explain.known.tcav.tcav` raises it with None)."""
 
     def __init__(self, partial: object) -> None:
         super().__init__("stopped before the end")

@@ -58,6 +58,13 @@ RESULTS: dict[str, str] = {
     # TCAV of every built-in concept on both models: the Concepts page opens on it.
     "known/tcav_builtin.json": f"python -m explain tcav --concept all --out assets/known/tcav_builtin.json {SHIPPED}",
     "home/concepts.png": f"python -m explain.known.picture --out assets/home/concepts.png {SHIPPED}",
+    # The second kind of planted shortcut, a faint watermark over the border of most 3s: its model, its reliance,
+    # and every method's share on the border (its own model only: independent of the bundled checkpoint).
+    **{f"known/{name}": "python -m model.shortcut --kind border --out assets/known/border_mlp.safetensors "
+                        f"--reliance assets/known/border_reliance.json {SHIPPED}"
+       for name in ("border_mlp.safetensors", "border_reliance.json")},
+    "known/border_scores.json": "python -m explain shortcut --kind border --n 200 --out assets/known/border_scores.json "
+                                f"{SHIPPED}",
 }
 # Written together with the checkpoint by `make bundled-model` (one training run, recording on), so the
 # record and the epochs end at exactly the shipped weights; never rerun by --regenerate (the checkpoint

@@ -18,5 +18,5 @@ def test_concepts_page_shows_the_patch_pushing_7_on_the_shortcut_model(new_page,
     _ready(page)
     assert page.locator("[data-testid='stException']").count() == 0
     assert page.locator(".js-plotly-plot").count() == 2  # one chart per hidden layer
-    found = page.get_by_text("Significant (p < 0.05)").locator("..").inner_text()
+    found = page.get_by_text("Significant (Bonferroni").locator("..").inner_text()
     assert "digit 7 in hidden 1" in found, found

@@ -17,7 +17,7 @@ MODULE_PREFIXES = {**session.WIDGET_PREFIXES, "app/components/drawing_pad/__init
                    "app/sections/atlas_training.py": ("map",), "app/sections/atlas_seeds.py": ("map",),
                    "app/sections/recompute.py": ("leaderboard", "sanity"),
                    "app/sections/whatif.py": ("whatif",), "app/state/whatif.py": ("whatif",),
-                   "app/sections/whatif_testset.py": ("whatif",)}
+                   "app/sections/whatif_testset.py": ("whatif",), "app/sections/tcav_run.py": ("concepts",)}
 SLOT_KEYS = {v.key for v in vars(session).values() if isinstance(v, session.Slot)}
 
 

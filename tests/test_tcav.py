@@ -123,3 +123,32 @@ def test_shipped_tcav_results_are_what_the_code_computes(test_split):
     for a, b in zip(now["rows"], shipped["rows"], strict=True):
         assert (a["layer"], a["class"], a["significant"]) == (b["layer"], b["class"], b["significant"])
         assert a["score"] == pytest.approx(b["score"], abs=0.02) and a["p_value"] == pytest.approx(b["p_value"], rel=0.1, abs=1e-3)
+
+
+def test_progress_runs_to_the_end_and_cancelling_stops_the_computation(patch_concept, test_split, train_split):
+    from explain.stopping import Stopped
+
+    model, seen = load_model("shortcut"), []
+    done = tcav(model, patch_concept, classes=[7], n_random=3, seed=0, test=test_split, train=train_split,
+                progress=lambda f, text: seen.append((f, text)))
+    units = 2 * 3 + 2  # concept-vs-random and random-vs-random pairs, then each layer's scores
+    assert [f for f, _ in seen] == [k / units for k in range(units)] and all(t for _, t in seen)
+    assert len(done.rows) == 2
+
+    asked = []
+    with pytest.raises(Stopped):
+        tcav(model, patch_concept, classes=[7], n_random=3, seed=0, test=test_split, train=train_split,
+             progress=lambda f, text: asked.append(f), should_stop=lambda: len(asked) >= 3)
+    assert len(asked) == 3  # no unit of work after the stop was asked for
+
+
+def test_significance_is_bonferroni_corrected_over_the_tests_made(patch_concept, test_split, train_split):
+    from explain.known.tcav import ALPHA, corrected_alpha
+
+    result = tcav(load_model("shortcut"), patch_concept, n_random=3, seed=0, test=test_split, train=train_split)
+    assert result.alpha == pytest.approx(ALPHA / 20) == corrected_alpha(20)  # 10 classes × 2 layers
+    assert all(r.significant == (r.p_value < ALPHA / 20) for r in result.rows)
+    # The run has p-values the correction turns down (else this test could not tell the two rules apart).
+    assert any(ALPHA / 20 < r.p_value < ALPHA and not r.significant for r in result.rows)
+    with pytest.raises(ValueError, match="n_tests"):
+        corrected_alpha(0)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import numpy as np
 import streamlit as st
 
+from app.sections.concept_pick import use_as_concept
 from app.state.defaults import EXPLORE_ROWS
 from app.state.inputs import get_current, input_from_query, set_current, test_input, upload_input
 from app.state.caches import test_probabilities, test_thumbnails
@@ -68,6 +69,10 @@ if open_index is not None and keep[open_index] and open_index not in shown:
     shown = np.concatenate([[open_index], shown[: EXPLORE_ROWS - 1]])
 st.caption(f"{len(idx):,} digits match" + (f"; showing {len(shown)}" if len(idx) > EXPLORE_ROWS else "")
            + ". Click a row to explain that digit; ● marks the digit open below.")
+filtered = [f"true {true_cls}"] * (true_cls != "any") + [f"predicted {pred_cls}"] * (pred_cls != "any") \
+    + ["mistakes"] * only_wrong
+if filtered:  # with no filter the digits are any digits: no concept to learn
+    use_as_concept(f"Explore: {', '.join(filtered)} ({len(idx)} digits)", idx.tolist(), "explore-concept")
 table = {
     "open": ["●" if i == open_index else "" for i in shown],
     "digit": test_thumbnails(tuple(int(i) for i in shown)),

@@ -15,6 +15,7 @@ from app.state.session import choice, layer_unit, link_value, query_value, set_q
 from app.sections.atlas_seeds import across_seeds
 from app.components.image_strip import image_strip, upscale
 from app.sections.atlas_training import across_training
+from app.sections.concept_pick import use_as_concept
 from app.state.atlas import (
     neighbours,
     neuron_goals,
@@ -157,6 +158,7 @@ with right, st.container(height=660, border=False):
         st.markdown(f"**{len(chosen):,} selected**" + (f" (first {MAX_SHOWN} shown)" if len(chosen) > MAX_SHOWN else ""))
         st.page_link("app_pages/explore.py", label=f"Open #{shown[0]} in Explore", query_params={"index": shown[0]},
                      icon=":material/grid_view:")
+        use_as_concept(f"Map: {len(chosen)} digits selected in {layer_display_name(layer)}", chosen, "map-concept")
         image_strip([upscale(img, 64) for img in split.images[shown].numpy()],
                     [f"#{i}: {labels[i]}→{pred[i]}" for i in shown], key="map-selected")
         # Three narrow columns: the links table fits the column instead of being cut at its right edge.

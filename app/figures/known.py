@@ -9,11 +9,12 @@ from app.figures.palette import BLUE, RED
 
 
 def known_scores_figure(names: list[str], shortcut: tuple[np.ndarray, np.ndarray, np.ndarray],
-                        bundled: tuple[np.ndarray, np.ndarray, np.ndarray], chance: float) -> go.Figure:
-    """Per method, (mean, low, high) share of |attribution| on the patch for the model that learnt the
-    shortcut and for the bundled model on the same marked digits; a dashed line at chance. Best at the top."""
+                        bundled: tuple[np.ndarray, np.ndarray, np.ndarray] | None, chance: float,
+                        mark: str = "planted patch") -> go.Figure:
+    """Per method, (mean, low, high) share of |attribution| on the `mark` for the model that learnt the
+    shortcut and (unless None) for the bundled model on the same marked digits; a dashed line at chance.
+    Best at the top."""
     mean_s, lo_s, hi_s = (np.asarray(v, float) for v in shortcut)
-    mean_b, lo_b, hi_b = (np.asarray(v, float) for v in bundled)
     order = np.argsort(np.nan_to_num(mean_s, nan=-1.0), kind="stable")  # plotly draws the first bar at the bottom
     ys = [names[i] for i in order]
 
@@ -23,17 +24,18 @@ def known_scores_figure(names: list[str], shortcut: tuple[np.ndarray, np.ndarray
                                    arrayminus=np.nan_to_num(mean - lo)[order] * 100, visible=True),
                       hovertemplate="%{y}: %{x:.1f} %<extra>" + label + "</extra>")
 
-    fig = go.Figure([bars(mean_b, lo_b, hi_b, "bundled model (no shortcut)", BLUE),
-                     bars(mean_s, lo_s, hi_s, "model with the planted shortcut", RED)])
+    other = [] if bundled is None else [bars(*(np.asarray(v, float) for v in bundled), "bundled model (no shortcut)",
+                                             BLUE)]
+    fig = go.Figure([*other, bars(mean_s, lo_s, hi_s, "model with the planted shortcut", RED)])
     fig.add_vline(x=chance * 100, line_dash="dash", line_color="#555555")
     # Title on two short lines and the legend under it: on a phone one long line was clipped and the
     # legend drawn over it.
-    fig.update_layout(barmode="group", title=dict(text=f"Share of attribution on the planted patch<br>"
+    fig.update_layout(barmode="group", title=dict(text=f"Share of attribution on the {mark}<br>"
                                                        f"(95 % intervals; dashed: chance, {chance:.1%})",
                                                   yref="container", y=1.0, yanchor="top", pad=dict(t=10)),
                       height=200 + 34 * len(names), margin=dict(l=8, r=16, t=100, b=48), font_size=12,
                       legend=dict(orientation="h", y=1.0, yanchor="bottom", x=0, font_size=12))
-    fig.update_xaxes(title="share of |attribution| on the patch, mean over digits (%)", automargin=True,
+    fig.update_xaxes(title=f"share of |attribution| on the {mark}, mean over digits (%)", automargin=True,
                      rangemode="tozero")
     fig.update_yaxes(title="method")
     return fig
@@ -43,9 +45,10 @@ NOT_SIGNIFICANT = "#c8c8c8"
 
 
 def tcav_figure(layer: str, classes: list[int], score: np.ndarray, spread: np.ndarray, random_score: np.ndarray,
-                significant: np.ndarray, p_values: np.ndarray) -> go.Figure:
+                significant: np.ndarray, p_values: np.ndarray, alpha: float = 0.05) -> go.Figure:
     """One layer: each class's TCAV score (mean over runs against random concepts, ± its standard deviation),
-    grey where not significant; a black diamond at the random-vs-random mean (the null)."""
+    grey where not significant (at the level `alpha` the caller held the p-values to, named in the title);
+    a black diamond at the random-vs-random mean (the null)."""
     score, spread, random_score = (np.asarray(v, float) for v in (score, spread, random_score))
     sig = np.asarray(significant, bool)
     labels = np.array([str(c) for c in classes])
@@ -65,7 +68,7 @@ def tcav_figure(layer: str, classes: list[int], score: np.ndarray, spread: np.nd
                    marker=dict(symbol="diamond", size=9, color="#222222"),
                    hovertemplate="digit %{x}: random-vs-random %{y:.2f}<extra></extra>"),
     ])
-    fig.update_layout(title=dict(text=f"{layer}: TCAV score per class<br>(grey: not significant, p ≥ 0.05)",
+    fig.update_layout(title=dict(text=f"{layer}: TCAV score per class<br>(grey: not significant, p ≥ {alpha:.2g})",
                                  yref="container", y=1.0, yanchor="top", pad=dict(t=10)), height=380,
                       margin=dict(l=48, r=8, t=110, b=44), font_size=12,
                       legend=dict(orientation="h", y=1.0, yanchor="bottom", x=0, font_size=12))

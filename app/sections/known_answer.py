@@ -1,5 +1,6 @@
 """Evaluate's "Known answer" tab: a model with a planted shortcut (a bright patch on most 7s), which
-methods put their attribution on it, and the bundled model beside it as the case with no shortcut."""
+methods put their attribution on it, and the bundled model beside it as the case with no shortcut; then the
+second kind of shortcut, a faint watermark over the border of most 3s."""
 
 from __future__ import annotations
 
@@ -15,11 +16,12 @@ from app.figures.known import known_scores_figure
 from app.safe_text import plain
 from app.state.caches import explanation, probabilities
 from app.state.guidance import human_date
-from app.state.known import shipped_known, shipped_scores, shortcut_model
+from app.state.known import shipped_border, shipped_known, shipped_scores, shortcut_model
 from app.state.resources import bundled_model, test_split
 from explain.known.scores import KnownScores
-from explain.known.words import display, summary
-from model.shortcut import PATCH
+from explain.known.shipped import BORDER_MODEL, scores_of
+from explain.known.words import display, share_summary, summary
+from model.shortcut import BORDER, PATCH
 
 MAP_METHODS = ["input_x_gradient", "integrated_gradients", "saliency", "smoothgrad", "occlusion", "kernel_shap"]
 
@@ -137,6 +139,43 @@ def digit_and_maps(shortcut: KnownScores) -> None:
                + (" and the patch" if marked else "") + ".")
 
 
+def border_case() -> None:
+    """The border watermark: its model's reliance and every method's share on the border, from the shipped file."""
+    record = shipped_border()
+    st.subheader("A second kind: a faint watermark over the border")
+    if record is None:
+        st.info("No border-watermark results in assets/known/ (`make assets` writes them).")
+        return
+    scores, rel = scores_of(record, BORDER_MODEL), record["models"][BORDER_MODEL]["reliance"]
+    st.markdown(f"Another model of the same shape learnt a **faint checkerboard** (pixels at least "
+                f"{BORDER.value:.1f}) over the outer {BORDER.size} pixels of the image, on {BORDER.rate_target:.0%} of the "
+                f"training {BORDER.target}s and {BORDER.rate_other:.0%} of the others. The mark is spread thin over "
+                f"{BORDER.chance:.1%} of the image, far from the strokes: a method that blurs or groups pixels may miss it.")
+    left, right = st.columns([1, 2])
+    index = scores.indices[0]
+    clean = test_split().images[index : index + 1]
+    with left:
+        image_strip([upscale(clean[0].numpy(), 112), upscale(BORDER.apply(clean)[0].numpy(), 112)],
+                    [f"test #{index}", "with the watermark"], key="known-border-strip")
+    with right:
+        box = right.container(border=True)
+        m1, m2, m3 = box.columns(3)
+        m1.metric(f"{BORDER.target}s right, with watermark", pct(rel["accuracy_with"]))
+        m2.metric(f"{BORDER.target}s right, without", pct(rel["accuracy_without"]))
+        m3.metric(f"Others flipped to {BORDER.target}", pct(rel["flip_rate"]),
+                  help=f"Share of the other test digits (correctly classified without it) that the watermark turns "
+                       f"into a {BORDER.target}.")
+    st.markdown("\n\n".join(share_summary(scores)))
+    rows = [m for m in scores.methods if m.error is None]
+    st.plotly_chart(known_scores_figure([display(m.method) for m in rows],
+                                        tuple(np.array([getattr(m, f) for m in rows]) for f in ("share", "share_lo",
+                                                                                                "share_hi")),
+                                        None, scores.chance, "border watermark"), key="known-border-chart")
+    st.caption(f"The mean share of each map's absolute attribution on the {scores.k} watermark pixels, with a bootstrap "
+               f"95 % interval over {scores.n} marked test {scores.target}s (chance {pct(scores.chance)}). From the "
+               f"shipped results (`{record.get('command', 'n/a')}`, {human_date(record.get('date'))}).")
+
+
 def known_answer() -> None:
     record = shipped_known()
     shortcut, bundled = shipped_scores("shortcut"), shipped_scores("bundled")
@@ -151,5 +190,6 @@ def known_answer() -> None:
     st.markdown("\n\n".join(summary(shortcut, bundled)))
     st.caption(f"From the shipped results (`{record.get('command', 'n/a')}`, {human_date(record.get('date'))}).")
     score_chart(shortcut, bundled)
+    border_case()
     st.subheader("One digit, with and without the patch")
     digit_and_maps(shortcut)

@@ -35,12 +35,12 @@ def shipped_scores(model: str) -> KnownScores | None:
     return None if record is None else scores_of(record, model)
 
 
-@st.cache_data(show_spinner=False, max_entries=64, hash_funcs=KEYS)
-def tcav_result(loaded: LoadedModel, examples: np.ndarray, n_random: int, seed: int) -> dict:
-    """explain.tcav on both hidden layers and every class, cached by the weights' and the examples' digests."""
-    from explain.known.tcav import tcav
+@st.cache_resource(show_spinner=False)
+def shipped_border() -> dict | None:
+    """The border watermark's shipped record (its model's scores and reliance), or None."""
+    from explain.known.shipped import BORDER_FILE
 
-    return tcav(loaded.model, examples, n_random=n_random, seed=seed).to_dict()
+    return load_shipped(BORDER_FILE)
 
 
 @st.cache_data(show_spinner=False, max_entries=16)
@@ -64,14 +64,16 @@ def _weights_prefix(loaded: LoadedModel) -> str:
     return f"mlp-{weights_sha256(loaded.model)[:16]}-"
 
 
-def tcav_for(loaded: LoadedModel, concept: str | None, examples: np.ndarray, n_random: int, seed: int) -> dict:
+def shipped_tcav_for(loaded: LoadedModel, concept: str | None, n_examples: int, n_random: int, seed: int
+                     ) -> dict | None:
     """The shipped result when it is this model's (by its weights) for this built-in concept with these settings,
-    else `tcav_result` (computed, cached)."""
+    else None (then app.sections.tcav_run computes it, with progress and Cancel)."""
     record = shipped_tcav()
-    if record is not None and concept is not None and (record["examples"], record["n_random"], record["seed"]) == (
-            len(examples), n_random, seed):
-        for entry in record["models"].values():
-            found = entry["concepts"].get(concept)
-            if found is not None and found["model_id"].startswith(_weights_prefix(loaded)):
-                return found
-    return tcav_result(loaded, examples, n_random, seed)
+    if record is None or concept is None or (record["examples"], record["n_random"], record["seed"]) != (
+            n_examples, n_random, seed):
+        return None
+    for entry in record["models"].values():
+        found = entry["concepts"].get(concept)
+        if found is not None and found["model_id"].startswith(_weights_prefix(loaded)):
+            return found
+    return None

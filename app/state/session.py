@@ -87,6 +87,11 @@ CONCEPT_PAD: Slot[Any] = Slot("concepts-pad-drawing", "app/components/drawing_pa
                               "the Concepts page pad's latest Drawing")
 CONCEPT_DRAWN: Slot[list] = Slot("concepts-drawn", "app/app_pages/concepts.py",
                                  "the 28×28 examples drawn for a concept on the Concepts page")
+CONCEPT_TCAV_RUN: Slot[Any] = Slot("concepts-tcav-state", "app/sections/tcav_run.py", "the TCAV run with Cancel")
+CONCEPT_TCAV_KEPT: Slot[dict] = Slot("concepts-tcav-kept", "app/sections/tcav_run.py",
+                                     "(model, examples digest, n_random, seed) → a finished TCAV result, the last few")
+CONCEPT_PICKED: Slot[dict] = Slot("concepts-picked", "app/state/concepts.py",
+                                  "name → a concept picked on the Map or in Explore (test-digit indices)")
 WHATIF_EDITS: Slot[int] = Slot("whatif-edit-count", "app/state/whatif.py", "resets so far (part of the paint id)")
 
 # Map (app/state/atlas.py, app/state/training_records.py, app/sections/atlas_training.py, app/sections/atlas_seeds.py).
@@ -133,6 +138,7 @@ URL: dict[str, str] = {
     "norm": "What if: the counterfactual's L2 or L1", "minprob": "What if: the probability asked for",
     "pen": "What if: ink only near the strokes (0/1)", "attack": "What if: FGSM or PGD",
     "anorm": "What if: the attack's L∞ or L2", "eps": "What if: the attack radius",
+    "concept": "Concepts: a built-in concept's name, or 'picked' for the one picked last (Map, Explore)",
     "tab": "Evaluate, Inside, Classes: the open tab (input, leaderboard, sanity, known; weights, conductance, neuron)",
     "metric": "Evaluate: the leaderboard's metric",
     "layout": "Compare: one input, several digits, or two models", "digits": "Compare: the test digits of the grid",

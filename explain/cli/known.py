@@ -4,7 +4,8 @@ planted shortcut), and concept tests (TCAV) of a built-in concept or a user's ex
 Without `--recompute` it prints the shipped results (assets/known/shortcut_scores.json, written by
 `make assets`) for `--model shortcut` or `bundled`; `--recompute` (or a checkpoint path) explains the
 marked test digits again. `--out FILE.json` writes the full record of both shipped models (what
-`make assets` ships). Bad input exits 2 with one line on stderr.
+`make assets` ships). `--kind border` does the same for the border watermark (assets/known/border_scores.json,
+its own model only). Bad input exits 2 with one line on stderr.
 """
 
 from __future__ import annotations
@@ -31,14 +32,18 @@ def methods_arg(text: str) -> tuple[str, ...] | None:
 
 def add_shortcut(sub) -> None:
     p = sub.add_parser("shortcut", help="known-answer scores: attribution on a planted shortcut, per method")
+    p.add_argument("--kind", choices=["patch", "border"], default="patch",
+                   help="the planted shortcut: patch (a bright 4×4 square on the 7s, default) or border (a faint "
+                        "checkerboard watermark over the border on the 3s)")
     p.add_argument("--model", default="shortcut",
-                   help="shortcut (the planted-shortcut model, default), bundled, or a .safetensors path")
+                   help="shortcut (the model trained with --kind's mark, default), bundled, or a .safetensors path")
     p.add_argument("--recompute", action="store_true", help="explain again instead of reading the shipped results")
     p.add_argument("--n", type=cli_args.positive_int, default=100, help="marked test digits (with --recompute)")
     p.add_argument("--methods", type=methods_arg, default=None, help="comma-separated names, or all (default)")
     p.add_argument("--seed", type=cli_args.seed, default=0)
     p.add_argument("--out", type=Path, default=None,
-                   help="write both shipped models' full record to FILE.json (what `make assets` ships)")
+                   help="write the shipped record to FILE.json (what `make assets` ships): patch, the shortcut and "
+                        "bundled models; border, the border model")
     p.add_argument("--json", action="store_true")
     cli_args.add_write_shipped(p)
     p.set_defaults(handler=cmd_shortcut)
@@ -98,7 +103,8 @@ def cmd_tcav(args: argparse.Namespace) -> int:
                                           "spread", "random_score")} for r in result.rows]
     if args.json:
         print(json.dumps({"model": str(args.model), "concept": str(args.concept), "n_examples": result.n_examples,
-                          "n_random": result.n_random, "seconds": round(result.seconds, 3), "rows": rows}))
+                          "n_random": result.n_random, "seconds": round(result.seconds, 3), "alpha": result.alpha,
+                          "rows": rows}))
         return 0
     print(f"TCAV of {args.concept} ({result.n_examples} examples vs {result.n_random} random concepts) on the "
           f"{args.model} model, {result.seconds:.1f} s")
@@ -106,7 +112,8 @@ def cmd_tcav(args: argparse.Namespace) -> int:
     for r in rows:
         print(f"{r['layer']:8s} {r['class']:5d} {r['score']:6.2f} {r['spread']:5.2f} {r['random_score']:6.2f} "
               f"{r['p_value']:8.2g}{' *' if r['significant'] else '  '} {r['cav_accuracy']:7.2f}")
-    print("* significant at p < 0.05 (two-sided t-test against random-vs-random scores)")
+    print(f"* significant at p < {result.alpha:.2g} (two-sided t-test against random-vs-random scores, 0.05 "
+          f"Bonferroni-corrected over the {len(rows)} layer × class tests)")
     return 0
 
 
@@ -143,28 +150,28 @@ def cmd_shortcut(args: argparse.Namespace) -> int:
     from explain.known import shipped
     from explain.known.scores import KnownConfig
 
+    planted = shipped.PLANTED[args.kind]
+    model = planted.model if args.model == "shortcut" else str(args.model)
     if args.out is not None:
         out = cli_args.check_output_file(args.out, suffixes=(".json",), write_shipped=args.write_shipped)
-        record = shipped.build_record(KnownConfig(n=args.n, seed=args.seed, methods=args.methods),
-                                      provenance("python -m explain", args.argv, ("torch", "captum", "shap", "lime")))
+        record = planted.build(KnownConfig(n=args.n, seed=args.seed, methods=args.methods),
+                               provenance("python -m explain", args.argv, ("torch", "captum", "shap", "lime")))
         with cli_args.atomic_output(out) as tmp:
             tmp.write_text(json.dumps(record, indent=1) + "\n")
-        view = _view("shortcut", record["models"]["shortcut"], f"written to {out}")
-    elif args.recompute or args.model not in shipped.MODELS or args.methods is not None:
-        if args.model not in shipped.MODELS:
-            cli_args.check_input_file(args.model, "--model")
-        model = shipped.load_model(args.model)
-        from model.shortcut import PATCH
-
-        view = _view(str(args.model), shipped.model_record(model, PATCH, KnownConfig(n=args.n, seed=args.seed,
-                                                                                     methods=args.methods)),
+        view = _view(planted.model, record["models"][planted.model], f"written to {out}")
+    elif args.recompute or model not in (*shipped.MODELS, shipped.BORDER_MODEL) or args.methods is not None:
+        if model not in (*shipped.MODELS, shipped.BORDER_MODEL):
+            cli_args.check_input_file(model, "--model")
+        view = _view(model, shipped.model_record(shipped.load_model(model), planted.shortcut,
+                                                 KnownConfig(n=args.n, seed=args.seed, methods=args.methods)),
                      "computed")
     else:
-        record = shipped.load_shipped()
+        record = shipped.load_shipped(planted.file)
         if record is None:
-            raise ValueError(f"no shipped results in assets/{shipped.SCORES_FILE} (make assets writes them); "
-                             "pass --recompute")
-        view = _view(args.model, record["models"][args.model], f"shipped {record.get('date', '')}".strip())
+            raise ValueError(f"no shipped results in assets/{planted.file} (make assets writes them); pass --recompute")
+        if model not in record["models"]:
+            raise ValueError(f"the shipped {args.kind} results hold the {', '.join(record['models'])} model only; "
+                             f"pass --recompute for the {model} model")
+        view = _view(model, record["models"][model], f"shipped {record.get('date', '')}".strip())
     print(json.dumps(view) if args.json else _table(view))
     return 0
-

@@ -18,6 +18,8 @@ from model.shortcut import PATCH
 
 MAX_NPZ_BYTES = 5 * 1024 * 1024
 MAX_EXAMPLES = 500
+MIN_EXAMPLES = 5
+MAX_PICKED = 200  # digits a picked concept keeps (a seeded sample of a larger selection)
 CENTRE = (IMAGE_SIDE - 1) / 2
 
 
@@ -73,6 +75,26 @@ def builtin_concept(name: str, test: Split, n: int = 20, seed: int = 0) -> torch
     pick = torch.randperm(len(test), generator=torch.Generator().manual_seed(seed + 1000))[:n]
     out = BUILT_IN[name][1](test.images[pick].numpy().astype(np.float64))
     return torch.from_numpy(np.clip(out, 0.0, 1.0).astype(np.float32))
+
+
+def picked_indices(indices, n_total: int, max_n: int = MAX_PICKED, seed: int = 0) -> np.ndarray:
+    """A concept picked from digits (a Map selection, an Explore filter): the distinct indices into a split of
+    `n_total`, sorted; a larger pick keeps a seeded sample of `max_n` (the same pick, the same sample).
+    ValueError when fewer than MIN_EXAMPLES are left or an index is out of range."""
+    if isinstance(max_n, bool) or not isinstance(max_n, int) or not MIN_EXAMPLES <= max_n <= MAX_EXAMPLES:
+        raise ValueError(f"max_n must be an integer in {MIN_EXAMPLES}..{MAX_EXAMPLES}, got {max_n!r}")
+    arr = np.asarray(list(indices))
+    if arr.size and arr.dtype.kind not in "iu":
+        raise TypeError(f"indices must be integers, got dtype {arr.dtype}")
+    arr = np.unique(arr.astype(np.int64))
+    bad = arr[(arr < 0) | (arr >= n_total)]
+    if bad.size:
+        raise ValueError(f"indices must be in 0..{n_total - 1}, got {bad[:5].tolist()}")
+    if len(arr) < MIN_EXAMPLES:
+        raise ValueError(f"a concept needs at least {MIN_EXAMPLES} digits, got {len(arr)}")
+    if len(arr) > max_n:
+        arr = np.sort(np.random.default_rng(seed).choice(arr, max_n, replace=False))
+    return arr
 
 
 def read_examples(data: bytes, name: str = "concept.npz") -> torch.Tensor:

@@ -1,18 +1,22 @@
-"""The shipped known-answer results (assets/known/shortcut_scores.json): the planted-shortcut model and the
-bundled model (the same marked digits, no shortcut learnt), so the app and the CLI answer at once."""
+"""The shipped known-answer results, so the app and the CLI answer at once: assets/known/shortcut_scores.json
+(the planted-patch model and the bundled model: the same marked digits, no shortcut learnt) and
+assets/known/border_scores.json (the border-watermark model, the second kind of planted shortcut)."""
 
 from __future__ import annotations
 
 import json
 import math
-from dataclasses import asdict
+from collections.abc import Callable
+from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
 
 from explain.known.scores import KnownConfig, KnownScores, shortcut_scores
-from model.shortcut import PATCH, Shortcut, reliance
+from model.shortcut import BORDER, PATCH, Shortcut, reliance
 
 SCORES_FILE = "known/shortcut_scores.json"
+BORDER_FILE = "known/border_scores.json"  # the border watermark's model alone (its record needs no bundled model)
+BORDER_MODEL = "border"  # the model trained with the border watermark (python -m model.shortcut --kind border)
 TCAV_FILE = "known/tcav_builtin.json"  # every built-in concept on both models: the Concepts page opens on it
 MODELS = ("shortcut", "bundled")  # the model with the planted shortcut, and the one without
 
@@ -23,11 +27,17 @@ def shortcut_checkpoint() -> Path:
     return assets_dir() / "known" / "shortcut_mlp.safetensors"
 
 
+def border_checkpoint() -> Path:
+    from model.paths import assets_dir
+
+    return assets_dir() / "known" / "border_mlp.safetensors"
+
+
 def checkpoint_of(name: str) -> Path:
-    """"shortcut" or "bundled" → its shipped checkpoint."""
+    """"shortcut", "border" or "bundled" → its shipped checkpoint."""
     from model.paths import bundled_checkpoint
 
-    paths = {"shortcut": shortcut_checkpoint, "bundled": bundled_checkpoint}
+    paths = {"shortcut": shortcut_checkpoint, BORDER_MODEL: border_checkpoint, "bundled": bundled_checkpoint}
     if name not in paths:
         raise ValueError(f"model must be one of {list(paths)} or a .safetensors path, got {name!r}")
     return paths[name]()
@@ -37,7 +47,7 @@ def load_model(name_or_path: str | Path):
     """A shipped model by name, or a checkpoint file; ready to explain (no weight gradients)."""
     from model.checkpoint import load_checkpoint
 
-    path = checkpoint_of(name_or_path) if str(name_or_path) in MODELS else Path(name_or_path)
+    path = checkpoint_of(name_or_path) if str(name_or_path) in (*MODELS, BORDER_MODEL) else Path(name_or_path)
     model, _ = load_checkpoint(path)
     model.requires_grad_(False)
     return model
@@ -78,11 +88,22 @@ def build_record(config: KnownConfig, provenance: dict) -> dict:
     return {**provenance, "shortcut": asdict(PATCH), "models": models}
 
 
-def load_shipped() -> dict | None:
-    """The shipped record, or None when assets/ lacks it."""
+def build_border_record(config: KnownConfig, provenance: dict) -> dict:
+    """The border-watermark model's scores and reliance, on marked test digits of its class."""
+    from model.digests import file_sha256
+
+    model = {**model_record(load_model(BORDER_MODEL), BORDER, config),
+             "checkpoint_sha256": file_sha256(checkpoint_of(BORDER_MODEL))}
+    return {**provenance, "shortcut": asdict(BORDER), "models": {BORDER_MODEL: model}}
+
+
+def load_shipped(file: str = SCORES_FILE) -> dict | None:
+    """A shipped record (the patch's by default, BORDER_FILE the watermark's), or None when assets/ lacks it."""
     from model.paths import assets_dir
 
-    path = assets_dir() / SCORES_FILE
+    if file not in (SCORES_FILE, BORDER_FILE):
+        raise ValueError(f"file must be {SCORES_FILE!r} or {BORDER_FILE!r}, got {file!r}")
+    path = assets_dir() / file
     return json.loads(path.read_text()) if path.is_file() else None
 
 
@@ -112,3 +133,20 @@ def load_shipped_tcav() -> dict | None:
 
     path = assets_dir() / TCAV_FILE
     return json.loads(path.read_text()) if path.is_file() else None
+
+
+@dataclass(frozen=True)
+class Planted:
+    """One kind of planted shortcut as shipped: the mark, the model that learnt it, its results file and builder."""
+
+    shortcut: Shortcut
+    model: str  # the model's shipped name (load_model)
+    file: str  # the shipped record under assets/
+    build: Callable[[KnownConfig, dict], dict]
+
+
+# --kind → what is shipped for it (the CLI's choices, the app's cases).
+PLANTED: dict[str, Planted] = {
+    "patch": Planted(PATCH, "shortcut", SCORES_FILE, build_record),
+    "border": Planted(BORDER, BORDER_MODEL, BORDER_FILE, build_border_record),
+}

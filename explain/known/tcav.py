@@ -17,6 +17,7 @@ import hashlib
 import tempfile
 import time
 import warnings
+from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 
 import numpy as np
@@ -27,13 +28,23 @@ from torch.utils.data import DataLoader
 
 from explain.context import private_model
 from explain.core import as_batch
+from explain.stopping import ShouldStop, Stopped, stopped
 from model.constants import N_CLASSES
 from model.data import Split
 from model.digests import weights_sha256
 from model.network import MLP, hidden_name, module_of
 
-ALPHA = 0.05  # significance level of the two-sided t-test
+ALPHA = 0.05  # family-wise significance level: each test is held to ALPHA / (layers × classes tested)
 MAX_EXAMPLES = 500
+Progress = Callable[[float, str], None]  # (fraction done, what is being done) between units of work
+
+
+def corrected_alpha(n_tests: int) -> float:
+    """Bonferroni: the level each of `n_tests` t-tests (layers × classes) must pass so that the chance of any
+    false positive among them stays below ALPHA. Uncorrected, 20 tests at 0.05 find one by chance alone."""
+    if isinstance(n_tests, bool) or not isinstance(n_tests, int) or n_tests < 1:
+        raise ValueError(f"n_tests must be a positive integer, got {n_tests!r}")
+    return ALPHA / n_tests
 
 
 @dataclass(frozen=True)
@@ -64,7 +75,7 @@ class TcavRow:
     spread: float  # standard deviation of that score over the runs
     random_score: float  # mean of the random-vs-random scores (the null)
     p_value: float
-    significant: bool
+    significant: bool  # p below the Bonferroni-corrected level (TcavResult.alpha), not the raw ALPHA
     cav_accuracy: float  # held-out accuracy of the concept-vs-random classifiers, mean over runs
     runs: tuple[float, ...] = ()
 
@@ -83,6 +94,7 @@ class TcavResult:
     model_id: str = ""
     concept_id: str = ""  # the digest of the concept's examples
     seconds: float = 0.0
+    alpha: float = ALPHA  # the corrected level each row's p-value was held to (ALPHA / rows)
     # Per layer, the CAV made visible: d(activation · mean CAV)/d pixel, averaged over the concept's examples and
     # divided by its largest |value| (784 numbers; red: pixels whose ink moves the layer towards the concept).
     pixels: dict[str, list[float]] = field(default_factory=dict)
@@ -96,7 +108,7 @@ class TcavResult:
     def to_dict(self) -> dict:
         return {"rows": [r.to_dict() for r in self.rows], "n_examples": self.n_examples, "n_random": self.n_random,
                 "model_id": self.model_id, "concept_id": self.concept_id, "seconds": self.seconds,
-                "pixels": self.pixels}
+                "alpha": self.alpha, "pixels": self.pixels}
 
 
 def examples_digest(x: torch.Tensor) -> str:
@@ -204,10 +216,14 @@ def cav_pixels(replica: nn.Module, module: str, direction: torch.Tensor, x: torc
 
 def tcav(model: nn.Module, concept_examples, layers: tuple[str, ...] | list[str] = ("hidden1", "hidden2"),
          classes: tuple[int, ...] | list[int] = tuple(range(N_CLASSES)), n_random: int = 10, seed: int = 0,
-         per_class: int = 50, test: Split | None = None, train: Split | None = None) -> TcavResult:
+         per_class: int = 50, test: Split | None = None, train: Split | None = None,
+         progress: Progress | None = None, should_stop: ShouldStop | None = None) -> TcavResult:
     """TCAV scores, p-values and CAV accuracies of one concept for every (layer, class).
 
-    `concept_examples`: (N, 28, 28) or (N, 1, 28, 28) pixels in [0, 1], 5 ≤ N ≤ 500."""
+    `concept_examples`: (N, 28, 28) or (N, 1, 28, 28) pixels in [0, 1], 5 ≤ N ≤ 500. `progress(fraction, text)`
+    is called before each unit of work (one CAV pair on every layer, then each layer's scores) and
+    `should_stop()` asked right after; once it says stop, `explain.stopping.Stopped` is raised with no partial
+    result (a test against fewer random concepts is another test, not part of this one)."""
     from captum.concept import TCAV
 
     from model.data import load_mnist
@@ -239,15 +255,31 @@ def tcav(model: nn.Module, concept_examples, layers: tuple[str, ...] | list[str]
     modules = {layer: f"net.{module_of(layer)}" for layer in config.layers}
     x_in, y_in = class_inputs(test, config.classes, config.per_class, config.seed)
 
+    sets = vs_concept + vs_random
+    n_units = len(sets) + len(modules)
+
+    def step(done: int, text: str) -> None:
+        if progress is not None:
+            progress(done / n_units, text)
+        if stopped(should_stop):
+            raise Stopped(None)
+
+    cavs: dict = {}
     with tempfile.TemporaryDirectory(prefix="digit-lens-tcav-") as folder:
         tc = TCAV(replica, layers=list(modules.values()), model_id=model_id, classifier=cav_classifier(config.seed),
                   save_path=folder + "/")
-        cavs = tc.compute_cavs(vs_concept + vs_random)
+        # One pair at a time (captum reuses each concept's activations from the folder): a place to stop between.
+        for k, pair in enumerate(sets):
+            vs = "the concept" if k < len(vs_concept) else "a random concept"
+            step(k, f"{vs} against random concept {k % len(vs_concept) + 1} of {len(vs_concept)}")
+            cavs.update(tc.compute_cavs([pair]))
     from captum.concept._utils.common import concepts_to_str
 
     result = TcavResult(n_examples=len(x_concept), n_random=config.n_random, model_id=model_id,
-                        concept_id=examples_digest(x_concept))
-    for layer, module in modules.items():
+                        concept_id=examples_digest(x_concept),
+                        alpha=corrected_alpha(len(modules) * len(config.classes)))
+    for j, (layer, module) in enumerate(modules.items()):
+        step(len(sets) + j, f"scores on {layer}")
         grads = _layer_grads(replica, x_in, y_in, replica.get_submodule(module)).double()
 
         def scores(sets) -> tuple[np.ndarray, np.ndarray]:
@@ -269,7 +301,7 @@ def tcav(model: nn.Module, concept_examples, layers: tuple[str, ...] | list[str]
         for k, c in enumerate(config.classes):
             p = _p_value(conc[:, k], null[:, k])
             result.rows.append(TcavRow(layer, c, float(conc[:, k].mean()), float(conc[:, k].std()),
-                                       float(null[:, k].mean()), p, bool(p < ALPHA), float(accs.mean()),
+                                       float(null[:, k].mean()), p, bool(p < result.alpha), float(accs.mean()),
                                        tuple(float(v) for v in conc[:, k])))
     result.seconds = time.perf_counter() - start
     return result

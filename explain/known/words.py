@@ -83,3 +83,22 @@ def summary(scores: KnownScores, bundled: KnownScores | None = None) -> list[str
                        f"{min(ratios):.0f}–{max(ratios):.0f}× less mass on the mark from those that find it: they follow "
                        "the model, not the bright pixels.")
     return out
+
+
+def share_summary(scores: KnownScores) -> list[str]:
+    """Sentences for a mark spread thin (the border watermark), where "found at top-k" asks too much of any map
+    (k is a hundred scattered pixels): which methods put more than chance on it, and which less, by their whole
+    95 % interval; and how that ranking agrees with deletion / insertion."""
+    d = disagreement(scores)
+    rows = [m for m in scores.methods if m.error is None and math.isfinite(m.share)]
+    best = max(rows, key=lambda m: m.share)
+    above = [m.method for m in rows if m.share_lo > scores.chance]
+    below = [m.method for m in rows if m.share_hi < scores.chance]
+    return [
+        f"On {scores.n} marked test digits of class {scores.target}, the mark covers {scores.chance:.1%} of the image "
+        f"(chance). The random control puts {scores.row('control_random').share:.1%} of its mass there; "
+        f"{display(best.method)} the most, {best.share:.1%} ({best.share / scores.chance:.1f}× chance).",
+        f"Above chance (the whole 95 % interval): **{names(above)}**. Below chance: {names(below)}.",
+        f"Agreement of this ranking with deletion's on the same maps: Kendall τ {d.tau_deletion:.2f}; with "
+        f"insertion's: {d.tau_insertion:.2f} (1 = same order).",
+    ]
