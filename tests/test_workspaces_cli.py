@@ -51,6 +51,15 @@ def test_list_export_import_prune(db, tmp_path, capsys):
     assert code == 0 and out.startswith("deleted 0 workspace(s)")
 
 
+def test_new_workspace_ids_never_look_like_an_option():
+    """An id starting with "-" was read by the command line as an option (1 id in 64 before)."""
+    from model.workspaces.store import WORKSPACE_ID, new_workspace_id
+
+    ids = [new_workspace_id() for _ in range(2000)]  # (63/64)^2000 ≈ 2e-14 that none would start with "-"
+    assert not any(i.startswith("-") for i in ids) and all(WORKSPACE_ID.fullmatch(i) for i in ids)
+    assert len(set(ids)) == len(ids)
+
+
 @pytest.mark.parametrize("args, message", [
     (["list-items", "nope"], "not a workspace id"),
     (["list-items", "A" * 32], "no workspace"),

@@ -20,10 +20,11 @@ def _parser() -> OneLineParser:
     p.add_argument("--database", default=None, help="database URL (default: DIGIT_LENS_DATABASE_URL or the "
                                                       "SQLite file in the user's data folder)")
     sub = p.add_subparsers(dest="command", required=True, parser_class=OneLineParser)
+    ws_help = "its id (an id made before 0.3 may start with '-': put it after --)"
     s = sub.add_parser("list-items", help="the items of one workspace")
-    s.add_argument("workspace")
+    s.add_argument("workspace", help=ws_help)
     s = sub.add_parser("export", help="a whole workspace as one zip")
-    s.add_argument("workspace")
+    s.add_argument("workspace", help=ws_help)
     s.add_argument("--out", required=True)
     s = sub.add_parser("import", help="a zip from `export` into a new workspace (prints its id)")
     s.add_argument("archive")
