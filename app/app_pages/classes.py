@@ -10,8 +10,7 @@ from app.state.caches import explanation
 from app.state.classes import means_figure, mistake_figure, shipped_views, strategies_figure
 from app.state.models import active_model
 from app.state.resources import bundled_model, test_split
-from app.state.session import choice
-from app.state.whatif import url_setting, write_url
+from app.state.session import choice, url_setting, write_url
 from explain.classview.disagreement import DISPLAY, METRICS
 from explain.classview.disagreement import agreement_matrix as pair_agreement
 from explain.figures.classview import agreement_curves_figure, agreement_matrix, disagreement_figure, silhouette_figure

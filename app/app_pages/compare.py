@@ -16,8 +16,7 @@ from app.state.caches import batch_explanation, probabilities
 from app.state.defaults import WHY_COMPARE_METHODS
 from app.state.inputs import get_current, pick_input, test_input
 from app.state.models import active_model, session_models
-from app.state.session import LinkValueError, Partly, link_value, set_query
-from app.state.whatif import url_setting, write_url
+from app.state.session import LinkValueError, Partly, link_value, set_query, url_setting, write_url
 from explain import Attribution, get_method, method_names
 from explain.evaluation.agreement import agreement_matrix, model_agreement
 from explain.grid import explain_grid, seed_spread

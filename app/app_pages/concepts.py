@@ -18,8 +18,7 @@ from app.state.concepts import picked_concepts
 from app.state.inputs import file_upload
 from app.state.known import builtin_examples, shortcut_model
 from app.state.models import active_model
-from app.state.session import CONCEPT_DRAWN, CONCEPT_PAD
-from app.state.whatif import url_setting
+from app.state.session import CONCEPT_DRAWN, CONCEPT_PAD, url_setting
 from explain.known.concepts import BUILT_IN, MAX_NPZ_BYTES, MAX_PICKED, read_examples
 from explain.known.tcav import ALPHA, corrected_alpha
 from model.network import layer_display_name

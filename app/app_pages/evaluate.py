@@ -30,8 +30,7 @@ from app.state.guidance import human_date, shipped_sanity, shipped_trust
 from app.state.inputs import pick_input
 from app.state.models import active_model
 from app.state.resources import REFERENCES_FILE, bundled_leaderboard
-from app.state.session import choice
-from app.state.whatif import url_setting, write_url
+from app.state.session import choice, url_setting, write_url
 from explain.evaluation.descriptions import glossary, metric_infos
 from explain.evaluation.leaderboard import variant_display
 from explain.evaluation.metrics import REPLACEMENTS

@@ -11,8 +11,8 @@ from app.state.caches import probabilities
 from app.state.defaults import DEFAULT_TEST_INDEX
 from app.state.inputs import get_current, pick_input, test_input
 from app.state.models import active_model
-from app.state.session import choice
-from app.state.whatif import url_setting, working_input, write_url
+from app.state.session import choice, url_setting, write_url
+from app.state.whatif import working_input
 from explain import drawing_methods
 
 VIEWS = {

@@ -281,3 +281,22 @@ def unit_ranges(sizes: Mapping[str, int]) -> str:
     """What `layer_unit(sizes)` takes, in words: 'hidden1:5 (hidden1 0–127, hidden2 0–63)'."""
     first = next(iter(sizes))
     return f"use a layer and unit like {first}:5 ({', '.join(f'{k} 0–{n - 1}' for k, n in sizes.items())})"
+
+
+# -- a widget seeded from the link and mirrored into it ---------------------------------------------
+def url_setting(key: str, name: str, default: Any, parse: Callable[[str], Any], what: str) -> None:
+    """Seed widget `key` from the link's `?name=` once per value (warn if invalid), else the default."""
+    raw, seen = query_value(name), f"{key}-query"
+    if raw is not None and st.session_state.get(seen) != raw:
+        st.session_state[seen] = raw
+        value = link_value(name, parse, what)
+        if value is not None:
+            st.session_state[key] = value
+    st.session_state.setdefault(key, default)
+
+
+def write_url(key: str, name: str, text: Callable[[Any], str] = str) -> None:
+    """Mirror a widget's value into `?name=` (and remember it, so it is not re-applied)."""
+    value = text(st.session_state[key])
+    set_query(name, value)
+    st.session_state[f"{key}-query"] = value

@@ -2,16 +2,13 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from typing import Any
-
 import numpy as np
 import streamlit as st
 
 from app.state.inputs import CurrentInput
 from app.state.keys import KEYS, input_digest
 from app.state.resources import LoadedModel, test_split
-from app.state.session import WHATIF_EDITS, WHATIF_PAINT, link_value, query_value, set_query
+from app.state.session import WHATIF_EDITS, WHATIF_PAINT
 from explain.evaluation.stability import StabilityConfig, StabilityRow, map_stability
 from explain.whatif.attacks import Adversarial, AttackConfig, AttackCurve, accuracy_curve, attack_digit, minimal_eps
 from explain.whatif.counterfactual import (
@@ -27,24 +24,6 @@ from model.data import Split, load_mnist
 @st.cache_resource(show_spinner="Loading the 60,000 training digits…")
 def train_split() -> Split:
     return load_mnist(train=True)
-
-
-def url_setting(key: str, name: str, default: Any, parse: Callable[[str], Any], what: str) -> None:
-    """Seed widget `key` from the link's `?name=` once per value (warn if invalid), else the default."""
-    raw, seen = query_value(name), f"{key}-query"
-    if raw is not None and st.session_state.get(seen) != raw:
-        st.session_state[seen] = raw
-        value = link_value(name, parse, what)
-        if value is not None:
-            st.session_state[key] = value
-    st.session_state.setdefault(key, default)
-
-
-def write_url(key: str, name: str, text: Callable[[Any], str] = str) -> None:
-    """Mirror a widget's value into `?name=` (and remember it, so it is not re-applied)."""
-    value = text(st.session_state[key])
-    set_query(name, value)
-    st.session_state[f"{key}-query"] = value
 
 
 # -- the working input: the session's current digit, or its painted version until reset ------------
