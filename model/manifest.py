@@ -48,7 +48,7 @@ RESULTS: dict[str, str] = {
                                     f"assets/data/data_randomisation.json {SHIPPED}",
     # Home's pictures, drawn from the model and the UMAP above (so after it).
     **{f"home/{page}.png": f"python -m explain.cli.pictures --out assets/home {SHIPPED}"
-       for page in ("draw", "explore", "compare", "evaluate", "whatif", "inside", "map", "train")},
+       for page in ("draw", "explore", "compare", "evaluate", "whatif", "inside", "map", "train", "data")},
     # The planted-shortcut model (its own short training run) and how much it relies on the mark.
     **{f"known/{name}": "python -m model.shortcut --out assets/known/shortcut_mlp.safetensors "
                         f"--reliance assets/known/shortcut_reliance.json {SHIPPED}"

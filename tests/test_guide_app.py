@@ -4,6 +4,7 @@ results, Compare's two models and its settings in the URL."""
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 
 import pytest
@@ -11,7 +12,7 @@ import torch
 from streamlit.testing.v1 import AppTest
 
 ENTRY = str(Path(__file__).resolve().parents[1] / "app" / "streamlit_app.py")
-PAGES = ["draw", "explore", "compare", "evaluate", "whatif", "inside", "map", "train"]
+PAGES = ["draw", "explore", "compare", "evaluate", "whatif", "inside", "map", "train", "classes", "concepts", "data"]
 
 
 def _app(page: str | None = None, query: dict | None = None, state: dict | None = None) -> AppTest:
@@ -32,7 +33,10 @@ def _app(page: str | None = None, query: dict | None = None, state: dict | None 
 def test_home_links_every_page_in_order_with_an_example_and_the_model_card():
     at = _app()
     links = [(link.proto.page, link.proto.query_string) for link in at.get("page_link")]
-    assert [p for p, _ in links[:8]] == PAGES  # the tour, in the order a newcomer should go
+    assert [p for p, _ in links[:len(PAGES)]] == PAGES  # the tour, in the order a newcomer should go
+    # ...and the sidebar lists the pages in the same order (Home first, the model card hidden)
+    sidebar = re.findall(r'url_path="([\w-]+)"', Path(ENTRY).read_text())
+    assert [p for p in sidebar if p not in ("index", "home", "model-card")] == PAGES
     queries = dict(links)
     for page in ("compare", "evaluate", "whatif", "inside", "map"):
         assert "index=0" in queries[page]  # opens on an example digit

@@ -17,7 +17,7 @@ DIGIT = 0  # test digit #0 (a 7): the same digit Home's links open
 # Ten distinct colours (Tableau 10) for the Map picture's classes.
 CLASS_RGB = np.array([[31, 119, 180], [255, 127, 14], [44, 160, 44], [214, 39, 40], [148, 103, 189],
                       [140, 86, 75], [227, 119, 194], [127, 127, 127], [188, 189, 34], [23, 190, 207]], np.uint8)
-PAGES = ("draw", "explore", "compare", "evaluate", "whatif", "inside", "map", "train")
+PAGES = ("draw", "explore", "compare", "evaluate", "whatif", "inside", "map", "train", "data")
 
 
 def grey(x: np.ndarray) -> np.ndarray:
@@ -54,12 +54,14 @@ def scatter(points: np.ndarray, labels: np.ndarray, side: int = TILE, dots: int 
 
 
 def pictures() -> dict[str, Image.Image]:
-    """Page → its picture, from the bundled model, the MNIST test split and the shipped UMAP."""
+    """Page → its picture, from the bundled model, the MNIST test split, the shipped UMAP and the checkpoints
+    along the bundled model's training (TracIn)."""
     import torch
 
     from explain.cli.args import load_model
     from explain.core import explain_batch
     from explain.evaluation.metrics import Explained, path_batch
+    from explain.trainingdata.influence import influence
     from explain.whatif.attacks import AttackConfig, attack_digit
     from model.data import load_mnist
     from model.paths import assets_dir
@@ -78,6 +80,8 @@ def pictures() -> dict[str, Image.Image]:
     hidden = model.forward_layers(x)[model.hidden_layers()[0].name][0].numpy().reshape(8, -1)
     weights = model.layer("fc1").weight.detach().numpy()[:3].reshape(3, 28, 28)
     umap = np.load(assets_dir() / "map" / "umap_bundled.npz")["hidden2"]
+    train = load_mnist(train=True)
+    proponents = influence(model, x[0], k=2).proponents  # the training digits that taught it this answer
     return {
         "draw": tile(grey(x[0])),
         "explore": row([tile(grey(test.images[i])) for i in (1, 2, mistake)]),
@@ -87,6 +91,7 @@ def pictures() -> dict[str, Image.Image]:
         "inside": tile(diverging_rgb(hidden), TILE).resize((2 * TILE, TILE), Image.Resampling.NEAREST),
         "map": tile(scatter(umap, test.labels.numpy())),
         "train": row([tile(diverging_rgb(w)) for w in weights]),
+        "data": row([tile(grey(x[0])), *(tile(grey(train.images[int(i)])) for i in proponents)]),
     }
 
 
