@@ -65,8 +65,8 @@ train: $(STAMP)
 # the same run, the record of its explanations across epochs (the Map page's "Across training") and five
 # checkpoints along it (the Data page's TracIn). Then run `make assets`: every shipped result depends on it.
 bundled-model: $(STAMP)
-	$(BIN)/python -m explain.cli.train --out assets/mnist_mlp.safetensors --record assets/map/training_record.npz \
-		--checkpoints assets/data/checkpoints --write-shipped
+	$(BIN)/python -m explain.cli.train --out assets/mnist_mlp.safetensors --checkpoints assets/data/checkpoints \
+		--record assets/map/training_record.npz --write-shipped
 
 # Every shipped result (model card, leaderboards, UMAP map, README blocks) from the bundled model,
 # then assets/manifest.json (commands and digests; model/manifest.py lists them once).

@@ -51,6 +51,7 @@ def test_a_conductance_bar_click_opens_that_unit_in_the_neuron_tab(new_page, ser
     bars = page.locator(".js-plotly-plot .bars .point path")
     bars.first.wait_for(timeout=120_000)
     labels = page.locator(".js-plotly-plot .xtick text").all_text_contents()  # "unit 49", "unit 79", …
+    bars.nth(2).scroll_into_view_if_needed()  # the chart may start near the fold (its height follows the data)
     box = bars.nth(2).bounding_box()  # Plotly's drag layer covers the bars: click where the third one is
     page.mouse.click(box["x"] + box["width"] / 2, box["y"] + box["height"] / 2)
     page.get_by_role("tab", name="One neuron up close", selected=True).wait_for(timeout=60_000)

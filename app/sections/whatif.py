@@ -19,15 +19,13 @@ from app.sections.attribution_maps import is_unsigned, run_methods, sign_note
 from app.state.defaults import WHATIF_MIN_PROB
 from app.state.inputs import CurrentInput
 from app.state.resources import LoadedModel
-from app.state.session import WHATIF_PAINT, choice, flag, number
+from app.state.session import WHATIF_PAINT, choice, flag, number, url_setting, write_url
 from app.state.whatif import (
     make_adversarial,
     make_counterfactual,
     paint_id,
     reset_edits,
     stability,
-    url_setting,
-    write_url,
 )
 from explain import drawing_methods, get_method
 from explain.evaluation.stability import StabilityConfig
