@@ -43,9 +43,13 @@ def _explain_all(loaded: LoadedModel, x: np.ndarray, methods: list[str], step: S
 
 def _evaluate(loaded: LoadedModel, x: np.ndarray, stop: threading.Event) -> None:
     from app.sections.recompute import cascade_many_cached
+    from app.state.guidance import shipped_sanity
+    from app.state.resources import REFERENCES_FILE, bundled_leaderboard
     from explain.evaluation.metrics import REPLACEMENTS
     from explain.stopping import Stopped
 
+    # The shipped files its trust box and leaderboard tab read (every tab's content runs on the first view).
+    bundled_leaderboard(), bundled_leaderboard(REFERENCES_FILE), shipped_sanity()
     score_card(loaded, x, EVALUATE_METHODS, list(REPLACEMENTS)[EVALUATE_REPLACEMENT])
     _explain_all(loaded, x, EVALUATE_METHODS)
     for name in SANITY_METHODS:
