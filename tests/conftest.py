@@ -91,19 +91,52 @@ def server():
         yield url
 
 
-@pytest.fixture
-def new_page(browser):
-    """`new_page(**context_options)`: a page in a fresh browser context (its own cookies, session and
-    websocket), closed after the test so no session of an earlier test keeps the server busy."""
-    contexts = []
+@pytest.fixture(scope="session")
+def _contexts(browser):
+    """Browser contexts kept for the whole run, one per set of context options (viewport, touch): a page
+    opened in a kept context finds Streamlit's JavaScript in that context's cache (measured here: a page
+    load 1.2 s instead of 1.9 s in a fresh context, on every browser test)."""
+    kept: dict = {}
+    yield kept
+    for ctx in kept.values():
+        ctx.close()
 
-    def make(**options):
-        ctx = browser.new_context(**options)
-        contexts.append(ctx)
-        return ctx.new_page()
+
+@pytest.fixture
+def new_page(_contexts, browser):
+    """`new_page(**context_options)`: a new page (its own Streamlit session and websocket) in the kept
+    context with those options. After the test its pages close, so no session of an earlier test keeps the
+    server busy, and the context's cookies and storage are cleared: the next test starts clean, with a
+    warm HTTP cache only."""
+    import json
+
+    pages, used = [], set()
+
+    own = []
+
+    def make(own_context: bool = False, **options):
+        """`own_context=True`: a private context (its own cookies), closed after the test: for a test about
+        two browsers that must not share cookies (nginx's sticky replica)."""
+        if own_context:
+            own.append(browser.new_context(**options))
+            return own[-1].new_page()
+        key = json.dumps(options, sort_keys=True, default=str)
+        if key not in _contexts:
+            _contexts[key] = browser.new_context(**options)
+        used.add(key)
+        page = _contexts[key].new_page()
+        pages.append(page)
+        return page
 
     yield make
-    for ctx in contexts:
+    for page in pages:
+        if not page.is_closed():
+            if page.url.startswith("http"):
+                page.evaluate("() => { try { localStorage.clear(); sessionStorage.clear(); } catch (e) {} }")
+            page.close()
+    for key in used:
+        _contexts[key].clear_cookies()
+    for ctx in own:
         ctx.close()
 
 

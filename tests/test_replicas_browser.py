@@ -41,7 +41,7 @@ def test_two_sessions_on_two_replicas_and_one_replica_stopping(new_page, replica
     url = replicas.url
     pages = {}
     for replica in replicas.apps:  # one browser per replica, each drawing a "1"
-        page = new_page(viewport={"width": 1400, "height": 1000})
+        page = new_page(own_context=True, viewport={"width": 1400, "height": 1000})  # its own cookie jar
         page.context.add_cookies([{"name": "dl_sticky", "value": sticky_cookie_for(url, replica), "url": url}])
         response = page.goto(f"{url}/draw")
         assert response.headers["x-digit-lens-replica"] == replica  # nginx says which replica served it
