@@ -36,17 +36,26 @@ def test_uploaded_noise_and_letters_are_flagged_and_uploaded_or_drawn_digits_are
 
 @pytest.mark.slow
 def test_the_shipped_rates_are_what_the_shipped_fit_gives_on_the_test_digits(likeness, test_split, artifacts):
-    """Read back with a tolerance (a CPU's rounding can move a digit at the threshold across it); the goals
-    of issue 28 are checked on the shipped record."""
+    """Digit by digit, with a tolerance (a CPU's rounding can move a digit at the threshold across it): every
+    test digit as picked, and as uploaded the shipped flagged ones plus 500 others (the upload path costs
+    ~2 ms a digit: all 10,000 took 20 s of the suite). The goals of issue 28 are checked on the shipped record."""
     record = json.loads(shipped_rates_path().read_text())
-    flagged = record["flagged"]
+    flagged, indices = record["flagged"], record["flagged_test_digits"]
     assert record["threshold"] == pytest.approx(likeness.threshold, rel=1e-9)
     digits = test_split.images.numpy().reshape(-1, 28, 28)
-    measured = {"test digits picked": float(likeness.flags(digits).mean()),
-                "test digits uploaded": float(likeness.flags(oi.through_upload([oi.encoded(x) for x in digits])).mean())}
-    (artifacts / "ood_rates.json").write_text(json.dumps({"shipped": flagged, "measured here": measured}, indent=2))
-    for name, rate in measured.items():
-        assert rate == pytest.approx(flagged[name], abs=0.002), (name, rate, flagged[name])
+    for path, shipped in indices.items():  # the file agrees with itself
+        assert len(shipped) / len(digits) == pytest.approx(flagged[path], abs=1e-12), path
+    picked = set(np.flatnonzero(likeness.flags(digits)).tolist())
+    others = np.setdiff1d(np.random.default_rng(0).choice(len(digits), 600, replace=False),
+                          indices["test digits uploaded"])[:500]
+    rows = np.concatenate([indices["test digits uploaded"], others]).astype(int)
+    uploaded = set(rows[likeness.flags(oi.through_upload([oi.encoded(x) for x in digits[rows]]))].tolist())
+    measured = {"test digits picked": picked, "test digits uploaded": uploaded}
+    (artifacts / "ood_rates.json").write_text(json.dumps(
+        {"shipped": flagged, "measured here": {k: sorted(v) for k, v in measured.items()}}, indent=2))
+    for path, mine in measured.items():
+        moved = mine ^ set(indices[path])  # flagged here but not there, or the other way round
+        assert len(moved) <= 3, (path, sorted(moved))
     # Real handwriting: issue 28 asks <= 2 % flagged. Met on every path but the photographed one, which
     # includes photos in harsh light (paper from grey to white): 2.1 % with the shipped fit; kept under 2.5 %.
     real = {k: v for k, v in flagged.items() if k.startswith("test digits")}

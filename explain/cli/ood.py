@@ -32,10 +32,11 @@ def main(argv: list[str] | None = None) -> int:
         likeness = fit_digit_likeness(load_mnist(train=True).images, per_family=args.per_family)
         print(f"wrote {likeness.save(out)}")
         if rates_out is not None:
-            rates = flag_rates(likeness, load_mnist(train=False).images, RATE_SAMPLES, seed=1)
+            rates, indices = flag_rates(likeness, load_mnist(train=False).images, RATE_SAMPLES, seed=1)
             record = {"measured_on": "what the model receives after each path (explain/whatif/ood_inputs.py)",
                       "threshold": likeness.threshold, "learnt_from_fonts": likeness.fonts,
-                      "samples_per_made_up_family": RATE_SAMPLES, "flagged": rates}
+                      "samples_per_made_up_family": RATE_SAMPLES, "flagged": rates,
+                      "flagged_test_digits": indices}
             with cli.atomic_output(rates_out) as tmp:
                 tmp.write_text(json.dumps(record, indent=2) + "\n")
             print(f"wrote {rates_out}")

@@ -234,11 +234,17 @@ def fit_digit_likeness(images: torch.Tensor | np.ndarray, fonts: Sequence[Path] 
     return dataclasses.replace(fit, threshold=threshold)
 
 
+# The paths on which every test digit is scored: their flagged digits are shipped by index, so a test can
+# check the fit digit by digit on a few hundred of them instead of re-deriving all 10,000 uploads.
+INDEXED_PATHS = ("test digits picked", "test digits uploaded")
+
+
 def flag_rates(likeness: DigitLikeness, test_images: torch.Tensor | np.ndarray, n: int, seed: int,
-               fonts: Sequence[Path] | None = None) -> dict[str, float]:
+               fonts: Sequence[Path] | None = None) -> tuple[dict[str, float], dict[str, list[int]]]:
     """The share flagged per family, measured on what the model receives: every test digit on each path (real
     handwriting: should be ~1 %), digits typed in held-out fonts, and `n` fresh non-digits per family with
-    held-out fonts and other seeds than the fit's (should be near 100 %); digit-shaped letters apart."""
+    held-out fonts and other seeds than the fit's (should be near 100 %); digit-shaped letters apart. Also
+    the indices of the test digits flagged on each of INDEXED_PATHS."""
     _, held_out = split_fonts(oi.font_files() if fonts is None else fonts)
     digits = np.asarray(test_images, dtype=np.float32).reshape(-1, 28, 28)
     families = {f"test digits {k}": v for k, v in digit_paths(digits, seed, redrawn=max(n, 2000)).items()}
@@ -247,7 +253,9 @@ def flag_rates(likeness: DigitLikeness, test_images: torch.Tensor | np.ndarray, 
     shaped = oi.letters(held_out, n, seed + 40, oi.DIGIT_LIKE_LETTERS)
     families["digit-shaped letters O I S Z B G… (upload, not a goal)"] = oi.through_upload(
         [oi.encoded(1 - x) for x in shaped])
-    return {k: float(likeness.flags(v).mean()) for k, v in families.items()}
+    flags = {k: likeness.flags(v) for k, v in families.items()}
+    return ({k: float(f.mean()) for k, f in flags.items()},
+            {k: np.flatnonzero(flags[k]).tolist() for k in INDEXED_PATHS})
 
 
 def shipped_path() -> Path:
