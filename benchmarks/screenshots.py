@@ -69,7 +69,7 @@ def main() -> int:
         nearest = wide.get_by_role("tabpanel").bounding_box()  # the map, then its first tab: nearest digits
         wide.screenshot(path=str(docs / "map.png"),
                         clip={"x": 0, "y": 0, "width": 1500, "height": nearest["y"] + nearest["height"] + 10})
-        wide.get_by_role("tab", name="Across training", exact=True).click()
+        wide.get_by_role("tab", name="Training", exact=True).click()  # "Across training"
         wide.get_by_text("How close each method's maps are").wait_for(timeout=120_000)
         settle(wide, 2)
         box = wide.get_by_role("tablist").bounding_box()
