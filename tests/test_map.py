@@ -166,6 +166,11 @@ def test_umap_is_seeded_and_cancellable():
     settings = UMAPSettings(seed=3, n_epochs=30)
     a, b = fit_umap(feats, settings), fit_umap(feats, settings)
     np.testing.assert_array_equal(a, b)
+    import umap.umap_
+    from numba.core.caching import NullCache
+
+    # umap-learn's uncached kernels are cached on disk: a process's first fit does not compile them (14 s).
+    assert not isinstance(umap.umap_.compute_membership_strengths._cache, NullCache)
     stop = threading.Event()
     seen = []
 
