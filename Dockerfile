@@ -24,9 +24,12 @@ COPY explain ./explain
 COPY assets ./assets
 COPY .streamlit ./.streamlit
 
+# The last step fills numba's on-disk cache for umap-learn (explain/atlas/projection.py compile_umap), as
+# `make install` does: the Map page's first UMAP fit does not compile it again in every container.
 # hadolint ignore=DL3013
 RUN pip install --index-url "${TORCH_INDEX}" ${TORCH_PINS} \
- && pip install .
+ && pip install . \
+ && python -c 'from explain.atlas.projection import compile_umap; compile_umap()'
 
 USER 10001
 EXPOSE 8501

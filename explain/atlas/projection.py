@@ -1,10 +1,10 @@
 """Where digits land inside the network: any layer of many digits projected to 2-D.
 
 PCA is exact (eigen-decomposition of the covariance, float64) and cheap enough to run on every
-page open. UMAP (umap-learn) is seeded, slow (~1 min for 10,000 digits) and its first import
-compiles with numba for ~20 s, so it is imported only inside `fit_umap`. We never pickle a UMAP
-reducer: a new point is placed from its nearest fitted neighbours' coordinates, weighted the way
-UMAP's own `transform` initialises it (smooth-kNN membership strengths).
+page open. UMAP (umap-learn) is seeded, slow (~1 min for 10,000 digits) and takes seconds to import
+(more while numba's cache is empty: `compile_umap`), so it is imported only inside `fit_umap`. We never
+pickle a UMAP reducer: a new point is placed from its nearest fitted neighbours' coordinates, weighted the
+way UMAP's own `transform` initialises it (smooth-kNN membership strengths).
 """
 
 from __future__ import annotations
@@ -132,7 +132,7 @@ def fit_umap(features: np.ndarray, settings: UMAPSettings | None = None,
 
     check()
     if progress:
-        progress(0.0, "UMAP: loading umap-learn (its first import compiles for ~20 s)")
+        progress(0.0, "UMAP: loading umap-learn (seconds, once per server start)")
     import umap  # deliberately lazy: see the module docstring
     import umap.layouts
 
