@@ -49,11 +49,11 @@ def test_scores_equal_captums_own_interpret(patch_concept, test_split, train_spl
     ours = tcav(model, patch_concept, layers=["hidden2"], classes=[7], n_random=3, seed=0, per_class=20)
     replica = private_model(model)
     concept = _concept(0, patch_concept.reshape(-1, 1, 28, 28), "concept")
-    rnd = [_concept(i + 1, r, f"random{i}") for i, r in enumerate(random_concepts(train_split, 4, 20, 0))]
+    rnd = [_concept(i + 1, r, f"random{i}") for i, r in enumerate(random_concepts(train_split, 3, 20, 0))]
     x, _ = class_inputs(test_split, (7,), 20, 0)
     with tempfile.TemporaryDirectory() as folder:
         tc = TCAV(replica, layers=["net.relu2"], model_id="check", classifier=cav_classifier(0), save_path=folder + "/")
-        got = tc.interpret(x, [[concept, r] for r in rnd[1:]], target=7)
+        got = tc.interpret(x, [[concept, r] for r in rnd], target=7)
     theirs = [float(v["net.relu2"]["sign_count"][0]) for v in got.values()]
     assert list(ours.row("hidden2", 7).runs) == pytest.approx(theirs)
 
@@ -145,10 +145,36 @@ def test_progress_runs_to_the_end_and_cancelling_stops_the_computation(patch_con
 def test_significance_is_bonferroni_corrected_over_the_tests_made(patch_concept, test_split, train_split):
     from explain.known.tcav import ALPHA, corrected_alpha
 
-    result = tcav(load_model("shortcut"), patch_concept, n_random=3, seed=0, test=test_split, train=train_split)
+    result = tcav(load_model("shortcut"), patch_concept, n_random=10, seed=0, test=test_split, train=train_split)
     assert result.alpha == pytest.approx(ALPHA / 20) == corrected_alpha(20)  # 10 classes × 2 layers
+    assert all(r.cav_above_chance for r in result.rows)  # the patch is learnt: its CAVs beat chance on both layers
     assert all(r.significant == (r.p_value < ALPHA / 20) for r in result.rows)
     # The run has p-values the correction turns down (else this test could not tell the two rules apart).
     assert any(ALPHA / 20 < r.p_value < ALPHA and not r.significant for r in result.rows)
     with pytest.raises(ValueError, match="n_tests"):
         corrected_alpha(0)
+
+
+@pytest.mark.slow
+def test_concepts_of_random_digits_are_significant_almost_nowhere(test_split, train_split):
+    """The null's calibration: six concepts of random test digits, 120 layer × class tests on the bundled model.
+    Bonferroni keeps each concept's chance of any false positive below 5 %; the null that paired one fixed
+    random concept with all the others found 20 here (its mean was that one concept's bias)."""
+    model, found = load_model("bundled"), []
+    for draw in range(6):
+        pick = torch.randperm(len(test_split), generator=torch.Generator().manual_seed(1000 + draw))[:20]
+        result = tcav(model, test_split.images[pick], n_random=10, seed=0, test=test_split, train=train_split)
+        found += [(draw, r.layer, r.cls) for r in result.rows if r.significant]
+    assert len(found) <= 1, found
+
+
+def test_a_cav_at_chance_has_nothing_significant(patch_concept, test_split, train_split):
+    """The patch on the bundled model: its CAVs tell the patch from random digits no better than random digits
+    from each other, so no class is significant on either layer, whatever its scores' t-test says."""
+    from explain.known.tcav import above_chance
+
+    result = tcav(load_model("bundled"), patch_concept, n_random=10, seed=0, test=test_split, train=train_split)
+    assert not any(r.cav_above_chance or r.significant for r in result.rows)
+    assert all(abs(r.cav_accuracy - r.random_cav_accuracy) < 0.15 for r in result.rows)
+    assert above_chance(np.array([0.9, 0.85, 0.95]), np.array([0.5, 0.45, 0.55]))
+    assert not above_chance(np.array([0.5, 0.55, 0.45]), np.array([0.5, 0.45, 0.55]))

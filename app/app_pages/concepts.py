@@ -74,7 +74,8 @@ st.caption("A concept is a set of example images. TCAV (Kim et al. 2018) learns 
            "them from random training digits inside a hidden layer (a *concept activation vector*, CAV), then asks: "
            "for the test digits of each class, does moving along that direction raise the class's score? It repeats "
            f"this against {N_RANDOM} random sets of digits and keeps a result only if it differs from random-vs-random "
-           "runs (two-sided t-test, held to p < 0.05 over all the classes and layers tested together).")
+           "runs (two-sided t-test, held to p < 0.05 over all the classes and layers tested together) and the layer's "
+           "CAV tells the concept from random digits better than random digits are told from each other.")
 
 c1, c2 = st.columns(2)
 models = {"active": f"your active model ({plain(active_model().name, 40)})"}
@@ -139,7 +140,7 @@ if result is None:
 rows = pd.DataFrame(result["rows"])
 # Held to the corrected level here, whatever a shipped file's `significant` says: one rule for every result.
 strict = corrected_alpha(len(rows))
-rows["significant"] = rows["p_value"] < strict
+rows["significant"] = (rows["p_value"] < strict) & rows["cav_above_chance"]
 st.caption(f"**Coloured: p < {ALPHA} / {len(rows)} = {strict:.2g}** (Bonferroni: {len(rows)} tests, "
             f"{rows['class'].nunique()} classes × {rows['layer'].nunique()} layers, keep the chance of any false "
             f"positive below {ALPHA}). Grey bars did not pass.")
@@ -149,7 +150,9 @@ for col, (layer, part) in zip(cols, rows.groupby("layer", sort=True), strict=Tru
     col.plotly_chart(tcav_figure(layer_display_name(layer), part["class"].tolist(), part["score"], part["spread"],
                                  part["random_score"], part["significant"], part["p_value"], strict),
                      key=f"concepts-{layer}")
-    col.caption(f"CAV accuracy (held-out, concept vs random): {part['cav_accuracy'].iloc[0]:.0%}")
+    col.caption(f"CAV accuracy (held-out, concept vs random): {part['cav_accuracy'].iloc[0]:.0%}; random vs random "
+                f"{part['random_cav_accuracy'].iloc[0]:.0%}" + ("." if part["cav_above_chance"].iloc[0] else
+                ": at chance, no concept direction to test here, so nothing in this layer is significant."))
 
 pixels = result.get("pixels") or {}
 if pixels:
@@ -168,7 +171,7 @@ def listed(part: pd.DataFrame) -> str:
 
 
 st.markdown(f"**Significant (Bonferroni, p < {strict:.2g}):** {listed(rows[rows['significant']])}.")
-loose = rows[(rows["p_value"] < ALPHA) & ~rows["significant"]]
+loose = rows[(rows["p_value"] < ALPHA) & ~rows["significant"] & rows["cav_above_chance"]]
 st.caption(f"Uncorrected, {len(rows)} tests at p < {ALPHA} would find about {len(rows) * ALPHA:.0f} by chance alone; "
            f"these pass p < {ALPHA} but not the corrected level: {listed(loose)}.")
 with st.expander("All scores"):
@@ -177,6 +180,7 @@ with st.expander("All scores"):
         "TCAV score": rows["score"].map("{:.2f}".format), "± (sd over runs)": rows["spread"].map("{:.2f}".format),
         "random vs random": rows["random_score"].map("{:.2f}".format), "p": rows["p_value"].map("{:.2g}".format),
         "significant": np.where(rows["significant"], "yes", "no"), "CAV accuracy": rows["cav_accuracy"].map("{:.0%}".format),
+        "random CAV accuracy": rows["random_cav_accuracy"].map("{:.0%}".format),
     }), hide_index=True)
 st.caption(f"{result['n_examples']} examples against {result['n_random']} random concepts of as many random "
            f"training digits; scores over {N_RANDOM} runs on 50 test digits per class; computed in "

@@ -47,8 +47,8 @@ NOT_SIGNIFICANT = "#c8c8c8"
 def tcav_figure(layer: str, classes: list[int], score: np.ndarray, spread: np.ndarray, random_score: np.ndarray,
                 significant: np.ndarray, p_values: np.ndarray, alpha: float = 0.05) -> go.Figure:
     """One layer: each class's TCAV score (mean over runs against random concepts, ± its standard deviation),
-    grey where not significant (at the level `alpha` the caller held the p-values to, named in the title);
-    a black diamond at the random-vs-random mean (the null)."""
+    grey where not significant (p at or above the level `alpha` the caller held them to, named in the title, or
+    the layer's CAV at chance); a black diamond at the random-vs-random mean (the null)."""
     score, spread, random_score = (np.asarray(v, float) for v in (score, spread, random_score))
     sig = np.asarray(significant, bool)
     labels = np.array([str(c) for c in classes])
@@ -68,7 +68,8 @@ def tcav_figure(layer: str, classes: list[int], score: np.ndarray, spread: np.nd
                    marker=dict(symbol="diamond", size=9, color="#222222"),
                    hovertemplate="digit %{x}: random-vs-random %{y:.2f}<extra></extra>"),
     ])
-    fig.update_layout(title=dict(text=f"{layer}: TCAV score per class<br>(grey: not significant, p ≥ {alpha:.2g})",
+    fig.update_layout(title=dict(text=f"{layer}: TCAV score per class<br>(grey: not significant: p ≥ {alpha:.2g} "
+                                      "or a CAV at chance)",
                                  yref="container", y=1.0, yanchor="top", pad=dict(t=10)), height=380,
                       margin=dict(l=48, r=8, t=110, b=44), font_size=12,
                       legend=dict(orientation="h", y=1.0, yanchor="bottom", x=0, font_size=12))

@@ -100,7 +100,8 @@ def cmd_tcav(args: argparse.Namespace) -> int:
     result = tcav(shipped.load_model(args.model), examples, layers, tuple(dict.fromkeys(args.classes)),
                   args.n_random, args.seed)
     rows = [{k: r.to_dict()[k] for k in ("layer", "class", "score", "p_value", "significant", "cav_accuracy",
-                                          "spread", "random_score")} for r in result.rows]
+                                          "random_cav_accuracy", "cav_above_chance", "spread", "random_score")}
+            for r in result.rows]
     if args.json:
         print(json.dumps({"model": str(args.model), "concept": str(args.concept), "n_examples": result.n_examples,
                           "n_random": result.n_random, "seconds": round(result.seconds, 3), "alpha": result.alpha,
@@ -108,12 +109,14 @@ def cmd_tcav(args: argparse.Namespace) -> int:
         return 0
     print(f"TCAV of {args.concept} ({result.n_examples} examples vs {result.n_random} random concepts) on the "
           f"{args.model} model, {result.seconds:.1f} s")
-    print(f"{'layer':8s} {'class':>5s} {'score':>6s} {'±':>5s} {'random':>6s} {'p':>8s}  {'CAV acc':>7s}")
+    print(f"{'layer':8s} {'class':>5s} {'score':>6s} {'±':>5s} {'random':>6s} {'p':>8s}  {'CAV acc':>7s} {'random':>6s}")
     for r in rows:
         print(f"{r['layer']:8s} {r['class']:5d} {r['score']:6.2f} {r['spread']:5.2f} {r['random_score']:6.2f} "
-              f"{r['p_value']:8.2g}{' *' if r['significant'] else '  '} {r['cav_accuracy']:7.2f}")
+              f"{r['p_value']:8.2g}{' *' if r['significant'] else '  '} {r['cav_accuracy']:7.2f} "
+              f"{r['random_cav_accuracy']:6.2f}{'' if r['cav_above_chance'] else ' (at chance)'}")
     print(f"* significant at p < {result.alpha:.2g} (two-sided t-test against random-vs-random scores, 0.05 "
-          f"Bonferroni-corrected over the {len(rows)} layer × class tests)")
+          f"Bonferroni-corrected over the {len(rows)} layer × class tests), on a layer whose CAV accuracy is above "
+          "the random-vs-random CAVs' (one-sided Welch t-test, p < 0.05)")
     return 0
 
 

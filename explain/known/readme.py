@@ -57,20 +57,22 @@ def tcav_block() -> str:
     alpha = patch.get("alpha", 0.05)
     lines = [f"The planted-patch concept ({record['examples']} examples against {record['n_random']} random concepts):",
              "", f"| model | layer | TCAV score for 7 (± sd) | random vs random | p | significant (p < {alpha:.2g}) "
-                 "| CAV accuracy |",
+                 "| CAV accuracy (random vs random) |",
              "|---|---|---|---|---|---|---|"]
     for name, label in (("shortcut", "planted shortcut"), ("bundled", "bundled")):
         for r in record["models"][name]["concepts"]["patch"]["rows"]:
             if r["class"] == 7:
                 lines.append(f"| {label} | {r['layer']} | {r['score']:.2f} (± {r['spread']:.2f}) | {r['random_score']:.2f} "
-                             f"| {r['p_value']:.2g} | {'yes' if r['significant'] else 'no'} | {r['cav_accuracy']:.0%} |")
+                             f"| {r['p_value']:.2g} | {'yes' if r['significant'] else 'no'} | {r['cav_accuracy']:.0%} "
+                             f"({r['random_cav_accuracy']:.0%}) |")
     seconds = [c["seconds"] for m in record["models"].values() for c in m["concepts"].values()]
     lines += ["", f"One concept, both layers, all ten classes: median {statistics.median(seconds):.1f} s "
                   f"(range {min(seconds):.1f}–{max(seconds):.1f} s) over the {len(seconds)} runs of "
                   f"`{record['command']}` ({record['date'][:10]}, 2 shared cores)."]
     if "alpha" in patch:
         lines += ["", f"Significant means p < 0.05 / {len(patch['rows'])} = {alpha:.2g}: Bonferroni over the "
-                      f"{len(patch['rows'])} layer × class tests of one concept."]
+                      f"{len(patch['rows'])} layer × class tests of one concept, on a layer whose CAV accuracy is above "
+                      "the random-vs-random CAVs' (one-sided Welch t-test, p < 0.05)."]
     return "\n".join(lines)
 
 

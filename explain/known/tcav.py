@@ -2,6 +2,9 @@
 classes up? Per hidden layer and class: the share of test digits of that class whose class logit grows
 along the concept's activation vector (CAV), over runs against `n_random` random concepts (random
 training digits), and a two-sided t-test of those scores against random-vs-random ones, as in the paper.
+The null pairs every random concept with the next one, so each random-vs-random run scores another random
+concept: pairing one fixed random concept with all the others (as the paper's code does) made the null's
+mean that one concept's bias, tight enough that a CAV at chance accuracy came out "significant".
 
 Captum trains the CAVs (its DefaultClassifier, sklearn SGD) and caches activations and CAVs on disk
 keyed by `model_id` and concept id. Both ids here carry digests (of the weights; of each concept's
@@ -51,7 +54,7 @@ def corrected_alpha(n_tests: int) -> float:
 class TcavConfig:
     layers: tuple[str, ...] = ("hidden1", "hidden2")
     classes: tuple[int, ...] = tuple(range(N_CLASSES))
-    n_random: int = 10  # random concepts compared against (the random-vs-random runs use one more)
+    n_random: int = 10  # random concepts compared against (the random-vs-random runs pair them with each other)
     seed: int = 0
     per_class: int = 50  # test digits of each class whose logit is differentiated
 
@@ -75,8 +78,11 @@ class TcavRow:
     spread: float  # standard deviation of that score over the runs
     random_score: float  # mean of the random-vs-random scores (the null)
     p_value: float
-    significant: bool  # p below the Bonferroni-corrected level (TcavResult.alpha), not the raw ALPHA
+    # p below the Bonferroni-corrected level (TcavResult.alpha), not the raw ALPHA, and the layer's CAV above chance
+    significant: bool
     cav_accuracy: float  # held-out accuracy of the concept-vs-random classifiers, mean over runs
+    random_cav_accuracy: float  # the same for the random-vs-random classifiers: chance, measured
+    cav_above_chance: bool  # cav_accuracy above random_cav_accuracy (one-sided Welch t-test, p < ALPHA)
     runs: tuple[float, ...] = ()
 
     def to_dict(self) -> dict:
@@ -130,6 +136,16 @@ def _p_value(a: np.ndarray, b: np.ndarray) -> float:
         return 0.0 if a[0] != b[0] else 1.0
     with np.errstate(all="ignore"), warnings.catch_warnings(action="ignore", category=RuntimeWarning):
         return float(ttest_ind(a, b).pvalue)
+
+
+def above_chance(accs: np.ndarray, null_accs: np.ndarray) -> bool:
+    """Is the concept told apart from random digits better than random digits from each other? A CAV at
+    chance accuracy is a direction fitted to noise: its TCAV scores can still differ from the null (the
+    concept runs share the concept), but there is no concept direction to test. One-sided Welch t-test."""
+    if np.ptp(accs) == 0 and np.ptp(null_accs) == 0:
+        return bool(accs[0] > null_accs[0])
+    with np.errstate(all="ignore"), warnings.catch_warnings(action="ignore", category=RuntimeWarning):
+        return bool(ttest_ind(accs, null_accs, equal_var=False, alternative="greater").pvalue < ALPHA)
 
 
 def cav_classifier(seed: int):
@@ -242,7 +258,7 @@ def tcav(model: nn.Module, concept_examples, layers: tuple[str, ...] | list[str]
     test, train = test or load_mnist(train=False), train or load_mnist(train=True)
     replica = private_model(model)
     replica.requires_grad_(False)
-    randoms = random_concepts(train, config.n_random + 1, len(x_concept), config.seed)
+    randoms = random_concepts(train, config.n_random, len(x_concept), config.seed)
     concept = _concept(0, x_concept, "concept")
     rnd = [_concept(i + 1, r, f"random{i}") for i, r in enumerate(randoms)]
     # Captum keys its CAV files by model id and concept ids: the id names the weights and every concept's examples.
@@ -250,8 +266,8 @@ def tcav(model: nn.Module, concept_examples, layers: tuple[str, ...] | list[str]
     model_id = f"mlp-{weights_sha256(model)[:16]}-{everything}"
     if len({c.name for c in (concept, *rnd)}) != len(rnd) + 1:
         raise ValueError("the concept's examples are the same digits as a random concept's; give other examples")
-    vs_concept = [[concept, r] for r in rnd[1:]]
-    vs_random = [[rnd[0], r] for r in rnd[1:]]
+    vs_concept = [[concept, r] for r in rnd]
+    vs_random = [[r, rnd[(i + 1) % len(rnd)]] for i, r in enumerate(rnd)]  # each run scores another random concept
     modules = {layer: f"net.{module_of(layer)}" for layer in config.layers}
     x_in, y_in = class_inputs(test, config.classes, config.per_class, config.seed)
 
@@ -297,11 +313,13 @@ def tcav(model: nn.Module, concept_examples, layers: tuple[str, ...] | list[str]
         mean_cav = torch.stack([_unit(cavs[concepts_to_str(s)][module], s[0].id) for s in vs_concept]).mean(dim=0)
         result.pixels[layer] = cav_pixels(replica, module, mean_cav, x_concept)
         conc, accs = scores(vs_concept)
-        null, _ = scores(vs_random)
+        null, null_accs = scores(vs_random)
+        separable = above_chance(accs, null_accs)
         for k, c in enumerate(config.classes):
             p = _p_value(conc[:, k], null[:, k])
             result.rows.append(TcavRow(layer, c, float(conc[:, k].mean()), float(conc[:, k].std()),
-                                       float(null[:, k].mean()), p, bool(p < result.alpha), float(accs.mean()),
+                                       float(null[:, k].mean()), p, bool(p < result.alpha and separable),
+                                       float(accs.mean()), float(null_accs.mean()), separable,
                                        tuple(float(v) for v in conc[:, k])))
     result.seconds = time.perf_counter() - start
     return result
