@@ -1,6 +1,6 @@
 """A training run ends when its browser tab closes: the test measures the app server's CPU. On the shared
-server (tests/conftest.py): its worker runs one test at a time and each test's pages close after it, so the
-process is idle but for this test's run (work an earlier test left running only delays the idle reading).
+server (tests/conftest.py): its worker runs one test at a time and each test's pages leave the app after it,
+so the process is idle but for this test's run (work an earlier test left running only delays the idle reading).
 The suite shortens the owner's grace period (DIGIT_LENS_OWNER_GRACE_S in tests/conftest.py)."""
 
 from __future__ import annotations
